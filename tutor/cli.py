@@ -1,0 +1,275 @@
+"""`tutor`: parse the command line, call the named piece that does the work, map errors to
+messages and exit codes.
+
+Only argparse is imported at start-up: `tutor --help` stays instant, and Django, rich and
+questionary are imported by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .exceptions import TutorError
+
+EXIT_PASSED, EXIT_NOT_YET, EXIT_CANNOT_CHECK = 0, 1, 2
+
+DESCRIPTION = """\
+An interactive tutorial and sandbox for undoing Django migrations without panic.
+You type real `python manage.py ...` commands in a throwaway Django project; every step
+is judged against the real state: migration files, django_migrations rows and the schema.
+"""
+EPILOG = """\
+start here:  tutor start
+progress and the sandbox live in --home DIR, else $TUTOR_HOME, else your user data folder.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--home", metavar="DIR", default=argparse.SUPPRESS,
+        help="where progress and the sandbox live (default: $TUTOR_HOME, else the "
+             "platform's user data folder)")
+    parser = argparse.ArgumentParser(
+        prog="tutor", description=DESCRIPTION, epilog=EPILOG, parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"migration tutor {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], help=summary,
+                                   description=summary + ("\n\n" + details if details else ""),
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    start = command("start", "the guided, interactive session",
+                    "Without LESSON: resume where you stopped, or choose from the lesson menu.")
+    start.add_argument("lesson", nargs="?", metavar="LESSON", help="a lesson id (see `tutor lessons`)")
+    lessons = command("lessons", "list the lessons in course order, with your progress")
+    lessons.add_argument("--json", action="store_true", help="print JSON for scripts")
+    status = command("status", "show the current lesson, the sandbox and its live state")
+    status.add_argument("--json", action="store_true", help="print JSON for scripts")
+    check = command("check", "judge the current step against the sandbox",
+                    "Exit status: 0 passed, 1 not yet (each unmet expectation is said), "
+                    "2 the tutor could not check.")
+    check.add_argument("--json", action="store_true", help="print JSON for scripts")
+    command("hint", "show the next hint of the current step (one more each time)")
+    command("solve", "carry out the current step's reference solution in the sandbox",
+            "Runs the real commands, printing each one and its output, then checks.")
+    reset = command("reset", "rebuild the sandbox in a lesson's starting state",
+                    "The lesson becomes the current one, at its first step.")
+    reset.add_argument("lesson", nargs="?", metavar="LESSON",
+                       help="the lesson to reset (default: the current lesson)")
+    reset.add_argument("--all", action="store_true",
+                       help="forget all progress and start the course from its first lesson")
+    command("shell", "open your shell inside the sandbox",
+            "`python` there has Django, so you can type `python manage.py ...` yourself.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except TutorError as error:
+        from . import ui
+
+        ui.show_error(error)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("\nInterrupted. Your progress is saved.", file=sys.stderr)
+        return 130
+
+
+def _workspace(args):
+    from .paths import resolve_home
+    from .workspace import Workspace
+
+    workspace = Workspace(resolve_home(getattr(args, "home", None)))
+    if workspace.progress_file.warning:
+        from . import ui
+
+        ui.show_warning(workspace.progress_file.warning)
+    for problem in workspace.course.problems:
+        from . import ui
+
+        ui.show_warning(f"A lesson was left out: {problem.message}")
+    return workspace
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def cmd_lessons(args) -> int:
+    workspace = _workspace(args)
+    rows = []
+    for number, lesson in enumerate(workspace.course.lessons, 1):
+        progress = workspace.lesson_progress(lesson)
+        rows.append({
+            "number": number, "id": lesson.id, "title": lesson.title,
+            "steps": len(lesson.steps), "current": workspace.progress.current == lesson.id,
+            "step_index": min(progress.step, len(lesson.steps)),
+            "completed": progress.completed,
+        })
+    if args.json:
+        _print_json({"lessons": rows})
+        return 0
+    from . import ui
+
+    def progress_word(row) -> str:
+        if row["completed"]:
+            return "done"
+        if row["step_index"] or row["current"]:
+            return f"step {row['step_index'] + 1}/{row['steps']}" + (" (current)" if row["current"] else "")
+        return ""
+
+    ui.console.print(ui.lessons_table(
+        [(r["number"], workspace.course.get(r["id"]), progress_word(r)) for r in rows]))
+    return 0
+
+
+def cmd_status(args) -> int:
+    workspace = _workspace(args)
+    lesson, index, step = workspace.current_step()
+    progress = workspace.lesson_progress(lesson)
+    sandbox = workspace.sandbox
+    data = {
+        "home": str(workspace.home), "sandbox": str(sandbox.path),
+        "python": sandbox.python, "lesson": lesson.id, "step": step.title,
+        "step_index": index, "steps_total": len(lesson.steps),
+        "lesson_complete": progress.step >= len(lesson.steps),
+        "sandbox_exists": sandbox.exists(), "sandbox_lesson": sandbox.lesson_id(),
+        "migrations": [], "tables": {},
+    }
+    state = workspace.read_state() if sandbox.exists() else None
+    if state is not None:
+        data.update(state.to_json())
+    if args.json:
+        _print_json(data)
+        return 0
+    from . import ui
+
+    ui.console.print(f"[bold]Lesson:[/bold]  {lesson.title} ({lesson.id})")
+    if data["lesson_complete"]:
+        ui.console.print("[bold]Step:[/bold]    all steps done")
+    else:
+        ui.console.print(f"[bold]Step:[/bold]    {index + 1}/{len(lesson.steps)}: {step.title}")
+    ui.console.print(f"[bold]Sandbox:[/bold] {sandbox.path}")
+    ui.console.print(f"[bold]Python:[/bold]  {sandbox.python}")
+    if state is None:
+        ui.console.print("No sandbox yet: `tutor start` builds one.")
+    else:
+        ui.show_state(state)
+    return 0
+
+
+def cmd_check(args) -> int:
+    workspace = _workspace(args)
+    try:
+        report = workspace.check()
+    except TutorError as error:
+        if args.json:
+            _print_json({"error": error.message, "advice": error.advice})
+            return EXIT_CANNOT_CHECK
+        raise
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        from . import ui
+
+        ui.show_check(report)
+    return EXIT_PASSED if report.passed else EXIT_NOT_YET
+
+
+def cmd_hint(args) -> int:
+    from . import ui
+
+    ui.show_hint(_workspace(args).next_hint())
+    return 0
+
+
+def cmd_solve(args) -> int:
+    from . import ui
+
+    report = _workspace(args).solve(ui.show_action)
+    ui.show_check(report)
+    return EXIT_PASSED if report.passed else EXIT_NOT_YET
+
+
+def cmd_reset(args) -> int:
+    from . import ui
+
+    workspace = _workspace(args)
+    if args.all and args.lesson:
+        raise TutorError("Give a LESSON or --all, not both.")
+    if args.all:
+        from .progress import Progress
+
+        workspace.progress = Progress()
+        lesson = workspace.course.lessons[0]
+    else:
+        lesson = workspace.course.get(args.lesson) if args.lesson else workspace.current_lesson()
+    with ui.console.status(f"Building the sandbox for {lesson.id}..."):
+        workspace.reset(lesson)
+    ui.console.print(f"The sandbox at {workspace.sandbox.path} is at the start of "
+                     f"[bold]{lesson.id}[/bold], step 1.")
+    return 0
+
+
+def cmd_start(args) -> int:
+    _require_terminal("start")
+    from . import ui
+    from .session import Session
+
+    workspace = _workspace(args)
+    if args.lesson:
+        workspace.course.get(args.lesson)  # an unknown id fails before anything is built
+    try:
+        Session(workspace).run(args.lesson)
+    except ui.Cancelled:
+        ui.console.print("\nStopped. Your progress is saved; `tutor start` resumes.")
+    return 0
+
+
+def cmd_shell(args) -> int:
+    _require_terminal("shell")
+    import subprocess
+
+    workspace = _workspace(args)
+    sandbox = workspace.sandbox
+    sandbox.require()
+    sandbox.write_python_shim()
+    if os.name == "nt":
+        shell = [os.environ.get("COMSPEC", "cmd.exe")]
+    else:
+        shell = [os.environ.get("SHELL") or "/bin/sh"]
+    print(f"A shell in the sandbox ({sandbox.path}). `python manage.py showmigrations` works "
+          "here; type `exit` to leave, then `tutor check`.")
+    return subprocess.call(shell, cwd=sandbox.path, env=sandbox.learner_environment())
+
+
+def _require_terminal(command: str) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise TutorError(
+            f"`tutor {command}` is interactive and needs a terminal, but this one has none.",
+            "Use `tutor status`, `tutor check`, `tutor hint` or `tutor solve` instead.",
+        )
+
+
+COMMANDS = {
+    "start": cmd_start, "lessons": cmd_lessons, "status": cmd_status, "check": cmd_check,
+    "hint": cmd_hint, "solve": cmd_solve, "reset": cmd_reset, "shell": cmd_shell,
+}
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Every failure a learner can meet, each with what happened and what to do about it.
+
+The CLI turns a `TutorError` into its message and its exit code; a traceback means a bug in the
+tutor, never a learner's mistake.
+"""
+
+from __future__ import annotations
+
+
+class TutorError(Exception):
+    """A failure the learner should read about, with advice on what to do next."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, advice: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.advice = advice
+
+
+class LessonFileError(TutorError):
+    """A lesson file that cannot be used: names the file and the field at fault."""
+
+    def __init__(self, file: str, field: str, problem: str):
+        where = f"{file}: {field}" if field else file
+        super().__init__(f"{where}: {problem}",
+                         "Fix the lesson file; the other lessons still work.")
+        self.file = file
+        self.field = field
+        self.problem = problem
+
+
+class UnknownLesson(TutorError):
+    def __init__(self, lesson_id: str, known: list[str]):
+        import difflib
+
+        close = difflib.get_close_matches(lesson_id, known, n=3, cutoff=0.4)
+        advice = (f"Did you mean {', '.join(close)}? " if close else "") + (
+            "Run `tutor lessons` to see them all.")
+        super().__init__(f"There is no lesson called {lesson_id!r}.", advice)
+
+
+class NoSandbox(TutorError):
+    def __init__(self, sandbox):
+        super().__init__(
+            f"There is no sandbox at {sandbox} yet.",
+            "Run `tutor start` to begin, or `tutor reset LESSON` to build a lesson's sandbox.",
+        )
+
+
+class SandboxBroken(TutorError):
+    """The sandbox exists, but Django cannot read it (a broken file, a missing migration...)."""
+
+
+class CommandFailed(TutorError):
+    """A command the tutor itself ran (to build a sandbox or to solve a step) failed."""
+
+
+class UnsafeHome(TutorError):
+    """The chosen home is a place the tutor must not fill or delete."""

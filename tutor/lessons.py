@@ -1,0 +1,321 @@
+"""The course as data: a typed loader for `lessons/*.toml` and the course order.
+
+A lesson file declares where its sandbox starts, and for each step a goal, hints, a reference
+solution and the expectations a check proves against the real state. This loader only reads
+and validates; `checks.py` gives expectations their meaning and `sandbox.py` builds the start.
+Every problem in a file is reported with the file's name and the field at fault.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .exceptions import LessonFileError, UnknownLesson
+from .paths import resource_dir
+
+FORMAT_VERSION = 1
+COURSE_FILE = "course.toml"
+MODELS_FOLDER = "models"
+
+# Each expectation is a table with exactly one of these keys, which names its kind, plus the
+# optional fields listed for that kind (and `explain`, said when it is not met).
+EXPECTATION_FIELDS: dict[str, dict[str, type]] = {
+    "migration": {"applied": bool, "on_disk": bool},
+    "column": {"exists": bool, "null": bool},
+    "table": {"exists": bool},
+    "no_orphans": {},
+    "models_match_migrations": {},
+    "only_migrations": {"app": str},
+    "no_file_contains": {"under": str},
+}
+KIND_TYPES: dict[str, type] = {
+    "migration": str, "column": str, "table": str, "no_orphans": str,
+    "models_match_migrations": str, "only_migrations": list, "no_file_contains": str,
+}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    kind: str
+    subject: Any
+    options: dict[str, Any]
+    explain: str = ""
+
+
+@dataclass(frozen=True)
+class SolutionAction:
+    """One step of a reference solution: a command, deleting a file, or editing one."""
+
+    run: str = ""
+    delete: str = ""
+    edit: str = ""
+    replace: str = ""
+    with_text: str = ""
+
+    def describe(self) -> str:
+        """The action as a learner would type or do it."""
+        if self.run:
+            return self.run
+        if self.delete:
+            return f"rm {self.delete}"
+        return f"edit {self.edit}: replace {self.replace!r} with {self.with_text!r}"
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    goal: str
+    hints: list[str]
+    solution: list[SolutionAction]
+    expectations: list[Expectation]
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class StartMigration:
+    name: str
+    models: str  # the models version (a file in lessons/models/) that makemigrations sees
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a lesson's sandbox starts: which store migrations exist, and which are applied."""
+
+    migrations: list[StartMigration]
+    applied: str  # the last applied migration, or "zero"
+    models: str   # the models version left in store/models.py
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    summary: str
+    intro: str
+    start: Start
+    steps: list[Step]
+    file: Path = field(compare=False)
+
+    def models_source(self, version: str) -> str:
+        return (self.file.parent / MODELS_FOLDER / f"{version}.py").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Course:
+    lessons: list[Lesson]
+    # Lesson files that could not be loaded; the rest of the course still works without them.
+    problems: list[LessonFileError] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return [lesson.id for lesson in self.lessons]
+
+    def get(self, lesson_id: str) -> Lesson:
+        for lesson in self.lessons:
+            if lesson.id == lesson_id:
+                return lesson
+        raise UnknownLesson(lesson_id, self.ids)
+
+    def next_after(self, lesson_id: str) -> Lesson | None:
+        index = self.ids.index(lesson_id)
+        return self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+
+
+def load_course(folder: Path | None = None) -> Course:
+    """Read the course order and every lesson it names."""
+    folder = folder or resource_dir("lessons")
+    course_file = folder / COURSE_FILE
+    data = _read_toml(course_file)
+    reader = _Fields(data, str(course_file.name))
+    reader.require_format()
+    order = reader.get("order", list)
+    reader.finish()
+    lessons, problems = [], []
+    for lesson_id in order:
+        try:
+            lessons.append(load_lesson(folder / f"{lesson_id}.toml"))
+        except LessonFileError as problem:
+            problems.append(problem)
+    return Course(lessons, problems)
+
+
+def load_lesson(path: Path) -> Lesson:
+    data = _read_toml(path)
+    name = path.name
+    reader = _Fields(data, name)
+    reader.require_format()
+    lesson_id = reader.get("id", str)
+    if lesson_id != path.stem:
+        raise LessonFileError(name, "id", f"is {lesson_id!r} but the file is named {path.stem}")
+    title = reader.get("title", str)
+    summary = reader.get("summary", str)
+    intro = reader.get("intro", str)
+    start = _load_start(reader.get("start", dict), name, path.parent)
+    steps_data = reader.get("steps", list)
+    reader.finish()
+    if not steps_data:
+        raise LessonFileError(name, "steps", "a lesson needs at least one step")
+    steps = [_load_step(step, f"steps[{i}]", name) for i, step in enumerate(steps_data)]
+    return Lesson(id=lesson_id, title=title, summary=summary, intro=intro, start=start,
+                  steps=steps, file=path)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise LessonFileError(path.name, "", "the file does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise LessonFileError(path.name, "", f"not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise LessonFileError(path.name, "", f"cannot be read: {error}") from None
+
+
+def _load_start(data: dict, file: str, folder: Path) -> Start:
+    reader = _Fields(data, file, "start")
+    migrations = []
+    for i, entry in enumerate(reader.get("migrations", list)):
+        where = f"start.migrations[{i}]"
+        if isinstance(entry, str):
+            migration = StartMigration(entry, entry)
+        elif isinstance(entry, dict):
+            entry_reader = _Fields(entry, file, where)
+            migration = StartMigration(entry_reader.get("name", str),
+                                       entry_reader.get("models", str))
+            entry_reader.finish()
+        else:
+            raise LessonFileError(file, where, "must be a migration name or a table")
+        if not (folder / MODELS_FOLDER / f"{migration.models}.py").is_file():
+            raise LessonFileError(file, where,
+                                  f"no models version {MODELS_FOLDER}/{migration.models}.py")
+        migrations.append(migration)
+    names = [m.name for m in migrations]
+    applied = reader.get("applied", str)
+    if applied != "zero" and applied not in names:
+        raise LessonFileError(file, "start.applied",
+                              f"{applied!r} is not one of start.migrations nor 'zero'")
+    default_models = migrations[-1].models if migrations else "0001_initial"
+    models = reader.get("models", str, default=default_models)
+    if not (folder / MODELS_FOLDER / f"{models}.py").is_file():
+        raise LessonFileError(file, "start.models", f"no models version {MODELS_FOLDER}/{models}.py")
+    reader.finish()
+    return Start(migrations=migrations, applied=applied, models=models)
+
+
+def _load_step(data: Any, where: str, file: str) -> Step:
+    if not isinstance(data, dict):
+        raise LessonFileError(file, where, "must be a table")
+    reader = _Fields(data, file, where)
+    title = reader.get("title", str)
+    goal = reader.get("goal", str)
+    hints = reader.get("hints", list)
+    if not hints or not all(isinstance(h, str) for h in hints):
+        raise LessonFileError(file, f"{where}.hints", "needs at least one hint, each a string")
+    solution = [
+        _load_action(action, f"{where}.solution[{i}]", file)
+        for i, action in enumerate(reader.get("solution", list))
+    ]
+    if not solution:
+        raise LessonFileError(file, f"{where}.solution", "needs at least one action")
+    expectations = [
+        _load_expectation(entry, f"{where}.expect[{i}]", file)
+        for i, entry in enumerate(reader.get("expect", list))
+    ]
+    if not expectations:
+        raise LessonFileError(file, f"{where}.expect", "needs at least one expectation")
+    explanation = reader.get("explanation", str, default="")
+    reader.finish()
+    return Step(title=title, goal=goal, hints=hints, solution=solution,
+                expectations=expectations, explanation=explanation)
+
+
+def _load_action(data: Any, where: str, file: str) -> SolutionAction:
+    if isinstance(data, str):
+        if not data.startswith("python manage.py "):
+            raise LessonFileError(file, where,
+                                  "a command must start with 'python manage.py '")
+        return SolutionAction(run=data)
+    if not isinstance(data, dict):
+        raise LessonFileError(file, where, "must be a command or a table")
+    reader = _Fields(data, file, where)
+    if "delete" in data:
+        action = SolutionAction(delete=reader.get("delete", str))
+    elif "edit" in data:
+        action = SolutionAction(edit=reader.get("edit", str), replace=reader.get("replace", str),
+                                with_text=reader.get("with", str))
+    else:
+        raise LessonFileError(file, where, "must have 'delete' or 'edit'")
+    reader.finish()
+    return action
+
+
+def _load_expectation(data: Any, where: str, file: str) -> Expectation:
+    if not isinstance(data, dict):
+        raise LessonFileError(file, where, "must be a table")
+    kinds = [key for key in data if key in EXPECTATION_FIELDS]
+    if len(kinds) != 1:
+        raise LessonFileError(
+            file, where,
+            f"needs exactly one of {', '.join(EXPECTATION_FIELDS)} (found {len(kinds)})",
+        )
+    kind = kinds[0]
+    reader = _Fields(data, file, where)
+    subject = reader.get(kind, KIND_TYPES[kind])
+    if kind in ("migration", "column") and subject.count(".") != 1:
+        raise LessonFileError(file, f"{where}.{kind}",
+                              f"{subject!r} must look like 'app.name' or 'table.column'")
+    options = {}
+    for option, option_type in EXPECTATION_FIELDS[kind].items():
+        if option in data:
+            options[option] = reader.get(option, option_type)
+    explain = reader.get("explain", str, default="")
+    reader.finish()
+    return Expectation(kind=kind, subject=subject, options=options, explain=explain)
+
+
+_MISSING = object()
+
+
+class _Fields:
+    """Reads fields of one TOML table, each checked for presence and type; `finish()` rejects
+    any field that was never read, so a misspelt field name cannot pass silently."""
+
+    def __init__(self, data: dict, file: str, where: str = ""):
+        self.data = data
+        self.file = file
+        self.where = where
+        self.seen: set[str] = set()
+
+    def _name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def get(self, key: str, kind: type, default: Any = _MISSING) -> Any:
+        self.seen.add(key)
+        if key not in self.data:
+            if default is _MISSING:
+                raise LessonFileError(self.file, self._name(key), "is missing")
+            return default
+        value = self.data[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise LessonFileError(self.file, self._name(key),
+                                  f"must be {_TYPE_WORDS[kind]}, not {type(value).__name__}")
+        return value
+
+    def require_format(self) -> None:
+        version = self.get("format", int)
+        if version != FORMAT_VERSION:
+            raise LessonFileError(self.file, "format",
+                                  f"is {version}; this tutor reads format {FORMAT_VERSION}")
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.seen)
+        if unknown:
+            raise LessonFileError(self.file, self._name(unknown[0]), "is not a known field")
+
+
+_TYPE_WORDS = {str: "a string", list: "a list", dict: "a table", bool: "true or false",
+               int: "a whole number"}

@@ -1,0 +1,71 @@
+"""Where things live: the shipped course files, and the learner's home (progress and sandbox)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .exceptions import UnsafeHome
+
+APP_NAME = "migration-tutor"
+HOME_MARKER = ".tutor-home"
+
+
+def resource_dir(name: str) -> Path:
+    """A folder shipped with the tutor: `lessons` or `sandbox_project`.
+
+    In a wheel they are installed inside the `tutor` package; in a source checkout (or an
+    editable install) they stand at the top of the repository, beside `tutor/`.
+    """
+    package = Path(__file__).resolve().parent
+    for candidate in (package / name, package.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the tutor's {name}/ folder is missing from {package}")
+
+
+def default_home() -> Path:
+    """The platform's user data directory for the tutor."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / APP_NAME
+
+
+def resolve_home(option: str | None) -> Path:
+    """The home chosen by `--home`, else `TUTOR_HOME`, else the platform default.
+
+    A home is refused when it is a place whose contents are not the tutor's to manage: the
+    file-system root, the user's own home folder, or a non-empty folder the tutor did not make.
+    """
+    chosen = option or os.environ.get("TUTOR_HOME") or None
+    home = Path(chosen).expanduser() if chosen else default_home()
+    home = home.absolute()
+    resolved = home.resolve()
+    if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
+        raise UnsafeHome(
+            f"The tutor will not use {home} as its home: it keeps a sandbox there that it "
+            "deletes and rebuilds.",
+            "Choose an empty or new folder, e.g. `--home ~/migration-tutor`.",
+        )
+    if home.exists() and not home.is_dir():
+        raise UnsafeHome(f"{home} is a file, not a folder.", "Choose a folder for --home.")
+    if home.is_dir() and not (home / HOME_MARKER).exists() and any(home.iterdir()):
+        raise UnsafeHome(
+            f"{home} already holds files the tutor did not make.",
+            "The tutor only uses an empty or new folder (or one it made before), so that it "
+            "never deletes anything of yours. Choose another --home.",
+        )
+    return home
+
+
+def claim_home(home: Path) -> None:
+    """Create the home (if needed) and mark it as the tutor's own."""
+    home.mkdir(parents=True, exist_ok=True)
+    marker = home / HOME_MARKER
+    if not marker.exists():
+        marker.write_text("This folder belongs to migration tutor (`tutor`).\n", encoding="utf-8")

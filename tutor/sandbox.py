@@ -1,0 +1,205 @@
+"""Builds, resets and runs commands in the learner's sandbox: a real Django project on SQLite.
+
+A lesson's start state is made with Django's own commands (`makemigrations`, `migrate`), so
+the migration files are exactly what the installed Django writes. The tutor only ever deletes
+a folder that carries its marker file, and a reset is built beside the old sandbox and swapped
+in at the end, so an interrupted reset never leaves a half-built sandbox in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .exceptions import CommandFailed, NoSandbox, TutorError, UnsafeHome
+from .lessons import Lesson, SolutionAction
+from .paths import claim_home, resource_dir
+from .state import SandboxState, read_state, sandbox_environment
+
+SANDBOX_MARKER = ".tutor-sandbox"
+APP = "store"
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The sandbox folder inside a tutor home, and the helpers that live beside it."""
+
+    home: Path
+
+    @property
+    def path(self) -> Path:
+        return self.home / "sandbox"
+
+    @property
+    def bin_dir(self) -> Path:
+        """Holds a `python` that runs the tutor's own interpreter, which has Django."""
+        return self.home / "bin"
+
+    @property
+    def python(self) -> str:
+        return sys.executable
+
+    def exists(self) -> bool:
+        return (self.path / SANDBOX_MARKER).is_file()
+
+    def lesson_id(self) -> str | None:
+        try:
+            return json.loads((self.path / SANDBOX_MARKER).read_text(encoding="utf-8"))["lesson"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def require(self) -> Path:
+        if not self.path.is_dir():
+            raise NoSandbox(self.path)
+        return self.path
+
+    def read_state(self) -> SandboxState:
+        return read_state(self.require(), self.python)
+
+    # --- building -------------------------------------------------------------------------
+
+    def recover(self) -> None:
+        """Finish or roll back a reset that was interrupted half-way."""
+        staging, old = self._staging, self._old
+        if not self.path.exists() and _is_ours(old):
+            old.rename(self.path)
+        if _is_ours(old):
+            shutil.rmtree(old)
+        if staging.exists():
+            # Only a reset makes this folder, inside a home that is the tutor's own.
+            shutil.rmtree(staging)
+
+    def build(self, lesson: Lesson) -> None:
+        """Rebuild the sandbox in `lesson`'s starting state, replacing any previous one."""
+        claim_home(self.home)
+        self.recover()
+        if self.path.exists() and not _is_ours(self.path):
+            raise UnsafeHome(
+                f"{self.path} exists but was not made by the tutor, so it will not delete it.",
+                "Move that folder away, or choose another --home.",
+            )
+        staging = self._staging
+        shutil.copytree(resource_dir("sandbox_project"), staging,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "db.sqlite3"))
+        _make_writable(staging)
+        models = staging / APP / "models.py"
+        for migration in lesson.start.migrations:
+            models.write_text(lesson.models_source(migration.models), encoding="utf-8")
+            number, _, suffix = migration.name.partition("_")
+            args = ["makemigrations", APP, "--noinput"]
+            if migration.name != "0001_initial":
+                args += ["--name", suffix]
+            self._manage_or_fail(staging, args)
+            if not (staging / APP / "migrations" / f"{migration.name}.py").is_file():
+                raise CommandFailed(
+                    f"Building the sandbox: makemigrations did not write {migration.name}.",
+                    f"Check lessons/{lesson.id}.toml: its start.migrations must follow the models.",
+                )
+        models.write_text(lesson.models_source(lesson.start.models), encoding="utf-8")
+        if lesson.start.applied != "zero":
+            self._manage_or_fail(staging, ["migrate", APP, lesson.start.applied, "--noinput"])
+        (staging / SANDBOX_MARKER).write_text(
+            json.dumps({"lesson": lesson.id}) + "\n", encoding="utf-8")
+        if self.path.exists():
+            self.path.rename(self._old)
+        staging.rename(self.path)
+        if self._old.exists():
+            shutil.rmtree(self._old)
+        self.write_python_shim()
+
+    @property
+    def _staging(self) -> Path:
+        return self.home / "sandbox.new"
+
+    @property
+    def _old(self) -> Path:
+        return self.home / "sandbox.old"
+
+    def _manage_or_fail(self, folder: Path, args: list[str]) -> None:
+        completed = run_manage(folder, args, self.python, capture=True)
+        if completed.returncode != 0:
+            raise CommandFailed(
+                f"Building the sandbox: `python manage.py {' '.join(args)}` failed.",
+                completed.stdout[-1500:] + completed.stderr[-1500:],
+            )
+
+    # --- running what the learner (or a solution) does -------------------------------------
+
+    def write_python_shim(self) -> None:
+        """Put a `python` (and `python3`) on the learner's PATH that has Django."""
+        self.bin_dir.mkdir(parents=True, exist_ok=True)
+        if os.name == "nt":
+            for name in ("python.bat", "python3.bat"):
+                (self.bin_dir / name).write_text(f'@"{self.python}" %*\r\n', encoding="utf-8")
+            return
+        for name in ("python", "python3"):
+            shim = self.bin_dir / name
+            shim.write_text(f"#!/bin/sh\nexec {shlex.quote(self.python)} \"$@\"\n",
+                            encoding="utf-8")
+            shim.chmod(0o755)
+
+    def learner_environment(self) -> dict[str, str]:
+        env = sandbox_environment(self.path)
+        env["PATH"] = str(self.bin_dir) + os.pathsep + env.get("PATH", "")
+        env["TUTOR_SANDBOX"] = str(self.path)
+        return env
+
+    def run_learner_command(self, command: str) -> int:
+        """Run a command the learner typed, in the sandbox, attached to the terminal, so that
+        Django's own questions can be answered. Returns its exit status."""
+        self.write_python_shim()
+        completed = subprocess.run(command, shell=True, cwd=self.require(),
+                                   env=self.learner_environment())
+        return completed.returncode
+
+    def perform(self, action: SolutionAction) -> tuple[int, str]:
+        """Carry out one action of a reference solution; returns its status and output."""
+        sandbox = self.require()
+        if action.run:
+            args = shlex.split(action.run)[2:]  # drop "python manage.py"
+            completed = run_manage(sandbox, args, self.python, capture=True)
+            return completed.returncode, completed.stdout + completed.stderr
+        if action.delete:
+            target = sandbox / action.delete
+            if not target.exists():
+                return 1, f"{action.delete} does not exist.\n"
+            target.unlink()
+            return 0, ""
+        target = sandbox / action.edit
+        text = target.read_text(encoding="utf-8")
+        if action.replace not in text:
+            return 1, f"{action.edit} does not contain {action.replace!r}.\n"
+        target.write_text(text.replace(action.replace, action.with_text, 1), encoding="utf-8")
+        return 0, ""
+
+
+def run_manage(folder: Path, args: list[str], python: str, *,
+               capture: bool) -> subprocess.CompletedProcess:
+    """Run `python manage.py ARGS` in `folder` with the sandbox's environment."""
+    try:
+        return subprocess.run(
+            [python, "manage.py", *args], cwd=folder, env=sandbox_environment(folder),
+            capture_output=capture, text=True, encoding="utf-8", errors="replace",
+            stdin=subprocess.DEVNULL,
+        )
+    except OSError as error:
+        raise TutorError(f"Could not run {python}: {error}",
+                         "Reinstall the tutor so that its Python has Django.") from None
+
+
+def _is_ours(folder: Path) -> bool:
+    return folder.is_dir() and (folder / SANDBOX_MARKER).is_file()
+
+
+def _make_writable(folder: Path) -> None:
+    """Files copied from a read-only install must be editable by the learner."""
+    for path in [folder, *folder.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode | stat.S_IWUSR | (stat.S_IXUSR if path.is_dir() else 0))

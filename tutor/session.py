@@ -1,0 +1,172 @@
+"""The interactive `tutor start` loop: show the step and the live state, offer the menu, run the
+learner's real commands, and re-check after each one. It decides nothing itself: judging is
+`Workspace.check`, showing and asking is `ui`.
+"""
+
+from __future__ import annotations
+
+from . import ui
+from .changes import describe_changes
+from .exceptions import TutorError
+from .lessons import Lesson
+from .state import SandboxState
+from .workspace import CheckReport, Workspace
+
+MENU = [
+    ("run", "Run a command in the sandbox"),
+    ("check", "Check my work"),
+    ("hint", "Show a hint"),
+    ("solution", "Show the solution"),
+    ("skip", "Skip: let the tutor do this step"),
+    ("reset", "Reset this lesson"),
+    ("quit", "Quit (progress is saved)"),
+]
+AFTER_LESSON = [("next", "Start the next lesson"), ("menu", "Choose a lesson"),
+                ("quit", "Quit")]
+
+
+class Session:
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self.state: SandboxState | None = None
+
+    def run(self, lesson_id: str | None) -> None:
+        lesson = self.pick_start(lesson_id)
+        while lesson is not None:
+            self.open(lesson)
+            if not self.work_through(lesson):
+                return
+            lesson = self.after_lesson(lesson)
+        ui.console.print("Bye! Your progress is saved; `tutor start` picks up from here.")
+
+    # --- choosing a lesson -------------------------------------------------------------------
+
+    def pick_start(self, lesson_id: str | None) -> Lesson | None:
+        course = self.workspace.course
+        if lesson_id:
+            return course.get(lesson_id)
+        progress = self.workspace.progress
+        if progress.current in course.ids:
+            lesson = course.get(progress.current)
+            if self.workspace.lesson_progress(lesson).step < len(lesson.steps):
+                ui.console.print(f"Resuming [bold]{lesson.title}[/bold].")
+                return lesson
+        return self.choose_lesson()
+
+    def choose_lesson(self) -> Lesson | None:
+        course = self.workspace.course
+        choices = []
+        for number, lesson in enumerate(course.lessons, 1):
+            progress = self.workspace.lesson_progress(lesson)
+            mark = "✓" if progress.completed else ("…" if progress.step else " ")
+            choices.append((lesson.id, f"{mark} {number}. {lesson.title} ({lesson.id})"))
+        choices.append(("", "Quit"))
+        chosen = ui.ask_choice("Which lesson?", choices)
+        return course.get(chosen) if chosen else None
+
+    def open(self, lesson: Lesson) -> None:
+        """Make `lesson` current, building its sandbox unless it is already in progress."""
+        workspace = self.workspace
+        progress = workspace.lesson_progress(lesson)
+        # The learner's work in progress is never thrown away by starting again.
+        resumable = (workspace.sandbox.lesson_id() == lesson.id
+                     and progress.step < len(lesson.steps))
+        number = workspace.course.ids.index(lesson.id) + 1
+        ui.show_lesson_intro(lesson, number, len(workspace.course.lessons))
+        if not resumable:
+            self.reset(lesson)
+        workspace.progress.current = lesson.id
+        workspace.save()
+
+    def reset(self, lesson: Lesson) -> None:
+        with ui.console.status("Building the sandbox with real makemigrations and migrate..."):
+            self.workspace.reset(lesson)
+        ui.console.print(f"Sandbox ready at [bold]{self.workspace.sandbox.path}[/bold].")
+        self.state = None
+
+    def after_lesson(self, lesson: Lesson) -> Lesson | None:
+        following = self.workspace.course.next_after(lesson.id)
+        choices = AFTER_LESSON if following else AFTER_LESSON[1:]
+        choice = ui.ask_choice("What next?", choices)
+        if choice == "next":
+            return following
+        if choice == "menu":
+            return self.choose_lesson()
+        return None
+
+    # --- working through the steps -------------------------------------------------------
+
+    def work_through(self, lesson: Lesson) -> bool:
+        """Returns True when the lesson is finished, False when the learner quits."""
+        shown_step, redraw = None, True
+        while True:
+            progress = self.workspace.lesson_progress(lesson)
+            if progress.step >= len(lesson.steps):
+                return True
+            index = progress.step
+            if redraw or shown_step != index:
+                ui.show_step(lesson, index, lesson.steps[index])
+                self.refresh_state()
+                shown_step, redraw = index, False
+            choice = ui.ask_choice("What would you like to do?", MENU)
+            if choice == "quit":
+                return False
+            try:
+                redraw = self.perform(choice, lesson)
+            except TutorError as error:
+                ui.show_error(error)
+
+    def perform(self, choice: str, lesson: Lesson) -> bool:
+        """Carry out a menu choice; True when the step and state should be shown afresh."""
+        workspace = self.workspace
+        if choice == "run":
+            self.run_command()
+        elif choice == "check":
+            report = workspace.check()
+            self.state = report.state
+            ui.show_check(report)
+        elif choice == "hint":
+            ui.show_hint(workspace.next_hint())
+        elif choice == "solution":
+            ui.show_solution(workspace.current_step()[2])
+        elif choice == "skip":
+            before = self.state
+            report = workspace.solve(ui.show_action)
+            self.after_change(before, report)
+        elif choice == "reset":
+            if ui.ask_confirm(f"Rebuild the sandbox for {lesson.id} from its start?"):
+                self.reset(lesson)
+                return True
+        return False
+
+    def run_command(self) -> None:
+        command = ui.ask_text("Command (run in the sandbox, e.g. python manage.py showmigrations):")
+        if not command.strip():
+            return
+        before = self.state
+        ui.console.print(f"[bold cyan]$ {command}[/bold cyan]")
+        try:
+            status = self.workspace.sandbox.run_learner_command(command)
+        except KeyboardInterrupt:
+            ui.console.print("[yellow]Interrupted; you are still in the tutor.[/yellow]")
+            status = None
+        if status:
+            ui.console.print(f"[dim](exit status {status})[/dim]")
+        self.after_change(before, self.workspace.check())
+
+    def after_change(self, before: SandboxState | None, report: CheckReport) -> None:
+        """Say what a command changed, show the state it left, and the check's verdict."""
+        self.state = report.state
+        if before is not None:
+            ui.show_changes(describe_changes(before, report.state))
+        ui.show_state(report.state)
+        ui.show_check(report)
+
+    def refresh_state(self) -> None:
+        try:
+            self.state = self.workspace.read_state()
+        except TutorError as error:
+            self.state = None
+            ui.show_error(error)
+            return
+        ui.show_state(self.state)

@@ -1,0 +1,315 @@
+"""Reads the real state of a sandbox: migration files, `django_migrations` rows, schema, rows.
+
+This module is the only one that talks to Django's migration machinery. Everything else in the
+tutor asks it for a `SandboxState` and never guesses state from the commands a learner typed.
+
+Django caches imported migration modules and (in 5.x) whether `django_migrations` exists, so a
+state is always read in a fresh Python process: `read_state()` runs this module as a script
+(`python -m tutor.state SANDBOX`), which prints the state as JSON. The script never writes to
+the sandbox: it does not create a missing database, and it writes no bytecode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SETTINGS_MODULE = "shop.settings"
+DATABASE_FILE = "db.sqlite3"
+# The tutor's own bookkeeping tables are Django's; lessons care about the learner's tables.
+DJANGO_TABLES = {"django_migrations", "sqlite_sequence"}
+
+
+@dataclass(frozen=True)
+class Migration:
+    app: str
+    name: str
+    on_disk: bool
+    applied: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.app}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    null: bool
+
+
+@dataclass
+class SandboxState:
+    """What is true of a sandbox right now, read with Django's own machinery."""
+
+    migrations: list[Migration] = field(default_factory=list)
+    tables: dict[str, list[Column]] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    # Operations `makemigrations` would write, per app: empty when models and migrations agree.
+    pending_changes: dict[str, list[str]] = field(default_factory=dict)
+    database_exists: bool = True
+    django_version: str = ""
+
+    def migration(self, app: str, name: str) -> Migration | None:
+        for migration in self.migrations:
+            if migration.app == app and migration.name == name:
+                return migration
+        return None
+
+    def app_migrations(self, app: str) -> list[Migration]:
+        return [m for m in self.migrations if m.app == app]
+
+    def orphans(self, app: str | None = None) -> list[Migration]:
+        """Migrations recorded as applied whose file is gone."""
+        return [
+            m for m in self.migrations
+            if m.applied and not m.on_disk and (app is None or m.app == app)
+        ]
+
+    def columns(self, table: str) -> list[Column] | None:
+        return self.tables.get(table)
+
+    def to_json(self) -> dict:
+        return {
+            "django_version": self.django_version,
+            "database_exists": self.database_exists,
+            "migrations": [
+                {"app": m.app, "name": m.name, "on_disk": m.on_disk, "applied": m.applied}
+                for m in self.migrations
+            ],
+            "orphans": [m.key for m in self.orphans()],
+            "tables": {
+                table: [{"name": c.name, "type": c.type, "null": c.null} for c in columns]
+                for table, columns in self.tables.items()
+            },
+            "row_counts": dict(self.row_counts),
+            "pending_changes": {app: list(ops) for app, ops in self.pending_changes.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SandboxState":
+        return cls(
+            migrations=[Migration(**m) for m in data["migrations"]],
+            tables={
+                table: [Column(**c) for c in columns] for table, columns in data["tables"].items()
+            },
+            row_counts=dict(data["row_counts"]),
+            pending_changes={app: list(ops) for app, ops in data["pending_changes"].items()},
+            database_exists=data["database_exists"],
+            django_version=data["django_version"],
+        )
+
+
+class StateUnreadable(Exception):
+    """Django could not load the sandbox; carries what a learner needs to know about why."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 advice: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.advice = advice
+
+    def to_json(self) -> dict:
+        return {"message": self.message, "file": self.file, "line": self.line,
+                "advice": self.advice}
+
+
+def sandbox_environment(sandbox: Path) -> dict[str, str]:
+    """The environment every Python process that works on the sandbox runs with.
+
+    No bytecode is written: a learner can edit `models.py` twice within one second without an
+    old `.pyc` ever hiding the newer source from Django.
+    """
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def read_state(sandbox: Path, python: str | None = None) -> SandboxState:
+    """Read the sandbox's state in a fresh process, so that it sees the latest files."""
+    tutor_root = str(Path(__file__).resolve().parent.parent)
+    env = sandbox_environment(sandbox)
+    # The probe imports this module from wherever the tutor itself was imported from.
+    env["PYTHONPATH"] = tutor_root
+    completed = subprocess.run(
+        [python or sys.executable, "-m", "tutor.state", str(sandbox)],
+        cwd=sandbox, env=env, capture_output=True, text=True, encoding="utf-8",
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        result = json.loads(completed.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise StateUnreadable(
+            "The tutor's state reader stopped without an answer.",
+            advice="Details: " + (completed.stderr.strip()[-800:] or "none"),
+        ) from None
+    if not result["ok"]:
+        error = result["error"]
+        raise StateUnreadable(error["message"], file=error["file"], line=error["line"],
+                              advice=error["advice"])
+    return SandboxState.from_json(result["state"])
+
+
+# --- Everything below runs inside the probe process, with Django set up for the sandbox. ---
+
+
+def _collect(sandbox: Path) -> SandboxState:
+    import django
+    from django.apps import apps
+    from django.conf import settings
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    django.setup()
+    database = Path(settings.DATABASES["default"]["NAME"])
+    database_exists = database.exists()
+    # An SQLite connection would create a missing database file: read without one instead.
+    loader = MigrationLoader(connection if database_exists else None,
+                             ignore_no_migrations=True)
+    local_apps = {
+        config.label for config in apps.get_app_configs()
+        if _is_inside(Path(config.path), sandbox)
+    }
+    applied = set(loader.applied_migrations or {}) if database_exists else set()
+    on_disk = set(loader.disk_migrations)
+    keys = {key for key in on_disk | applied if key[0] in local_apps}
+    # Rows for apps the sandbox no longer has are orphans too; keep them visible.
+    keys |= {key for key in applied if key[0] not in _all_labels(apps)}
+    migrations = [
+        Migration(app=app, name=name, on_disk=(app, name) in on_disk,
+                  applied=(app, name) in applied)
+        for app, name in sorted(keys)
+    ]
+    tables: dict[str, list[Column]] = {}
+    row_counts: dict[str, int] = {}
+    if database_exists:
+        with connection.cursor() as cursor:
+            for table in sorted(connection.introspection.table_names(cursor)):
+                description = connection.introspection.get_table_description(cursor, table)
+                tables[table] = [
+                    Column(name=c.name, type=str(c.type_code), null=bool(c.null_ok))
+                    for c in description
+                ]
+                if table not in DJANGO_TABLES:
+                    quoted = connection.ops.quote_name(table)
+                    cursor.execute(f"SELECT COUNT(*) FROM {quoted}")
+                    row_counts[table] = cursor.fetchone()[0]
+    return SandboxState(
+        migrations=migrations,
+        tables=tables,
+        row_counts=row_counts,
+        pending_changes=_pending_changes(loader, local_apps),
+        database_exists=database_exists,
+        django_version=django.get_version(),
+    )
+
+
+def _pending_changes(loader, local_apps: set[str]) -> dict[str, list[str]]:
+    """What `makemigrations` would write now, per app, as Django describes each operation."""
+    from django.apps import apps
+    from django.db.migrations.autodetector import MigrationAutodetector
+    from django.db.migrations.questioner import NonInteractiveMigrationQuestioner
+    from django.db.migrations.state import ProjectState
+
+    autodetector = MigrationAutodetector(
+        loader.project_state(),
+        ProjectState.from_apps(apps),
+        NonInteractiveMigrationQuestioner(specified_apps=local_apps, dry_run=True),
+    )
+    changes = autodetector.changes(graph=loader.graph)
+    pending = {app: [] for app in sorted(local_apps)}
+    for app, new_migrations in changes.items():
+        pending.setdefault(app, [])
+        for migration in new_migrations:
+            pending[app].extend(operation.describe() for operation in migration.operations)
+    return pending
+
+
+def _all_labels(apps) -> set[str]:
+    return {config.label for config in apps.get_app_configs()}
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _explain_failure(error: BaseException, sandbox: Path) -> StateUnreadable:
+    """Turn whatever stopped Django from loading into a learner-sized explanation."""
+    from django.db.migrations.exceptions import (
+        BadMigrationError,
+        InconsistentMigrationHistory,
+        NodeNotFoundError,
+    )
+
+    file, line = _sandbox_location(error, sandbox)
+    where = f" ({file}, line {line})" if file else ""
+    if isinstance(error, SyntaxError):
+        return StateUnreadable(
+            f"Python cannot read {file or 'a sandbox file'}: {error.msg}{where}.",
+            file=file, line=line,
+            advice="Fix that line in your editor, or run `tutor reset` to start the lesson over.",
+        )
+    if isinstance(error, NodeNotFoundError):
+        app, name = error.node
+        return StateUnreadable(
+            f"Migration {error.origin} depends on {app}.{name}, whose file is missing. Django "
+            "cannot build the migration graph, so every `manage.py migrate` fails the same way.",
+            file=file, line=line,
+            advice=f"Restore {app}/migrations/{name}.py (`tutor reset` rebuilds the lesson).",
+        )
+    if isinstance(error, (BadMigrationError, InconsistentMigrationHistory)):
+        return StateUnreadable(str(error), file=file, line=line,
+                               advice="Run `tutor reset` to start the lesson over.")
+    return StateUnreadable(
+        f"Django could not load the sandbox: {type(error).__name__}: {error}{where}.",
+        file=file, line=line,
+        advice="Fix the file named above, or run `tutor reset` to start the lesson over.",
+    )
+
+
+def _sandbox_location(error: BaseException, sandbox: Path) -> tuple[str | None, int | None]:
+    """The innermost place inside the sandbox where the error arose, relative to it."""
+    if isinstance(error, SyntaxError) and error.filename:
+        path = Path(error.filename)
+        if _is_inside(path, sandbox):
+            return str(path.resolve().relative_to(sandbox.resolve())), error.lineno
+    location = (None, None)
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        path = Path(frame.f_code.co_filename)
+        if path.is_absolute() and _is_inside(path, sandbox):
+            location = (str(path.resolve().relative_to(sandbox.resolve())), line)
+    return location
+
+
+def _main(argv: list[str]) -> int:
+    sandbox = Path(argv[0]).resolve()
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(sandbox))
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    try:
+        state = _collect(sandbox)
+    except Exception as error:  # noqa: BLE001 - every failure becomes an explanation
+        unreadable = _explain_failure(error, sandbox)
+        print(json.dumps({"ok": False, "error": unreadable.to_json()}))
+        return 0
+    print(json.dumps({"ok": True, "state": state.to_json()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -1,0 +1,185 @@
+"""Everything the learner sees and answers: rich renders, questionary asks.
+
+All output goes through `console`, which tests can replace. Nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .checks import Outcome
+from .exceptions import TutorError
+from .lessons import Lesson, SolutionAction, Step
+from .state import SandboxState
+from .workspace import CheckReport, Hint
+
+console = Console(highlight=False)
+error_console = Console(stderr=True, highlight=False)
+
+FOCUS_APP = "store"
+FOCUS_TABLE = "store_product"
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+def state_view(state: SandboxState) -> Group:
+    """The live state: store's migrations (file, record) and the columns of store_product."""
+    migrations = Table(title="store migrations", title_justify="left", expand=False)
+    migrations.add_column("migration")
+    migrations.add_column("file")
+    migrations.add_column("applied")
+    for migration in state.app_migrations(FOCUS_APP):
+        file = "yes" if migration.on_disk else "[red]missing[/red]"
+        applied = "[green][X][/green]" if migration.applied else "[ ]"
+        migrations.add_row(migration.name, file, applied)
+    if not state.app_migrations(FOCUS_APP):
+        migrations.add_row("(none)", "", "")
+    parts = [migrations]
+    columns = state.columns(FOCUS_TABLE)
+    if columns is None:
+        reason = "" if state.database_exists else " (there is no database file)"
+        parts.append(Text(f"Table {FOCUS_TABLE} does not exist{reason}.", style="yellow"))
+    else:
+        table = Table(title=f"{FOCUS_TABLE} columns", title_justify="left")
+        table.add_column("column")
+        table.add_column("type")
+        table.add_column("null")
+        for column in columns:
+            table.add_row(column.name, column.type, "NULL" if column.null else "NOT NULL")
+        parts.append(table)
+    pending = state.pending_changes.get(FOCUS_APP)
+    if pending:
+        parts.append(Text("makemigrations would write: " + "; ".join(pending), style="yellow"))
+    orphans = state.orphans()
+    if orphans:
+        names = ", ".join(m.key for m in orphans)
+        parts.append(Text(f"Applied but no file (orphan rows): {names}", style="red"))
+    return Group(*parts)
+
+
+def show_state(state: SandboxState) -> None:
+    console.print(state_view(state))
+
+
+def show_lesson_intro(lesson: Lesson, number: int, total: int) -> None:
+    console.print(Panel(Markdown(lesson.intro.strip()),
+                        title=f"Lesson {number}/{total}: {lesson.title}", title_align="left"))
+
+
+def show_step(lesson: Lesson, index: int, step: Step) -> None:
+    console.print()
+    console.print(Panel(Markdown(step.goal.strip()),
+                        title=f"Step {index + 1}/{len(lesson.steps)}: {step.title}",
+                        title_align="left", border_style="cyan"))
+
+
+def show_outcomes(outcomes: list[Outcome]) -> None:
+    for outcome in outcomes:
+        if outcome.met:
+            console.print(f"  [green]✓[/green] {outcome.text}")
+        else:
+            console.print(f"  [red]✗[/red] {outcome.text}")
+            console.print(f"      {outcome.detail}", style="yellow")
+
+
+def show_check(report: CheckReport) -> None:
+    lesson = report.lesson
+    for index in report.passed_steps:
+        step = lesson.steps[index]
+        console.print(f"[bold green]Step {index + 1} passed:[/bold green] {step.title}")
+        if step.explanation:
+            console.print(Markdown(step.explanation.strip()))
+    if report.lesson_complete:
+        console.print(f"[bold green]Lesson complete:[/bold green] {lesson.title}")
+        return
+    step = lesson.steps[report.step_index]
+    console.print(f"[bold]Not yet[/bold] (step {report.step_index + 1}: {step.title}):")
+    show_outcomes(report.result.outcomes)
+
+
+def show_changes(lines: list[str]) -> None:
+    if not lines:
+        console.print("[dim]Nothing changed in the migrations, schema or rows.[/dim]")
+        return
+    console.print("[bold]What changed:[/bold]")
+    for line in lines:
+        console.print(f"  • {line}")
+
+
+def show_hint(hint: Hint) -> None:
+    console.print(f"[bold magenta]Hint {hint.number}/{hint.total}:[/bold magenta] {hint.text}")
+    if hint.number == hint.total:
+        console.print("[dim]That is the last hint; `tutor solve` shows the way.[/dim]")
+
+
+def show_solution(step: Step) -> None:
+    console.print("[bold]The reference solution:[/bold]")
+    for action in step.solution:
+        console.print(f"  $ {action.describe()}")
+
+
+def show_action(action: SolutionAction, status: int, output: str) -> None:
+    console.print(f"[bold cyan]$ {action.describe()}[/bold cyan]")
+    if output.strip():
+        console.print(Text(output.rstrip()))
+    if status != 0:
+        console.print(f"[red](exit status {status})[/red]")
+
+
+def show_error(error: TutorError) -> None:
+    error_console.print(f"[bold red]Error:[/bold red] {error.message}")
+    if error.advice:
+        error_console.print(error.advice)
+
+
+def show_warning(text: str) -> None:
+    error_console.print(f"[yellow]Note:[/yellow] {text}")
+
+
+def lessons_table(rows: list[tuple[int, Lesson, str]]) -> Table:
+    table = Table(title="migration tutor: the course", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("lesson")
+    table.add_column("title")
+    table.add_column("steps", justify="right")
+    table.add_column("progress")
+    for number, lesson, progress in rows:
+        table.add_row(str(number), lesson.id, lesson.title, str(len(lesson.steps)), progress)
+    return table
+
+
+# --- asking ---------------------------------------------------------------------------------
+
+class Cancelled(Exception):
+    """The learner pressed Ctrl-C or Ctrl-D at a prompt."""
+
+
+def _answer(question):
+    answer = question.ask()  # questionary returns None on Ctrl-C
+    if answer is None:
+        raise Cancelled()
+    return answer
+
+
+def ask_choice(message: str, choices: list[tuple[str, str]]) -> str:
+    """Pick one of (value, label) choices; returns the value."""
+    import questionary
+
+    return _answer(questionary.select(
+        message, choices=[questionary.Choice(label, value=value) for value, label in choices]))
+
+
+def ask_text(message: str) -> str:
+    import questionary
+
+    return _answer(questionary.text(message))
+
+
+def ask_confirm(message: str, default: bool = True) -> bool:
+    import questionary
+
+    return _answer(questionary.confirm(message, default=default))

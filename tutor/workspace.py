@@ -1,0 +1,167 @@
+"""A learner's workspace: the course, their progress and their sandbox, and what they can do
+with them (check, hint, solve, reset). The CLI and the interactive session both call these;
+neither decides anything on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .checks import StepResult, check_step
+from .exceptions import SandboxBroken, TutorError
+from .lessons import Course, Lesson, SolutionAction, Step, load_course
+from .progress import LessonProgress, Progress, ProgressFile
+from .sandbox import Sandbox
+from .state import SandboxState, StateUnreadable
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    lesson: Lesson
+    step_index: int              # the step that was checked
+    result: StepResult           # the outcomes of the first step that did not pass, or the last
+    passed_steps: list[int]      # steps that passed in this run, in order
+    lesson_complete: bool
+    state: SandboxState
+
+    @property
+    def passed(self) -> bool:
+        """The step checked passed now, or the lesson was already complete."""
+        return bool(self.passed_steps) or self.lesson_complete
+
+    def to_json(self) -> dict:
+        step = self.lesson.steps[self.step_index]
+        return {
+            "lesson": self.lesson.id,
+            "step": step.title,
+            "step_index": self.step_index,
+            "steps_total": len(self.lesson.steps),
+            "passed": self.passed,
+            "passed_steps": self.passed_steps,
+            "lesson_complete": self.lesson_complete,
+            "expectations": [o.to_json() for o in self.result.outcomes],
+        }
+
+
+@dataclass(frozen=True)
+class Hint:
+    number: int   # 1-based
+    total: int
+    text: str
+
+
+@dataclass
+class Workspace:
+    home: Path
+    course: Course = field(default_factory=load_course)
+
+    def __post_init__(self) -> None:
+        self.sandbox = Sandbox(self.home)
+        self.progress_file = ProgressFile(self.home)
+        self.progress: Progress = self.progress_file.load()
+        if self.sandbox.path.parent.exists():
+            self.sandbox.recover()
+
+    # --- where the learner is ------------------------------------------------------------
+
+    def current_lesson(self) -> Lesson:
+        if self.progress.current in self.course.ids:
+            return self.course.get(self.progress.current)
+        if not self.course.lessons:
+            raise TutorError("No lesson could be loaded.", "Reinstall the tutor.")
+        return self.course.lessons[0]
+
+    def lesson_progress(self, lesson: Lesson) -> LessonProgress:
+        return self.progress.of(lesson.id)
+
+    def current_step(self) -> tuple[Lesson, int, Step]:
+        lesson = self.current_lesson()
+        index = min(self.lesson_progress(lesson).step, len(lesson.steps) - 1)
+        return lesson, index, lesson.steps[index]
+
+    def save(self) -> None:
+        self.progress_file.save(self.progress)
+
+    # --- reading and judging the sandbox --------------------------------------------------
+
+    def read_state(self) -> SandboxState:
+        try:
+            return self.sandbox.read_state()
+        except StateUnreadable as problem:
+            raise SandboxBroken(problem.message, problem.advice) from None
+
+    def require_lesson_sandbox(self, lesson: Lesson) -> None:
+        self.sandbox.require()
+        built_for = self.sandbox.lesson_id()
+        if built_for != lesson.id:
+            raise SandboxBroken(
+                f"The sandbox was built for {built_for or 'another lesson'}, not for "
+                f"{lesson.id}.",
+                f"Run `tutor reset {lesson.id}` to build this lesson's sandbox.",
+            )
+
+    def check(self) -> CheckReport:
+        """Judge the current step; on success advance, and keep passing the steps after it
+        that the state already satisfies."""
+        lesson = self.current_lesson()
+        self.require_lesson_sandbox(lesson)
+        progress = self.lesson_progress(lesson)
+        state = self.read_state()
+        if progress.step >= len(lesson.steps):
+            index = len(lesson.steps) - 1
+            return CheckReport(lesson, index, check_step(lesson.steps[index], state,
+                                                         self.sandbox.path),
+                               [], True, state)
+        passed: list[int] = []
+        index = progress.step
+        result = check_step(lesson.steps[index], state, self.sandbox.path)
+        while result.passed:
+            passed.append(index)
+            if index + 1 == len(lesson.steps):
+                break
+            index += 1
+            result = check_step(lesson.steps[index], state, self.sandbox.path)
+        complete = bool(passed) and passed[-1] == len(lesson.steps) - 1
+        progress.step = len(lesson.steps) if complete else index
+        progress.completed = progress.completed or complete
+        self.progress.current = lesson.id
+        self.save()
+        return CheckReport(lesson, index, result, passed, complete, state)
+
+    # --- help -------------------------------------------------------------------------------
+
+    def next_hint(self) -> Hint:
+        lesson, index, step = self.current_step()
+        progress = self.lesson_progress(lesson)
+        shown = progress.hints_shown.get(str(index), 0)
+        number = min(shown + 1, len(step.hints))
+        progress.hints_shown[str(index)] = number
+        self.progress.current = lesson.id
+        self.save()
+        return Hint(number=number, total=len(step.hints), text=step.hints[number - 1])
+
+    def solve(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
+        """Carry out the current step's reference solution with real commands, then check."""
+        lesson, _, step = self.current_step()
+        self.require_lesson_sandbox(lesson)
+        for action in step.solution:
+            status, output = self.sandbox.perform(action)
+            on_action(action, status, output)
+            if status != 0:
+                raise TutorError(
+                    f"The solution's `{action.describe()}` failed (exit status {status}).",
+                    "The sandbox is not in this step's starting state. Run `tutor reset` to "
+                    "start the lesson over.",
+                )
+        return self.check()
+
+    def reset(self, lesson: Lesson) -> None:
+        """Rebuild the sandbox in `lesson`'s starting state and make it current, at step one."""
+        self.sandbox.build(lesson)
+        self.progress.current = lesson.id
+        # `completed` remembers that the lesson was once finished; the steps start over.
+        completed = self.lesson_progress(lesson).completed
+        self.progress.lessons[lesson.id] = LessonProgress(completed=completed)
+        self.save()
