@@ -1,0 +1,201 @@
+"""The `tutor` command line: help, JSON, exit codes, hints, resets, and its clear errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+from conftest import REPO, edit, manage, tutor, tutor_json
+
+COMMANDS = ["start", "lessons", "status", "check", "hint", "solve", "reset", "shell"]
+
+
+def test_help_imports_neither_django_nor_rich_nor_questionary():
+    result = tutor(None, "--help")
+    assert result.returncode == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+    assert tutor(None, "--version").stdout.startswith("migration tutor ")
+    probe = ("import sys\nfrom tutor.cli import main\n"
+             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('django', 'rich', 'questionary', 'prompt_toolkit')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = tutor(None, command, "--help")
+    assert result.returncode == 0
+    assert "--home" in result.stdout
+
+
+def test_check_without_a_sandbox_cannot_check(home):
+    result = tutor(home, "check")
+    assert result.returncode == 2
+    assert "There is no sandbox" in result.stderr and "tutor start" in result.stderr
+    status, report = tutor_json(home, "check")
+    assert status == 2 and "no sandbox" in report["error"]
+
+
+def test_status_json_has_the_live_state(lesson_home):
+    home = lesson_home("revert-applied")
+    status, data = tutor_json(home, "status")
+    assert status == 0
+    for key in ("home", "sandbox", "python", "lesson", "step", "step_index"):
+        assert key in data
+    assert data["lesson"] == "revert-applied" and data["step_index"] == 0
+    assert data["python"] == sys.executable
+    assert {"app": "store", "name": "0003_change_price_field", "on_disk": True,
+            "applied": True} in data["migrations"]
+    price = next(c for c in data["tables"]["store_product"] if c["name"] == "price")
+    assert price == {"name": "price", "type": "decimal", "null": True}
+
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    _, data = tutor_json(home, "status")
+    assert {"app": "store", "name": "0003_change_price_field", "on_disk": True,
+            "applied": False} in data["migrations"]
+    price = next(c for c in data["tables"]["store_product"] if c["name"] == "price")
+    assert price["null"] is False
+
+
+def test_status_without_a_sandbox_says_how_to_start(home):
+    result = tutor(home, "status")
+    assert result.returncode == 0
+    assert "No sandbox yet" in result.stdout
+
+
+def test_check_json_fields_and_passing_advances(lesson_home):
+    home = lesson_home("revert-applied")
+    status, report = tutor_json(home, "check")
+    assert status == 1
+    assert set(report) >= {"lesson", "step", "step_index", "steps_total", "passed",
+                           "lesson_complete", "expectations"}
+    assert all(set(e) == {"text", "met", "detail"} for e in report["expectations"])
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    status, report = tutor_json(home, "check")
+    assert status == 0 and report["passed"] and report["passed_steps"] == [0]
+    assert report["step_index"] == 1 and not report["lesson_complete"]
+    _, data = tutor_json(home, "status")
+    assert data["step_index"] == 1
+
+
+def test_following_steps_that_already_hold_pass_in_the_same_run(lesson_home):
+    home = lesson_home("revert-applied")
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    (home / "sandbox/store/migrations/0003_change_price_field.py").unlink()
+    edit(home, "store/models.py", ", null=True", "")
+    status, report = tutor_json(home, "check")
+    assert status == 0
+    assert report["passed_steps"] == [0, 1] and report["lesson_complete"]
+
+
+def test_hints_reveal_one_at_a_time(lesson_home):
+    home = lesson_home("revert-applied")
+    shown = [tutor(home, "hint").stdout for _ in range(4)]
+    assert "Hint 1/3" in shown[0] and "Hint 2/3" not in shown[0]
+    assert "Hint 2/3" in shown[1]
+    assert "Hint 3/3" in shown[2] and "migrate store 0002" in shown[2]
+    assert "Hint 3/3" in shown[3] and "last hint" in shown[3]
+
+
+def test_reset_makes_a_lesson_current_at_its_first_step(lesson_home):
+    home = lesson_home("revert-applied")
+    assert tutor(home, "solve").returncode == 0
+    result = tutor(home, "reset", "delete-unapplied")
+    assert result.returncode == 0, result.stderr
+    _, data = tutor_json(home, "status")
+    assert data["lesson"] == "delete-unapplied" and data["step_index"] == 0
+    assert any(m["name"] == "0004_add_discount_field" and not m["applied"]
+               for m in data["migrations"])
+    # Without a lesson, reset rebuilds the current lesson.
+    (home / "sandbox/store/migrations/0004_add_discount_field.py").unlink()
+    assert tutor(home, "reset").returncode == 0
+    assert (home / "sandbox/store/migrations/0004_add_discount_field.py").is_file()
+    # --all forgets progress and starts over at the first lesson.
+    assert tutor(home, "reset", "--all").returncode == 0
+    _, lessons = tutor_json(home, "lessons")
+    assert [r["id"] for r in lessons["lessons"] if r["current"]] == ["revert-applied"]
+    assert not any(r["step_index"] for r in lessons["lessons"])
+
+
+def test_unknown_lesson_suggests_the_closest(home):
+    result = tutor(home, "reset", "revert-aplied")
+    assert result.returncode == 2
+    assert "There is no lesson called 'revert-aplied'" in result.stderr
+    assert "Did you mean revert-applied" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_home_the_tutor_must_not_use_is_refused(tmp_path):
+    result = tutor(Path("/"), "lessons")
+    assert result.returncode == 2 and "will not use /" in result.stderr
+    foreign = tmp_path / "my project"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine", encoding="utf-8")
+    result = tutor(foreign, "reset", "revert-applied")
+    assert result.returncode == 2
+    assert "already holds files the tutor did not make" in result.stderr
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert not (foreign / "sandbox").exists()
+
+
+def test_tutor_home_variable_chooses_the_home(tmp_path):
+    home = tmp_path / "from env"
+    env_run = subprocess.run(
+        [sys.executable, "-m", "tutor", "reset", "revert-applied"], cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO), TUTOR_HOME=str(home)),
+        capture_output=True, text=True)
+    assert env_run.returncode == 0, env_run.stderr
+    assert (home / "sandbox" / "manage.py").is_file()
+
+
+@pytest.mark.parametrize("command", ["start", "shell"])
+def test_interactive_commands_need_a_terminal(lesson_home, command):
+    home = lesson_home("revert-applied")
+    result = tutor(home, command, input="")
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and "tutor check" in result.stderr
+
+
+def test_a_broken_models_file_is_named_with_its_line(lesson_home):
+    home = lesson_home("revert-applied")
+    path = home / "sandbox/store/models.py"
+    path.write_text(path.read_text(encoding="utf-8") + "\nthis is not python\n",
+                    encoding="utf-8")
+    for command in ("check", "status"):
+        result = tutor(home, command)
+        assert result.returncode == 2, command
+        assert "Traceback" not in result.stderr + result.stdout
+        message = " ".join(result.stderr.split())
+        assert "store/models.py" in message and "line 8" in message, message
+        assert "tutor reset" in message
+
+
+def test_a_corrupt_progress_file_is_kept_aside(lesson_home):
+    home = lesson_home("revert-applied")
+    (home / "progress.json").write_text('{"format": 1, "curr', encoding="utf-8")
+    result = tutor(home, "lessons")
+    assert result.returncode == 0
+    assert "could not be read" in result.stderr
+    backups = list(home.glob("progress.json.unreadable-*"))
+    assert len(backups) == 1 and backups[0].read_text(encoding="utf-8").endswith("curr")
+
+
+def test_shell_opens_in_the_sandbox_with_a_python_that_has_django(lesson_home):
+    home = lesson_home("revert-applied")
+    env = dict(os.environ, PYTHONPATH=str(REPO), SHELL="/bin/sh", PATH="/usr/bin:/bin",
+               DJANGO_COLORS="nocolor")
+    child = pexpect.spawn(sys.executable, ["-m", "tutor", "shell", "--home", str(home)],
+                          env=env, encoding="utf-8", timeout=30, cwd=str(REPO))
+    child.expect_exact("A shell in the sandbox")
+    child.sendline("python manage.py showmigrations store")
+    child.expect_exact("[X] 0003_change_price_field")
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
