@@ -7,6 +7,7 @@ state meets it, and, when it does not, what the state actually is (`detail`) in 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable
 
@@ -162,6 +163,61 @@ def _no_file_contains(e: Expectation, state: SandboxState, sandbox: Path) -> Ver
     return text, not hits, f"{', '.join(hits)} still contains {needle!r}."
 
 
+def _schema_matches_record(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
+    drift = state.schema_drift.get(e.subject, [])
+    text = f"{e.subject}'s tables match what its applied migrations say"
+    return text, not drift, "; ".join(drift) + "."
+
+
+def _file(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
+    path = sandbox / e.subject
+    want = e.options.get("exists", True)
+    if not want:
+        return f"there is no file {e.subject}", not path.exists(), f"{e.subject} is still there."
+    needle = e.options.get("contains")
+    text = f"file {e.subject} exists" + (f" and contains {needle!r}" if needle else "")
+    if not path.is_file():
+        return text, False, f"there is no file {e.subject}."
+    if needle and needle not in path.read_text(encoding="utf-8", errors="replace"):
+        return text, False, f"{e.subject} does not contain {needle!r}."
+    return text, True, ""
+
+
+def _rows(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
+    want = e.options.get("count")
+    text = f"table {e.subject} has {want} rows"
+    if e.subject not in state.row_counts:
+        return text, False, f"there is no table {e.subject} in the database."
+    count = state.row_counts[e.subject]
+    return text, count == want, f"it has {count} rows."
+
+
+def _values(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
+    table, column = e.subject.split(".")
+    want = e.options.get("equal", [])
+    text = f"{e.subject} holds {', '.join(map(str, want))} (in row order)"
+    if table not in state.rows:
+        return text, False, f"there is no table {table} in the database."
+    rows = state.rows[table]
+    if rows and column not in rows[0] or not rows and want:
+        return text, False, f"{table} has no column {column} or no rows."
+    found = [row[column] for row in rows]
+    if len(found) == len(want) and all(map(_same_value, found, want)):
+        return text, True, ""
+    shown = ", ".join("NULL" if v is None else str(v) for v in found)
+    return text, False, f"it holds {shown or 'no rows'}."
+
+
+def _same_value(found, want) -> bool:
+    """Numbers compare as decimals (SQLite returns 12 for a stored 12.00); the rest exactly."""
+    if isinstance(want, (int, float)) and not isinstance(want, bool):
+        try:
+            return Decimal(str(found)) == Decimal(str(want))
+        except (InvalidOperation, ValueError):
+            return False
+    return found == want
+
+
 _KINDS: dict[str, Callable[[Expectation, SandboxState, Path], Verdict]] = {
     "migration": _migration,
     "column": _column,
@@ -170,4 +226,8 @@ _KINDS: dict[str, Callable[[Expectation, SandboxState, Path], Verdict]] = {
     "models_match_migrations": _models_match,
     "only_migrations": _only_migrations,
     "no_file_contains": _no_file_contains,
+    "schema_matches_record": _schema_matches_record,
+    "file": _file,
+    "rows": _rows,
+    "values": _values,
 }

@@ -58,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "2 the tutor could not check.")
     check.add_argument("--json", action="store_true", help="print JSON for scripts")
     command("hint", "show the next hint of the current step (one more each time)")
+    answer = command("answer", "answer the current step's question",
+                     "The right answer is read from the sandbox's live state. Give each chosen "
+                     "item (a unique prefix is enough), or --none. Without an answer, the "
+                     "question and its choices are shown.")
+    answer.add_argument("values", nargs="*", metavar="ANSWER")
+    answer.add_argument("--none", action="store_true", help="answer that none of the choices is right")
+    answer.add_argument("--json", action="store_true", help="print JSON for scripts")
     command("solve", "carry out the current step's reference solution in the sandbox",
             "Runs the real commands, printing each one and its output, then checks.")
     reset = command("reset", "rebuild the sandbox in a lesson's starting state",
@@ -197,6 +204,28 @@ def cmd_hint(args) -> int:
     return 0
 
 
+def cmd_answer(args) -> int:
+    from . import ui
+
+    workspace = _workspace(args)
+    if not args.values and not args.none:
+        step, posed = workspace.pose_question()
+        if posed is None:
+            raise TutorError("The current step asks no question.",
+                             "Do what the step says, then run `tutor check`.")
+        ui.show_question(posed)
+        return EXIT_NOT_YET
+    report = workspace.answer([] if args.none else args.values)
+    if args.json:
+        data = {"right": report.right, "detail": report.detail}
+        if report.check:
+            data["check"] = report.check.to_json()
+        _print_json(data)
+    else:
+        ui.show_answer(report)
+    return EXIT_PASSED if report.right and report.check.passed else EXIT_NOT_YET
+
+
 def cmd_solve(args) -> int:
     from . import ui
 
@@ -267,7 +296,7 @@ def _require_terminal(command: str) -> None:
 
 COMMANDS = {
     "start": cmd_start, "lessons": cmd_lessons, "status": cmd_status, "check": cmd_check,
-    "hint": cmd_hint, "solve": cmd_solve, "reset": cmd_reset, "shell": cmd_shell,
+    "hint": cmd_hint, "answer": cmd_answer, "solve": cmd_solve, "reset": cmd_reset, "shell": cmd_shell,
 }
 
 

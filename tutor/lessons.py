@@ -28,13 +28,21 @@ EXPECTATION_FIELDS: dict[str, dict[str, type]] = {
     "table": {"exists": bool},
     "no_orphans": {},
     "models_match_migrations": {},
+    "schema_matches_record": {},
     "only_migrations": {"app": str},
     "no_file_contains": {"under": str},
+    "file": {"exists": bool, "contains": str},
+    "rows": {"count": int},
+    "values": {"equal": list},
 }
 KIND_TYPES: dict[str, type] = {
     "migration": str, "column": str, "table": str, "no_orphans": str,
-    "models_match_migrations": str, "only_migrations": list, "no_file_contains": str,
+    "models_match_migrations": str, "schema_matches_record": str, "only_migrations": list,
+    "no_file_contains": str, "file": str, "rows": str, "values": str,
 }
+# Each question asks for something the live state answers; see `questions.py`.
+QUESTION_KINDS = {"applied_migrations", "unapplied_migrations", "orphan_migrations",
+                  "would_unapply", "columns", "row_count"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class SolutionAction:
     """One step of a reference solution: a command, deleting a file, or editing one."""
 
     run: str = ""
+    fails: bool = False  # the command is meant to fail: the lesson shows Django's error
     delete: str = ""
     edit: str = ""
     replace: str = ""
@@ -65,6 +74,18 @@ class SolutionAction:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A question about the sandbox whose right answer is read from the live state."""
+
+    ask: str
+    kind: str                     # one of QUESTION_KINDS
+    app: str = "store"
+    table: str = "store_product"
+    target: str = ""              # for would_unapply: the migration given to `migrate`
+    choices: list[str] = field(default_factory=list)  # offered answers, where not derived
+
+
+@dataclass(frozen=True)
 class Step:
     title: str
     goal: str
@@ -72,12 +93,20 @@ class Step:
     solution: list[SolutionAction]
     expectations: list[Expectation]
     explanation: str = ""
+    question: Question | None = None
 
 
 @dataclass(frozen=True)
 class StartMigration:
     name: str
     models: str  # the models version (a file in lessons/models/) that makemigrations sees
+    source: str = ""  # or a migration file shipped with the lesson, copied as it is
+
+
+@dataclass(frozen=True)
+class StartFile:
+    path: str    # where in the sandbox
+    source: str  # a file in the lessons folder
 
 
 @dataclass(frozen=True)
@@ -87,6 +116,8 @@ class Start:
     migrations: list[StartMigration]
     applied: str  # the last applied migration, or "zero"
     models: str   # the models version left in store/models.py
+    files: list[StartFile] = field(default_factory=list)  # written before migrating
+    commands: list[str] = field(default_factory=list)     # manage.py commands run last
 
 
 @dataclass(frozen=True)
@@ -100,7 +131,11 @@ class Lesson:
     file: Path = field(compare=False)
 
     def models_source(self, version: str) -> str:
-        return (self.file.parent / MODELS_FOLDER / f"{version}.py").read_text(encoding="utf-8")
+        return self.resource(f"{MODELS_FOLDER}/{version}.py")
+
+    def resource(self, relative: str) -> str:
+        """A file shipped beside the lesson (a models version, a migration, a fixture)."""
+        return (self.file.parent / relative).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -184,17 +219,21 @@ def _load_start(data: dict, file: str, folder: Path) -> Start:
             migration = StartMigration(entry, entry)
         elif isinstance(entry, dict):
             entry_reader = _Fields(entry, file, where)
-            migration = StartMigration(entry_reader.get("name", str),
-                                       entry_reader.get("models", str))
+            name = entry_reader.get("name", str)
+            source = entry_reader.get("source", str, default="")
+            models = entry_reader.get("models", str, default=name if source else _MISSING)
+            migration = StartMigration(name, models, source)
             entry_reader.finish()
+            if source:
+                _require_file(folder, source, file, f"{where}.source")
         else:
             raise LessonFileError(file, where, "must be a migration name or a table")
-        if not (folder / MODELS_FOLDER / f"{migration.models}.py").is_file():
+        if not migration.source and not (folder / MODELS_FOLDER / f"{migration.models}.py").is_file():
             raise LessonFileError(file, where,
                                   f"no models version {MODELS_FOLDER}/{migration.models}.py")
         migrations.append(migration)
     names = [m.name for m in migrations]
-    applied = reader.get("applied", str)
+    applied = reader.get("applied", str, default="zero")
     if applied != "zero" and applied not in names:
         raise LessonFileError(file, "start.applied",
                               f"{applied!r} is not one of start.migrations nor 'zero'")
@@ -202,8 +241,28 @@ def _load_start(data: dict, file: str, folder: Path) -> Start:
     models = reader.get("models", str, default=default_models)
     if not (folder / MODELS_FOLDER / f"{models}.py").is_file():
         raise LessonFileError(file, "start.models", f"no models version {MODELS_FOLDER}/{models}.py")
+    files = []
+    for i, entry in enumerate(reader.get("files", list, default=[])):
+        where = f"start.files[{i}]"
+        if not isinstance(entry, dict):
+            raise LessonFileError(file, where, "must be a table with path and source")
+        entry_reader = _Fields(entry, file, where)
+        files.append(StartFile(entry_reader.get("path", str), entry_reader.get("source", str)))
+        entry_reader.finish()
+        _require_file(folder, files[-1].source, file, f"{where}.source")
+    commands = reader.get("commands", list, default=[])
+    for i, command in enumerate(commands):
+        if not isinstance(command, str) or not command.startswith("python manage.py "):
+            raise LessonFileError(file, f"start.commands[{i}]",
+                                  "a command must start with 'python manage.py '")
     reader.finish()
-    return Start(migrations=migrations, applied=applied, models=models)
+    return Start(migrations=migrations, applied=applied, models=models, files=files,
+                 commands=commands)
+
+
+def _require_file(folder: Path, relative: str, file: str, field_name: str) -> None:
+    if not (folder / relative).is_file():
+        raise LessonFileError(file, field_name, f"no file {relative} beside the lesson")
 
 
 def _load_step(data: Any, where: str, file: str) -> Step:
@@ -215,22 +274,48 @@ def _load_step(data: Any, where: str, file: str) -> Step:
     hints = reader.get("hints", list)
     if not hints or not all(isinstance(h, str) for h in hints):
         raise LessonFileError(file, f"{where}.hints", "needs at least one hint, each a string")
+    question_data = reader.get("question", dict, default=None)
+    question = _load_question(question_data, f"{where}.question", file) \
+        if question_data is not None else None
+    # A question step is solved by answering it; its solution and expectations are optional.
+    optional = [] if question else _MISSING
     solution = [
         _load_action(action, f"{where}.solution[{i}]", file)
-        for i, action in enumerate(reader.get("solution", list))
+        for i, action in enumerate(reader.get("solution", list, default=optional))
     ]
-    if not solution:
+    if not solution and not question:
         raise LessonFileError(file, f"{where}.solution", "needs at least one action")
     expectations = [
         _load_expectation(entry, f"{where}.expect[{i}]", file)
-        for i, entry in enumerate(reader.get("expect", list))
+        for i, entry in enumerate(reader.get("expect", list, default=optional))
     ]
-    if not expectations:
+    if not expectations and not question:
         raise LessonFileError(file, f"{where}.expect", "needs at least one expectation")
     explanation = reader.get("explanation", str, default="")
     reader.finish()
     return Step(title=title, goal=goal, hints=hints, solution=solution,
-                expectations=expectations, explanation=explanation)
+                expectations=expectations, explanation=explanation, question=question)
+
+
+def _load_question(data: dict, where: str, file: str) -> Question:
+    reader = _Fields(data, file, where)
+    ask = reader.get("ask", str)
+    kind = reader.get("answer", str)
+    if kind not in QUESTION_KINDS:
+        raise LessonFileError(file, f"{where}.answer",
+                              f"{kind!r} is not one of {', '.join(sorted(QUESTION_KINDS))}")
+    question = Question(
+        ask=ask, kind=kind, app=reader.get("app", str, default="store"),
+        table=reader.get("table", str, default="store_product"),
+        target=reader.get("target", str, default=""),
+        choices=reader.get("choices", list, default=[]),
+    )
+    if kind == "would_unapply" and not question.target:
+        raise LessonFileError(file, f"{where}.target", "is needed by would_unapply")
+    if kind == "columns" and not question.choices:
+        raise LessonFileError(file, f"{where}.choices", "columns questions need choices")
+    reader.finish()
+    return question
 
 
 def _load_action(data: Any, where: str, file: str) -> SolutionAction:
@@ -242,13 +327,19 @@ def _load_action(data: Any, where: str, file: str) -> SolutionAction:
     if not isinstance(data, dict):
         raise LessonFileError(file, where, "must be a command or a table")
     reader = _Fields(data, file, where)
-    if "delete" in data:
+    if "run" in data:
+        command = reader.get("run", str)
+        if not command.startswith("python manage.py "):
+            raise LessonFileError(file, f"{where}.run",
+                                  "a command must start with 'python manage.py '")
+        action = SolutionAction(run=command, fails=reader.get("fails", bool, default=False))
+    elif "delete" in data:
         action = SolutionAction(delete=reader.get("delete", str))
     elif "edit" in data:
         action = SolutionAction(edit=reader.get("edit", str), replace=reader.get("replace", str),
                                 with_text=reader.get("with", str))
     else:
-        raise LessonFileError(file, where, "must have 'delete' or 'edit'")
+        raise LessonFileError(file, where, "must have 'run', 'delete' or 'edit'")
     reader.finish()
     return action
 
@@ -265,7 +356,7 @@ def _load_expectation(data: Any, where: str, file: str) -> Expectation:
     kind = kinds[0]
     reader = _Fields(data, file, where)
     subject = reader.get(kind, KIND_TYPES[kind])
-    if kind in ("migration", "column") and subject.count(".") != 1:
+    if kind in ("migration", "column", "values") and subject.count(".") != 1:
         raise LessonFileError(file, f"{where}.{kind}",
                               f"{subject!r} must look like 'app.name' or 'table.column'")
     options = {}

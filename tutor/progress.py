@@ -22,18 +22,24 @@ class LessonProgress:
     step: int = 0             # index of the current step; the number of steps once finished
     completed: bool = False   # finished at least once (a reset starts the steps over)
     hints_shown: dict[str, int] = field(default_factory=dict)  # step index -> hints revealed
+    answered: list[int] = field(default_factory=list)  # question steps answered rightly
 
     def to_json(self) -> dict:
-        return {"step": self.step, "completed": self.completed, "hints_shown": self.hints_shown}
+        return {"step": self.step, "completed": self.completed, "hints_shown": self.hints_shown,
+                "answered": self.answered}
 
     @classmethod
     def from_json(cls, data: dict) -> "LessonProgress":
         step, completed, hints = data["step"], data["completed"], data["hints_shown"]
+        answered = data.get("answered", [])
         if not isinstance(step, int) or step < 0 or not isinstance(completed, bool):
             raise ValueError("bad lesson progress")
         if not all(isinstance(k, str) and isinstance(v, int) for k, v in hints.items()):
             raise ValueError("bad hints")
-        return cls(step=step, completed=completed, hints_shown=dict(hints))
+        if not all(isinstance(i, int) for i in answered):
+            raise ValueError("bad answers")
+        return cls(step=step, completed=completed, hints_shown=dict(hints),
+                   answered=list(answered))
 
 
 @dataclass

@@ -89,22 +89,7 @@ class Sandbox:
         shutil.copytree(resource_dir("sandbox_project"), staging,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "db.sqlite3"))
         _make_writable(staging)
-        models = staging / APP / "models.py"
-        for migration in lesson.start.migrations:
-            models.write_text(lesson.models_source(migration.models), encoding="utf-8")
-            number, _, suffix = migration.name.partition("_")
-            args = ["makemigrations", APP, "--noinput"]
-            if migration.name != "0001_initial":
-                args += ["--name", suffix]
-            self._manage_or_fail(staging, args)
-            if not (staging / APP / "migrations" / f"{migration.name}.py").is_file():
-                raise CommandFailed(
-                    f"Building the sandbox: makemigrations did not write {migration.name}.",
-                    f"Check lessons/{lesson.id}.toml: its start.migrations must follow the models.",
-                )
-        models.write_text(lesson.models_source(lesson.start.models), encoding="utf-8")
-        if lesson.start.applied != "zero":
-            self._manage_or_fail(staging, ["migrate", APP, lesson.start.applied, "--noinput"])
+        self._make_start(lesson, staging)
         (staging / SANDBOX_MARKER).write_text(
             json.dumps({"lesson": lesson.id}) + "\n", encoding="utf-8")
         if self.path.exists():
@@ -113,6 +98,37 @@ class Sandbox:
         if self._old.exists():
             shutil.rmtree(self._old)
         self.write_python_shim()
+
+    def _make_start(self, lesson: Lesson, folder: Path) -> None:
+        """Make the lesson's migrations with real makemigrations (or copy the ones the lesson
+        ships), write its files, migrate to its applied migration and run its commands."""
+        start = lesson.start
+        models = folder / APP / "models.py"
+        for migration in start.migrations:
+            target = folder / APP / "migrations" / f"{migration.name}.py"
+            if migration.source:
+                target.write_text(lesson.resource(migration.source), encoding="utf-8")
+                continue
+            models.write_text(lesson.models_source(migration.models), encoding="utf-8")
+            number, _, suffix = migration.name.partition("_")
+            args = ["makemigrations", APP, "--noinput"]
+            if migration.name != "0001_initial":
+                args += ["--name", suffix]
+            self._manage_or_fail(folder, args)
+            if not target.is_file():
+                raise CommandFailed(
+                    f"Building the sandbox: makemigrations did not write {migration.name}.",
+                    f"Check lessons/{lesson.id}.toml: its start.migrations must follow the models.",
+                )
+        models.write_text(lesson.models_source(start.models), encoding="utf-8")
+        for extra in start.files:
+            path = folder / extra.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(lesson.resource(extra.source), encoding="utf-8")
+        if start.applied != "zero":
+            self._manage_or_fail(folder, ["migrate", APP, start.applied, "--noinput"])
+        for command in start.commands:
+            self._manage_or_fail(folder, shlex.split(command)[2:])
 
     @property
     def _staging(self) -> Path:

@@ -21,6 +21,7 @@ MENU = [
     ("reset", "Reset this lesson"),
     ("quit", "Quit (progress is saved)"),
 ]
+ANSWER = ("answer", "Answer the question")
 AFTER_LESSON = [("next", "Start the next lesson"), ("menu", "Choose a lesson"),
                 ("quit", "Quit")]
 
@@ -108,7 +109,8 @@ class Session:
                 ui.show_step(lesson, index, lesson.steps[index])
                 self.refresh_state()
                 shown_step, redraw = index, False
-            choice = ui.ask_choice("What would you like to do?", MENU)
+            question = [ANSWER] if lesson.steps[index].question else []
+            choice = ui.ask_choice("What would you like to do?", question + MENU)
             if choice == "quit":
                 return False
             try:
@@ -119,7 +121,9 @@ class Session:
     def perform(self, choice: str, lesson: Lesson) -> bool:
         """Carry out a menu choice; True when the step and state should be shown afresh."""
         workspace = self.workspace
-        if choice == "run":
+        if choice == "answer":
+            self.answer_question()
+        elif choice == "run":
             self.run_command()
         elif choice == "check":
             report = workspace.check()
@@ -138,6 +142,16 @@ class Session:
                 self.reset(lesson)
                 return True
         return False
+
+    def answer_question(self) -> None:
+        step, posed = self.workspace.pose_question()
+        if posed is None:
+            return
+        if posed.multiple:
+            values = ui.ask_checkbox(posed.ask + " (space selects, enter answers)", posed.choices)
+        else:
+            values = [ui.ask_text(posed.ask)]
+        ui.show_answer(self.workspace.answer(values))
 
     def run_command(self) -> None:
         command = ui.ask_text("Command (run in the sandbox, e.g. python manage.py showmigrations):")

@@ -23,6 +23,8 @@ SETTINGS_MODULE = "shop.settings"
 DATABASE_FILE = "db.sqlite3"
 # The tutor's own bookkeeping tables are Django's; lessons care about the learner's tables.
 DJANGO_TABLES = {"django_migrations", "sqlite_sequence"}
+# Lessons look at a handful of rows; a learner's experiment with thousands stays cheap to read.
+ROWS_READ_PER_TABLE = 100
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class SandboxState:
     migrations: list[Migration] = field(default_factory=list)
     tables: dict[str, list[Column]] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
+    # The first rows of each of the learner's tables, ordered by their first column.
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+    # Where the database schema differs from what the applied migrations say it should be.
+    schema_drift: dict[str, list[str]] = field(default_factory=dict)
     # Operations `makemigrations` would write, per app: empty when models and migrations agree.
     pending_changes: dict[str, list[str]] = field(default_factory=dict)
     database_exists: bool = True
@@ -89,7 +95,9 @@ class SandboxState:
                 for table, columns in self.tables.items()
             },
             "row_counts": dict(self.row_counts),
+            "rows": {table: list(rows) for table, rows in self.rows.items()},
             "pending_changes": {app: list(ops) for app, ops in self.pending_changes.items()},
+            "schema_drift": {app: list(lines) for app, lines in self.schema_drift.items()},
         }
 
     @classmethod
@@ -100,7 +108,9 @@ class SandboxState:
                 table: [Column(**c) for c in columns] for table, columns in data["tables"].items()
             },
             row_counts=dict(data["row_counts"]),
+            rows={table: list(rows) for table, rows in data["rows"].items()},
             pending_changes={app: list(ops) for app, ops in data["pending_changes"].items()},
+            schema_drift={app: list(lines) for app, lines in data["schema_drift"].items()},
             database_exists=data["database_exists"],
             django_version=data["django_version"],
         )
@@ -193,6 +203,7 @@ def _collect(sandbox: Path) -> SandboxState:
     ]
     tables: dict[str, list[Column]] = {}
     row_counts: dict[str, int] = {}
+    rows: dict[str, list[dict]] = {}
     if database_exists:
         with connection.cursor() as cursor:
             for table in sorted(connection.introspection.table_names(cursor)):
@@ -202,17 +213,90 @@ def _collect(sandbox: Path) -> SandboxState:
                     for c in description
                 ]
                 if table not in DJANGO_TABLES:
-                    quoted = connection.ops.quote_name(table)
-                    cursor.execute(f"SELECT COUNT(*) FROM {quoted}")
-                    row_counts[table] = cursor.fetchone()[0]
+                    row_counts[table], rows[table] = _read_rows(cursor, connection, table)
     return SandboxState(
         migrations=migrations,
         tables=tables,
         row_counts=row_counts,
+        rows=rows,
+        schema_drift=_schema_drift(loader, local_apps, applied, tables),
         pending_changes=_pending_changes(loader, local_apps),
         database_exists=database_exists,
         django_version=django.get_version(),
     )
+
+
+def _read_rows(cursor, connection, table: str) -> tuple[int, list[dict]]:
+    quoted = connection.ops.quote_name(table)
+    cursor.execute(f"SELECT COUNT(*) FROM {quoted}")
+    count = cursor.fetchone()[0]
+    cursor.execute(f"SELECT * FROM {quoted} ORDER BY 1 LIMIT {ROWS_READ_PER_TABLE}")
+    names = [column[0] for column in cursor.description]
+    return count, [dict(zip(names, map(_json_value, row))) for row in cursor.fetchall()]
+
+
+def _json_value(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _schema_drift(loader, local_apps: set[str], applied: set, tables: dict) -> dict[str, list[str]]:
+    """Compare each app's tables with the schema its *applied* migrations describe.
+
+    A learner can make the record and the schema disagree: `migrate --fake`, deleting an
+    applied migration's file, editing `django_migrations` by hand. Migrations recorded as
+    applied whose file is gone cannot be replayed, so what they changed shows up as drift.
+    """
+    graph = loader.graph
+    drift: dict[str, list[str]] = {}
+    if not tables and not applied:
+        return {app: [] for app in sorted(local_apps)}
+    full_state = loader.project_state()
+    for app in sorted(local_apps):
+        nodes = [key for key in applied if key[0] == app and key in graph.nodes]
+        leaves = [key for key in nodes
+                  if not any(child in nodes for child in graph.node_map[key].children)]
+        applied_state = graph.make_state(nodes=leaves, at_end=True) if leaves else None
+        expected = _expected_tables(applied_state, app) if applied_state else {}
+        everything = _expected_tables(full_state, app)
+        problems = []
+        for table, columns in sorted(expected.items()):
+            actual = {c.name: c for c in tables.get(table, [])}
+            if table not in tables:
+                problems.append(f"table {table} is missing, though an applied migration creates it")
+                continue
+            for name, null in columns.items():
+                if name not in actual:
+                    problems.append(f"column {table}.{name} is missing, though the applied "
+                                    "migrations add it")
+                elif actual[name].null != null:
+                    problems.append(f"column {table}.{name} "
+                                    f"{'allows NULL' if actual[name].null else 'is NOT NULL'}, "
+                                    "though the applied migrations say "
+                                    f"{'NULL' if null else 'NOT NULL'}")
+            for name in actual:
+                if name not in columns:
+                    problems.append(f"column {table}.{name} is in the database, though no "
+                                    "applied migration adds it")
+        for table in sorted(everything):
+            if table in tables and table not in expected:
+                problems.append(f"table {table} is in the database, though no applied "
+                                "migration creates it")
+        drift[app] = problems
+    return drift
+
+
+def _expected_tables(project_state, app: str) -> dict[str, dict[str, bool]]:
+    """Table name -> {column name: allows NULL} for the app's models in a project state."""
+    tables: dict[str, dict[str, bool]] = {}
+    for model in project_state.apps.get_app_config(app).get_models() \
+            if app in {c.label for c in project_state.apps.get_app_configs()} else []:
+        if model._meta.managed and not model._meta.proxy:
+            tables[model._meta.db_table] = {
+                field.column: field.null for field in model._meta.local_fields if field.column
+            }
+    return tables
 
 
 def _pending_changes(loader, local_apps: set[str]) -> dict[str, list[str]]:

@@ -15,7 +15,8 @@ from .checks import Outcome
 from .exceptions import TutorError
 from .lessons import Lesson, SolutionAction, Step
 from .state import SandboxState
-from .workspace import CheckReport, Hint
+from .questions import Posed
+from .workspace import AnswerReport, CheckReport, Hint
 
 console = Console(highlight=False)
 error_console = Console(stderr=True, highlight=False)
@@ -44,7 +45,9 @@ def state_view(state: SandboxState) -> Group:
         reason = "" if state.database_exists else " (there is no database file)"
         parts.append(Text(f"Table {FOCUS_TABLE} does not exist{reason}.", style="yellow"))
     else:
-        table = Table(title=f"{FOCUS_TABLE} columns", title_justify="left")
+        count = state.row_counts.get(FOCUS_TABLE, 0)
+        table = Table(title=f"{FOCUS_TABLE} columns ({count} row{'s' if count != 1 else ''})",
+                      title_justify="left")
         table.add_column("column")
         table.add_column("type")
         table.add_column("null")
@@ -99,6 +102,22 @@ def show_check(report: CheckReport) -> None:
     step = lesson.steps[report.step_index]
     console.print(f"[bold]Not yet[/bold] (step {report.step_index + 1}: {step.title}):")
     show_outcomes(report.result.outcomes)
+
+
+def show_question(posed: Posed) -> None:
+    console.print(f"[bold]Question:[/bold] {posed.ask}")
+    if posed.choices:
+        console.print("Choices: " + ", ".join(posed.choices))
+    console.print(f"[dim]{posed.answer_hint()}[/dim]")
+
+
+def show_answer(report: AnswerReport) -> None:
+    if not report.right:
+        console.print(f"[bold red]Not right.[/bold red] {report.detail}")
+        return
+    console.print("[bold green]Right.[/bold green]")
+    if report.check is not None:
+        show_check(report.check)
 
 
 def show_changes(lines: list[str]) -> None:
@@ -171,6 +190,12 @@ def ask_choice(message: str, choices: list[tuple[str, str]]) -> str:
 
     return _answer(questionary.select(
         message, choices=[questionary.Choice(label, value=value) for value, label in choices]))
+
+
+def ask_checkbox(message: str, choices: list[str]) -> list[str]:
+    import questionary
+
+    return _answer(questionary.checkbox(message, choices=choices))
 
 
 def ask_text(message: str) -> str:

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .checks import StepResult, check_step
+from .checks import Outcome, StepResult, check_step
 from .exceptions import SandboxBroken, TutorError
 from .lessons import Course, Lesson, SolutionAction, Step, load_course
 from .progress import LessonProgress, Progress, ProgressFile
+from .questions import Posed, judge, pose
 from .sandbox import Sandbox
 from .state import SandboxState, StateUnreadable
 
@@ -43,6 +44,14 @@ class CheckReport:
             "lesson_complete": self.lesson_complete,
             "expectations": [o.to_json() for o in self.result.outcomes],
         }
+
+
+@dataclass(frozen=True)
+class AnswerReport:
+    posed: Posed
+    right: bool
+    detail: str
+    check: CheckReport | None  # the check that followed a right answer
 
 
 @dataclass(frozen=True)
@@ -111,24 +120,60 @@ class Workspace:
         state = self.read_state()
         if progress.step >= len(lesson.steps):
             index = len(lesson.steps) - 1
-            return CheckReport(lesson, index, check_step(lesson.steps[index], state,
-                                                         self.sandbox.path),
+            return CheckReport(lesson, index, self.judge_step(lesson, index, state),
                                [], True, state)
         passed: list[int] = []
         index = progress.step
-        result = check_step(lesson.steps[index], state, self.sandbox.path)
+        result = self.judge_step(lesson, index, state)
         while result.passed:
             passed.append(index)
             if index + 1 == len(lesson.steps):
                 break
             index += 1
-            result = check_step(lesson.steps[index], state, self.sandbox.path)
+            result = self.judge_step(lesson, index, state)
         complete = bool(passed) and passed[-1] == len(lesson.steps) - 1
         progress.step = len(lesson.steps) if complete else index
         progress.completed = progress.completed or complete
         self.progress.current = lesson.id
         self.save()
         return CheckReport(lesson, index, result, passed, complete, state)
+
+    def judge_step(self, lesson: Lesson, index: int, state: SandboxState) -> StepResult:
+        """A step passes when its question (if any) was answered rightly and every expectation
+        holds in the state."""
+        step = lesson.steps[index]
+        result = check_step(step, state, self.sandbox.path)
+        if step.question is None:
+            return result
+        answered = index in self.lesson_progress(lesson).answered
+        detail = "" if answered else pose(step.question, state).answer_hint()
+        question = Outcome(f"question answered: {step.question.ask}", answered, detail)
+        return StepResult([question, *result.outcomes])
+
+    def pose_question(self) -> tuple[Step, Posed | None]:
+        """The current step's question, made concrete against the live state."""
+        lesson, _, step = self.current_step()
+        if step.question is None:
+            return step, None
+        self.require_lesson_sandbox(lesson)
+        return step, pose(step.question, self.read_state())
+
+    def answer(self, values: list[str]) -> AnswerReport:
+        """Judge an answer to the current step's question against the live state; a right
+        answer is remembered and the step checked at once."""
+        lesson, index, step = self.current_step()
+        if step.question is None:
+            raise TutorError(f"Step {index + 1} of {lesson.id} asks no question.",
+                             "Do what the step says, then run `tutor check`.")
+        self.require_lesson_sandbox(lesson)
+        posed = pose(step.question, self.read_state())
+        right, detail = judge(posed, values)
+        if not right:
+            return AnswerReport(posed, False, detail, None)
+        answered = self.lesson_progress(lesson).answered
+        if index not in answered:
+            answered.append(index)
+        return AnswerReport(posed, True, "", self.check())
 
     # --- help -------------------------------------------------------------------------------
 
@@ -144,17 +189,24 @@ class Workspace:
 
     def solve(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
         """Carry out the current step's reference solution with real commands, then check."""
-        lesson, _, step = self.current_step()
+        lesson, index, step = self.current_step()
         self.require_lesson_sandbox(lesson)
         for action in step.solution:
             status, output = self.sandbox.perform(action)
             on_action(action, status, output)
-            if status != 0:
+            if (status != 0) != action.fails:
                 raise TutorError(
-                    f"The solution's `{action.describe()}` failed (exit status {status}).",
+                    f"The solution's `{action.describe()}` "
+                    + (f"failed (exit status {status})." if status else "was meant to fail."),
                     "The sandbox is not in this step's starting state. Run `tutor reset` to "
                     "start the lesson over.",
                 )
+        # A question is answered from the state the solution's commands leave.
+        if step.question is not None and index not in self.lesson_progress(lesson).answered:
+            posed = pose(step.question, self.read_state())
+            shown = " ".join(posed.correct) or "--none"
+            on_action(SolutionAction(run=f"tutor answer {shown}"), 0, "")
+            self.lesson_progress(lesson).answered.append(index)
         return self.check()
 
     def reset(self, lesson: Lesson) -> None:

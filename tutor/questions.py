@@ -1,0 +1,92 @@
+"""Questions about the sandbox, whose right answers are read from the live state.
+
+A lesson asks "which migrations are applied?"; the answer is never text in the lesson file but
+what the sandbox shows at the moment the learner answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lessons import Question
+from .state import SandboxState
+
+
+@dataclass(frozen=True)
+class Posed:
+    """A question made concrete against one state: what to offer and what is right."""
+
+    ask: str
+    choices: list[str]      # empty for a free-text answer
+    correct: list[str]
+    multiple: bool
+
+    def answer_hint(self) -> str:
+        if self.multiple:
+            return ("Answer with `tutor answer CHOICE...` (none: `tutor answer --none`); choices: "
+                    + ", ".join(self.choices) + ".")
+        return "Answer with `tutor answer VALUE`."
+
+
+def pose(question: Question, state: SandboxState) -> Posed:
+    migrations = state.app_migrations(question.app)
+    names = [m.name for m in migrations]
+    kind = question.kind
+    if kind == "applied_migrations":
+        correct = [m.name for m in migrations if m.applied]
+    elif kind == "unapplied_migrations":
+        correct = [m.name for m in migrations if m.on_disk and not m.applied]
+    elif kind == "orphan_migrations":
+        correct = [m.name for m in migrations if m.applied and not m.on_disk]
+    elif kind == "would_unapply":
+        target = _resolve(question.target, names)
+        # Newest first, as `migrate` unapplies them.
+        correct = [m.name for m in reversed(migrations)
+                   if m.applied and (target == "zero" or m.name > target)]
+    elif kind == "columns":
+        present = {c.name for c in state.columns(question.table) or []}
+        return Posed(question.ask, list(question.choices),
+                     [c for c in question.choices if c in present], True)
+    else:  # row_count
+        return Posed(question.ask, [], [str(state.row_counts.get(question.table, 0))], False)
+    return Posed(question.ask, names, correct, True)
+
+
+def judge(posed: Posed, answer: list[str]) -> tuple[bool, str]:
+    """Whether `answer` is right, and if not, what is wrong with it in plain words."""
+    if not posed.multiple:
+        given = " ".join(answer).strip()
+        if given == posed.correct[0]:
+            return True, ""
+        return False, f"{given or 'nothing'} is not right: look at the state again."
+    chosen, unknown = [], []
+    for value in answer:
+        match = _match(value, posed.choices)
+        (chosen.append(match) if match else unknown.append(value))
+    if unknown:
+        return False, (f"{', '.join(unknown)} is not one of the choices "
+                       f"({', '.join(posed.choices)}).")
+    missing = [c for c in posed.correct if c not in chosen]
+    extra = [c for c in chosen if c not in posed.correct]
+    if not missing and not extra:
+        return True, ""
+    problems = []
+    if extra:
+        problems.append(f"{', '.join(extra)} should not be in your answer")
+    if missing:
+        problems.append(f"{', '.join(missing)} is missing from it")
+    return False, "Not quite: " + "; ".join(problems) + "."
+
+
+def _match(value: str, choices: list[str]) -> str | None:
+    """A choice, given in full or by a unique prefix (as `migrate` accepts names)."""
+    if value in choices:
+        return value
+    matches = [c for c in choices if c.startswith(value)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _resolve(target: str, names: list[str]) -> str:
+    if target == "zero":
+        return target
+    return _match(target, names) or target
