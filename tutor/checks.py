@@ -42,6 +42,37 @@ def check_step(step: Step, state: SandboxState, sandbox: Path) -> StepResult:
     return StepResult([evaluate(e, state, sandbox) for e in step.expectations])
 
 
+def where_you_are(step: Step, state: SandboxState) -> str:
+    """Say where the migrations stand relative to the step's goal, in one sentence, so that a
+    learner who went too far (or not far enough) sees it without reading every expectation."""
+    wanted = [(e.subject, e.options["applied"]) for e in step.expectations
+              if e.kind == "migration" and "applied" in e.options]
+    if not wanted:
+        return ""
+    apps = sorted({subject.split(".")[0] for subject, _ in wanted})
+    facts = []
+    for app in apps:
+        applied = [m.name for m in state.app_migrations(app) if m.applied]
+        facts.append(f"{app}'s last applied migration is {applied[-1]}" if applied
+                     else f"no {app} migration is applied")
+    behind = [s for s, want in wanted if want and not _is_applied(state, s)]
+    ahead = [s for s, want in wanted if not want and _is_applied(state, s)]
+    verdicts = []
+    if behind:
+        verdicts.append(f"{', '.join(behind)} should still be applied (reverted too far?)")
+    if ahead:
+        verdicts.append(f"{', '.join(ahead)} should not be applied (not reverted far enough?)")
+    if not verdicts:
+        return ""
+    return "Where you are: " + "; ".join(facts) + ". " + "; ".join(verdicts) + "."
+
+
+def _is_applied(state: SandboxState, subject: str) -> bool:
+    app, name = subject.split(".")
+    found = state.migration(app, name)
+    return bool(found and found.applied)
+
+
 def evaluate(expectation: Expectation, state: SandboxState, sandbox: Path) -> Outcome:
     text, met, detail = _KINDS[expectation.kind](expectation, state, sandbox)
     if not met and expectation.explain:

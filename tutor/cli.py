@@ -241,14 +241,11 @@ def cmd_reset(args) -> int:
     if args.all and args.lesson:
         raise TutorError("Give a LESSON or --all, not both.")
     if args.all:
-        from .progress import Progress
-
-        workspace.progress = Progress()
         lesson = workspace.course.lessons[0]
     else:
         lesson = workspace.course.get(args.lesson) if args.lesson else workspace.current_lesson()
     with ui.console.status(f"Building the sandbox for {lesson.id}..."):
-        workspace.reset(lesson)
+        workspace.reset(lesson, forget_progress=args.all)
     ui.console.print(f"The sandbox at {workspace.sandbox.path} is at the start of "
                      f"[bold]{lesson.id}[/bold], step 1.")
     return 0

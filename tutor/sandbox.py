@@ -66,15 +66,17 @@ class Sandbox:
     # --- building -------------------------------------------------------------------------
 
     def recover(self) -> None:
-        """Finish or roll back a reset that was interrupted half-way."""
-        staging, old = self._staging, self._old
-        if not self.path.exists() and _is_ours(old):
-            old.rename(self.path)
-        if _is_ours(old):
-            shutil.rmtree(old)
-        if staging.exists():
-            # Only a reset makes this folder, inside a home that is the tutor's own.
-            shutil.rmtree(staging)
+        """Finish or roll back a reset that was interrupted half-way.
+
+        A reset builds `sandbox.new`, renames `sandbox` to `sandbox.old`, renames the new one
+        into place and deletes the old one. Cut anywhere, the sandbox is either still there or
+        can be put back; what is left over is the tutor's own, inside its own home.
+        """
+        if not self.path.exists() and _is_ours(self._old):
+            self._old.rename(self.path)
+        for leftover in (self._old, self._staging):
+            if leftover.exists():
+                shutil.rmtree(leftover)
 
     def build(self, lesson: Lesson) -> None:
         """Rebuild the sandbox in `lesson`'s starting state, replacing any previous one."""

@@ -76,8 +76,9 @@ class Session:
         ui.show_lesson_intro(lesson, number, len(workspace.course.lessons))
         if not resumable:
             self.reset(lesson)
-        workspace.progress.current = lesson.id
-        workspace.save()
+        with workspace.changing():
+            workspace.progress.current = lesson.id
+            workspace.save()
 
     def reset(self, lesson: Lesson) -> None:
         with ui.console.status("Building the sandbox with real makemigrations and migrate..."):
@@ -174,7 +175,7 @@ class Session:
         if before is not None:
             ui.show_changes(describe_changes(before, report.state))
         ui.show_state(report.state)
-        ui.show_check(report)
+        ui.show_check(report, notes=False)
 
     def refresh_state(self) -> None:
         try:

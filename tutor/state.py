@@ -61,6 +61,10 @@ class SandboxState:
     pending_changes: dict[str, list[str]] = field(default_factory=dict)
     database_exists: bool = True
     django_version: str = ""
+    # Apps with more than one leaf migration: Django refuses to migrate until they are merged.
+    conflicts: dict[str, list[str]] = field(default_factory=dict)
+    # Situations a learner should be told about whatever the step (a missing database...).
+    notes: list[str] = field(default_factory=list)
 
     def migration(self, app: str, name: str) -> Migration | None:
         for migration in self.migrations:
@@ -98,6 +102,8 @@ class SandboxState:
             "rows": {table: list(rows) for table, rows in self.rows.items()},
             "pending_changes": {app: list(ops) for app, ops in self.pending_changes.items()},
             "schema_drift": {app: list(lines) for app, lines in self.schema_drift.items()},
+            "conflicts": {app: list(names) for app, names in self.conflicts.items()},
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -113,6 +119,8 @@ class SandboxState:
             schema_drift={app: list(lines) for app, lines in data["schema_drift"].items()},
             database_exists=data["database_exists"],
             django_version=data["django_version"],
+            conflicts={app: list(names) for app, names in data["conflicts"].items()},
+            notes=list(data["notes"]),
         )
 
 
@@ -182,6 +190,7 @@ def _collect(sandbox: Path) -> SandboxState:
     from django.db.migrations.loader import MigrationLoader
 
     django.setup()
+    _raise_model_errors()
     database = Path(settings.DATABASES["default"]["NAME"])
     database_exists = database.exists()
     # An SQLite connection would create a missing database file: read without one instead.
@@ -201,6 +210,8 @@ def _collect(sandbox: Path) -> SandboxState:
                   applied=(app, name) in applied)
         for app, name in sorted(keys)
     ]
+    conflicts = {app: sorted(names) for app, names in loader.detect_conflicts().items()
+                 if app in local_apps}
     tables: dict[str, list[Column]] = {}
     row_counts: dict[str, int] = {}
     rows: dict[str, list[dict]] = {}
@@ -223,7 +234,65 @@ def _collect(sandbox: Path) -> SandboxState:
         pending_changes=_pending_changes(loader, local_apps),
         database_exists=database_exists,
         django_version=django.get_version(),
+        conflicts=conflicts,
+        notes=_notes(sandbox, local_apps, database, database_exists, conflicts),
     )
+
+
+def _notes(sandbox: Path, local_apps: set[str], database: Path, exists: bool,
+           conflicts: dict[str, list[str]]) -> list[str]:
+    notes = [
+        f"Conflicting migrations in {app}: {', '.join(names)} are both leaves of the graph, so "
+        f"`migrate` refuses to run. `python manage.py makemigrations --merge` joins them."
+        for app, names in conflicts.items()
+    ]
+    if not exists:
+        notes.append(f"There is no database file ({database.name}): nothing is applied, and the "
+                     "next `migrate` creates an empty database.")
+    for app in sorted(local_apps):
+        folder = sandbox / app / "migrations"
+        if not folder.is_dir():
+            notes.append(f"{app}/migrations/ is missing: Django sees no migrations for {app}.")
+        elif not (folder / "__init__.py").is_file():
+            notes.append(f"{app}/migrations/__init__.py is missing: without it the folder is not "
+                         f"a package, and Django sees no migrations for {app} at all.")
+    return notes
+
+
+class ModelRejected(Exception):
+    """Django's system checks found errors in the learner's models."""
+
+    def __init__(self, messages: list, file: str | None, line: int | None):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+        self.file = file
+        self.line = line
+
+
+def _raise_model_errors() -> None:
+    """Run Django's model checks, as `migrate` does before it will touch the database."""
+    import inspect
+
+    from django.core import checks
+
+    errors = [m for m in checks.run_checks(tags=[checks.Tags.models]) if m.is_serious()]
+    if not errors:
+        return
+    first = errors[0].obj
+    file = line = None
+    model = getattr(first, "model", first)
+    try:
+        file = inspect.getsourcefile(model)
+        lines, start = inspect.getsourcelines(model)
+        name = getattr(first, "name", None)
+        line = start
+        for offset, text in enumerate(lines):
+            if name and text.strip().startswith(f"{name} ") or text.strip().startswith(f"{name}="):
+                line = start + offset
+                break
+    except (TypeError, OSError):
+        pass
+    raise ModelRejected([f"{m.id}: {m.obj}: {m.msg.rstrip('.')}" for m in errors], file, line)
 
 
 def _read_rows(cursor, connection, table: str) -> tuple[int, list[dict]]:
@@ -341,7 +410,17 @@ def _explain_failure(error: BaseException, sandbox: Path) -> StateUnreadable:
     )
 
     file, line = _sandbox_location(error, sandbox)
+    if isinstance(error, ModelRejected) and error.file and _is_inside(Path(error.file), sandbox):
+        file = str(Path(error.file).resolve().relative_to(sandbox.resolve()))
+        line = error.line
     where = f" ({file}, line {line})" if file else ""
+    if isinstance(error, ModelRejected):
+        return StateUnreadable(
+            f"Django rejects the models{where}: " + "; ".join(error.messages) + ".",
+            file=file, line=line,
+            advice="Fix the model in your editor (`migrate` and `makemigrations` refuse to run "
+                   "until then), or run `tutor reset` to start the lesson over.",
+        )
     if isinstance(error, SyntaxError):
         return StateUnreadable(
             f"Python cannot read {file or 'a sandbox file'}: {error.msg}{where}.",

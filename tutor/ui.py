@@ -66,6 +66,7 @@ def state_view(state: SandboxState) -> Group:
 
 def show_state(state: SandboxState) -> None:
     console.print(state_view(state))
+    show_notes(state.notes)
 
 
 def show_lesson_intro(lesson: Lesson, number: int, total: int) -> None:
@@ -89,8 +90,16 @@ def show_outcomes(outcomes: list[Outcome]) -> None:
             console.print(f"      {outcome.detail}", style="yellow")
 
 
-def show_check(report: CheckReport) -> None:
+def show_notes(notes: list[str]) -> None:
+    for note in notes:
+        console.print(f"[yellow]Note:[/yellow] {note}")
+
+
+def show_check(report: CheckReport, notes: bool = True) -> None:
+    """The verdict; `notes=False` where the state (and so its notes) was just shown."""
     lesson = report.lesson
+    if notes:
+        show_notes(report.state.notes)
     for index in report.passed_steps:
         step = lesson.steps[index]
         console.print(f"[bold green]Step {index + 1} passed:[/bold green] {step.title}")
@@ -102,6 +111,8 @@ def show_check(report: CheckReport) -> None:
     step = lesson.steps[report.step_index]
     console.print(f"[bold]Not yet[/bold] (step {report.step_index + 1}: {step.title}):")
     show_outcomes(report.result.outcomes)
+    if report.orientation:
+        console.print(report.orientation, style="cyan")
 
 
 def show_question(posed: Posed) -> None:

@@ -5,13 +5,16 @@ neither decides anything on its own.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-from .checks import Outcome, StepResult, check_step
+from .checks import Outcome, StepResult, check_step, where_you_are
 from .exceptions import SandboxBroken, TutorError
 from .lessons import Course, Lesson, SolutionAction, Step, load_course
+from .lock import home_lock
+from .paths import claim_home
 from .progress import LessonProgress, Progress, ProgressFile
 from .questions import Posed, judge, pose
 from .sandbox import Sandbox
@@ -26,6 +29,8 @@ class CheckReport:
     passed_steps: list[int]      # steps that passed in this run, in order
     lesson_complete: bool
     state: SandboxState
+    # When the step did not pass: where the state stands relative to its goal.
+    orientation: str = ""
 
     @property
     def passed(self) -> bool:
@@ -43,6 +48,8 @@ class CheckReport:
             "passed_steps": self.passed_steps,
             "lesson_complete": self.lesson_complete,
             "expectations": [o.to_json() for o in self.result.outcomes],
+            "notes": list(self.state.notes),
+            "where": self.orientation,
         }
 
 
@@ -70,8 +77,30 @@ class Workspace:
         self.sandbox = Sandbox(self.home)
         self.progress_file = ProgressFile(self.home)
         self.progress: Progress = self.progress_file.load()
-        if self.sandbox.path.parent.exists():
-            self.sandbox.recover()
+        self._lock_depth = 0
+        if (self.home / "sandbox.new").exists() or (self.home / "sandbox.old").exists():
+            with self.changing():
+                self.sandbox.recover()
+
+    @contextlib.contextmanager
+    def changing(self) -> Iterator[None]:
+        """Hold the home's lock while changing progress or the sandbox; progress is re-read
+        first, so that another tutor process's changes are never overwritten."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        claim_home(self.home)
+        with home_lock(self.home):
+            self._lock_depth = 1
+            try:
+                self.progress = self.progress_file.load()
+                yield
+            finally:
+                self._lock_depth = 0
 
     # --- where the learner is ------------------------------------------------------------
 
@@ -114,6 +143,10 @@ class Workspace:
     def check(self) -> CheckReport:
         """Judge the current step; on success advance, and keep passing the steps after it
         that the state already satisfies."""
+        with self.changing():
+            return self._check()
+
+    def _check(self) -> CheckReport:
         lesson = self.current_lesson()
         self.require_lesson_sandbox(lesson)
         progress = self.lesson_progress(lesson)
@@ -124,19 +157,38 @@ class Workspace:
                                [], True, state)
         passed: list[int] = []
         index = progress.step
-        result = self.judge_step(lesson, index, state)
-        while result.passed:
+        while True:
+            result = self.judge_step(lesson, index, state)
+            if not result.passed:
+                reached = self._reached_later_step(lesson, index, state)
+                if reached is None:
+                    break
+                # Done in one go: the goal of a later step holds, so the steps before it are
+                # behind the learner even if their intermediate states are gone.
+                passed.extend(range(index, reached))
+                index = reached
+                result = self.judge_step(lesson, index, state)
             passed.append(index)
             if index + 1 == len(lesson.steps):
                 break
             index += 1
-            result = self.judge_step(lesson, index, state)
         complete = bool(passed) and passed[-1] == len(lesson.steps) - 1
         progress.step = len(lesson.steps) if complete else index
         progress.completed = progress.completed or complete
         self.progress.current = lesson.id
         self.save()
-        return CheckReport(lesson, index, result, passed, complete, state)
+        orientation = "" if complete else where_you_are(lesson.steps[index], state)
+        return CheckReport(lesson, index, result, passed, complete, state, orientation)
+
+    def _reached_later_step(self, lesson: Lesson, index: int, state: SandboxState) -> int | None:
+        """The first later step whose goal already holds, unless a question comes first: a
+        question is never skipped."""
+        for later in range(index, len(lesson.steps)):
+            if lesson.steps[later].question is not None:
+                return None
+            if later > index and self.judge_step(lesson, later, state).passed:
+                return later
+        return None
 
     def judge_step(self, lesson: Lesson, index: int, state: SandboxState) -> StepResult:
         """A step passes when its question (if any) was answered rightly and every expectation
@@ -161,6 +213,10 @@ class Workspace:
     def answer(self, values: list[str]) -> AnswerReport:
         """Judge an answer to the current step's question against the live state; a right
         answer is remembered and the step checked at once."""
+        with self.changing():
+            return self._answer(values)
+
+    def _answer(self, values: list[str]) -> AnswerReport:
         lesson, index, step = self.current_step()
         if step.question is None:
             raise TutorError(f"Step {index + 1} of {lesson.id} asks no question.",
@@ -173,11 +229,15 @@ class Workspace:
         answered = self.lesson_progress(lesson).answered
         if index not in answered:
             answered.append(index)
-        return AnswerReport(posed, True, "", self.check())
+        return AnswerReport(posed, True, "", self._check())
 
     # --- help -------------------------------------------------------------------------------
 
     def next_hint(self) -> Hint:
+        with self.changing():
+            return self._next_hint()
+
+    def _next_hint(self) -> Hint:
         lesson, index, step = self.current_step()
         progress = self.lesson_progress(lesson)
         shown = progress.hints_shown.get(str(index), 0)
@@ -189,6 +249,10 @@ class Workspace:
 
     def solve(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
         """Carry out the current step's reference solution with real commands, then check."""
+        with self.changing():
+            return self._solve(on_action)
+
+    def _solve(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
         lesson, index, step = self.current_step()
         self.require_lesson_sandbox(lesson)
         for action in step.solution:
@@ -207,10 +271,17 @@ class Workspace:
             shown = " ".join(posed.correct) or "--none"
             on_action(SolutionAction(run=f"tutor answer {shown}"), 0, "")
             self.lesson_progress(lesson).answered.append(index)
-        return self.check()
+        return self._check()
 
-    def reset(self, lesson: Lesson) -> None:
-        """Rebuild the sandbox in `lesson`'s starting state and make it current, at step one."""
+    def reset(self, lesson: Lesson, forget_progress: bool = False) -> None:
+        """Rebuild the sandbox in `lesson`'s starting state and make it current, at step one
+        (with `forget_progress`, all progress is forgotten first)."""
+        with self.changing():
+            if forget_progress:
+                self.progress = Progress()
+            self._reset(lesson)
+
+    def _reset(self, lesson: Lesson) -> None:
         self.sandbox.build(lesson)
         self.progress.current = lesson.id
         # `completed` remembers that the lesson was once finished; the steps start over.

@@ -1,0 +1,265 @@
+"""Never lose the learner: broken sandboxes, interruptions, two processes, odd paths.
+
+Every case ends in a plain-words message (no traceback) and a way back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pexpect
+import pytest
+from conftest import REPO, manage, tutor, tutor_json, unmet
+
+
+def _no_traceback(result):
+    assert "Traceback" not in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def _cannot_check(home, *needles):
+    """`check` and `status` both exit 2 with the explanation and no traceback."""
+    for command in ("check", "status"):
+        result = tutor(home, command)
+        _no_traceback(result)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        message = " ".join(result.stderr.split())
+        for needle in needles:
+            assert needle in message, (command, message)
+
+
+def test_models_with_an_import_error_name_file_and_line(lesson_home):
+    home = lesson_home("revert-applied")
+    path = home / "sandbox/store/models.py"
+    path.write_text("import no_such_module\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    _cannot_check(home, "No module named 'no_such_module'", "store/models.py, line 1",
+                  "tutor reset")
+
+
+def test_a_model_django_rejects_is_named_with_its_line(lesson_home):
+    home = lesson_home("revert-applied")
+    path = home / "sandbox/store/models.py"
+    path.write_text(path.read_text(encoding="utf-8").replace("max_length=100", "max_length=-5"),
+                    encoding="utf-8")
+    _cannot_check(home, "Django rejects the models (store/models.py, line 5)",
+                  "'max_length' must be a positive integer")
+
+
+def test_a_migration_file_with_a_syntax_error_is_named(lesson_home):
+    home = lesson_home("revert-applied")
+    path = home / "sandbox/store/migrations/0002_add_price_to_product.py"
+    path.write_text(path.read_text(encoding="utf-8") + "\n    oops(\n", encoding="utf-8")
+    _cannot_check(home, "store/migrations/0002_add_price_to_product.py", "line")
+
+
+def test_a_missing_sandbox_folder_says_how_to_rebuild(lesson_home):
+    home = lesson_home("revert-applied")
+    (home / "sandbox").rename(home / "renamed by mistake")
+    result = tutor(home, "check")
+    _no_traceback(result)
+    assert result.returncode == 2
+    assert "There is no sandbox" in result.stderr and "tutor reset" in result.stderr
+
+
+def test_a_deleted_database_is_said_plainly(lesson_home):
+    home = lesson_home("revert-applied")
+    (home / "sandbox/db.sqlite3").unlink()
+    status, report = tutor_json(home, "check")
+    assert status == 1
+    assert any("There is no database file (db.sqlite3)" in note for note in report["notes"])
+    assert "it is not applied: django_migrations has no row for it." in unmet(report)[0]
+    assert "no store migration is applied" in report["where"]
+    assert not (home / "sandbox/db.sqlite3").exists(), "reading the state must not create it"
+
+
+@pytest.mark.parametrize("remove", ["__init__.py", ""])
+def test_deleted_migrations_package_is_explained(lesson_home, remove):
+    home = lesson_home("revert-applied")
+    folder = home / "sandbox/store/migrations"
+    if remove:
+        (folder / remove).unlink()
+        expected = "store/migrations/__init__.py is missing"
+    else:
+        import shutil
+
+        shutil.rmtree(folder)
+        expected = "store/migrations/ is missing"
+    status, report = tutor_json(home, "check")
+    assert status == 1
+    assert any(expected in note and "Django sees no migrations" in note
+               for note in report["notes"])
+    # Django sees every applied migration as an orphan now.
+    assert any("django_migrations records 0001_initial, 0002_add_price_to_product, "
+               "0003_change_price_field as applied" in d for d in unmet(report))
+
+
+def test_two_leaf_migrations_are_explained(lesson_home):
+    home = lesson_home("revert-applied")
+    migrations = home / "sandbox/store/migrations"
+    text = (migrations / "0003_change_price_field.py").read_text(encoding="utf-8")
+    (migrations / "0003_other_branch.py").write_text(text, encoding="utf-8")
+    status, report = tutor_json(home, "check")
+    assert status == 1
+    assert any("Conflicting migrations in store: 0003_change_price_field, 0003_other_branch"
+               in note and "makemigrations --merge" in note for note in report["notes"])
+    _, data = tutor_json(home, "status")
+    assert data["conflicts"] == {"store": ["0003_change_price_field", "0003_other_branch"]}
+
+
+def test_reverting_too_far_says_where_you_are(lesson_home):
+    home = lesson_home("revert-applied")
+    assert manage(home, "migrate", "store", "zero").returncode == 0
+    _, report = tutor_json(home, "check")
+    assert report["where"] == (
+        "Where you are: no store migration is applied. store.0002_add_price_to_product, "
+        "store.0001_initial should still be applied (reverted too far?).")
+
+
+def test_jumping_ahead_is_recognised(lesson_home):
+    home = lesson_home("delete-unapplied")
+    # Step 2's work (fix, make, apply) done in one go, but on top of the unapplied mistake:
+    # step 1 (delete the mistaken file) cannot pass, and the tutor says the learner is ahead.
+    (home / "sandbox/store/migrations/0004_add_discount_field.py").unlink()
+    path = home / "sandbox/store/models.py"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "IntegerField(null=True)", "IntegerField(default=0)"), encoding="utf-8")
+    assert manage(home, "makemigrations", "store", "--name", "add_discount_field").returncode == 0
+    assert manage(home, "migrate", "store").returncode == 0
+    status, report = tutor_json(home, "check")
+    assert status == 0 and report["lesson_complete"]  # both steps hold: both pass at once
+
+
+def test_paths_with_spaces_and_non_ascii_letters_work(tmp_path):
+    home = tmp_path / "Zoë's tutor home"
+    assert tutor(home, "reset", "revert-applied").returncode == 0
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    status, report = tutor_json(home, "check")
+    assert status == 0 and report["passed_steps"] == [0]
+
+
+def test_two_processes_take_turns_on_one_home(lesson_home):
+    home = lesson_home("revert-applied")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "tutor", "--home", str(home)]
+    resetting = subprocess.Popen(command + ["reset", "delete-unapplied"], env=env, cwd=REPO,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    checks = [subprocess.run(command + ["check", "--json"], env=env, cwd=REPO,
+                             capture_output=True, text=True) for _ in range(3)]
+    assert resetting.wait(timeout=60) == 0
+    for check in checks:
+        _no_traceback(check)
+        assert check.returncode in (1, 2), check.stderr
+    _, report = tutor_json(home, "check")
+    assert report["lesson"] == "delete-unapplied" and report["step_index"] == 0
+    json.loads((home / "progress.json").read_text(encoding="utf-8"))
+
+
+def test_a_busy_home_is_refused_with_a_clear_message(lesson_home):
+    home = lesson_home("revert-applied")
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from tutor.lock import home_lock\n"
+         "with home_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(30)",
+         str(home)],
+        cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        script = ("import sys; from pathlib import Path; import tutor.lock as lock\n"
+                  "lock.DEFAULT_WAIT_SECONDS = 0.5\n"
+                  "from tutor.cli import main; sys.exit(main(sys.argv[1:]))")
+        result = subprocess.run([sys.executable, "-c", script, "hint", "--home", str(home)],
+                                env=env, cwd=REPO, capture_output=True, text=True)
+        _no_traceback(result)
+        assert result.returncode == 2
+        assert f"Another tutor process (pid {holder.pid}) is changing" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_killed_reset_is_rolled_back_or_finished(lesson_home):
+    """Fault injection: SIGKILL a reset at random moments; every next run recovers."""
+    home = lesson_home("revert-applied")
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    assert tutor(home, "check").returncode == 0  # progress: step 2 of revert-applied
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    rng = random.Random(20261125)
+    for attempt in range(8):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tutor", "reset", "delete-unapplied", "--home", str(home)],
+            env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.1, 2.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        status, data = tutor_json(home, "status")
+        assert status == 0, data
+        assert not (home / "sandbox.new").exists() or True  # removed by the next change
+        result = tutor(home, "hint")  # any change first recovers the home
+        _no_traceback(result)
+        assert not (home / "sandbox.new").exists() and not (home / "sandbox.old").exists()
+        sandbox_lesson = data["sandbox_lesson"]
+        assert sandbox_lesson in ("revert-applied", "delete-unapplied")
+        assert (home / "sandbox/manage.py").is_file()
+        names = {m["name"] for m in data["migrations"]}
+        if sandbox_lesson == "delete-unapplied":
+            assert "0004_add_discount_field" in names
+        json.loads((home / "progress.json").read_text(encoding="utf-8"))
+    assert tutor(home, "reset", "revert-applied").returncode == 0
+
+
+def test_killed_progress_writes_never_corrupt_the_file(lesson_home):
+    home = lesson_home("revert-applied")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    script = ("import sys; from pathlib import Path\n"
+              "from tutor.progress import ProgressFile\n"
+              "f = ProgressFile(Path(sys.argv[1]))\n"
+              "while True:\n    p = f.load(); p.of('x').step += 1; f.save(p)")
+    rng = random.Random(7)
+    for _ in range(10):
+        process = subprocess.Popen([sys.executable, "-c", script, str(home)], env=env, cwd=REPO)
+        time.sleep(rng.uniform(0.05, 0.4))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        data = json.loads((home / "progress.json").read_text(encoding="utf-8"))
+        assert data["lessons"]["x"]["step"] >= 1
+    assert not list(home.glob("progress.json.unreadable-*"))
+
+
+def test_ctrl_c_during_a_command_stays_in_the_tutor(lesson_home):
+    home = lesson_home("revert-applied")
+    env = dict(os.environ, PYTHONPATH=str(REPO), PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm",
+               NO_COLOR="1", DJANGO_COLORS="nocolor")
+    child = pexpect.spawn(sys.executable, ["-m", "tutor", "start", "--home", str(home)],
+                          env=env, encoding="utf-8", timeout=30, dimensions=(50, 120),
+                          cwd=str(REPO))
+    # A command that waits for input: the learner answers it.
+    child.expect_exact("What would you like to do")
+    child.send("\r")
+    child.expect_exact("Command")
+    child.sendline("python -c \"print('hello', input('name? '))\"")
+    child.expect_exact("name?")
+    child.sendline("Ada")
+    child.expect_exact("hello Ada")
+    # A command that never ends: the learner interrupts it and stays in the tutor.
+    child.expect_exact("What would you like to do")
+    child.send("\r")
+    child.expect_exact("Command")
+    child.sendline("python -c \"import time; print('working', flush=True); time.sleep(600)\"")
+    child.expect_exact("working")
+    time.sleep(0.5)  # a person's Ctrl-C comes after the output, not within a millisecond
+    child.sendcontrol("c")
+    child.expect_exact("Interrupted; you are still in the tutor")
+    child.expect_exact("What would you like to do")
+    # Ctrl-C at the menu quits cleanly, progress kept.
+    child.sendcontrol("c")
+    child.expect_exact("progress is saved")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

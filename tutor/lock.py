@@ -1,0 +1,88 @@
+"""One writer at a time per tutor home.
+
+Two tutor processes on the same home (two terminals, a script beside `tutor start`) take turns:
+every change to progress or the sandbox happens while holding an exclusive lock on
+`HOME/.lock`, and a process that finds it taken waits a little, then refuses with a message.
+The lock is released by the operating system if its holder dies, so it can never go stale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import Iterator
+
+from .exceptions import TutorError
+
+LOCK_FILE = ".lock"
+DEFAULT_WAIT_SECONDS = 20.0
+
+
+class HomeBusy(TutorError):
+    def __init__(self, home: Path, holder: str):
+        super().__init__(
+            f"Another tutor process{holder} is changing {home} right now.",
+            "Wait for it to finish (a reset takes a few seconds) and try again; two tutors "
+            "on one home take turns.",
+        )
+
+
+@contextlib.contextmanager
+def home_lock(home: Path, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Iterator[None]:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / LOCK_FILE
+    handle = open(path, "a+", encoding="utf-8")
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while not _try_lock(handle):
+            if time.monotonic() >= deadline:
+                raise HomeBusy(home, _holder(path))
+            time.sleep(0.05)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            _unlock(handle)
+    finally:
+        handle.close()
+
+
+def _holder(path: Path) -> str:
+    try:
+        pid = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+    return f" (pid {pid})" if pid.isdigit() else ""
+
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(handle) -> bool:
+        try:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(handle) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _try_lock(handle) -> bool:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def _unlock(handle) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
