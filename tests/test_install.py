@@ -41,7 +41,7 @@ def test_wheel_ships_lessons_and_sandbox_and_runs_from_another_folder(installed_
     listed = run("lessons", "--json")
     assert listed.returncode == 0, listed.stderr
     ids = [row["id"] for row in json.loads(listed.stdout)["lessons"]]
-    assert ids[:2] == ["revert-applied", "delete-unapplied"]
+    assert {"revert-applied", "delete-unapplied"} <= set(ids)
 
     assert run("reset", "revert-applied").returncode == 0
     checked = run("check", "--json")

@@ -133,34 +133,79 @@ class Lesson:
     def models_source(self, version: str) -> str:
         return self.resource(f"{MODELS_FOLDER}/{version}.py")
 
+    def start_resources(self) -> list[str]:
+        """Every file beside the lesson that its start state is built from."""
+        start = self.start
+        names = [m.source or f"{MODELS_FOLDER}/{m.models}.py" for m in start.migrations]
+        names.append(f"{MODELS_FOLDER}/{start.models}.py")
+        names.extend(extra.source for extra in start.files)
+        return sorted(set(names))
+
     def resource(self, relative: str) -> str:
         """A file shipped beside the lesson (a models version, a migration, a fixture)."""
         return (self.file.parent / relative).read_text(encoding="utf-8")
 
 
-@dataclass(frozen=True)
 class Course:
-    lessons: list[Lesson]
-    # Lesson files that could not be loaded; the rest of the course still works without them.
-    problems: list[LessonFileError] = field(default_factory=list)
+    """The lessons in course order. Each lesson file is read when first needed, so a command
+    about one lesson never pays for parsing (or is stopped by) the others."""
+
+    def __init__(self, folder: Path, order: list[str]):
+        self.folder = folder
+        self.order = list(order)
+        self._loaded: dict[str, Lesson | LessonFileError] = {}
+
+    def _load(self, lesson_id: str) -> Lesson | LessonFileError:
+        if lesson_id not in self._loaded:
+            try:
+                self._loaded[lesson_id] = load_lesson(self.folder / f"{lesson_id}.toml")
+            except LessonFileError as problem:
+                self._loaded[lesson_id] = problem
+        return self._loaded[lesson_id]
+
+    def get(self, lesson_id: str) -> Lesson:
+        if lesson_id not in self.order:
+            raise UnknownLesson(lesson_id, self.order)
+        loaded = self._load(lesson_id)
+        if isinstance(loaded, LessonFileError):
+            raise loaded
+        return loaded
+
+    @property
+    def lessons(self) -> list[Lesson]:
+        """Every lesson that loads, in course order."""
+        return [x for x in map(self._load, self.order) if isinstance(x, Lesson)]
+
+    @property
+    def problems(self) -> list[LessonFileError]:
+        """Lesson files that could not be loaded; the rest of the course works without them."""
+        return [x for x in map(self._load, self.order) if isinstance(x, LessonFileError)]
 
     @property
     def ids(self) -> list[str]:
         return [lesson.id for lesson in self.lessons]
 
-    def get(self, lesson_id: str) -> Lesson:
-        for lesson in self.lessons:
-            if lesson.id == lesson_id:
-                return lesson
-        raise UnknownLesson(lesson_id, self.ids)
+    def first(self) -> Lesson | None:
+        for lesson_id in self.order:
+            loaded = self._load(lesson_id)
+            if isinstance(loaded, Lesson):
+                return loaded
+        return None
 
     def next_after(self, lesson_id: str) -> Lesson | None:
-        index = self.ids.index(lesson_id)
-        return self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+        for following in self.order[self.order.index(lesson_id) + 1:]:
+            loaded = self._load(following)
+            if isinstance(loaded, Lesson):
+                return loaded
+        return None
+
+    def number(self, lesson_id: str) -> int:
+        """The lesson's place in the course, counting from 1."""
+        return self.order.index(lesson_id) + 1
 
 
 def load_course(folder: Path | None = None) -> Course:
-    """Read the course order and every lesson it names."""
+    """Read the course order; lessons are read as they are needed."""
     folder = folder or resource_dir("lessons")
     course_file = folder / COURSE_FILE
     data = _read_toml(course_file)
@@ -168,13 +213,9 @@ def load_course(folder: Path | None = None) -> Course:
     reader.require_format()
     order = reader.get("order", list)
     reader.finish()
-    lessons, problems = [], []
-    for lesson_id in order:
-        try:
-            lessons.append(load_lesson(folder / f"{lesson_id}.toml"))
-        except LessonFileError as problem:
-            problems.append(problem)
-    return Course(lessons, problems)
+    if not all(isinstance(lesson_id, str) for lesson_id in order):
+        raise LessonFileError(course_file.name, "order", "must list lesson ids as strings")
+    return Course(folder, order)
 
 
 def load_lesson(path: Path) -> Lesson:

@@ -8,6 +8,7 @@ in at the end, so an interrupted reset never leaves a half-built sandbox in plac
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
@@ -15,15 +16,16 @@ import shutil
 import stat
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .exceptions import CommandFailed, NoSandbox, TutorError, UnsafeHome
 from .lessons import Lesson, SolutionAction
 from .paths import claim_home, resource_dir
-from .state import SandboxState, read_state, sandbox_environment
+from .state import SandboxState, StateReader, sandbox_environment
 
 SANDBOX_MARKER = ".tutor-sandbox"
+SNAPSHOT_FORMAT = 1
 APP = "store"
 
 
@@ -32,6 +34,7 @@ class Sandbox:
     """The sandbox folder inside a tutor home, and the helpers that live beside it."""
 
     home: Path
+    reader: StateReader = field(default_factory=StateReader, compare=False, repr=False)
 
     @property
     def path(self) -> Path:
@@ -61,7 +64,7 @@ class Sandbox:
         return self.path
 
     def read_state(self) -> SandboxState:
-        return read_state(self.require(), self.python)
+        return self.reader.read(self.require())
 
     # --- building -------------------------------------------------------------------------
 
@@ -88,18 +91,54 @@ class Sandbox:
                 "Move that folder away, or choose another --home.",
             )
         staging = self._staging
-        shutil.copytree(resource_dir("sandbox_project"), staging,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "db.sqlite3"))
-        _make_writable(staging)
-        self._make_start(lesson, staging)
-        (staging / SANDBOX_MARKER).write_text(
-            json.dumps({"lesson": lesson.id}) + "\n", encoding="utf-8")
+        snapshot = self._snapshot(lesson)
+        if (snapshot / SANDBOX_MARKER).is_file():
+            shutil.copytree(snapshot, staging)
+        else:
+            shutil.copytree(resource_dir("sandbox_project"), staging, ignore=_not_template)
+            _make_writable(staging)
+            self._make_start(lesson, staging)
+            (staging / SANDBOX_MARKER).write_text(
+                json.dumps({"lesson": lesson.id}) + "\n", encoding="utf-8")
+            self._keep_snapshot(staging, snapshot)
         if self.path.exists():
             self.path.rename(self._old)
         staging.rename(self.path)
         if self._old.exists():
             shutil.rmtree(self._old)
         self.write_python_shim()
+
+    # --- snapshots: a reset after the first build of a lesson copies instead of migrating ---
+
+    @property
+    def snapshots(self) -> Path:
+        return self.home / "snapshots"
+
+    def has_snapshot(self, lesson: Lesson) -> bool:
+        return (self._snapshot(lesson) / SANDBOX_MARKER).is_file()
+
+    def _snapshot(self, lesson: Lesson) -> Path:
+        """Where this lesson's start state is kept, under a key that changes whenever anything
+        it is built from changes: the lesson and its files, the template, Django, Python."""
+        digest = hashlib.sha256()
+        digest.update(f"{SNAPSHOT_FORMAT}|{sys.version_info[:2]}|".encode() + _django_identity())
+        digest.update(lesson.file.read_bytes())
+        for name in lesson.start_resources():
+            digest.update(name.encode() + b"\0" + (lesson.file.parent / name).read_bytes())
+        template = resource_dir("sandbox_project")
+        for path in sorted(template.rglob("*")):
+            if path.is_file() and not _not_template(str(path.parent), [path.name]):
+                digest.update(str(path.relative_to(template)).encode() + b"\0" + path.read_bytes())
+        return self.snapshots / f"{lesson.id}-{digest.hexdigest()[:16]}"
+
+    def _keep_snapshot(self, built: Path, snapshot: Path) -> None:
+        """Keep a copy of a fresh build; older snapshots of the same lesson go."""
+        for old in self.snapshots.glob(f"{snapshot.name.rsplit('-', 1)[0]}-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        partial = snapshot.with_name(snapshot.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(built, partial)
+        partial.rename(snapshot)  # a snapshot exists whole or not at all
 
     def _make_start(self, lesson: Lesson, folder: Path) -> None:
         """Make the lesson's migrations with real makemigrations (or copy the ones the lesson
@@ -210,6 +249,22 @@ def run_manage(folder: Path, args: list[str], python: str, *,
     except OSError as error:
         raise TutorError(f"Could not run {python}: {error}",
                          "Reinstall the tutor so that its Python has Django.") from None
+
+
+def _not_template(folder: str, names: list[str]) -> set[str]:
+    """What is never copied from the template: bytecode and a stray database."""
+    return {n for n in names if n == "__pycache__" or n.endswith(".pyc") or n == "db.sqlite3"}
+
+
+def _django_identity() -> bytes:
+    """Which Django builds the sandboxes, without importing it (that costs a reset 0.1 s):
+    django/__init__.py holds its VERSION."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("django")
+    if spec is None or spec.origin is None:
+        return b"no django"
+    return Path(spec.origin).read_bytes()
 
 
 def _is_ours(folder: Path) -> bool:

@@ -47,7 +47,7 @@ class Session:
         if lesson_id:
             return course.get(lesson_id)
         progress = self.workspace.progress
-        if progress.current in course.ids:
+        if progress.current in course.order:
             lesson = course.get(progress.current)
             if self.workspace.lesson_progress(lesson).step < len(lesson.steps):
                 ui.console.print(f"Resuming [bold]{lesson.title}[/bold].")
@@ -72,8 +72,8 @@ class Session:
         # The learner's work in progress is never thrown away by starting again.
         resumable = (workspace.sandbox.lesson_id() == lesson.id
                      and progress.step < len(lesson.steps))
-        number = workspace.course.ids.index(lesson.id) + 1
-        ui.show_lesson_intro(lesson, number, len(workspace.course.lessons))
+        ui.show_lesson_intro(lesson, workspace.course.number(lesson.id),
+                             len(workspace.course.order))
         if not resumable:
             self.reset(lesson)
         with workspace.changing():

@@ -4,9 +4,9 @@ This module is the only one that talks to Django's migration machinery. Everythi
 tutor asks it for a `SandboxState` and never guesses state from the commands a learner typed.
 
 Django caches imported migration modules and (in 5.x) whether `django_migrations` exists, so a
-state is always read in a fresh Python process: `read_state()` runs this module as a script
-(`python -m tutor.state SANDBOX`), which prints the state as JSON. The script never writes to
-the sandbox: it does not create a missing database, and it writes no bytecode.
+state is always read by a Python process that has not read this sandbox before: see
+`StateReader`. Reading never writes to the sandbox: it does not create a missing database,
+and it writes no bytecode.
 """
 
 from __future__ import annotations
@@ -156,27 +156,105 @@ def sandbox_environment(sandbox: Path) -> dict[str, str]:
 
 def read_state(sandbox: Path, python: str | None = None) -> SandboxState:
     """Read the sandbox's state in a fresh process, so that it sees the latest files."""
-    tutor_root = str(Path(__file__).resolve().parent.parent)
-    env = sandbox_environment(sandbox)
-    # The probe imports this module from wherever the tutor itself was imported from.
-    env["PYTHONPATH"] = tutor_root
     completed = subprocess.run(
         [python or sys.executable, "-m", "tutor.state", str(sandbox)],
-        cwd=sandbox, env=env, capture_output=True, text=True, encoding="utf-8",
-        stdin=subprocess.DEVNULL,
+        cwd=sandbox, env=_probe_environment(sandbox), capture_output=True, text=True,
+        encoding="utf-8", stdin=subprocess.DEVNULL,
     )
+    lines = completed.stdout.strip().splitlines()
+    return _state_from_answer(lines[-1] if lines else "", completed.stderr)
+
+
+def _probe_environment(sandbox: Path) -> dict[str, str]:
+    env = sandbox_environment(sandbox)
+    # The probe imports this module from wherever the tutor itself was imported from.
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return env
+
+
+def _state_from_answer(line: str, stderr: str = "") -> SandboxState:
     try:
-        result = json.loads(completed.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
+        result = json.loads(line)
+    except ValueError:
         raise StateUnreadable(
             "The tutor's state reader stopped without an answer.",
-            advice="Details: " + (completed.stderr.strip()[-800:] or "none"),
+            advice="Details: " + (stderr.strip()[-800:] or "none"),
         ) from None
     if not result["ok"]:
         error = result["error"]
         raise StateUnreadable(error["message"], file=error["file"], line=error["line"],
                               advice=error["advice"])
     return SandboxState.from_json(result["state"])
+
+
+class StateReader:
+    """Reads sandbox states for one tutor process, never a stale one, as cheaply as it can.
+
+    Django keeps what it has imported (models, migration modules) for the life of a process,
+    so a process can read a sandbox once. The first read of a one-shot command (`tutor
+    check`) happens right here, in a process that has not seen the sandbox yet: no second
+    Python starts. Later reads, and every read of a long session, go to a *warm* reader: a
+    helper process that has imported Django but never set it up, and forks a fresh child for
+    each read, so each read sees the learner's latest files, models and database. Where fork
+    does not exist (Windows), each later read starts a fresh process.
+    """
+
+    def __init__(self, python: str | None = None, in_process: bool = True):
+        self.python = python or sys.executable
+        self.in_process = in_process and self.python == sys.executable
+        self._warm: subprocess.Popen | None = None
+
+    def read(self, sandbox: Path) -> SandboxState:
+        global _read_here
+        if self.in_process and not _read_here:
+            _read_here = True
+            return _read_in_this_process(sandbox)
+        if hasattr(os, "fork"):
+            return self._read_warm(sandbox)
+        return read_state(sandbox, self.python)
+
+    def _read_warm(self, sandbox: Path) -> SandboxState:
+        for _ in range(2):  # a warm reader that died (killed, crashed) is started again
+            if self._warm is None or self._warm.poll() is not None:
+                self._warm = subprocess.Popen(
+                    [self.python, "-m", "tutor.state", "--serve"], env=_probe_environment(sandbox),
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                    text=True, encoding="utf-8", start_new_session=True,
+                )
+            try:
+                self._warm.stdin.write(str(sandbox) + "\n")
+                self._warm.stdin.flush()
+                line = self._warm.stdout.readline()
+            except (BrokenPipeError, OSError):
+                line = ""
+            if line:
+                return _state_from_answer(line)
+            self.close()
+        return read_state(sandbox, self.python)
+
+    def close(self) -> None:
+        if self._warm is not None:
+            self._warm.kill()
+            self._warm.wait()
+            self._warm = None
+
+
+_read_here = False  # this process has set Django up for a sandbox: it cannot read another
+
+
+def _read_in_this_process(sandbox: Path) -> SandboxState:
+    import contextlib
+
+    sandbox = sandbox.resolve()
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(sandbox))
+    for name, value in sandbox_environment(sandbox).items():
+        if name in ("DJANGO_SETTINGS_MODULE", "PYTHONDONTWRITEBYTECODE"):
+            os.environ[name] = value
+    # The learner's code may print: keep stdout for the tutor's own (JSON) output.
+    with contextlib.redirect_stdout(sys.stderr):
+        answer = _probe(sandbox)
+    return _state_from_answer(json.dumps(answer))
 
 
 # --- Everything below runs inside the probe process, with Django set up for the sandbox. ---
@@ -459,18 +537,79 @@ def _sandbox_location(error: BaseException, sandbox: Path) -> tuple[str | None, 
     return location
 
 
+def _probe(sandbox: Path) -> dict:
+    """The state of the sandbox, or why it cannot be read, as JSON-ready data."""
+    try:
+        return {"ok": True, "state": _collect(sandbox).to_json()}
+    except Exception as error:  # noqa: BLE001 - every failure becomes an explanation
+        return {"ok": False, "error": _explain_failure(error, sandbox).to_json()}
+
+
+def _serve() -> int:
+    """The warm reader: import Django once, then fork a fresh child for every request."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.dont_write_bytecode = True
+    _import_django_without_setting_it_up()
+    for request in sys.stdin:
+        sandbox = Path(request.strip()).resolve()
+        read_end, write_end = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.close(read_end)
+            os.dup2(2, 1)  # whatever the learner's code prints stays out of the answer
+            try:
+                os.chdir(sandbox)
+                sys.path.insert(0, str(sandbox))
+                answer = json.dumps(_probe(sandbox))
+            except BaseException as error:  # noqa: BLE001
+                answer = json.dumps({"ok": False, "error": StateUnreadable(
+                    f"The sandbox could not be read: {error}").to_json()})
+            with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
+                pipe.write(answer)
+            os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end, encoding="utf-8") as pipe:
+            answer = pipe.read()
+        os.waitpid(child, 0)
+        sys.stdout.write((answer or json.dumps({"ok": False, "error": StateUnreadable(
+            "The state reader stopped without an answer.").to_json()})) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _import_django_without_setting_it_up() -> None:
+    """What every read needs and nothing of the sandbox's own: settings, models and
+    migrations are imported only in the forked child, so they are always fresh."""
+    import importlib
+
+    for module in (
+        "django", "django.apps", "django.conf", "django.db", "django.db.models",
+        "django.db.migrations", "django.db.migrations.loader",
+        "django.db.migrations.recorder", "django.db.migrations.autodetector",
+        "django.db.migrations.questioner", "django.db.migrations.state",
+        "django.db.migrations.graph", "django.db.migrations.exceptions",
+        "django.db.backends.sqlite3.base", "django.db.backends.sqlite3.introspection",
+        "django.db.backends.sqlite3.schema", "django.db.backends.sqlite3.operations",
+        "django.db.backends.sqlite3.features", "django.db.backends.sqlite3.creation",
+        "django.db.backends.sqlite3.client", "django.core.checks", "django.urls",
+        "django.utils.log", "logging.config", "traceback", "inspect",
+    ):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
+
+
 def _main(argv: list[str]) -> int:
+    if argv == ["--serve"]:
+        return _serve()
     sandbox = Path(argv[0]).resolve()
     sys.dont_write_bytecode = True
     sys.path.insert(0, str(sandbox))
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
-    try:
-        state = _collect(sandbox)
-    except Exception as error:  # noqa: BLE001 - every failure becomes an explanation
-        unreadable = _explain_failure(error, sandbox)
-        print(json.dumps({"ok": False, "error": unreadable.to_json()}))
-        return 0
-    print(json.dumps({"ok": True, "state": state.to_json()}))
+    print(json.dumps(_probe(sandbox)))
     return 0
 
 

@@ -1,25 +1,39 @@
 """Everything the learner sees and answers: rich renders, questionary asks.
 
-All output goes through `console`, which tests can replace. Nothing here decides anything.
+Short messages go through `say` (plain ANSI, see markup.py); tables, panels and Markdown
+through `console`, a rich Console made on first use. Nothing here decides anything.
 """
 
 from __future__ import annotations
 
-from rich.console import Console, Group
-from rich.markdown import Markdown
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from .checks import Outcome
 from .exceptions import TutorError
 from .lessons import Lesson, SolutionAction, Step
 from .state import SandboxState
 from .questions import Posed
+from .markup import code_spans, say
 from .workspace import AnswerReport, CheckReport, Hint
 
-console = Console(highlight=False)
-error_console = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:
+    from rich.table import Table
+
+
+class _LazyConsole:
+    """rich's Console, imported and made the first time something is printed through it."""
+
+    _console = None
+
+    def __getattr__(self, name):
+        if _LazyConsole._console is None:
+            from rich.console import Console
+
+            _LazyConsole._console = Console(highlight=False)
+        return getattr(_LazyConsole._console, name)
+
+
+console = _LazyConsole()
 
 FOCUS_APP = "store"
 FOCUS_TABLE = "store_product"
@@ -27,8 +41,25 @@ FOCUS_TABLE = "store_product"
 
 # --- rendering ------------------------------------------------------------------------------
 
-def state_view(state: SandboxState) -> Group:
+def _markdown(text: str):
+    # rich.markdown pulls in a Markdown parser: only the commands that show prose pay for it.
+    from rich.markdown import Markdown
+
+    return Markdown(text.strip())
+
+
+def _panel(body, title: str, **options):
+    from rich.panel import Panel
+
+    return Panel(body, title=title, title_align="left", **options)
+
+
+def state_view(state: SandboxState):
     """The live state: store's migrations (file, record) and the columns of store_product."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     migrations = Table(title="store migrations", title_justify="left", expand=False)
     migrations.add_column("migration")
     migrations.add_column("file")
@@ -70,29 +101,28 @@ def show_state(state: SandboxState) -> None:
 
 
 def show_lesson_intro(lesson: Lesson, number: int, total: int) -> None:
-    console.print(Panel(Markdown(lesson.intro.strip()),
-                        title=f"Lesson {number}/{total}: {lesson.title}", title_align="left"))
+    console.print(_panel(_markdown(lesson.intro), f"Lesson {number}/{total}: {lesson.title}"))
 
 
 def show_step(lesson: Lesson, index: int, step: Step) -> None:
     console.print()
-    console.print(Panel(Markdown(step.goal.strip()),
-                        title=f"Step {index + 1}/{len(lesson.steps)}: {step.title}",
-                        title_align="left", border_style="cyan"))
+    console.print(_panel(_markdown(step.goal),
+                         f"Step {index + 1}/{len(lesson.steps)}: {step.title}",
+                         border_style="cyan"))
 
 
 def show_outcomes(outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         if outcome.met:
-            console.print(f"  [green]✓[/green] {outcome.text}")
+            say(f"  [green]✓[/green] {outcome.text}")
         else:
-            console.print(f"  [red]✗[/red] {outcome.text}")
-            console.print(f"      {outcome.detail}", style="yellow")
+            say(f"  [red]✗[/red] {outcome.text}")
+            say(f"      {outcome.detail}", style="yellow")
 
 
 def show_notes(notes: list[str]) -> None:
     for note in notes:
-        console.print(f"[yellow]Note:[/yellow] {note}")
+        say(f"[yellow]Note:[/yellow] {note}")
 
 
 def show_check(report: CheckReport, notes: bool = True) -> None:
@@ -102,75 +132,79 @@ def show_check(report: CheckReport, notes: bool = True) -> None:
         show_notes(report.state.notes)
     for index in report.passed_steps:
         step = lesson.steps[index]
-        console.print(f"[bold green]Step {index + 1} passed:[/bold green] {step.title}")
+        say(f"[bold green]Step {index + 1} passed:[/bold green] {step.title}")
         if step.explanation:
-            console.print(Markdown(step.explanation.strip()))
+            say(code_spans(" ".join(step.explanation.split())))
     if report.lesson_complete:
-        console.print(f"[bold green]Lesson complete:[/bold green] {lesson.title}")
+        say(f"[bold green]Lesson complete:[/bold green] {lesson.title}")
         return
     step = lesson.steps[report.step_index]
-    console.print(f"[bold]Not yet[/bold] (step {report.step_index + 1}: {step.title}):")
+    say(f"[bold]Not yet[/bold] (step {report.step_index + 1}: {step.title}):")
     show_outcomes(report.result.outcomes)
     if report.orientation:
-        console.print(report.orientation, style="cyan")
+        say(report.orientation, style="cyan")
 
 
 def show_question(posed: Posed) -> None:
-    console.print(f"[bold]Question:[/bold] {posed.ask}")
+    say(f"[bold]Question:[/bold] {posed.ask}")
     if posed.choices:
-        console.print("Choices: " + ", ".join(posed.choices))
-    console.print(f"[dim]{posed.answer_hint()}[/dim]")
+        say("Choices: " + ", ".join(posed.choices))
+    say(posed.answer_hint(), style="dim")
 
 
 def show_answer(report: AnswerReport) -> None:
     if not report.right:
-        console.print(f"[bold red]Not right.[/bold red] {report.detail}")
+        say(f"[bold red]Not right.[/bold red] {report.detail}")
         return
-    console.print("[bold green]Right.[/bold green]")
+    say("[bold green]Right.[/bold green]")
     if report.check is not None:
         show_check(report.check)
 
 
 def show_changes(lines: list[str]) -> None:
     if not lines:
-        console.print("[dim]Nothing changed in the migrations, schema or rows.[/dim]")
+        say("Nothing changed in the migrations, schema or rows.", style="dim")
         return
-    console.print("[bold]What changed:[/bold]")
+    say("[bold]What changed:[/bold]")
     for line in lines:
-        console.print(f"  • {line}")
+        say(f"  • {line}")
 
 
 def show_hint(hint: Hint) -> None:
-    console.print(f"[bold magenta]Hint {hint.number}/{hint.total}:[/bold magenta] {hint.text}")
+    say(f"[bold magenta]Hint {hint.number}/{hint.total}:[/bold magenta] {code_spans(hint.text)}")
     if hint.number == hint.total:
-        console.print("[dim]That is the last hint; `tutor solve` shows the way.[/dim]")
+        say("That is the last hint; `tutor solve` shows the way.", style="dim")
 
 
 def show_solution(step: Step) -> None:
-    console.print("[bold]The reference solution:[/bold]")
+    say("[bold]The reference solution:[/bold]")
     for action in step.solution:
-        console.print(f"  $ {action.describe()}")
+        say(f"  $ {action.describe()}")
 
 
 def show_action(action: SolutionAction, status: int, output: str) -> None:
-    console.print(f"[bold cyan]$ {action.describe()}[/bold cyan]")
+    say(f"$ {action.describe()}", style="bold cyan")
     if output.strip():
-        console.print(Text(output.rstrip()))
-    if status != 0:
-        console.print(f"[red](exit status {status})[/red]")
+        print(output.rstrip(), flush=True)
+    if status != 0 and not action.fails:
+        say(f"(exit status {status})", style="red")
+    elif status != 0:
+        say(f"(exit status {status}: it fails, as this step means to show)", style="dim")
 
 
 def show_error(error: TutorError) -> None:
-    error_console.print(f"[bold red]Error:[/bold red] {error.message}")
+    say(f"[bold red]Error:[/bold red] {error.message}", err=True)
     if error.advice:
-        error_console.print(error.advice)
+        say(error.advice, err=True)
 
 
 def show_warning(text: str) -> None:
-    error_console.print(f"[yellow]Note:[/yellow] {text}")
+    say(f"[yellow]Note:[/yellow] {text}", err=True)
 
 
-def lessons_table(rows: list[tuple[int, Lesson, str]]) -> Table:
+def lessons_table(rows: list[tuple[int, Lesson, str]]) -> "Table":
+    from rich.table import Table
+
     table = Table(title="migration tutor: the course", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("lesson")

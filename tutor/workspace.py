@@ -105,11 +105,12 @@ class Workspace:
     # --- where the learner is ------------------------------------------------------------
 
     def current_lesson(self) -> Lesson:
-        if self.progress.current in self.course.ids:
+        if self.progress.current in self.course.order:
             return self.course.get(self.progress.current)
-        if not self.course.lessons:
+        first = self.course.first()
+        if first is None:
             raise TutorError("No lesson could be loaded.", "Reinstall the tutor.")
-        return self.course.lessons[0]
+        return first
 
     def lesson_progress(self, lesson: Lesson) -> LessonProgress:
         return self.progress.of(lesson.id)
@@ -146,11 +147,11 @@ class Workspace:
         with self.changing():
             return self._check()
 
-    def _check(self) -> CheckReport:
+    def _check(self, state: SandboxState | None = None) -> CheckReport:
         lesson = self.current_lesson()
         self.require_lesson_sandbox(lesson)
         progress = self.lesson_progress(lesson)
-        state = self.read_state()
+        state = state or self.read_state()
         if progress.step >= len(lesson.steps):
             index = len(lesson.steps) - 1
             return CheckReport(lesson, index, self.judge_step(lesson, index, state),
@@ -222,14 +223,15 @@ class Workspace:
             raise TutorError(f"Step {index + 1} of {lesson.id} asks no question.",
                              "Do what the step says, then run `tutor check`.")
         self.require_lesson_sandbox(lesson)
-        posed = pose(step.question, self.read_state())
+        state = self.read_state()
+        posed = pose(step.question, state)
         right, detail = judge(posed, values)
         if not right:
             return AnswerReport(posed, False, detail, None)
         answered = self.lesson_progress(lesson).answered
         if index not in answered:
             answered.append(index)
-        return AnswerReport(posed, True, "", self._check())
+        return AnswerReport(posed, True, "", self._check(state))
 
     # --- help -------------------------------------------------------------------------------
 
@@ -266,12 +268,14 @@ class Workspace:
                     "start the lesson over.",
                 )
         # A question is answered from the state the solution's commands leave.
+        state = None
         if step.question is not None and index not in self.lesson_progress(lesson).answered:
-            posed = pose(step.question, self.read_state())
+            state = self.read_state()
+            posed = pose(step.question, state)
             shown = " ".join(posed.correct) or "--none"
             on_action(SolutionAction(run=f"tutor answer {shown}"), 0, "")
             self.lesson_progress(lesson).answered.append(index)
-        return self._check()
+        return self._check(state)
 
     def reset(self, lesson: Lesson, forget_progress: bool = False) -> None:
         """Rebuild the sandbox in `lesson`'s starting state and make it current, at step one

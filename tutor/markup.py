@@ -1,0 +1,62 @@
+"""A few words of rich's console markup (`[bold green]...[/bold green]`), printed without rich.
+
+Importing rich's console costs a one-shot command like `tutor check` about a fifth of its
+time, so short messages are written with plain ANSI codes (or none, under NO_COLOR or when the
+output is not a terminal). Tables, panels and Markdown still go through rich.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import TextIO
+
+_CODES = {"bold": "1", "dim": "2", "italic": "3", "red": "31", "green": "32", "yellow": "33",
+          "blue": "34", "magenta": "35", "cyan": "36"}
+# The tag syntax rich uses: a tag starts with a letter, '/', '#' or '@'.
+_TAG = re.compile(r"\[([a-z/#@][^\[\]]*?)\]")
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def colour_enabled(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def render(markup: str, colour: bool) -> str:
+    """Markup to text; styles become ANSI codes when `colour`, and vanish otherwise.
+    Anything in brackets that is not one of our styles (`[X]`, `['free']`) is kept."""
+    stack: list[str] = []
+
+    def replace(match: re.Match) -> str:
+        tag = match.group(1)
+        if tag.startswith("/"):
+            words = tag[1:].split()
+            if words and not all(word in _CODES for word in words):
+                return match.group(0)
+            if stack:
+                stack.pop()
+            return ("\x1b[0m" + "".join(stack)) if colour else ""
+        words = tag.split()
+        if not all(word in _CODES for word in words):
+            return match.group(0)
+        code = "\x1b[" + ";".join(_CODES[word] for word in words) + "m"
+        stack.append(code)
+        return code if colour else ""
+
+    return _TAG.sub(replace, markup)
+
+
+def say(markup: str = "", *, style: str = "", err: bool = False) -> None:
+    stream = sys.stderr if err else sys.stdout
+    if style:
+        markup = f"[{style}]{markup}[/{style}]"
+    stream.write(render(markup, colour_enabled(stream)) + "\n")
+    stream.flush()
+
+
+def code_spans(text: str) -> str:
+    """`code` in lesson prose shown in bold, as Markdown would."""
+    return _CODE_SPAN.sub(lambda m: f"[bold]{m.group(1)}[/bold]", text)
