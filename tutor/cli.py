@@ -109,9 +109,9 @@ def _workspace(args):
 
 
 def _warn_about_broken_lessons(workspace) -> None:
-    for problem in workspace.course.problems:
-        from . import ui
+    from . import ui
 
+    for problem in workspace.course.problems:
         ui.show_warning(f"A lesson was left out: {problem.message}")
 
 
@@ -120,21 +120,33 @@ def _print_json(data) -> None:
 
 
 def cmd_lessons(args) -> int:
-    workspace = _workspace(args)
-    _warn_about_broken_lessons(workspace)
+    # Only the course and the progress file: listing lessons never imports the checking engine.
+    from .lessons import load_course
+    from .paths import resolve_home
+    from .progress import ProgressFile
+
+    home = resolve_home(getattr(args, "home", None))
+    progress_file = ProgressFile(home)
+    progress = progress_file.load()
+    course = load_course()
+    from . import ui
+
+    if progress_file.warning:
+        ui.show_warning(progress_file.warning)
+    for problem in course.problems:
+        ui.show_warning(f"A lesson was left out: {problem.message}")
     rows = []
-    for number, lesson in enumerate(workspace.course.lessons, 1):
-        progress = workspace.lesson_progress(lesson)
+    for number, lesson in enumerate(course.lessons, 1):
+        lesson_progress = progress.of(lesson.id)
         rows.append({
             "number": number, "id": lesson.id, "title": lesson.title,
-            "steps": len(lesson.steps), "current": workspace.progress.current == lesson.id,
-            "step_index": min(progress.step, len(lesson.steps)),
-            "completed": progress.completed,
+            "steps": len(lesson.steps), "current": progress.current == lesson.id,
+            "step_index": min(lesson_progress.step, len(lesson.steps)),
+            "completed": lesson_progress.completed,
         })
     if args.json:
         _print_json({"lessons": rows})
         return 0
-    from . import ui
 
     def progress_word(row) -> str:
         if row["completed"]:
@@ -144,7 +156,7 @@ def cmd_lessons(args) -> int:
         return ""
 
     ui.console.print(ui.lessons_table(
-        [(r["number"], workspace.course.get(r["id"]), progress_word(r)) for r in rows]))
+        [(r["number"], course.get(r["id"]), progress_word(r)) for r in rows]))
     return 0
 
 

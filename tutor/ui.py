@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .checks import Outcome
-from .exceptions import TutorError
-from .lessons import Lesson, SolutionAction, Step
-from .state import SandboxState
-from .questions import Posed
 from .markup import code_spans, say
-from .workspace import AnswerReport, CheckReport, Hint
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the checking engine
     from rich.table import Table
+
+    from .checks import Outcome
+    from .exceptions import TutorError
+    from .lessons import Lesson, SolutionAction, Step
+    from .questions import Posed
+    from .state import SandboxState
+    from .workspace import AnswerReport, CheckReport, Hint
 
 
 class _LazyConsole:
