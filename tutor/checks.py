@@ -42,28 +42,36 @@ def check_step(step: Step, state: SandboxState, sandbox: Path) -> StepResult:
     return StepResult([evaluate(e, state, sandbox) for e in step.expectations])
 
 
-def where_you_are(step: Step, state: SandboxState) -> str:
+def where_you_are(step: Step, state: SandboxState, applied_at_start: set[str]) -> str:
     """Say where the migrations stand relative to the step's goal, in one sentence, so that a
-    learner who went too far (or not far enough) sees it without reading every expectation."""
+    learner who went too far (or not far enough) sees it without reading every expectation.
+    `applied_at_start` (app.name keys) tells a migration undone too far from one not yet
+    applied."""
     wanted = [(e.subject, e.options["applied"]) for e in step.expectations
               if e.kind == "migration" and "applied" in e.options]
     if not wanted:
         return ""
-    apps = sorted({subject.split(".")[0] for subject, _ in wanted})
+    verdicts = []
+    missing = [s for s, want in wanted if want and not _is_applied(state, s)]
+    undone = [s for s in missing if s in applied_at_start]
+    if undone:
+        verdicts.append(f"{', '.join(undone)} should still be applied (reverted too far?)")
+    if len(undone) < len(missing):
+        verdicts.append(f"{', '.join(s for s in missing if s not in undone)} is not applied yet")
+    extra = [s for s, want in wanted if not want and _is_applied(state, s)]
+    kept = [s for s in extra if s in applied_at_start]
+    if kept:
+        verdicts.append(f"{', '.join(kept)} should not be applied (not reverted far enough?)")
+    if len(kept) < len(extra):
+        verdicts.append(f"{', '.join(s for s in extra if s not in kept)} should not be applied "
+                        "(yet)")
+    if not verdicts:
+        return ""
     facts = []
-    for app in apps:
+    for app in sorted({subject.split(".")[0] for subject, _ in wanted}):
         applied = [m.name for m in state.app_migrations(app) if m.applied]
         facts.append(f"{app}'s last applied migration is {applied[-1]}" if applied
                      else f"no {app} migration is applied")
-    behind = [s for s, want in wanted if want and not _is_applied(state, s)]
-    ahead = [s for s, want in wanted if not want and _is_applied(state, s)]
-    verdicts = []
-    if behind:
-        verdicts.append(f"{', '.join(behind)} should still be applied (reverted too far?)")
-    if ahead:
-        verdicts.append(f"{', '.join(ahead)} should not be applied (not reverted far enough?)")
-    if not verdicts:
-        return ""
     return "Where you are: " + "; ".join(facts) + ". " + "; ".join(verdicts) + "."
 
 

@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted. Your progress is saved.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`tutor status | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _workspace(args):

@@ -278,7 +278,8 @@ def _load_start(data: dict, file: str, folder: Path) -> Start:
     if applied != "zero" and applied not in names:
         raise LessonFileError(file, "start.applied",
                               f"{applied!r} is not one of start.migrations nor 'zero'")
-    default_models = migrations[-1].models if migrations else "0001_initial"
+    made = [m.models for m in migrations if not m.source]
+    default_models = made[-1] if made else "0001_initial"
     models = reader.get("models", str, default=default_models)
     if not (folder / MODELS_FOLDER / f"{models}.py").is_file():
         raise LessonFileError(file, "start.models", f"no models version {MODELS_FOLDER}/{models}.py")

@@ -63,6 +63,10 @@ def judge(posed: Posed, answer: list[str]) -> tuple[bool, str]:
     for value in answer:
         match = _match(value, posed.choices)
         (chosen.append(match) if match else unknown.append(value))
+    ambiguous = [v for v in unknown if sum(c.startswith(v) for c in posed.choices) > 1]
+    if ambiguous:
+        return False, (f"{', '.join(ambiguous)} matches more than one choice: be more specific "
+                       f"({', '.join(posed.choices)}).")
     if unknown:
         return False, (f"{', '.join(unknown)} is not one of the choices "
                        f"({', '.join(posed.choices)}).")

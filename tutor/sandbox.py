@@ -22,10 +22,10 @@ from pathlib import Path
 from .exceptions import CommandFailed, NoSandbox, TutorError, UnsafeHome
 from .lessons import Lesson, SolutionAction
 from .paths import claim_home, resource_dir
-from .state import SandboxState, StateReader, sandbox_environment
+from .state import SandboxState, StateReader, read_state, sandbox_environment
 
 SANDBOX_MARKER = ".tutor-sandbox"
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: the marker records the migrations applied at the start
 APP = "store"
 
 
@@ -52,11 +52,22 @@ class Sandbox:
     def exists(self) -> bool:
         return (self.path / SANDBOX_MARKER).is_file()
 
-    def lesson_id(self) -> str | None:
+    def _marker(self) -> dict:
         try:
-            return json.loads((self.path / SANDBOX_MARKER).read_text(encoding="utf-8"))["lesson"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+            data = json.loads((self.path / SANDBOX_MARKER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def lesson_id(self) -> str | None:
+        lesson = self._marker().get("lesson")
+        return lesson if isinstance(lesson, str) else None
+
+    def applied_at_start(self) -> set[str]:
+        """The migrations (app.name) applied when the lesson's sandbox was built."""
+        applied = self._marker().get("applied_at_start", [])
+        return {key for key in applied if isinstance(key, str)} if isinstance(applied, list) \
+            else set()
 
     def require(self) -> Path:
         if not self.path.is_dir():
@@ -98,8 +109,12 @@ class Sandbox:
             shutil.copytree(resource_dir("sandbox_project"), staging, ignore=_not_template)
             _make_writable(staging)
             self._make_start(lesson, staging)
+            # What the start state really has applied (start.commands may fake or unapply),
+            # so that a check can tell "reverted too far" from "not applied yet".
+            applied = [m.key for m in read_state(staging, self.python).migrations if m.applied]
             (staging / SANDBOX_MARKER).write_text(
-                json.dumps({"lesson": lesson.id}) + "\n", encoding="utf-8")
+                json.dumps({"lesson": lesson.id, "applied_at_start": applied}) + "\n",
+                encoding="utf-8")
             self._keep_snapshot(staging, snapshot)
         if self.path.exists():
             self.path.rename(self._old)

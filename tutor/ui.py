@@ -186,11 +186,24 @@ def show_solution(step: Step) -> None:
 def show_action(action: SolutionAction, status: int, output: str) -> None:
     say(f"$ {action.describe()}", style="bold cyan")
     if output.strip():
-        print(output.rstrip(), flush=True)
+        print(shorten_traceback(output.rstrip()), flush=True)
     if status != 0 and not action.fails:
         say(f"(exit status {status})", style="red")
     elif status != 0:
         say(f"(exit status {status}: it fails, as this step means to show)", style="dim")
+
+
+def shorten_traceback(output: str) -> str:
+    """Django reports most failures (a ValidationError, an IrreversibleError) as a Python
+    traceback: what a learner needs is its last line, the error itself."""
+    marker = "Traceback (most recent call last):"
+    if marker not in output:
+        return output
+    before, _, trace = output.partition(marker)
+    lines = [line for line in trace.splitlines() if line.strip()]
+    error = lines[-1] if lines else ""
+    head = before.rstrip("\n") + "\n" if before.strip() else ""
+    return f"{head}{error}\n(Django printed a traceback; that was its last line)"
 
 
 def show_error(error: TutorError) -> None:

@@ -178,7 +178,8 @@ class Workspace:
         progress.completed = progress.completed or complete
         self.progress.current = lesson.id
         self.save()
-        orientation = "" if complete else where_you_are(lesson.steps[index], state)
+        orientation = "" if complete else where_you_are(lesson.steps[index], state,
+                                                         self.sandbox.applied_at_start())
         return CheckReport(lesson, index, result, passed, complete, state, orientation)
 
     def _reached_later_step(self, lesson: Lesson, index: int, state: SandboxState) -> int | None:
