@@ -199,11 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 runs instead of 15 (for CI)")
     parser.add_argument("--runs", type=int, help="how many interleaved runs")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--only", metavar="TEXT",
+                        help="time only the measures whose name contains TEXT")
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 15)
     with tempfile.TemporaryDirectory(prefix="tutor-bench-") as folder:
         work = Path(folder)
         pairs = build_pairs(work, args.quick)
+        if args.only:
+            pairs = [pair for pair in pairs if args.only in pair.name]
         try:
             measure(pairs, runs)
         finally:

@@ -8,10 +8,8 @@ questionary are imported by the commands that need them.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from pathlib import Path
 
 from . import __version__
 from .exceptions import TutorError
@@ -120,19 +118,21 @@ def _warn_about_broken_lessons(workspace) -> None:
 
 
 def _print_json(data) -> None:
+    import json
+
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def cmd_lessons(args) -> int:
     # Only the course and the progress file: listing lessons never imports the checking engine.
     from .lessons import load_course
-    from .paths import resolve_home
+    from .paths import course_cache, resolve_home
     from .progress import ProgressFile
 
     home = resolve_home(getattr(args, "home", None))
     progress_file = ProgressFile(home)
     progress = progress_file.load()
-    course = load_course()
+    course = load_course(cache=course_cache(home))
     from . import ui
 
     if progress_file.warning:
@@ -159,8 +159,7 @@ def cmd_lessons(args) -> int:
             return f"step {row['step_index'] + 1}/{row['steps']}" + (" (current)" if row["current"] else "")
         return ""
 
-    ui.console.print(ui.lessons_table(
-        [(r["number"], course.get(r["id"]), progress_word(r)) for r in rows]))
+    ui.show_lessons_table([(r["number"], course.get(r["id"]), progress_word(r)) for r in rows])
     return 0
 
 

@@ -60,3 +60,31 @@ def say(markup: str = "", *, style: str = "", err: bool = False) -> None:
 def code_spans(text: str) -> str:
     """`code` in lesson prose shown in bold, as Markdown would."""
     return _CODE_SPAN.sub(lambda m: f"[bold]{m.group(1)}[/bold]", text)
+
+
+def box_table(title: str, headers: list[str], rows: list[list[str]],
+              right: frozenset[int] = frozenset()) -> list[str]:
+    """A table drawn like rich's default (heavy head, light body), as markup lines.
+
+    `tutor lessons` must cost little more than importing rich; drawing its one small table
+    by hand saves importing and measuring with rich's layout engine.
+    """
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+
+    def line(cells: list[str], left: str, middle: str, end: str) -> str:
+        padded = [str(cell).rjust(width) if i in right else str(cell).ljust(width)
+                  for i, (cell, width) in enumerate(zip(cells, widths))]
+        return left + " " + f" {middle} ".join(padded) + " " + end
+
+    def rule(left: str, middle: str, end: str, fill: str) -> str:
+        return left + middle.join(fill * (width + 2) for width in widths) + end
+
+    # Padded first, made bold after: markup must not count towards a column's width.
+    header = line(headers, "┃", "┃", "┃")
+    for cell in headers:
+        header = header.replace(f" {cell} ", f" [bold]{cell}[/bold] ", 1)
+    return [f"[italic]{title}[/italic]", rule("┏", "┳", "┓", "━"), header,
+            rule("┡", "╇", "┩", "━"),
+            *(line(row, "│", "│", "│") for row in rows),
+            rule("└", "┴", "┘", "─")]
+

@@ -69,3 +69,8 @@ def claim_home(home: Path) -> None:
     marker = home / HOME_MARKER
     if not marker.exists():
         marker.write_text("This folder belongs to migration tutor (`tutor`).\n", encoding="utf-8")
+
+
+def course_cache(home: Path) -> Path | None:
+    """Where parsed lesson files are kept: in a home the tutor has made, else nowhere."""
+    return home / "cache" / "lessons.json" if (home / HOME_MARKER).exists() else None

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .files import write_atomically
 
 FORMAT_VERSION = 1
 FILE_NAME = "progress.json"
@@ -95,14 +96,4 @@ class ProgressFile:
     def save(self, progress: Progress) -> None:
         """Write atomically: a crash mid-write leaves the previous file whole."""
         self.home.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(progress.to_json(), indent=2) + "\n"
-        handle, temporary = tempfile.mkstemp(dir=self.home, prefix=".progress-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, json.dumps(progress.to_json(), indent=2) + "\n")

@@ -8,18 +8,17 @@ in at the end, so an interrupted reset never leaves a half-built sandbox in plac
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shlex
 import shutil
 import stat
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .exceptions import CommandFailed, NoSandbox, TutorError, UnsafeHome
+from .files import fingerprint
 from .lessons import Lesson, SolutionAction
 from .paths import claim_home, resource_dir
 from .state import SandboxState, StateReader, read_state, sandbox_environment
@@ -135,16 +134,19 @@ class Sandbox:
     def _snapshot(self, lesson: Lesson) -> Path:
         """Where this lesson's start state is kept, under a key that changes whenever anything
         it is built from changes: the lesson and its files, the template, Django, Python."""
-        digest = hashlib.sha256()
-        digest.update(f"{SNAPSHOT_FORMAT}|{sys.version_info[:2]}|".encode() + _django_identity())
-        digest.update(lesson.file.read_bytes())
-        for name in lesson.start_resources():
-            digest.update(name.encode() + b"\0" + (lesson.file.parent / name).read_bytes())
-        template = resource_dir("sandbox_project")
-        for path in sorted(template.rglob("*")):
-            if path.is_file() and not _not_template(str(path.parent), [path.name]):
-                digest.update(str(path.relative_to(template)).encode() + b"\0" + path.read_bytes())
-        return self.snapshots / f"{lesson.id}-{digest.hexdigest()[:16]}"
+        def parts():
+            yield f"{SNAPSHOT_FORMAT}|{sys.version_info[:2]}|".encode() + _django_identity()
+            yield lesson.file.read_bytes()
+            for name in lesson.start_resources():
+                yield name.encode()
+                yield (lesson.file.parent / name).read_bytes()
+            template = resource_dir("sandbox_project")
+            for path in sorted(template.rglob("*")):
+                if path.is_file() and not _not_template(str(path.parent), [path.name]):
+                    yield str(path.relative_to(template)).encode()
+                    yield path.read_bytes()
+
+        return self.snapshots / f"{lesson.id}-{fingerprint(parts())}"
 
     def _keep_snapshot(self, built: Path, snapshot: Path) -> None:
         """Keep a copy of a fresh build; older snapshots of the same lesson go."""
@@ -227,6 +229,8 @@ class Sandbox:
         """Run a command the learner typed, in the sandbox, attached to the terminal, so that
         Django's own questions can be answered. Returns its exit status."""
         self.write_python_shim()
+        import subprocess
+
         completed = subprocess.run(command, shell=True, cwd=self.require(),
                                    env=self.learner_environment())
         return completed.returncode
@@ -253,8 +257,10 @@ class Sandbox:
 
 
 def run_manage(folder: Path, args: list[str], python: str, *,
-               capture: bool) -> subprocess.CompletedProcess:
+               capture: bool) -> "subprocess.CompletedProcess":
     """Run `python manage.py ARGS` in `folder` with the sandbox's environment."""
+    import subprocess
+
     try:
         return subprocess.run(
             [python, "manage.py", *args], cwd=folder, env=sandbox_environment(folder),

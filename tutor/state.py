@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
+
+# subprocess and traceback are imported where they are used: a reset from a snapshot, which
+# reads no state, does not pay for them.
 
 SETTINGS_MODULE = "shop.settings"
 DATABASE_FILE = "db.sqlite3"
@@ -156,6 +161,8 @@ def sandbox_environment(sandbox: Path) -> dict[str, str]:
 
 def read_state(sandbox: Path, python: str | None = None) -> SandboxState:
     """Read the sandbox's state in a fresh process, so that it sees the latest files."""
+    import subprocess
+
     completed = subprocess.run(
         [python or sys.executable, "-m", "tutor.state", str(sandbox)],
         cwd=sandbox, env=_probe_environment(sandbox), capture_output=True, text=True,
@@ -214,6 +221,8 @@ class StateReader:
         return read_state(sandbox, self.python)
 
     def _read_warm(self, sandbox: Path) -> SandboxState:
+        import subprocess
+
         for _ in range(2):  # a warm reader that died (killed, crashed) is started again
             if self._warm is None or self._warm.poll() is not None:
                 self._warm = subprocess.Popen(
@@ -529,6 +538,8 @@ def _sandbox_location(error: BaseException, sandbox: Path) -> tuple[str | None, 
         path = Path(error.filename)
         if _is_inside(path, sandbox):
             return str(path.resolve().relative_to(sandbox.resolve())), error.lineno
+    import traceback
+
     location = (None, None)
     for frame, line in traceback.walk_tb(error.__traceback__):
         path = Path(frame.f_code.co_filename)

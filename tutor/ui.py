@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .markup import code_spans, say
+from .markup import box_table, code_spans, say
 
 if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the checking engine
-    from rich.table import Table
-
     from .checks import Outcome
     from .exceptions import TutorError
     from .lessons import Lesson, SolutionAction, Step
@@ -216,18 +214,12 @@ def show_warning(text: str) -> None:
     say(f"[yellow]Note:[/yellow] {text}", err=True)
 
 
-def lessons_table(rows: list[tuple[int, Lesson, str]]) -> "Table":
-    from rich.table import Table
-
-    table = Table(title="migration tutor: the course", title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("lesson")
-    table.add_column("title")
-    table.add_column("steps", justify="right")
-    table.add_column("progress")
-    for number, lesson, progress in rows:
-        table.add_row(str(number), lesson.id, lesson.title, str(len(lesson.steps)), progress)
-    return table
+def show_lessons_table(rows: list[tuple[int, Lesson, str]]) -> None:
+    lines = box_table("migration tutor: the course", ["#", "lesson", "title", "steps", "progress"],
+                      [[str(number), lesson.id, lesson.title, str(len(lesson.steps)), progress]
+                       for number, lesson, progress in rows], right=frozenset({0, 3}))
+    for line in lines:
+        say(line)
 
 
 # --- asking ---------------------------------------------------------------------------------

@@ -8,17 +8,22 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from .checks import Outcome, StepResult, check_step, where_you_are
 from .exceptions import SandboxBroken, TutorError
 from .lessons import Course, Lesson, SolutionAction, Step, load_course
 from .lock import home_lock
-from .paths import claim_home
+from .paths import claim_home, course_cache
 from .progress import LessonProgress, Progress, ProgressFile
-from .questions import Posed, judge, pose
 from .sandbox import Sandbox
 from .state import SandboxState, StateUnreadable
+
+if TYPE_CHECKING:
+    from .checks import StepResult
+    from .questions import Posed
+
+# The checking engine (checks, questions) is imported by the methods that judge: a reset or a
+# hint does not pay for it.
 
 
 @dataclass(frozen=True)
@@ -71,9 +76,11 @@ class Hint:
 @dataclass
 class Workspace:
     home: Path
-    course: Course = field(default_factory=load_course)
+    course: Course | None = None
 
     def __post_init__(self) -> None:
+        if self.course is None:
+            self.course = load_course(cache=course_cache(self.home))
         self.sandbox = Sandbox(self.home)
         self.progress_file = ProgressFile(self.home)
         self.progress: Progress = self.progress_file.load()
@@ -148,6 +155,8 @@ class Workspace:
             return self._check()
 
     def _check(self, state: SandboxState | None = None) -> CheckReport:
+        from .checks import where_you_are
+
         lesson = self.current_lesson()
         self.require_lesson_sandbox(lesson)
         progress = self.lesson_progress(lesson)
@@ -195,6 +204,9 @@ class Workspace:
     def judge_step(self, lesson: Lesson, index: int, state: SandboxState) -> StepResult:
         """A step passes when its question (if any) was answered rightly and every expectation
         holds in the state."""
+        from .checks import Outcome, StepResult, check_step
+        from .questions import pose
+
         step = lesson.steps[index]
         result = check_step(step, state, self.sandbox.path)
         if step.question is None:
@@ -206,6 +218,8 @@ class Workspace:
 
     def pose_question(self) -> tuple[Step, Posed | None]:
         """The current step's question, made concrete against the live state."""
+        from .questions import pose
+
         lesson, _, step = self.current_step()
         if step.question is None:
             return step, None
@@ -219,6 +233,8 @@ class Workspace:
             return self._answer(values)
 
     def _answer(self, values: list[str]) -> AnswerReport:
+        from .questions import judge, pose
+
         lesson, index, step = self.current_step()
         if step.question is None:
             raise TutorError(f"Step {index + 1} of {lesson.id} asks no question.",
@@ -256,6 +272,8 @@ class Workspace:
             return self._solve(on_action)
 
     def _solve(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
+        from .questions import pose
+
         lesson, index, step = self.current_step()
         self.require_lesson_sandbox(lesson)
         for action in step.solution:
