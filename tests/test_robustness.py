@@ -263,3 +263,39 @@ def test_ctrl_c_during_a_command_stays_in_the_tutor(lesson_home):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_ctrl_c_during_a_reset_exits_cleanly_and_the_next_run_recovers(tmp_path):
+    home = tmp_path / "home"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tutor", "reset", "revert-applied", "--home", str(home)],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The first build runs makemigrations: interrupt it in the middle.
+    deadline = time.monotonic() + 20
+    while not (home / "sandbox.new").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert "Traceback" not in out + err
+    assert process.returncode == 130 and "Interrupted" in err
+    result = tutor(home, "reset", "revert-applied")
+    _no_traceback(result)
+    assert result.returncode == 0
+    assert not (home / "sandbox.new").exists()
+    status, report = tutor_json(home, "check")
+    assert status == 1 and report["lesson"] == "revert-applied"
+
+
+def test_the_users_home_folder_is_refused(tmp_path):
+    fake_home = tmp_path / "someone"
+    fake_home.mkdir()
+    (fake_home / ".bashrc").write_text("# mine\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "tutor", "reset", "--home", "~"],
+                            cwd=REPO, capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(REPO), HOME=str(fake_home)))
+    _no_traceback(result)
+    assert result.returncode == 2
+    assert "will not use" in result.stderr and "deletes and rebuilds" in " ".join(result.stderr.split())
+    assert sorted(p.name for p in fake_home.iterdir()) == [".bashrc"]

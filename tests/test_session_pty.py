@@ -104,3 +104,47 @@ def test_django_questions_can_be_answered_and_ctrl_c_keeps_progress(home):
     child.sendcontrol("c")
     child.expect_exact("progress is saved")
     child.expect(pexpect.EOF)
+
+
+def test_a_lesson_with_questions_in_the_terminal(home):
+    """first-migrations: real commands typed, and questions answered in a checkbox whose
+    right answers come from the live state."""
+    child = spawn_tutor(home, "start", "first-migrations")
+    child.expect_exact("Step 1/4")
+    run_command(child, "python manage.py makemigrations store")
+    child.expect_exact("store.0001_initial: new file (not applied)")
+    child.expect_exact("Step 1 passed")
+    child.expect_exact("Step 2/4")
+
+    # A question step: "Answer the question" comes first in the menu.
+    child.expect_exact("What would you like to do")
+    child.send(ENTER)
+    child.expect_exact("Which store migrations are applied right now?")
+    child.send(" " + ENTER)  # ticks 0001_initial: wrong, nothing is applied yet
+    child.expect_exact("Not right.")
+    child.expect_exact("0001_initial should not be in your answer")
+    child.expect_exact("What would you like to do")
+    child.send(ENTER)
+    child.expect_exact("Which store migrations are applied right now?")
+    child.send(ENTER)  # nothing ticked: right
+    child.expect_exact("Right.")
+    child.expect_exact("Step 2 passed")
+
+    child.expect_exact("Step 3/4")
+    run_command(child, "python manage.py migrate")
+    child.expect_exact("Applying store.0001_initial... OK")
+    child.expect_exact("store.0001_initial: not applied -> applied")
+    child.expect_exact("table store_product: created")
+    child.expect_exact("Step 3 passed")
+
+    child.expect_exact("Step 4/4")
+    child.expect_exact("What would you like to do")
+    child.send(ENTER)
+    child.expect_exact("Which of these are columns of the store_product table?")
+    child.send(" " + DOWN + " " + ENTER)  # id and name
+    child.expect_exact("Right.")
+    child.expect_exact("Lesson complete")
+    child.expect_exact("What next")
+    child.sendcontrol("c")
+    child.expect_exact("progress is saved")
+    child.expect(pexpect.EOF)

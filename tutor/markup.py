@@ -14,8 +14,8 @@ from typing import TextIO
 
 _CODES = {"bold": "1", "dim": "2", "italic": "3", "red": "31", "green": "32", "yellow": "33",
           "blue": "34", "magenta": "35", "cyan": "36"}
-# The tag syntax rich uses: a tag starts with a letter, '/', '#' or '@'.
-_TAG = re.compile(r"\[([a-z/#@][^\[\]]*?)\]")
+# The tag syntax rich uses: a tag starts with a letter, '/', '#' or '@'; "\[" is a bracket.
+_TAG = re.compile(r"(?<!\\)\[([a-z/#@][^\[\]]*?)\]")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
@@ -46,7 +46,7 @@ def render(markup: str, colour: bool) -> str:
         stack.append(code)
         return code if colour else ""
 
-    return _TAG.sub(replace, markup)
+    return _TAG.sub(replace, markup).replace("\\[", "[")
 
 
 def say(markup: str = "", *, style: str = "", err: bool = False) -> None:
@@ -88,3 +88,26 @@ def box_table(title: str, headers: list[str], rows: list[list[str]],
             *(line(row, "│", "│", "│") for row in rows),
             rule("└", "┴", "┘", "─")]
 
+
+
+def prose(text: str) -> list[str]:
+    """Lesson Markdown as markup lines, without rich's Markdown renderer: paragraphs joined,
+    fenced code blocks kept line by line (indented), `code` spans in bold."""
+    lines, paragraph, in_code = [], [], False
+    for raw in text.strip().splitlines():
+        if raw.strip().startswith("```"):
+            if paragraph:
+                lines.append(code_spans(" ".join(paragraph)))
+                paragraph = []
+            in_code = not in_code
+            continue
+        if in_code:
+            lines.append("    " + raw.replace("[", "\\["))
+        elif raw.strip():
+            paragraph.append(raw.strip())
+        elif paragraph:
+            lines.append(code_spans(" ".join(paragraph)))
+            paragraph = []
+    if paragraph:
+        lines.append(code_spans(" ".join(paragraph)))
+    return lines

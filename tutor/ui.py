@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .markup import box_table, code_spans, say
+from .markup import box_table, code_spans, prose, say
 
 if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the checking engine
     from .checks import Outcome
@@ -132,8 +132,8 @@ def show_check(report: CheckReport, notes: bool = True) -> None:
     for index in report.passed_steps:
         step = lesson.steps[index]
         say(f"[bold green]Step {index + 1} passed:[/bold green] {step.title}")
-        if step.explanation:
-            say(code_spans(" ".join(step.explanation.split())))
+        for line in prose(step.explanation):
+            say(line)
     if report.lesson_complete:
         say(f"[bold green]Lesson complete:[/bold green] {lesson.title}")
         return
