@@ -94,3 +94,32 @@ def edit(home: Path, relative: str, old: str, new: str) -> None:
 def unmet(report: dict) -> list[str]:
     """The details of the unmet expectations of a `check --json` report."""
     return [e["detail"] for e in report["expectations"] if not e["met"]]
+
+
+def not_yet(home: Path, step_index: int | None = None) -> dict:
+    """`tutor check --json` on a state that must not pass: exit 1, at `step_index` if given."""
+    status, report = tutor_json(home, "check")
+    assert status == 1, report
+    if step_index is not None:
+        assert report["step_index"] == step_index, report
+    return report
+
+
+def unmet_text(home: Path, step_index: int) -> str:
+    """All unmet details of a check that must not pass, as one string to search."""
+    return " ".join(unmet(not_yet(home, step_index)))
+
+
+def solve_steps(home: Path, count: int) -> Path:
+    """Carry the home's lesson `count` steps forward with the reference solution."""
+    for _ in range(count):
+        result = tutor(home, "solve")
+        assert result.returncode == 0, result.stdout + result.stderr
+    return home
+
+
+def run_ok(home: Path, *args: str) -> subprocess.CompletedProcess:
+    """A manage.py command that must succeed."""
+    result = manage(home, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result

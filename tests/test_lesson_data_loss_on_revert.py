@@ -7,27 +7,18 @@ from __future__ import annotations
 
 import json
 
-from conftest import manage, tutor, tutor_json, unmet
+from conftest import manage, run_ok, solve_steps, tutor, tutor_json, unmet, unmet_text
 
 LESSON = "data-loss-on-revert"
 
 
-def _check(home, step_index):
-    status, report = tutor_json(home, "check")
-    assert status == 1, report
-    assert report["step_index"] == step_index, report
-    return " ".join(unmet(report))
+_check = unmet_text
 
 
-def _solve(home, steps):
-    for _ in range(steps):
-        assert tutor(home, "solve").returncode == 0
+_solve = solve_steps
 
 
-def _run(home, *args):
-    result = manage(home, *args)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
+_run = run_ok
 
 
 # --- step 1: back up ------------------------------------------------------------------------

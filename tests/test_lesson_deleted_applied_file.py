@@ -5,16 +5,13 @@ The state is changed only with real manage.py commands and file edits.
 
 from __future__ import annotations
 
-from conftest import edit, manage, tutor, tutor_json, unmet
+from conftest import edit, manage, not_yet, tutor, tutor_json, unmet
 
 LESSON = "deleted-applied-file"
 FILE_0004 = "store/migrations/0004_add_discount_field.py"
 
 
-def _check(home):
-    status, report = tutor_json(home, "check")
-    assert status == 1, report
-    return report
+_check = not_yet
 
 
 def _at_step(lesson_home, index):

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import json
 
-from conftest import edit, manage, tutor, tutor_json, unmet
+from conftest import edit, manage, run_ok, tutor, tutor_json, unmet, unmet_text
 
 LESSON = "irreversible-migration"
 MIGRATION = "store/migrations/0003_raise_prices.py"
 RAISED = "it holds 10.99, 5.5, 15.5."
 
 
-def _check(home, step_index):
-    status, report = tutor_json(home, "check")
-    assert status == 1, report
-    assert report["step_index"] == step_index, report
-    return " ".join(unmet(report))
+_check = unmet_text
 
 
-def _run(home, *args):
-    result = manage(home, *args)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
+_run = run_ok
 
 
 def _answer_step_one(home):

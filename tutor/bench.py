@@ -132,7 +132,7 @@ def _many_migrations_sandbox(work: Path, count: int) -> Path:
     shutil.copytree(resource_dir("sandbox_project"), folder,
                     ignore=shutil.ignore_patterns("__pycache__", "db.sqlite3"))
     migrations = folder / "store" / "migrations"
-    fields = []
+    fields, previous = [], ""
     for number in range(1, count + 1):
         name = "0001_initial" if number == 1 else f"{number:04d}_add_field_{number}"
         if number == 1:

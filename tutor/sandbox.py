@@ -16,12 +16,16 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .exceptions import CommandFailed, NoSandbox, TutorError, UnsafeHome
 from .files import fingerprint
 from .lessons import Lesson, SolutionAction
 from .paths import claim_home, resource_dir
 from .state import SandboxState, StateReader, read_state, sandbox_environment
+
+if TYPE_CHECKING:
+    import subprocess
 
 SANDBOX_MARKER = ".tutor-sandbox"
 SNAPSHOT_FORMAT = 2  # 2: the marker records the migrations applied at the start
