@@ -55,3 +55,23 @@ def test_wheel_ships_lessons_and_sandbox_and_runs_from_another_folder(installed_
             [str(python), "-c", f"from tutor.paths import resource_dir; print(resource_dir({folder!r}))"],
             cwd=elsewhere, capture_output=True, text=True, check=True).stdout.strip()
         assert Path(located).is_relative_to(installed_tutor.parent.parent), located
+
+
+def test_an_offline_room_installs_from_a_wheelhouse(tmp_path):
+    """As the README says: `pip wheel . -w wheelhouse` where there is a network, then
+    `pip install --no-index --find-links wheelhouse migration-tutor` where there is none."""
+    wheelhouse = tmp_path / "wheelhouse"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheelhouse),
+                    str(REPO)], check=True)
+    environment = tmp_path / "offline-venv"
+    venv.create(environment, with_pip=True)
+    python = environment / "bin" / "python"
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links",
+         str(wheelhouse), "migration-tutor"], capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
+    home = tmp_path / "home"
+    reset = subprocess.run([str(environment / "bin" / "tutor"), "reset", "revert-applied",
+                            "--home", str(home)], capture_output=True, text=True, cwd=tmp_path)
+    assert reset.returncode == 0, reset.stderr
+    assert (home / "sandbox" / "store" / "migrations" / "0003_change_price_field.py").is_file()

@@ -299,3 +299,36 @@ def test_the_users_home_folder_is_refused(tmp_path):
     assert result.returncode == 2
     assert "will not use" in result.stderr and "deletes and rebuilds" in " ".join(result.stderr.split())
     assert sorted(p.name for p in fake_home.iterdir()) == [".bashrc"]
+
+
+def test_two_homes_side_by_side_never_see_each_other(tmp_path):
+    ada, bob = tmp_path / "ada", tmp_path / "bob"
+    assert tutor(ada, "reset", "revert-applied").returncode == 0
+    assert tutor(bob, "reset", "delete-unapplied").returncode == 0
+    assert manage(ada, "migrate", "store", "0002").returncode == 0
+    assert tutor(ada, "check").returncode == 0
+    _, ada_status = tutor_json(ada, "status")
+    _, bob_status = tutor_json(bob, "status")
+    assert ada_status["lesson"] == "revert-applied" and ada_status["step_index"] == 1
+    assert bob_status["lesson"] == "delete-unapplied" and bob_status["step_index"] == 0
+    assert ada_status["sandbox"] != bob_status["sandbox"]
+    # Bob's sandbox was not touched by Ada's migrate.
+    assert {"app": "store", "name": "0003_change_price_field", "on_disk": True,
+            "applied": True} in bob_status["migrations"]
+
+
+@pytest.mark.parametrize("content", [
+    '{"format": 99, "current": "revert-applied", "lessons": {}}',  # from a newer tutor
+    '{"format": 1, "current": "revert-applied", "lessons": {"revert-applied": {"st',  # cut short
+    "\x00\x01 not json at all",
+])
+def test_an_unreadable_progress_file_is_kept_aside_and_the_tutor_goes_on(lesson_home, content):
+    home = lesson_home("revert-applied")
+    (home / "progress.json").write_text(content, encoding="utf-8")
+    result = tutor(home, "check")
+    _no_traceback(result)
+    assert result.returncode == 1  # it checked: the tutor went on
+    assert "could not be read" in result.stderr and "kept as progress.json.unreadable-" in result.stderr
+    backup = next(home.glob("progress.json.unreadable-*"))
+    assert backup.read_text(encoding="utf-8") == content
+    json.loads((home / "progress.json").read_text(encoding="utf-8"))

@@ -114,6 +114,9 @@ class Workspace:
     def current_lesson(self) -> Lesson:
         if self.progress.current in self.course.order:
             return self.course.get(self.progress.current)
+        # No progress (new, or lost with an unreadable file): the sandbox knows its lesson.
+        if self.sandbox.lesson_id() in self.course.order:
+            return self.course.get(self.sandbox.lesson_id())
         first = self.course.first()
         if first is None:
             raise TutorError("No lesson could be loaded.", "Reinstall the tutor.")
