@@ -133,7 +133,7 @@ class Session:
         elif choice == "hint":
             ui.show_hint(workspace.next_hint())
         elif choice == "solution":
-            ui.show_solution(workspace.current_step()[2])
+            ui.show_solution(workspace.show_solution())
         elif choice == "skip":
             before = self.state
             report = workspace.solve(ui.show_action)
@@ -174,6 +174,10 @@ class Session:
         self.state = report.state
         if before is not None:
             ui.show_changes(describe_changes(before, report.state))
+        if report.passed_steps:
+            # The next step is shown next, with the state table: no need to show it twice.
+            ui.show_check(report, next_step=False)
+            return
         ui.show_state(report.state)
         ui.show_check(report, notes=False)
 
