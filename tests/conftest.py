@@ -25,6 +25,9 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
+    # A learner's name is known, so `tutor start` goes straight to the lesson (tests of the
+    # first-start name question remove it).
+    monkeypatch.setenv("TUTOR_NAME", "Test Learner")
 
 
 @pytest.fixture

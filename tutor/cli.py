@@ -33,6 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", metavar="DIR", default=argparse.SUPPRESS,
         help="where progress and the sandbox live (default: $TUTOR_HOME, else the "
              "platform's user data folder)")
+    common.add_argument(
+        "--course", metavar="FILE", default=argparse.SUPPRESS,
+        help="a course file: which lessons, in which order, optionally from a lessons folder "
+             "of your own (default: $TUTOR_COURSE, else the shipped course)")
+    common.add_argument(
+        "--name", metavar="NAME", default=argparse.SUPPRESS,
+        help="your name, remembered for `tutor report` (default: the one given before, "
+             "else $TUTOR_NAME; the first `tutor start` asks)")
     parser = argparse.ArgumentParser(
         prog="tutor", description=DESCRIPTION, epilog=EPILOG, parents=[common],
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -47,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     start = command("start", "the guided, interactive session",
                     "Without LESSON: resume where you stopped, or choose from the lesson menu.")
     start.add_argument("lesson", nargs="?", metavar="LESSON", help="a lesson id (see `tutor lessons`)")
+    start.add_argument("--demo", action="store_true",
+                       help="the instructor's walk-through: reset LESSON (default: the current "
+                            "one), then run each step's solution at a key press, showing what "
+                            "changed")
     lessons = command("lessons", "list the lessons in course order, with your progress")
     lessons.add_argument("--json", action="store_true", help="print JSON for scripts")
     status = command("status", "show the current lesson, the sandbox and its live state")
@@ -73,6 +85,32 @@ def build_parser() -> argparse.ArgumentParser:
                        help="forget all progress and start the course from its first lesson")
     command("shell", "open your shell inside the sandbox",
             "`python` there has Django, so you can type `python manage.py ...` yourself.")
+    command("watch", "check the current step again whenever the sandbox changes",
+            "Work in another terminal or your editor: every change to the sandbox's migration "
+            "files, models or database is checked, and steps pass as you do them. Stops at the "
+            "end of the lesson, or at Ctrl-C.")
+    lint = command("lint-lessons", "check a folder of lesson files for every problem",
+                   "Reports each problem with its file and field. Exit status: 0 clean, 1 "
+                   "problems found.")
+    lint.add_argument("folder", metavar="DIR", help="a folder of <id>.toml lesson files")
+    lint.add_argument("--solve", action="store_true",
+                      help="also play each lesson through with its reference solutions, in a "
+                           "temporary home")
+    lint.add_argument("--json", action="store_true", help="print JSON for scripts")
+    report = command("report", "your progress, step by step: checks, hints, solutions, time",
+                     "--json is the export an instructor collects for `tutor class-report`.")
+    report_form = report.add_mutually_exclusive_group()
+    report_form.add_argument("--json", action="store_true",
+                             help="print the export (JSON, versioned; see the README)")
+    report_form.add_argument("--csv", action="store_true", help="print CSV, one row per step")
+    class_report = command(
+        "class-report", "one table of many learners' `tutor report --json` files",
+        "One row per learner, where each is now, most stuck first. A file that cannot be "
+        "read is named and skipped (exit status 2); the others are still reported.")
+    class_report.add_argument("files", nargs="+", metavar="FILE", help="exported reports")
+    class_report.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    class_report.add_argument("--all-steps", action="store_true",
+                              help="a row for every step of every learner")
     return parser
 
 
@@ -83,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        if getattr(args, "name", None) is not None:
+            _remember_name(args)
         return COMMANDS[args.command](args)
     except TutorError as error:
         from . import ui
@@ -98,11 +138,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _course(args, home):
+    """The course to follow: `--course`, else $TUTOR_COURSE, else the shipped one."""
+    from .lessons import load_course
+    from .paths import course_cache, resolve_course_file
+
+    return load_course(resolve_course_file(getattr(args, "course", None)),
+                       cache=course_cache(home))
+
+
 def _workspace(args):
     from .paths import resolve_home
     from .workspace import Workspace
 
-    workspace = Workspace(resolve_home(getattr(args, "home", None)))
+    home = resolve_home(getattr(args, "home", None))
+    workspace = Workspace(home, course=_course(args, home))
     if workspace.progress_file.warning:
         from . import ui
 
@@ -125,14 +175,13 @@ def _print_json(data) -> None:
 
 def cmd_lessons(args) -> int:
     # Only the course and the progress file: listing lessons never imports the checking engine.
-    from .lessons import load_course
-    from .paths import course_cache, resolve_home
+    from .paths import resolve_home
     from .progress import ProgressFile
 
     home = resolve_home(getattr(args, "home", None))
     progress_file = ProgressFile(home)
     progress = progress_file.load()
-    course = load_course(cache=course_cache(home))
+    course = _course(args, home)
     from . import ui
 
     if progress_file.warning:
@@ -149,7 +198,7 @@ def cmd_lessons(args) -> int:
             "completed": lesson_progress.completed,
         })
     if args.json:
-        _print_json({"lessons": rows})
+        _print_json({"course": {"title": course.title, "file": str(course.file)}, "lessons": rows})
         return 0
 
     def progress_word(row) -> str:
@@ -159,6 +208,8 @@ def cmd_lessons(args) -> int:
             return f"step {row['step_index'] + 1}/{row['steps']}" + (" (current)" if row["current"] else "")
         return ""
 
+    if course.title:
+        ui.say("[bold]" + course.title.replace("[", "\\[") + "[/bold]")
     ui.show_lessons_table([(r["number"], course.get(r["id"]), progress_word(r)) for r in rows])
     return 0
 
@@ -280,7 +331,15 @@ def cmd_start(args) -> int:
     if args.lesson:
         workspace.course.get(args.lesson)  # an unknown id fails before anything is built
     try:
-        Session(workspace).run(args.lesson)
+        if args.demo:
+            from .demo import Demo
+
+            Demo(workspace).run(args.lesson)
+        else:
+            from .report import ask_name_once
+
+            ask_name_once(workspace, ui.ask_text, ui.show_warning)
+            Session(workspace).run(args.lesson)
     except ui.Cancelled:
         ui.say("\nStopped. Your progress is saved; `tutor start` resumes.")
     finally:
@@ -305,6 +364,81 @@ def cmd_shell(args) -> int:
     return subprocess.call(shell, cwd=sandbox.path, env=sandbox.learner_environment())
 
 
+def cmd_lint_lessons(args) -> int:
+    from pathlib import Path
+
+    from .lint import lint_folder
+
+    def said(lesson) -> None:
+        # Playing lessons through takes seconds each: say how each went as soon as it is known.
+        if lesson.solved is not None:
+            verdict = "solved" if lesson.solved else "FAILED after"
+            print(f"{lesson.id}: {verdict} {lesson.steps} step(s) ({lesson.seconds:.1f}s)",
+                  flush=True)
+
+    report = lint_folder(Path(args.folder), solve=args.solve,
+                         on_lesson=None if args.json else said)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        for problem in report.problems:
+            print(problem)
+        count = len(report.lessons)
+        print(f"{count} lesson file{'s' if count != 1 else ''}: "
+              + ("no problems." if report.ok else f"{len(report.problems)} problem(s)."))
+    return 0 if report.ok else 1
+
+
+def cmd_watch(args) -> int:
+    _require_terminal("watch")
+    from .watch import Watch
+
+    workspace = _workspace(args)
+    try:
+        Watch(workspace).run()
+    finally:
+        workspace.sandbox.reader.close()
+    return 0
+
+
+def _remember_name(args) -> None:
+    """`--name` works with every command: it is kept in the progress file at once."""
+    from .paths import resolve_home
+    from .report import clean_name, remember_learner
+
+    name = clean_name(args.name)
+    warning = remember_learner(resolve_home(getattr(args, "home", None)), name)
+    if warning:
+        from . import ui
+
+        ui.show_warning(warning)
+
+
+def cmd_report(args) -> int:
+    # The progress file and the course only: a report never imports the checking engine.
+    from . import ui
+    from .paths import resolve_home
+    from .progress import ProgressFile
+    from .report import learner_report, print_learner_report
+
+    home = resolve_home(getattr(args, "home", None))
+    progress_file = ProgressFile(home)
+    progress = progress_file.load()
+    if progress_file.warning:
+        ui.show_warning(progress_file.warning)
+    report = learner_report(progress, _course(args, home))
+    print_learner_report(report, "json" if args.json else "csv" if args.csv else "table")
+    return 0
+
+
+def cmd_class_report(args) -> int:
+    from pathlib import Path
+
+    from .report import print_class_report
+
+    return print_class_report([Path(f) for f in args.files], args.all_steps, args.csv)
+
+
 def _require_terminal(command: str) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise TutorError(
@@ -316,6 +450,8 @@ def _require_terminal(command: str) -> None:
 COMMANDS = {
     "start": cmd_start, "lessons": cmd_lessons, "status": cmd_status, "check": cmd_check,
     "hint": cmd_hint, "answer": cmd_answer, "solve": cmd_solve, "reset": cmd_reset, "shell": cmd_shell,
+    "lint-lessons": cmd_lint_lessons, "watch": cmd_watch,
+    "report": cmd_report, "class-report": cmd_class_report,
 }
 
 

@@ -30,6 +30,15 @@ class LessonFileError(TutorError):
         self.problem = problem
 
 
+class CourseFileError(LessonFileError):
+    """A course file (`--course`, `TUTOR_COURSE`, or the shipped one) that cannot be used."""
+
+    def __init__(self, file: str, field: str, problem: str):
+        super().__init__(file, field, problem)
+        self.advice = ("Fix the course file, or start without --course (and TUTOR_COURSE) "
+                       "to follow the shipped course.")
+
+
 class UnknownLesson(TutorError):
     def __init__(self, lesson_id: str, known: list[str]):
         import difflib
@@ -58,3 +67,17 @@ class CommandFailed(TutorError):
 
 class UnsafeHome(TutorError):
     """The chosen home is a place the tutor must not fill or delete."""
+
+
+class BadLearnerName(TutorError):
+    """A learner's name (`--name`, `TUTOR_NAME`) that a report could not show as given."""
+
+
+class ReportFileError(TutorError):
+    """An exported `tutor report --json` file that `tutor class-report` cannot use."""
+
+    def __init__(self, file: str, problem: str):
+        super().__init__(f"{file}: {problem}",
+                         "Ask the learner to export it again with `tutor report --json > FILE`.")
+        self.file = file
+        self.problem = problem

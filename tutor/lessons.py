@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .exceptions import LessonFileError, UnknownLesson
+from .exceptions import CourseFileError, LessonFileError, UnknownLesson
 from .files import fingerprint, write_atomically
 from .paths import resource_dir
 
@@ -130,6 +130,9 @@ class Lesson:
     start: Start
     steps: list[Step]
     file: Path = field(compare=False)
+    # Where resources not beside the lesson are found: the shipped lessons folder, so that an
+    # instructor's own lesson can use the shipped models versions (None: the shipped one).
+    shared: Path | None = field(default=None, compare=False)
 
     def models_source(self, version: str) -> str:
         return self.resource(f"{MODELS_FOLDER}/{version}.py")
@@ -143,25 +146,54 @@ class Lesson:
         return sorted(set(names))
 
     def resource(self, relative: str) -> str:
-        """A file shipped beside the lesson (a models version, a migration, a fixture)."""
-        return (self.file.parent / relative).read_text(encoding="utf-8")
+        """A file shipped beside the lesson (a models version, a migration, a fixture), or
+        else in the shipped lessons folder."""
+        return self.resource_path(relative).read_text(encoding="utf-8")
+
+    def resource_path(self, relative: str) -> Path:
+        folders = _resource_folders(self.file.parent, self.shared)
+        return _find_resource(folders, relative) or self.file.parent / relative
+
+
+def _resource_folders(beside: Path, shared: Path | None) -> list[Path]:
+    """Where a lesson's resources are looked up: beside it first, then the shared folder."""
+    shared = shared or resource_dir("lessons")
+    return [beside] if shared == beside else [beside, shared]
+
+
+def _find_resource(folders: list[Path], relative: str) -> Path | None:
+    for folder in folders:
+        if (folder / relative).is_file():
+            return folder / relative
+    return None
 
 
 class Course:
     """The lessons in course order. Each lesson file is read when first needed, so a command
-    about one lesson never pays for parsing (or is stopped by) the others."""
+    about one lesson never pays for parsing (or is stopped by) the others.
 
-    def __init__(self, folder: Path, order: list[str], parsed: ParsedFiles | None = None):
-        self.folder = folder
+    A lesson is looked up in each of `folders` in turn (an instructor's own lessons first,
+    then the shipped ones)."""
+
+    def __init__(self, folders: Path | list[Path], order: list[str],
+                 parsed: ParsedFiles | None = None, *, title: str = "",
+                 file: Path | None = None):
+        self.folders = [folders] if isinstance(folders, Path) else list(folders)
         self.order = list(order)
         self.parsed = parsed
+        self.title = title
+        self.file = file  # the course file read, if any
         self._loaded: dict[str, Lesson | LessonFileError] = {}
+
+    def lesson_file(self, lesson_id: str) -> Path:
+        """The file that holds the lesson: the first folder that has one wins."""
+        candidates = [folder / f"{lesson_id}.toml" for folder in self.folders]
+        return next((path for path in candidates if path.is_file()), candidates[0])
 
     def _load(self, lesson_id: str) -> Lesson | LessonFileError:
         if lesson_id not in self._loaded:
             try:
-                self._loaded[lesson_id] = load_lesson(self.folder / f"{lesson_id}.toml",
-                                                      self.parsed)
+                self._loaded[lesson_id] = load_lesson(self.lesson_file(lesson_id), self.parsed)
             except LessonFileError as problem:
                 self._loaded[lesson_id] = problem
         return self._loaded[lesson_id]
@@ -207,41 +239,129 @@ class Course:
         return self.order.index(lesson_id) + 1
 
 
-def load_course(folder: Path | None = None, cache: Path | None = None) -> Course:
-    """Read the course order; lessons are read as they are needed (parsed ones from `cache`,
-    a JSON file, while they are unchanged)."""
+def load_course(course_file: Path | None = None, cache: Path | None = None) -> Course:
+    """Read a course file: the shipped `lessons/course.toml` by default, an instructor's own
+    file, or a folder's `course.toml`. Lessons are read as they are needed (parsed ones from
+    `cache`, a JSON file, while they are unchanged).
+
+    A course file has `format`, `order` (lesson ids), and optionally `title` and `lessons_dir`
+    (relative to the course file; default: the course file's own folder). Lessons are looked
+    up in lessons_dir first, then among the shipped ones.
+    """
     parsed = ParsedFiles(cache)
-    folder = folder or resource_dir("lessons")
-    course_file = folder / COURSE_FILE
-    data = parsed.read(course_file)
-    reader = _Fields(data, str(course_file.name))
+    shipped = resource_dir("lessons")
+    if course_file is None:
+        course_file, name = shipped / COURSE_FILE, COURSE_FILE
+    else:
+        if course_file.is_dir():
+            course_file = course_file / COURSE_FILE
+        name = str(course_file)
+    if not course_file.is_file():
+        raise CourseFileError(name, "", "the file does not exist")
+    try:
+        data = parsed.read(course_file)
+    except LessonFileError as problem:
+        raise CourseFileError(name, problem.field, problem.problem) from None
+    reader = _Fields(data, name, error=CourseFileError)
     reader.require_format()
+    title = reader.get("title", str, default="")
+    lessons_dir = reader.get("lessons_dir", str, default="")
     order = reader.get("order", list)
     reader.finish()
-    if not all(isinstance(lesson_id, str) for lesson_id in order):
-        raise LessonFileError(course_file.name, "order", "must list lesson ids as strings")
-    return Course(folder, order, parsed)
+    own = course_file.parent / lessons_dir
+    if not own.is_dir():
+        raise CourseFileError(name, "lessons_dir", f"there is no folder {own}")
+    folders = _resource_folders(own, shipped)
+    _check_order(order, folders, shipped, name)
+    return Course(folders, order, parsed, title=title, file=course_file)
 
 
-def load_lesson(path: Path, parsed: ParsedFiles | None = None) -> Lesson:
-    data = (parsed or ParsedFiles()).read(path)
+def _check_order(order: list, folders: list[Path], shipped: Path, name: str) -> None:
+    """Every id names a lesson file in one of the folders, once: a typo in a workshop's course
+    file is caught when the tutor starts, not when the class reaches that lesson."""
+    if not order:
+        raise CourseFileError(name, "order", "must list at least one lesson")
+    seen: set[str] = set()
+    for i, lesson_id in enumerate(order):
+        if not isinstance(lesson_id, str):
+            raise CourseFileError(name, f"order[{i}]", "must be a lesson id (a string)")
+        if lesson_id in seen:
+            raise CourseFileError(name, f"order[{i}]", f"{lesson_id!r} is listed twice")
+        seen.add(lesson_id)
+        if not any((folder / f"{lesson_id}.toml").is_file() for folder in folders):
+            import difflib
+
+            known = sorted({path.stem for folder in folders for path in folder.glob("*.toml")}
+                           - {Path(COURSE_FILE).stem})
+            close = difflib.get_close_matches(lesson_id, known, n=3, cutoff=0.4)
+            where = " nor ".join("among the shipped lessons" if folder == shipped
+                                 else f"in {folder}" for folder in folders)
+            raise CourseFileError(
+                name, f"order[{i}]",
+                f"there is no lesson {lesson_id!r} ({lesson_id}.toml) {where}"
+                + (f"; did you mean {', '.join(close)}?" if close else ""))
+
+
+def load_lesson(path: Path, parsed: ParsedFiles | None = None,
+                shared: Path | None = None) -> Lesson:
+    """Read and validate a lesson file; the first problem found is raised. Resources not
+    beside the lesson are looked up in `shared` (default: the shipped lessons folder)."""
+    lesson = _read_lesson(path, parsed, shared, problems=None)
+    assert lesson is not None
+    return lesson
+
+
+def lesson_problems(path: Path, parsed: ParsedFiles | None = None,
+                    shared: Path | None = None) -> list[LessonFileError]:
+    """Every problem in a lesson file, for `tutor lint-lessons`: the first of each part of it
+    (each top-level field, the start, each step), where `load_lesson` stops at the first."""
+    problems: list[LessonFileError] = []
+    _read_lesson(path, parsed, shared, problems)
+    return problems
+
+
+def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
+                 problems: list[LessonFileError] | None) -> Lesson | None:
+    def part(read, *args):
+        """Read one part of the file; when collecting, a problem is noted and reading goes on
+        with the next part."""
+        if problems is None:
+            return read(*args)
+        try:
+            return read(*args)
+        except LessonFileError as problem:
+            problems.append(problem)
+            return None
+
+    data = part((parsed or ParsedFiles()).read, path)
+    if data is None:
+        return None
     name = path.name
     reader = _Fields(data, name)
-    reader.require_format()
-    lesson_id = reader.get("id", str)
-    if lesson_id != path.stem:
-        raise LessonFileError(name, "id", f"is {lesson_id!r} but the file is named {path.stem}")
-    title = reader.get("title", str)
-    summary = reader.get("summary", str)
-    intro = reader.get("intro", str)
-    start = _load_start(reader.get("start", dict), name, path.parent)
-    steps_data = reader.get("steps", list)
-    reader.finish()
-    if not steps_data:
-        raise LessonFileError(name, "steps", "a lesson needs at least one step")
-    steps = [_load_step(step, f"steps[{i}]", name) for i, step in enumerate(steps_data)]
+    part(reader.require_format)
+    lesson_id = part(reader.get, "id", str)
+    if lesson_id is not None and lesson_id != path.stem:
+        part(_fail, name, "id", f"is {lesson_id!r} but the file is named {path.stem}")
+    title = part(reader.get, "title", str)
+    summary = part(reader.get, "summary", str)
+    intro = part(reader.get, "intro", str)
+    start_data = part(reader.get, "start", dict)
+    folders = _resource_folders(path.parent, shared)
+    start = part(_load_start, start_data, name, folders) if start_data is not None else None
+    steps_data = part(reader.get, "steps", list)
+    part(reader.finish)
+    if steps_data is not None and not steps_data:
+        part(_fail, name, "steps", "a lesson needs at least one step")
+    steps = [part(_load_step, step, f"steps[{i}]", name)
+             for i, step in enumerate(steps_data or [])]
+    if problems:
+        return None
     return Lesson(id=lesson_id, title=title, summary=summary, intro=intro, start=start,
-                  steps=steps, file=path)
+                  steps=steps, file=path, shared=shared)
+
+
+def _fail(file: str, field_name: str, problem: str):
+    raise LessonFileError(file, field_name, problem)
 
 
 class ParsedFiles:
@@ -297,7 +417,7 @@ def _parse_toml(raw: bytes, name: str) -> dict:
         raise LessonFileError(name, "", f"cannot be read: {error}") from None
 
 
-def _load_start(data: dict, file: str, folder: Path) -> Start:
+def _load_start(data: dict, file: str, folders: list[Path]) -> Start:
     reader = _Fields(data, file, "start")
     migrations = []
     for i, entry in enumerate(reader.get("migrations", list)):
@@ -312,10 +432,11 @@ def _load_start(data: dict, file: str, folder: Path) -> Start:
             migration = StartMigration(name, models, source)
             entry_reader.finish()
             if source:
-                _require_file(folder, source, file, f"{where}.source")
+                _require_file(folders, source, file, f"{where}.source")
         else:
             raise LessonFileError(file, where, "must be a migration name or a table")
-        if not migration.source and not (folder / MODELS_FOLDER / f"{migration.models}.py").is_file():
+        if not migration.source and not _find_resource(folders,
+                                                       f"{MODELS_FOLDER}/{migration.models}.py"):
             raise LessonFileError(file, where,
                                   f"no models version {MODELS_FOLDER}/{migration.models}.py")
         migrations.append(migration)
@@ -327,7 +448,7 @@ def _load_start(data: dict, file: str, folder: Path) -> Start:
     made = [m.models for m in migrations if not m.source]
     default_models = made[-1] if made else "0001_initial"
     models = reader.get("models", str, default=default_models)
-    if not (folder / MODELS_FOLDER / f"{models}.py").is_file():
+    if not _find_resource(folders, f"{MODELS_FOLDER}/{models}.py"):
         raise LessonFileError(file, "start.models", f"no models version {MODELS_FOLDER}/{models}.py")
     files = []
     for i, entry in enumerate(reader.get("files", list, default=[])):
@@ -337,7 +458,7 @@ def _load_start(data: dict, file: str, folder: Path) -> Start:
         entry_reader = _Fields(entry, file, where)
         files.append(StartFile(entry_reader.get("path", str), entry_reader.get("source", str)))
         entry_reader.finish()
-        _require_file(folder, files[-1].source, file, f"{where}.source")
+        _require_file(folders, files[-1].source, file, f"{where}.source")
     commands = reader.get("commands", list, default=[])
     for i, command in enumerate(commands):
         if not isinstance(command, str) or not command.startswith("python manage.py "):
@@ -348,8 +469,8 @@ def _load_start(data: dict, file: str, folder: Path) -> Start:
                  commands=commands)
 
 
-def _require_file(folder: Path, relative: str, file: str, field_name: str) -> None:
-    if not (folder / relative).is_file():
+def _require_file(folders: list[Path], relative: str, file: str, field_name: str) -> None:
+    if not _find_resource(folders, relative):
         raise LessonFileError(file, field_name, f"no file {relative} beside the lesson")
 
 
@@ -463,10 +584,12 @@ class _Fields:
     """Reads fields of one TOML table, each checked for presence and type; `finish()` rejects
     any field that was never read, so a misspelt field name cannot pass silently."""
 
-    def __init__(self, data: dict, file: str, where: str = ""):
+    def __init__(self, data: dict, file: str, where: str = "",
+                 error: type[LessonFileError] = LessonFileError):
         self.data = data
         self.file = file
         self.where = where
+        self.error = error  # a course file's problems are told as such
         self.seen: set[str] = set()
 
     def _name(self, key: str) -> str:
@@ -476,24 +599,24 @@ class _Fields:
         self.seen.add(key)
         if key not in self.data:
             if default is _MISSING:
-                raise LessonFileError(self.file, self._name(key), "is missing")
+                raise self.error(self.file, self._name(key), "is missing")
             return default
         value = self.data[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise LessonFileError(self.file, self._name(key),
-                                  f"must be {_TYPE_WORDS[kind]}, not {type(value).__name__}")
+            raise self.error(self.file, self._name(key),
+                             f"must be {_TYPE_WORDS[kind]}, not {type(value).__name__}")
         return value
 
     def require_format(self) -> None:
         version = self.get("format", int)
         if version != FORMAT_VERSION:
-            raise LessonFileError(self.file, "format",
-                                  f"is {version}; this tutor reads format {FORMAT_VERSION}")
+            raise self.error(self.file, "format",
+                             f"is {version}; this tutor reads format {FORMAT_VERSION}")
 
     def finish(self) -> None:
         unknown = sorted(set(self.data) - self.seen)
         if unknown:
-            raise LessonFileError(self.file, self._name(unknown[0]), "is not a known field")
+            raise self.error(self.file, self._name(unknown[0]), "is not a known field")
 
 
 _TYPE_WORDS = {str: "a string", list: "a list", dict: "a table", bool: "true or false",

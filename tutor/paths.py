@@ -63,6 +63,13 @@ def resolve_home(option: str | None) -> Path:
     return home
 
 
+def resolve_course_file(option: str | None) -> Path | None:
+    """The course file chosen by `--course`, else `TUTOR_COURSE`; None: the shipped course.
+    A relative path is taken from the current folder, as a learner typed it."""
+    chosen = option or os.environ.get("TUTOR_COURSE") or None
+    return Path(chosen).expanduser() if chosen else None
+
+
 def claim_home(home: Path) -> None:
     """Create the home (if needed) and mark it as the tutor's own."""
     home.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,10 @@
 
 A progress file that cannot be read (corrupt, truncated, from a newer tutor) is never fatal: it
 is kept aside as a backup, the learner is told, and the tutor goes on from a fresh start.
+
+Besides where the learner is, it keeps what they did on each step (checks, hints, solutions,
+answers, time) for `tutor report`. Those fields came later and are optional: a file written
+before them loads with empty records.
 """
 
 from __future__ import annotations
@@ -9,13 +13,61 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .files import write_atomically
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # fields added since are optional, so older files still load
 FILE_NAME = "progress.json"
+# Time spent is added up action by action; a pause between two actions counts at most this
+# long, so a night away (or a clock set forward) does not make a step look like hours of work.
+PAUSE_LIMIT = 15 * 60
+LAST_TIMESTAMP = 253402300799  # 9999-12-31: any later "timestamp" is damage, not a date
+
+
+def now() -> int:
+    """Whole seconds since the epoch: all the precision a report needs, and no floats to
+    round-trip in the file."""
+    return int(time.time())
+
+
+def _count(value) -> int:
+    if type(value) is not int or value < 0:  # bool is an int subclass: refused too
+        raise ValueError(f"bad count {value!r}")
+    return value
+
+
+def _timestamp(value) -> int | None:
+    if value is not None and (type(value) is not int or not 0 <= value <= LAST_TIMESTAMP):
+        raise ValueError(f"bad timestamp {value!r}")
+    return value
+
+
+@dataclass
+class StepRecord:
+    """What the learner did on one step, for `tutor report`. It outlives a lesson reset (the
+    effort was made); only `tutor reset --all` forgets it."""
+
+    started_at: int | None = None  # first seen, seconds since the epoch
+    passed_at: int | None = None   # first passed
+    seconds: int = 0               # time worked on it until it passed (see PAUSE_LIMIT)
+    checks: int = 0                # checks run while it was the current step
+    hints: int = 0                 # the most hints revealed at once
+    solutions: int = 0             # solutions shown or carried out (solve, skip)
+    answers: int = 0               # answers tried to its question
+
+    def to_json(self) -> dict:
+        # Only what differs from a fresh record: a whole course of records stays short.
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) != f.default}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "StepRecord":
+        return cls(started_at=_timestamp(data.get("started_at")),
+                   passed_at=_timestamp(data.get("passed_at")),
+                   **{name: _count(data.get(name, 0))
+                      for name in ("seconds", "checks", "hints", "solutions", "answers")})
 
 
 @dataclass
@@ -24,10 +76,15 @@ class LessonProgress:
     completed: bool = False   # finished at least once (a reset starts the steps over)
     hints_shown: dict[str, int] = field(default_factory=dict)  # step index -> hints revealed
     answered: list[int] = field(default_factory=list)  # question steps answered rightly
+    steps: dict[str, StepRecord] = field(default_factory=dict)  # step index -> its record
 
     def to_json(self) -> dict:
-        return {"step": self.step, "completed": self.completed, "hints_shown": self.hints_shown,
+        data = {"step": self.step, "completed": self.completed, "hints_shown": self.hints_shown,
                 "answered": self.answered}
+        if self.steps:
+            data["steps"] = {index: record.to_json() for index, record in
+                             sorted(self.steps.items(), key=lambda item: int(item[0]))}
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "LessonProgress":
@@ -39,25 +96,70 @@ class LessonProgress:
             raise ValueError("bad hints")
         if not all(isinstance(i, int) for i in answered):
             raise ValueError("bad answers")
+        steps = data.get("steps", {})
+        if not all(isinstance(k, str) and k.isascii() and k.isdigit() for k in steps):
+            raise ValueError("bad step records")
         return cls(step=step, completed=completed, hints_shown=dict(hints),
-                   answered=list(answered))
+                   answered=list(answered),
+                   steps={k: StepRecord.from_json(v) for k, v in steps.items()})
 
 
 @dataclass
 class Progress:
     current: str | None = None
     lessons: dict[str, LessonProgress] = field(default_factory=dict)
+    # None: never asked; "": the learner chose not to give a name (and is not asked again).
+    learner: str | None = None
+    last_active: int | None = None  # when the learner last did something the tutor saw
 
     def of(self, lesson_id: str) -> LessonProgress:
         return self.lessons.setdefault(lesson_id, LessonProgress())
 
+    def record(self, lesson_id: str, index: int) -> StepRecord:
+        return self.of(lesson_id).steps.setdefault(str(index), StepRecord())
+
+    def worked_since_last_action(self, at: int) -> int:
+        """The seconds since the learner's previous action, as time worked: a clock set back
+        counts nothing, and a pause counts at most PAUSE_LIMIT."""
+        if self.last_active is None:
+            return 0
+        return min(max(at - self.last_active, 0), PAUSE_LIMIT)
+
+    def spend(self, lesson_id: str, index: int, at: int) -> StepRecord:
+        """The learner acted on this step at `at`: it is first seen then (unless it was
+        before), and until it passes, the time since their previous action counts towards it."""
+        record = self.record(lesson_id, index)
+        if record.started_at is None:
+            record.started_at = at
+        if record.passed_at is None:
+            record.seconds += self.worked_since_last_action(at)
+        self.last_active = at
+        return record
+
+    def begin(self, lesson_id: str, index: int, at: int) -> None:
+        """The step became the current one at `at`: first seen then, unless it was before."""
+        record = self.record(lesson_id, index)
+        if record.started_at is None:
+            record.started_at = at
+
+    def pass_step(self, lesson_id: str, index: int, at: int) -> None:
+        record = self.record(lesson_id, index)
+        if record.started_at is None:  # passed without ever being current: done in one go
+            record.started_at = at
+        if record.passed_at is None:
+            record.passed_at = at
+
     def to_json(self) -> dict:
-        return {
+        data = {
             "format": FORMAT_VERSION,
             "note": "Written by migration tutor. Use `tutor reset` rather than editing this.",
+            "learner": self.learner,
             "current": self.current,
             "lessons": {lesson: p.to_json() for lesson, p in sorted(self.lessons.items())},
         }
+        if self.last_active is not None:
+            data["last_active"] = self.last_active
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Progress":
@@ -66,8 +168,12 @@ class Progress:
         current = data["current"]
         if current is not None and not isinstance(current, str):
             raise ValueError("bad current lesson")
+        learner = data.get("learner")
+        if learner is not None and not isinstance(learner, str):
+            raise ValueError("bad learner name")
         lessons = {str(k): LessonProgress.from_json(v) for k, v in data["lessons"].items()}
-        return cls(current=current, lessons=lessons)
+        return cls(current=current, lessons=lessons, learner=learner,
+                   last_active=_timestamp(data.get("last_active")))
 
 
 @dataclass

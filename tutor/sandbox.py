@@ -143,7 +143,7 @@ class Sandbox:
             yield lesson.file.read_bytes()
             for name in lesson.start_resources():
                 yield name.encode()
-                yield (lesson.file.parent / name).read_bytes()
+                yield lesson.resource_path(name).read_bytes()
             template = resource_dir("sandbox_project")
             for path in sorted(template.rglob("*")):
                 if path.is_file() and not _not_template(str(path.parent), [path.name]):
@@ -180,7 +180,7 @@ class Sandbox:
             if not target.is_file():
                 raise CommandFailed(
                     f"Building the sandbox: makemigrations did not write {migration.name}.",
-                    f"Check lessons/{lesson.id}.toml: its start.migrations must follow the models.",
+                    f"Check {lesson.file}: its start.migrations must follow the models.",
                 )
         models.write_text(lesson.models_source(start.models), encoding="utf-8")
         for extra in start.files:

@@ -110,6 +110,12 @@ def show_step(lesson: Lesson, index: int, step: Step) -> None:
                          border_style="cyan"))
 
 
+def show_heading(text: str) -> None:
+    """A rule across the terminal with a title: where one part of a long output begins."""
+    console.print()
+    console.rule(f"[bold]{text}[/bold]", align="left")
+
+
 def show_outcomes(outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         if outcome.met:
@@ -124,8 +130,9 @@ def show_notes(notes: list[str]) -> None:
         say(f"[yellow]Note:[/yellow] {note}")
 
 
-def show_check(report: CheckReport, notes: bool = True) -> None:
-    """The verdict; `notes=False` where the state (and so its notes) was just shown."""
+def show_check(report: CheckReport, notes: bool = True, next_step: bool = True) -> None:
+    """The verdict; `notes=False` where the state (and so its notes) was just shown;
+    `next_step=False` where a step passed and the session is about to show the next one."""
     lesson = report.lesson
     if notes:
         show_notes(report.state.notes)
@@ -136,6 +143,8 @@ def show_check(report: CheckReport, notes: bool = True) -> None:
             say(line)
     if report.lesson_complete:
         say(f"[bold green]Lesson complete:[/bold green] {lesson.title}")
+        return
+    if report.passed_steps and not next_step:
         return
     step = lesson.steps[report.step_index]
     say(f"[bold]Not yet[/bold] (step {report.step_index + 1}: {step.title}):")
@@ -259,3 +268,23 @@ def ask_confirm(message: str, default: bool = True) -> bool:
     import questionary
 
     return _answer(questionary.confirm(message, default=default))
+
+
+def ask_key(message: str, keys: dict[str, str]) -> str:
+    """Wait for one key press among `keys` (prompt_toolkit key names, e.g. "enter", to the
+    value returned); other keys are ignored, Ctrl-C and Ctrl-D cancel. No Enter is needed
+    after a letter: an instructor at a projector presses one key."""
+    from prompt_toolkit.application import Application
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.layout import FormattedTextControl, Layout, Window
+
+    bindings = KeyBindings()
+    for key, value in keys.items():
+        bindings.add(key)(lambda event, value=value: event.app.exit(result=value))
+    for key in ("c-c", "c-d"):
+        bindings.add(key)(lambda event: event.app.exit(result=None))
+    prompt = Window(FormattedTextControl([("bold", message + " ")]), height=1)
+    answer = Application(layout=Layout(prompt), key_bindings=bindings).run()
+    if answer is None:
+        raise Cancelled()
+    return answer

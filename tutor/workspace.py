@@ -14,7 +14,7 @@ from .exceptions import SandboxBroken, TutorError
 from .lessons import Course, Lesson, SolutionAction, Step, load_course
 from .lock import home_lock
 from .paths import claim_home, course_cache
-from .progress import LessonProgress, Progress, ProgressFile
+from .progress import LessonProgress, Progress, ProgressFile, StepRecord, now
 from .sandbox import Sandbox
 from .state import SandboxState, StateUnreadable
 
@@ -133,6 +133,17 @@ class Workspace:
     def save(self) -> None:
         self.progress_file.save(self.progress)
 
+    def _record(self) -> StepRecord:
+        """The record of the step the learner is on, for `tutor report`, with the time since
+        their previous action counted towards it. A finished lesson has no such step: its
+        record is a throwaway."""
+        lesson = self.current_lesson()
+        step = self.lesson_progress(lesson).step
+        if step >= len(lesson.steps):
+            self.progress.last_active = now()
+            return StepRecord()
+        return self.progress.spend(lesson.id, step, now())
+
     # --- reading and judging the sandbox --------------------------------------------------
 
     def read_state(self) -> SandboxState:
@@ -157,13 +168,21 @@ class Workspace:
         with self.changing():
             return self._check()
 
-    def _check(self, state: SandboxState | None = None) -> CheckReport:
+    def _check(self, state: SandboxState | None = None, counted: bool = True) -> CheckReport:
+        """`counted`: a check the learner asked for (every `tutor check`, the session's check
+        after each command, the one after a right answer), not the one after a solution."""
         from .checks import where_you_are
 
         lesson = self.current_lesson()
         self.require_lesson_sandbox(lesson)
         progress = self.lesson_progress(lesson)
-        state = state or self.read_state()
+        if counted:
+            self._record().checks += 1
+        try:
+            state = state or self.read_state()
+        except TutorError:
+            self.save()  # a check that found the sandbox broken was still tried
+            raise
         if progress.step >= len(lesson.steps):
             index = len(lesson.steps) - 1
             return CheckReport(lesson, index, self.judge_step(lesson, index, state),
@@ -186,6 +205,11 @@ class Workspace:
                 break
             index += 1
         complete = bool(passed) and passed[-1] == len(lesson.steps) - 1
+        at = now()
+        for passed_index in passed:
+            self.progress.pass_step(lesson.id, passed_index, at)
+        if passed and not complete:
+            self.progress.begin(lesson.id, index, at)
         progress.step = len(lesson.steps) if complete else index
         progress.completed = progress.completed or complete
         self.progress.current = lesson.id
@@ -246,7 +270,9 @@ class Workspace:
         state = self.read_state()
         posed = pose(step.question, state)
         right, detail = judge(posed, values)
+        self._record().answers += 1
         if not right:
+            self.save()
             return AnswerReport(posed, False, detail, None)
         answered = self.lesson_progress(lesson).answered
         if index not in answered:
@@ -265,6 +291,8 @@ class Workspace:
         shown = progress.hints_shown.get(str(index), 0)
         number = min(shown + 1, len(step.hints))
         progress.hints_shown[str(index)] = number
+        record = self._record()
+        record.hints = max(record.hints, number)
         self.progress.current = lesson.id
         self.save()
         return Hint(number=number, total=len(step.hints), text=step.hints[number - 1])
@@ -279,6 +307,7 @@ class Workspace:
 
         lesson, index, step = self.current_step()
         self.require_lesson_sandbox(lesson)
+        self._record().solutions += 1
         for action in step.solution:
             status, output = self.sandbox.perform(action)
             on_action(action, status, output)
@@ -297,20 +326,36 @@ class Workspace:
             shown = " ".join(posed.correct) or "--none"
             on_action(SolutionAction(run=f"tutor answer {shown}"), 0, "")
             self.lesson_progress(lesson).answered.append(index)
-        return self._check(state)
+        return self._check(state, counted=False)
+
+    def show_solution(self) -> Step:
+        """The current step, whose reference solution the learner asked to see: that counts
+        as a solution shown in their report."""
+        with self.changing():
+            self._record().solutions += 1
+            self.save()
+            return self.current_step()[2]
 
     def reset(self, lesson: Lesson, forget_progress: bool = False) -> None:
         """Rebuild the sandbox in `lesson`'s starting state and make it current, at step one
         (with `forget_progress`, all progress is forgotten first)."""
         with self.changing():
             if forget_progress:
-                self.progress = Progress()
+                self.progress = Progress(learner=self.progress.learner)  # a name is not progress
             self._reset(lesson)
 
     def _reset(self, lesson: Lesson) -> None:
+        if self.progress.current in self.course.order:
+            # The time up to a reset was spent on the step the learner was on (if that lesson
+            # still loads: a reset is the way out of a broken one).
+            with contextlib.suppress(TutorError):
+                self._record()
         self.sandbox.build(lesson)
         self.progress.current = lesson.id
-        # `completed` remembers that the lesson was once finished; the steps start over.
-        completed = self.lesson_progress(lesson).completed
-        self.progress.lessons[lesson.id] = LessonProgress(completed=completed)
+        # `completed` remembers that the lesson was once finished, and the step records what
+        # was done (for `tutor report`); the steps start over.
+        before = self.lesson_progress(lesson)
+        self.progress.lessons[lesson.id] = LessonProgress(completed=before.completed,
+                                                          steps=before.steps)
+        self.progress.begin(lesson.id, 0, now())
         self.save()

@@ -1,0 +1,215 @@
+"""`tutor lint-lessons DIR [--solve]`: every problem of a folder of lesson files, each with its
+file and field, and (with --solve) lessons played through with their reference solutions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import tutor
+
+from tutor.paths import resource_dir
+
+SHIPPED = resource_dir("lessons")
+
+
+@pytest.fixture
+def lessons(tmp_path) -> Path:
+    """A private copy of the shipped lessons, to break files of it."""
+    folder = tmp_path / "lessons"
+    shutil.copytree(SHIPPED, folder)
+    return folder
+
+
+def break_file(folder: Path, lesson: str, old: str, new: str) -> None:
+    path = folder / f"{lesson}.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (lesson, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def lint(folder: Path, *options: str) -> tuple[int, dict]:
+    result = tutor(None, "lint-lessons", str(folder), "--json", *options)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def found(report: dict) -> set[tuple[str, str]]:
+    return {(p["file"], p["field"]) for p in report["problems"]}
+
+
+def test_the_shipped_lessons_are_clean():
+    status, report = lint(SHIPPED)
+    assert status == 0 and report["ok"] and report["problems"] == []
+    assert len(report["lessons"]) == 12 and all(x["loaded"] for x in report["lessons"])
+    text = tutor(None, "lint-lessons", str(SHIPPED))
+    assert text.returncode == 0 and "12 lesson files: no problems." in text.stdout
+
+
+# Each kind of broken lesson: (lesson, old text, new text, field reported, words of the problem).
+BREAKAGES = [
+    ("deleted-applied-file", "format = 1", 'format = 1\nauthor = "me"', "author",
+     "is not a known field"),
+    ("revert-applied", 'title = "Unapply 0003', 'titel = "Unapply 0003', "steps[0].title",
+     "is missing"),
+    ("delete-unapplied", "hints = [", "hints = []\nold_hints = [", "steps[0].hints",
+     "needs at least one hint"),
+    ("revert-several", 'summary = "', 'summary = 3\nold_summary = "', "summary", "must be a string"),
+    ("revert-applied", "solution = [\n    { delete", "solutions = [\n    { delete",
+     "steps[1].solution", "is missing"),
+    ("revert-to-zero", 'migration = "store.0001_initial"', 'migration = "store.0001_inital"',
+     "steps[1].expect[0].migration", "'0001_inital'"),
+    ("data-loss-on-revert", 'migration = "store.0002_add_price_to_product"',
+     'migration = "store.0003_add_price_to_product"', "steps[0].expect[1].migration",
+     "not in start.migrations"),
+    ("fix-broken-default", 'only_migrations = ["0001_initial", "0002_add_price_to_product"]',
+     'only_migrations = ["0001_initial", "0002_add_prices"]', "steps[2].expect[2].only_migrations",
+     "'0002_add_prices'"),
+    ("reset-all", "format = 1", "format = 1\n[oops", "", "not valid TOML"),
+    ("fake-the-record", '"0004_add_discount_field"', '"0004_add_discount_fields"',
+     "start.migrations[3]", "no models version models/0004_add_discount_fields.py"),
+]
+
+
+def test_each_kind_of_broken_lesson_is_reported_with_file_and_field(lessons):
+    for lesson, old, new, _, _ in BREAKAGES:
+        break_file(lessons, lesson, old, new)
+    status, report = lint(lessons)
+    assert status == 1 and not report["ok"]
+    problems = {(p["file"], p["field"]): p["problem"] for p in report["problems"]}
+    for lesson, _, _, field, words in BREAKAGES:
+        key = (f"{lesson}.toml", field)
+        assert key in problems, (key, sorted(problems))
+        assert words in problems[key], (key, problems[key])
+    # Untouched files are not reported.
+    assert not {f for f, _ in problems} & {"first-migrations.toml", "irreversible-migration.toml"}
+    # Plain output: one line per problem, file and field first.
+    text = tutor(None, "lint-lessons", str(lessons))
+    assert text.returncode == 1
+    assert "deleted-applied-file.toml: author: is not a known field" in text.stdout
+    assert f"{len(report['problems'])} problem(s)" in text.stdout
+
+
+def test_every_problem_of_one_file_is_reported_not_only_the_first(lessons):
+    break_file(lessons, "revert-applied", 'title = "Undo an applied migration"', "")
+    break_file(lessons, "revert-applied", "hints = [", "hints = []\nold_hints = [")
+    break_file(lessons, "revert-applied", 'applied = "0003_change_price_field"',
+               'applied = "0009_nope"')
+    # A later step with a misspelt field, and a loadable lesson with two unknown migrations.
+    break_file(lessons, "revert-applied", 'title = "Drop the change', 'tilte = "Drop the change')
+    break_file(lessons, "revert-several", 'migration = "store.0003_change_price_field"',
+               'migration = "store.0003_change_prize_field"')
+    break_file(lessons, "revert-several", 'migration = "store.0004_add_discount_field"',
+               'migration = "store.0004_add_discount"')
+    _, report = lint(lessons)
+    assert {f for f, _ in found(report)} == {"revert-applied.toml", "revert-several.toml"}
+    fields = {field for file, field in found(report) if file == "revert-applied.toml"}
+    assert {"title", "start.applied", "steps[0].hints", "steps[1].title"} <= fields
+    several = [p for p in report["problems"] if p["file"] == "revert-several.toml"]
+    assert len(several) >= 2
+    assert any("0003_change_prize_field" in p["problem"] for p in several)
+    assert any("0004_add_discount'" in p["problem"] for p in several)
+
+
+def test_a_migration_made_by_makemigrations_name_is_known(tmp_path):
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    # fix-broken-default starts with 0001 only: 0002_add_price_to_product is made by its
+    # solution's `makemigrations store --name add_price_to_product`.
+    shutil.copy(SHIPPED / "fix-broken-default.toml", folder)
+    assert lint(folder)[0] == 0
+    path = folder / "fix-broken-default.toml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count('--name add_price_to_product"') == 2
+    path.write_text(text.replace('--name add_price_to_product"', '--name add_price"'),
+                    encoding="utf-8")
+    status, report = lint(folder)
+    assert status == 1
+    assert found(report) == {("fix-broken-default.toml", "steps[0].expect[0].migration"),
+                             ("fix-broken-default.toml", "steps[2].expect[1].migration"),
+                             ("fix-broken-default.toml", "steps[2].expect[2].only_migrations")}
+
+
+def test_a_question_target_must_name_a_known_migration(tmp_path):
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    lesson = (SHIPPED / "delete-unapplied.toml").read_text(encoding="utf-8")
+    question = '''
+[steps.question]
+ask = "Which applied migrations would `migrate store {target}` undo?"
+answer = "would_unapply"
+target = "{target}"
+'''
+    first_step_end = lesson.index("[[steps.expect]]")
+    for target, ok in [("0002", True), ("0003_change_price_field", True), ("zero", True),
+                       ("0007", False), ("0003_change_prize_field", False)]:
+        text = lesson[:first_step_end] + question.format(target=target) + lesson[first_step_end:]
+        (folder / "delete-unapplied.toml").write_text(text, encoding="utf-8")
+        status, report = lint(folder)
+        assert (status == 0) is ok, (target, report["problems"])
+        if not ok:
+            assert found(report) == {("delete-unapplied.toml", "steps[0].question.target")}
+
+
+def test_the_course_file_of_the_folder_is_linted_too(lessons):
+    break_file(lessons, "course", '"revert-applied",', '"revert-aplied",')
+    status, report = lint(lessons)
+    assert status == 1
+    [problem] = report["problems"]
+    assert (problem["file"], problem["field"]) == ("course.toml", "order[1]")
+    assert "did you mean revert-applied" in problem["problem"]
+
+
+def test_a_folder_of_our_own_lessons_may_use_the_shipped_models(tmp_path):
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    shutil.copy(SHIPPED / "revert-applied.toml", folder)  # its models/ are the shipped ones
+    status, report = lint(folder)
+    assert status == 0, report
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    status, report = lint(empty)
+    assert status == 1 and "holds no lesson files" in report["problems"][0]["problem"]
+
+
+def test_a_missing_folder_cannot_be_linted(tmp_path):
+    result = tutor(None, "lint-lessons", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "There is no folder" in result.stderr
+
+
+def test_solve_finds_lessons_that_start_solved_fail_or_do_not_pass(tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for lesson in ("revert-applied", "revert-several", "delete-unapplied"):
+        shutil.copy(SHIPPED / f"{lesson}.toml", folder)
+    # Starts where step 1 already holds.
+    break_file(folder, "revert-applied", 'applied = "0003_change_price_field"',
+               'applied = "0002_add_price_to_product"')
+    # A solution command that fails.
+    break_file(folder, "revert-several", '"python manage.py migrate store 0002"',
+               '"python manage.py migrate store 0009"')
+    # A solution that runs but does not reach the step's goal.
+    break_file(folder, "delete-unapplied",
+               'solution = [{ delete = "store/migrations/0004_add_discount_field.py" }]',
+               'solution = ["python manage.py showmigrations store"]')
+    status, report = lint(folder, "--solve")
+    assert status == 1
+    by_file = {p["file"]: p for p in report["problems"]}
+    assert by_file["revert-applied.toml"]["field"] == "steps[0].expect"
+    assert "already holds when the lesson starts" in by_file["revert-applied.toml"]["problem"]
+    assert by_file["revert-several.toml"]["field"].startswith("steps[1].solution[")
+    assert "migrate store 0009" in by_file["revert-several.toml"]["problem"]
+    assert by_file["delete-unapplied.toml"]["field"] == "steps[0]"
+    assert "does not pass" in by_file["delete-unapplied.toml"]["problem"]
+    assert all(x["solved"] is False for x in report["lessons"])
+
+
+def test_solve_plays_every_shipped_lesson_through():
+    """Slow: builds each shipped lesson's sandbox and solves every step for real."""
+    result = tutor(None, "lint-lessons", str(SHIPPED), "--solve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": solved ") == 12
+    assert "12 lesson files: no problems." in result.stdout
