@@ -25,3 +25,50 @@ def test_every_command_and_option_is_in_the_readme():
 def test_the_readme_names_its_two_commands():
     assert "pip install ." in README
     assert "python -m pytest" in README
+
+
+def test_every_json_key_is_documented(lesson_home):
+    """The JSON a script reads is documented: every top-level key each command prints."""
+    import json
+
+    from conftest import manage, tutor
+
+    home = lesson_home("first-migrations")
+    outputs = {
+        "check": tutor(home, "check", "--json"),
+        "status": tutor(home, "status", "--json"),
+        "lessons": tutor(home, "lessons", "--json"),
+    }
+    manage(home, "makemigrations", "store")
+    assert tutor(home, "check").returncode == 0  # on to the question step
+    outputs["question"] = tutor(home, "answer", "--json")
+    outputs["answer"] = tutor(home, "answer", "--none", "--json")
+    outputs["error"] = tutor(home, "answer", "--json")  # an error, in JSON too
+    section = README[README.index("### JSON output"):]
+    assert json.loads(outputs["error"].stdout)["error"]
+    for command, result in outputs.items():
+        data = json.loads(result.stdout)
+        keys = set(data)
+        for nested in ("check",):
+            if isinstance(data.get(nested), dict):
+                keys |= set(data[nested])
+        for key in keys:
+            assert f"`{key}`" in section, (command, key)
+
+
+def test_no_color_is_honoured_on_a_terminal(lesson_home):
+    import os
+    import sys
+
+    import pexpect
+
+    home = lesson_home("revert-applied")
+    for no_color, coloured in (("", True), ("1", False)):
+        env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+        if no_color:
+            env["NO_COLOR"] = no_color
+        env.update(PYTHONPATH=str(REPO), TERM="xterm")
+        child = pexpect.spawn(sys.executable, ["-m", "tutor", "check", "--home", str(home)],
+                              env=env, encoding="utf-8", timeout=30)
+        child.expect(pexpect.EOF)
+        assert ("\x1b[" in child.before) is coloured, child.before

@@ -125,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
             _remember_name(args)
         return COMMANDS[args.command](args)
     except TutorError as error:
+        if getattr(args, "json", False):
+            # A script asked for JSON: it gets JSON, also when the answer is an error.
+            _print_json({"error": error.message, "advice": error.advice})
+            return error.exit_code
         from . import ui
 
         ui.show_error(error)
@@ -250,14 +254,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_check(args) -> int:
-    workspace = _workspace(args)
-    try:
-        report = workspace.check()
-    except TutorError as error:
-        if args.json:
-            _print_json({"error": error.message, "advice": error.advice})
-            return EXIT_CANNOT_CHECK
-        raise
+    report = _workspace(args).check()
     if args.json:
         _print_json(report.to_json())
     else:
@@ -283,7 +280,11 @@ def cmd_answer(args) -> int:
         if posed is None:
             raise TutorError("The current step asks no question.",
                              "Do what the step says, then run `tutor check`.")
-        ui.show_question(posed)
+        if args.json:
+            _print_json({"question": posed.ask, "choices": posed.choices,
+                         "multiple": posed.multiple})
+        else:
+            ui.show_question(posed)
         return EXIT_NOT_YET
     report = workspace.answer([] if args.none else args.values)
     if args.json:
