@@ -1,0 +1,16 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("store", "0003_change_price_field"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="product",
+            name="discount",
+            field=models.IntegerField(default=0),
+        ),
+    ]
