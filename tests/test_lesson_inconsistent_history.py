@@ -3,10 +3,7 @@ back with Django's recorder (migrate refuses to run, --fake included)."""
 
 from __future__ import annotations
 
-import json
-
-
-from conftest import manage, run_ok, solve_steps, tutor, tutor_json, unmet_text
+from conftest import manage, run_ok, solve_steps, tutor_json, unmet_text
 
 LESSON = "inconsistent-history"
 ERROR = ("InconsistentMigrationHistory: Migration store.0003_change_price_field is applied "
@@ -16,9 +13,7 @@ RECORD = ("from django.db import connection; from django.db.migrations.recorder 
 
 
 def _answer(home, *values):
-    result = tutor(home, "answer", *values, "--json")
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.returncode, json.loads(result.stdout)
+    return tutor_json(home, "answer", *values)  # no traceback, and the JSON
 
 
 def test_the_start_is_inconsistent_and_the_tutor_still_reads_it(lesson_home):

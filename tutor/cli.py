@@ -14,7 +14,7 @@ import sys
 from . import __version__
 from .exceptions import TutorError
 
-EXIT_PASSED, EXIT_NOT_YET, EXIT_CANNOT_CHECK = 0, 1, 2
+EXIT_PASSED, EXIT_NOT_YET = 0, 1  # and 2: the tutor could not do it (any TutorError)
 
 DESCRIPTION = """\
 An interactive tutorial and sandbox for undoing Django migrations without panic.
@@ -157,17 +157,21 @@ def _workspace(args):
 
     home = resolve_home(getattr(args, "home", None))
     workspace = Workspace(home, course=_course(args, home))
-    if workspace.progress_file.warning:
-        from . import ui
-
-        ui.show_warning(workspace.progress_file.warning)
+    _warn_about_unreadable_progress(workspace.progress_file)
     return workspace
 
 
-def _warn_about_broken_lessons(workspace) -> None:
+def _warn_about_unreadable_progress(progress_file) -> None:
+    if progress_file.warning:
+        from . import ui
+
+        ui.show_warning(progress_file.warning)
+
+
+def _warn_about_broken_lessons(course) -> None:
     from . import ui
 
-    for problem in workspace.course.problems:
+    for problem in course.problems:
         ui.show_warning(f"A lesson was left out: {problem.message}")
 
 
@@ -188,10 +192,8 @@ def cmd_lessons(args) -> int:
     course = _course(args, home)
     from . import ui
 
-    if progress_file.warning:
-        ui.show_warning(progress_file.warning)
-    for problem in course.problems:
-        ui.show_warning(f"A lesson was left out: {problem.message}")
+    _warn_about_unreadable_progress(progress_file)
+    _warn_about_broken_lessons(course)
     rows = []
     for number, lesson in enumerate(course.lessons, 1):
         lesson_progress = progress.of(lesson.id)
@@ -328,7 +330,7 @@ def cmd_start(args) -> int:
     from .session import Session
 
     workspace = _workspace(args)
-    _warn_about_broken_lessons(workspace)
+    _warn_about_broken_lessons(workspace.course)
     if args.lesson:
         workspace.course.get(args.lesson)  # an unknown id fails before anything is built
     try:
@@ -417,7 +419,6 @@ def _remember_name(args) -> None:
 
 def cmd_report(args) -> int:
     # The progress file and the course only: a report never imports the checking engine.
-    from . import ui
     from .paths import resolve_home
     from .progress import ProgressFile
     from .report import learner_report, print_learner_report
@@ -425,8 +426,7 @@ def cmd_report(args) -> int:
     home = resolve_home(getattr(args, "home", None))
     progress_file = ProgressFile(home)
     progress = progress_file.load()
-    if progress_file.warning:
-        ui.show_warning(progress_file.warning)
+    _warn_about_unreadable_progress(progress_file)
     report = learner_report(progress, _course(args, home))
     print_learner_report(report, "json" if args.json else "csv" if args.csv else "table")
     return 0
