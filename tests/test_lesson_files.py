@@ -22,7 +22,8 @@ def test_the_shipped_course_loads_without_problems():
         "migration-names", "fix-broken-default", "reset-all", "revert-to-zero",
         "deleted-applied-file", "data-loss-on-revert", "irreversible-migration",
         "fake-the-record", "revert-blocked-by-data", "half-applied", "merge-migrations",
-        "inconsistent-history", "reset-keep-data", "squashed-migrations",
+        "inconsistent-history", "reset-keep-data", "squashed-migrations", "cross-app-revert",
+        "branch-switch",
     }
     for lesson in course.lessons:
         names = [m.name for m in lesson.start.migrations]
@@ -49,11 +50,11 @@ def _break(folder: Path, old: str, new: str, lesson: str = "revert-applied") -> 
     ('title = "Undo an applied migration"', 'titel = "x"', "title", "is missing"),
     ('applied = "0003_change_price_field"', 'applied = "0009_nope"', "start.applied",
      "is not one of start.migrations"),
-    ('null = false\nexplain = "0003', 'nul = false\nexplain = "0003', "steps[0].expect[4].nul",
+    ('null = false\nexplain = "0003', 'nul = false\nexplain = "0003', "steps[0].expect[5].nul",
      "is not a known field"),
     ("hints = [", "hints = []\nold_hints = [", "steps[0].hints", "needs at least one hint"),
     ('solution = ["python manage.py migrate store 0002"]', 'solution = ["rm -rf /"]',
-     "steps[0].solution[0]", "must start with 'python manage.py '"),
+     "steps[0].solution[0]", "must start with 'python manage.py' or 'git'"),
     ('migration = "store.0002_add_price_to_product"', 'migration = 2', "steps[0].expect[1].migration",
      "must be a string"),
     ("format = 1", "format = 99", "format", "this tutor reads format 1"),

@@ -43,7 +43,7 @@ def test_django_writes_the_broken_default_and_fails_to_apply_it(lesson_home):
     assert back.returncode == 0 and "No migrations to apply." in back.stdout
     _, state = tutor_json(home, "status")
     assert {"app": "store", "name": "0002_add_price_to_product", "on_disk": True,
-            "applied": False} in state["migrations"]
+            "applied": False, "depends_on": ["store.0001_initial"]} in state["migrations"]
     assert [c["name"] for c in state["tables"]["store_product"]] == ["id", "name"]
 
 

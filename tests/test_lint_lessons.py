@@ -68,7 +68,11 @@ BREAKAGES = [
      "steps[1].expect[0].migration", "'0001_inital'"),
     ("data-loss-on-revert", 'migration = "store.0002_add_price_to_product"',
      'migration = "store.0003_add_price_to_product"', "steps[0].expect[1].migration",
-     "not in start.migrations"),
+     "not in the start's migrations"),
+    ("cross-app-revert", 'name = "orders"', 'name = "invoices"', "start.apps[0].name",
+     "'invoices' is not an app a lesson can add (one of orders)"),
+    ("branch-switch", "git = true\n", "", "start.commands[1]",
+     "runs git, so [start] needs git = true"),
     ("fix-broken-default", 'only_migrations = ["0001_initial", "0002_add_price_to_product"]',
      'only_migrations = ["0001_initial", "0002_add_prices"]', "steps[2].expect[2].only_migrations",
      "'0002_add_prices'"),
@@ -135,6 +139,55 @@ def test_a_migration_made_by_makemigrations_name_is_known(tmp_path):
     assert found(report) == {("fix-broken-default.toml", "steps[0].expect[0].migration"),
                              ("fix-broken-default.toml", "steps[2].expect[1].migration"),
                              ("fix-broken-default.toml", "steps[2].expect[2].only_migrations")}
+
+
+def test_another_apps_migrations_are_checked_too(lessons):
+    break_file(lessons, "cross-app-revert", 'migration = "orders.0001_initial"',
+               'migration = "orders.0001_initail"')
+    break_file(lessons, "cross-app-revert", 'schema_matches_record = "store"',
+               'migration = "invoices.0001_initial"')
+    _, report = lint(lessons)
+    problems = {p["field"]: p["problem"] for p in report["problems"]
+                if p["file"] == "cross-app-revert.toml"}
+    assert problems == {
+        "steps[0].expect[0].migration":
+            "names the orders migration '0001_initail', which is not in the start's migrations "
+            "and no `makemigrations --name` or `squashmigrations` of this lesson makes",
+        "steps[2].expect[3].migration":
+            "names the invoices migration '0001_initial', which is not in the start's "
+            "migrations and no `makemigrations --name` or `squashmigrations` of this lesson "
+            "makes (the lesson's start has no app invoices)",
+    }
+
+
+def test_a_squash_is_known_by_the_name_django_gives_it(tmp_path):
+    """`squashmigrations store 0001 0004` writes 0001_initial_squashed_0004_add_discount_field:
+    an expectation may name it; a typo in it is reported."""
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    path = folder / "squashed-migrations.toml"
+    text = (SHIPPED / "squashed-migrations.toml").read_text(encoding="utf-8")
+    assert "squashmigrations store 0001 0004" in text
+    squash = '[[steps.expect]]\nmigration = "store.{}"\napplied = true\n\n[[steps]]'
+    first_step_end = text.index("[[steps]]", text.index("[[steps]]") + 1)
+    path.write_text(text[:first_step_end] + squash.format(
+        "0001_initial_squashed_0004_add_discount_field") + text[first_step_end + 9:],
+        encoding="utf-8")
+    assert lint(folder)[0] == 0
+    path.write_text(text[:first_step_end] + squash.format(
+        "0001_initial_squashed_0004_add_discount") + text[first_step_end + 9:], encoding="utf-8")
+    status, report = lint(folder)
+    assert status == 1
+    assert [p["problem"] for p in report["problems"]] == [
+        "names the store migration '0001_initial_squashed_0004_add_discount', which is not in "
+        "the start's migrations and no `makemigrations --name` or `squashmigrations` of this "
+        "lesson makes"]
+    # --squashed-name gives the squash the start's number and the name given.
+    renamed = text[:first_step_end].replace(
+        "squashmigrations store 0001 0004", "squashmigrations store 0001 0004 --squashed-name all")
+    path.write_text(renamed + squash.format("0001_all") + text[first_step_end + 9:],
+                    encoding="utf-8")
+    assert lint(folder)[0] == 0
 
 
 def test_a_question_target_must_name_a_known_migration(tmp_path):
@@ -218,3 +271,24 @@ def test_solve_plays_every_shipped_lesson_through():
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(": solved ") == SHIPPED_COUNT
     assert f"{SHIPPED_COUNT} lesson files: no problems." in result.stdout
+
+
+def test_git_needs_a_repository_in_the_start(tmp_path):
+    """A `git ...` solution or a `branch` expectation in a lesson whose sandbox is no git
+    repository could never work: both are reported, with the field at fault."""
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    text = (SHIPPED / "revert-applied.toml").read_text(encoding="utf-8")
+    path = folder / "revert-applied.toml"
+    path.write_text(text.replace('solution = ["python manage.py migrate store 0002"]',
+                                 'solution = ["git stash", "python manage.py migrate store 0002"]',
+                                 1), encoding="utf-8")
+    status, report = lint(folder)
+    assert status == 1
+    assert [(p["field"], p["problem"]) for p in report["problems"]] == [
+        ("steps[0].solution[0]", "runs git, so [start] needs git = true")]
+    path.write_text(text.replace("[[steps.expect]]", '[[steps.expect]]\nbranch = "main"\n\n'
+                                 "[[steps.expect]]", 1), encoding="utf-8")
+    status, report = lint(folder)
+    assert [(p["field"], p["problem"]) for p in report["problems"]] == [
+        ("steps[0].expect[0].branch", "needs a git repository: set git = true in [start]")]

@@ -314,7 +314,8 @@ def test_two_homes_side_by_side_never_see_each_other(tmp_path):
     assert ada_status["sandbox"] != bob_status["sandbox"]
     # Bob's sandbox was not touched by Ada's migrate.
     assert {"app": "store", "name": "0003_change_price_field", "on_disk": True,
-            "applied": True} in bob_status["migrations"]
+            "applied": True, "depends_on": ["store.0002_add_price_to_product"]} \
+        in bob_status["migrations"]
 
 
 @pytest.mark.parametrize("content", [

@@ -6,17 +6,19 @@ import os
 import sys
 
 import pexpect
-from conftest import REPO
+from conftest import REPO, manage, tutor_json
 
 DOWN, ENTER = "\x1b[B", "\r"
 MENU = ["run", "check", "hint", "solution", "skip", "reset", "quit"]
 
 
-def spawn_tutor(home, *args, timeout=30):
+def spawn_tutor(home, *args, timeout=30, path=None):
     env = dict(os.environ, PYTHONPATH=str(REPO), PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm",
                COLUMNS="120", LINES="50", NO_COLOR="1",
                # Django colours its output on a terminal; plain text is easier to match.
                DJANGO_COLORS="nocolor")
+    if path is not None:
+        env["PATH"] = path
     child = pexpect.spawn(sys.executable, ["-m", "tutor", *args, "--home", str(home)],
                           env=env, encoding="utf-8", timeout=timeout, dimensions=(50, 120),
                           cwd=str(REPO))
@@ -33,6 +35,16 @@ def run_command(child, command: str) -> None:
     choose(child, "run")
     child.expect_exact("Command")
     child.sendline(command)
+
+
+def quit_after_the_lesson(child) -> None:
+    """Choose Quit at "What next?" and see the session end well."""
+    child.expect_exact("What next")
+    child.send(DOWN * 2 + ENTER)
+    child.expect_exact("Bye")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
 
 
 def test_a_whole_lesson_in_the_terminal(home):
@@ -67,12 +79,7 @@ def test_a_whole_lesson_in_the_terminal(home):
     run_command(child, "sed -i 's/, null=True//' store/models.py")
     child.expect_exact("Step 2 passed")
     child.expect_exact("Lesson complete")
-    child.expect_exact("What next")
-    child.send(DOWN * 2 + ENTER)  # Quit
-    child.expect_exact("Bye")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    quit_after_the_lesson(child)
 
     # Progress persisted: the lesson is done, and a new session offers the menu.
     child = spawn_tutor(home, "start")
@@ -148,3 +155,117 @@ def test_a_lesson_with_questions_in_the_terminal(home):
     child.sendcontrol("c")
     child.expect_exact("progress is saved")
     child.expect(pexpect.EOF)
+
+
+RECORD_0002 = ("python manage.py shell -v 0 -c \"from django.db import connection; "
+               "from django.db.migrations.recorder import MigrationRecorder; "
+               "MigrationRecorder(connection).record_applied('store', "
+               "'0002_add_price_to_product')\"")
+
+
+def test_inconsistent_history_played_through_in_the_terminal(home):
+    """inconsistent-history: the schema is read and a question answered (wrongly, then right),
+    `migrate --fake` is tried and refused by Django itself, the row is written with the
+    recorder, and the lesson ends; its progress is on disk afterwards."""
+    child = spawn_tutor(home, "start", "inconsistent-history")
+    child.expect_exact("Repair an inconsistent history")
+    child.expect_exact("Sandbox ready")
+    child.expect_exact("Step 1/2")
+
+    # A question step: "Answer the question" comes first, so "Run a command" is one down.
+    child.expect_exact("What would you like to do")
+    child.send(DOWN + ENTER)
+    child.expect_exact("Command")
+    child.sendline("python manage.py inspectdb store_product")
+    child.expect_exact("price = models.DecimalField(")
+    child.expect_exact("discount = models.IntegerField()")
+    child.expect_exact("Nothing changed in the migrations, schema or rows.")
+    child.expect_exact("Not yet (step 1: Ask the database what ran)")
+    child.expect_exact("✗ question answered")
+
+    # Believing the record (0002 never ran, so no price): Not right, and the step stays.
+    child.expect_exact("What would you like to do")
+    child.send(ENTER)
+    child.expect_exact("Which of these columns does the store_product table have?")
+    child.send(" " + DOWN + " " + DOWN + DOWN + " " + ENTER)  # id, name, discount
+    child.expect_exact("Not right.")
+    child.expect_exact("price is missing from it")
+    child.expect_exact("What would you like to do")
+    child.send(ENTER)
+    child.expect_exact("Which of these columns does the store_product table have?")
+    child.send(" " + DOWN + " " + DOWN + " " + DOWN + " " + ENTER)  # all four
+    child.expect_exact("Right.")
+    child.expect_exact("Step 1 passed")
+    child.expect_exact("0002 did run")
+    child.expect_exact("Step 2/2")
+    # The session shows the next step itself, not first a verdict on it that gives it away.
+    assert "Not yet" not in child.before
+
+    # The usual tool first: Django's consistency check refuses it before faking anything.
+    run_command(child, "python manage.py migrate store 0002 --fake")
+    child.expect_exact("InconsistentMigrationHistory: Migration store.0003_change_price_field "
+                       "is applied before its dependency store.0002_add_price_to_product")
+    child.expect_exact("(exit status 1)")
+    child.expect_exact("Nothing changed in the migrations, schema or rows.")
+    child.expect_exact("Not yet (step 2: Put 0002's row back)")
+    child.expect_exact("✗ store.0002_add_price_to_product is applied")
+    child.expect_exact("`--fake` included")
+    child.expect_exact("✓ store_product.price holds 9.99, 4.5, 12")
+
+    run_command(child, RECORD_0002)
+    child.expect_exact("store.0002_add_price_to_product: not applied -> applied")
+    child.expect_exact("Step 2 passed")
+    child.expect_exact("Lesson complete: Repair an inconsistent history")
+    quit_after_the_lesson(child)
+
+    # Progress persisted, and the record really is repaired: migrate runs and has nothing to do.
+    status, data = tutor_json(home, "status")
+    assert status == 0
+    assert data["lesson"] == "inconsistent-history"
+    assert data["lesson_complete"] is True
+    store = {m["name"]: m["applied"] for m in data["migrations"] if m["app"] == "store"}
+    assert store == {"0001_initial": True, "0002_add_price_to_product": True,
+                     "0003_change_price_field": True, "0004_add_discount_field": True}
+    migrate = manage(home, "migrate")
+    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+    assert "No migrations to apply." in migrate.stdout
+
+
+def test_the_session_state_table_shows_every_app(home):
+    """cross-app-revert has two apps: the table under the step shows both, and what a revert
+    of one does to the other."""
+    child = spawn_tutor(home, "start", "cross-app-revert")
+    child.expect_exact("Step 1/4")
+    child.expect_exact("store migrations")
+    child.expect_exact("orders migrations")
+    child.expect_exact("Table orders_order (2 rows): id, quantity, product_id")
+    child.expect_exact("What would you like to do")
+    child.send(DOWN + ENTER)  # a question step: "Run a command" is one down
+    child.expect_exact("Command")
+    child.sendline("python manage.py migrate store 0003 --plan")
+    child.expect_exact("Undo Create model Order")
+    child.expect_exact("Nothing changed in the migrations, schema or rows.")
+    child.expect_exact("What would you like to do")
+    child.send(ENTER)  # answer: only the store migration, as one would guess without --plan
+    child.expect_exact("Which migrations would")
+    child.send(DOWN * 4 + " " + ENTER)  # store.0004_add_discount_field
+    child.expect_exact("orders.0001_initial is missing from it")
+    child.expect_exact("What would you like to do")
+    child.send(DOWN * (1 + MENU.index("quit")) + ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_a_lesson_that_needs_git_is_skipped_where_git_is_missing(home, tmp_path):
+    """Without git on PATH, branch-switch is skipped with a note, not failed."""
+    empty = tmp_path / "no-programs"
+    empty.mkdir()
+    child = spawn_tutor(home, "start", "branch-switch", path=str(empty))
+    child.expect(r"Skipping lesson 20, A migration left behind by a branch switch\s+"
+                 r"\(branch-switch\): it needs git, which is\s+not\s+installed\s+here")
+    child.expect_exact("Bye")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert not (home / "sandbox").exists()

@@ -30,6 +30,9 @@ def _migration_changes(before: SandboxState, after: SandboxState) -> list[str]:
             lines.append(f"{key}: file {'created' if now.on_disk else 'deleted'}"
                          + ("; still recorded as applied (orphan row)"
                             if now.applied and not now.on_disk else ""))
+        if was.on_disk and now.on_disk and was.depends_on != now.depends_on:
+            lines.append(f"{key}: now depends on {', '.join(now.depends_on) or 'nothing'}"
+                         f" (was {', '.join(was.depends_on) or 'nothing'})")
     return lines
 
 

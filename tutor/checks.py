@@ -257,6 +257,13 @@ def _same_value(found, want) -> bool:
     return found == want
 
 
+def _branch(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
+    text = f"the sandbox's git repository is on branch {e.subject}"
+    if not state.git_branch:
+        return text, False, "the sandbox is not a git repository."
+    return text, state.git_branch == e.subject, f"it is on {state.git_branch}."
+
+
 _KINDS: dict[str, Callable[[Expectation, SandboxState, Path], Verdict]] = {
     "migration": _migration,
     "column": _column,
@@ -269,4 +276,5 @@ _KINDS: dict[str, Callable[[Expectation, SandboxState, Path], Verdict]] = {
     "file": _file,
     "rows": _rows,
     "values": _values,
+    "branch": _branch,
 }

@@ -202,6 +202,8 @@ def cmd_lessons(args) -> int:
             "steps": len(lesson.steps), "current": progress.current == lesson.id,
             "step_index": min(lesson_progress.step, len(lesson.steps)),
             "completed": lesson_progress.completed,
+            # Programs the lesson needs that this machine lacks: `tutor start` skips it.
+            "missing": lesson.tools_missing(),
         })
     if args.json:
         _print_json({"course": {"title": course.title, "file": str(course.file)}, "lessons": rows})
@@ -210,6 +212,8 @@ def cmd_lessons(args) -> int:
     def progress_word(row) -> str:
         if row["completed"]:
             return "done"
+        if row["missing"]:
+            return f"skipped: needs {', '.join(row['missing'])}"
         if row["step_index"] or row["current"]:
             return f"step {row['step_index'] + 1}/{row['steps']}" + (" (current)" if row["current"] else "")
         return ""
@@ -316,7 +320,7 @@ def cmd_reset(args) -> int:
     else:
         lesson = workspace.course.get(args.lesson) if args.lesson else workspace.current_lesson()
     # Plain output: a reset from a snapshot takes less time than importing rich would.
-    if not workspace.sandbox.has_snapshot(lesson):
+    if not workspace.sandbox.has_snapshot(lesson) and not lesson.tools_missing():
         print(f"Building the sandbox for {lesson.id} with real makemigrations and migrate...",
               flush=True)
     workspace.reset(lesson, forget_progress=args.all)
@@ -374,7 +378,9 @@ def cmd_lint_lessons(args) -> int:
 
     def said(lesson) -> None:
         # Playing lessons through takes seconds each: say how each went as soon as it is known.
-        if lesson.solved is not None:
+        if lesson.skipped:
+            print(f"{lesson.id}: skipped, {lesson.skipped}", flush=True)
+        elif lesson.solved is not None:
             verdict = "solved" if lesson.solved else "FAILED after"
             print(f"{lesson.id}: {verdict} {lesson.steps} step(s) ({lesson.seconds:.1f}s)",
                   flush=True)

@@ -81,3 +81,17 @@ class ReportFileError(TutorError):
                          "Ask the learner to export it again with `tutor report --json > FILE`.")
         self.file = file
         self.problem = problem
+
+
+class ToolMissing(TutorError):
+    """A lesson needs a program this machine does not have (git): it is skipped, not failed."""
+
+    def __init__(self, tool: str, detail: str = "", lesson_id: str = ""):
+        which = f"Lesson {lesson_id}" if lesson_id else "This lesson"
+        super().__init__(
+            f"{which} needs {tool}, which is not installed here (not found on PATH)"
+            + (f": {detail}" if detail else "."),
+            f"Install {tool} and try again; `tutor start` skips the lesson meanwhile, and "
+            "`tutor lessons` marks it.",
+        )
+        self.tool = tool

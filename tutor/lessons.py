@@ -35,11 +35,12 @@ EXPECTATION_FIELDS: dict[str, dict[str, type]] = {
     "file": {"exists": bool, "contains": str},
     "rows": {"count": int},
     "values": {"equal": list},
+    "branch": {},
 }
 KIND_TYPES: dict[str, type] = {
     "migration": str, "column": str, "table": str, "no_orphans": str,
     "models_match_migrations": str, "schema_matches_record": str, "only_migrations": list,
-    "no_file_contains": str, "file": str, "rows": str, "values": str,
+    "no_file_contains": str, "file": str, "rows": str, "values": str, "branch": str,
 }
 # Each question asks for something the live state answers; see `questions.py`.
 QUESTION_KINDS = {"applied_migrations", "unapplied_migrations", "orphan_migrations",
@@ -54,9 +55,17 @@ class Expectation:
     explain: str = ""
 
 
+# The programs a lesson's commands may run: Django's own, and git for lessons about branches.
+MANAGE_PREFIX = "python manage.py "
+GIT_PREFIX = "git "
+# Apps a lesson's start can add beside `store`: folders of sandbox_project/extra_apps/.
+EXTRA_APPS_FOLDER = "extra_apps"
+
+
 @dataclass(frozen=True)
 class SolutionAction:
-    """One step of a reference solution: a command, deleting a file, or editing one."""
+    """One step of a reference solution (or of a lesson's start): a command, deleting a file,
+    or editing one."""
 
     run: str = ""
     fails: bool = False  # the command is meant to fail: the lesson shows Django's error
@@ -64,6 +73,10 @@ class SolutionAction:
     edit: str = ""
     replace: str = ""
     with_text: str = ""
+
+    @property
+    def is_git(self) -> bool:
+        return self.run.startswith(GIT_PREFIX)
 
     def describe(self) -> str:
         """The action as a learner would type or do it."""
@@ -111,14 +124,51 @@ class StartFile:
 
 
 @dataclass(frozen=True)
-class Start:
-    """Where a lesson's sandbox starts: which store migrations exist, and which are applied."""
+class StartApp:
+    """One app's part of a lesson's start: the migrations made, and how far they are applied."""
 
+    name: str
     migrations: list[StartMigration]
     applied: str  # the last applied migration, or "zero"
-    models: str   # the models version left in store/models.py
+    models: str   # the models version left in <app>/models.py
+
+    def models_file(self, version: str) -> str:
+        """Where a models version of this app is kept: store's directly in models/, another
+        app's in models/<app>/."""
+        folder = MODELS_FOLDER if self.name == "store" else f"{MODELS_FOLDER}/{self.name}"
+        return f"{folder}/{version}.py"
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a lesson's sandbox starts: which migrations exist in each app, which are applied,
+    the files and rows it holds, and (for a lesson about branches) its git history."""
+
+    apps: list[StartApp]  # store first, then the apps the lesson adds
     files: list[StartFile] = field(default_factory=list)  # written before migrating
-    commands: list[str] = field(default_factory=list)     # manage.py commands run last
+    # Run last, in order: manage.py and git commands, file edits (a branch, a fake record...).
+    commands: list[SolutionAction] = field(default_factory=list)
+    git: bool = False  # the sandbox is a git repository, its start committed on `main`
+
+    @property
+    def store(self) -> StartApp:
+        return self.apps[0]
+
+    @property
+    def migrations(self) -> list[StartMigration]:
+        return self.store.migrations
+
+    @property
+    def applied(self) -> str:
+        return self.store.applied
+
+    @property
+    def models(self) -> str:
+        return self.store.models
+
+    @property
+    def extra_apps(self) -> list[StartApp]:
+        return self.apps[1:]
 
 
 @dataclass(frozen=True)
@@ -134,16 +184,27 @@ class Lesson:
     # instructor's own lesson can use the shipped models versions (None: the shipped one).
     shared: Path | None = field(default=None, compare=False)
 
-    def models_source(self, version: str) -> str:
-        return self.resource(f"{MODELS_FOLDER}/{version}.py")
+    def models_source(self, version: str, app: StartApp | None = None) -> str:
+        return self.resource((app or self.start.store).models_file(version))
 
     def start_resources(self) -> list[str]:
         """Every file beside the lesson that its start state is built from."""
-        start = self.start
-        names = [m.source or f"{MODELS_FOLDER}/{m.models}.py" for m in start.migrations]
-        names.append(f"{MODELS_FOLDER}/{start.models}.py")
-        names.extend(extra.source for extra in start.files)
+        names = []
+        for app in self.start.apps:
+            names.extend(m.source or app.models_file(m.models) for m in app.migrations)
+            names.append(app.models_file(app.models))
+        names.extend(extra.source for extra in self.start.files)
         return sorted(set(names))
+
+    def tools_needed(self) -> list[str]:
+        """Programs the lesson needs besides Python and Django."""
+        return ["git"] if self.start.git else []
+
+    def tools_missing(self) -> list[str]:
+        """Needed programs this machine does not have: the lesson is skipped, not failed."""
+        import shutil
+
+        return [tool for tool in self.tools_needed() if shutil.which(tool) is None]
 
     def resource(self, relative: str) -> str:
         """A file shipped beside the lesson (a models version, a migration, a fixture), or
@@ -354,10 +415,28 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
         part(_fail, name, "steps", "a lesson needs at least one step")
     steps = [part(_load_step, step, f"steps[{i}]", name)
              for i, step in enumerate(steps_data or [])]
+    if start is not None and not start.git:
+        part(_require_no_git, start, steps, name)
     if problems:
         return None
     return Lesson(id=lesson_id, title=title, summary=summary, intro=intro, start=start,
                   steps=steps, file=path, shared=shared)
+
+
+def _require_no_git(start: Start, steps: list[Step | None], file: str) -> None:
+    """A git command only works in a sandbox that is a repository."""
+    actions = [(f"start.commands[{i}]", a) for i, a in enumerate(start.commands)]
+    for i, step in enumerate(steps):
+        actions += [(f"steps[{i}].solution[{j}]", a)
+                    for j, a in enumerate(step.solution if step else [])]
+    for where, action in actions:
+        if action.is_git:
+            raise LessonFileError(file, where, "runs git, so [start] needs git = true")
+    for i, step in enumerate(steps):
+        for j, expectation in enumerate(step.expectations if step else []):
+            if expectation.kind == "branch":
+                raise LessonFileError(file, f"steps[{i}].expect[{j}].branch",
+                                      "needs a git repository: set git = true in [start]")
 
 
 def _fail(file: str, field_name: str, problem: str):
@@ -419,37 +498,21 @@ def _parse_toml(raw: bytes, name: str) -> dict:
 
 def _load_start(data: dict, file: str, folders: list[Path]) -> Start:
     reader = _Fields(data, file, "start")
-    migrations = []
-    for i, entry in enumerate(reader.get("migrations", list)):
-        where = f"start.migrations[{i}]"
-        if isinstance(entry, str):
-            migration = StartMigration(entry, entry)
-        elif isinstance(entry, dict):
-            entry_reader = _Fields(entry, file, where)
-            name = entry_reader.get("name", str)
-            source = entry_reader.get("source", str, default="")
-            models = entry_reader.get("models", str, default=name if source else _MISSING)
-            migration = StartMigration(name, models, source)
-            entry_reader.finish()
-            if source:
-                _require_file(folders, source, file, f"{where}.source")
-        else:
-            raise LessonFileError(file, where, "must be a migration name or a table")
-        if not migration.source and not _find_resource(folders,
-                                                       f"{MODELS_FOLDER}/{migration.models}.py"):
-            raise LessonFileError(file, where,
-                                  f"no models version {MODELS_FOLDER}/{migration.models}.py")
-        migrations.append(migration)
-    names = [m.name for m in migrations]
-    applied = reader.get("applied", str, default="zero")
-    if applied != "zero" and applied not in names:
-        raise LessonFileError(file, "start.applied",
-                              f"{applied!r} is not one of start.migrations nor 'zero'")
-    made = [m.models for m in migrations if not m.source]
-    default_models = made[-1] if made else "0001_initial"
-    models = reader.get("models", str, default=default_models)
-    if not _find_resource(folders, f"{MODELS_FOLDER}/{models}.py"):
-        raise LessonFileError(file, "start.models", f"no models version {MODELS_FOLDER}/{models}.py")
+    store = _load_start_app(reader, "store", "start", file, folders)
+    apps = [store]
+    for i, entry in enumerate(reader.get("apps", list, default=[])):
+        where = f"start.apps[{i}]"
+        if not isinstance(entry, dict):
+            raise LessonFileError(file, where, "must be a table with name, migrations, applied")
+        app_reader = _Fields(entry, file, where)
+        name = app_reader.get("name", str)
+        if name not in _extra_apps() or name in [app.name for app in apps]:
+            raise LessonFileError(file, f"{where}.name",
+                                  f"{name!r} is not an app a lesson can add (one of "
+                                  f"{', '.join(sorted(_extra_apps())) or 'none'}), or is "
+                                  "listed twice")
+        apps.append(_load_start_app(app_reader, name, where, file, folders))
+        app_reader.finish()
     files = []
     for i, entry in enumerate(reader.get("files", list, default=[])):
         where = f"start.files[{i}]"
@@ -459,14 +522,56 @@ def _load_start(data: dict, file: str, folders: list[Path]) -> Start:
         files.append(StartFile(entry_reader.get("path", str), entry_reader.get("source", str)))
         entry_reader.finish()
         _require_file(folders, files[-1].source, file, f"{where}.source")
-    commands = reader.get("commands", list, default=[])
-    for i, command in enumerate(commands):
-        if not isinstance(command, str) or not command.startswith("python manage.py "):
-            raise LessonFileError(file, f"start.commands[{i}]",
-                                  "a command must start with 'python manage.py '")
+    git = reader.get("git", bool, default=False)
+    commands = [_load_action(command, f"start.commands[{i}]", file)
+                for i, command in enumerate(reader.get("commands", list, default=[]))]
     reader.finish()
-    return Start(migrations=migrations, applied=applied, models=models, files=files,
-                 commands=commands)
+    return Start(apps=apps, files=files, commands=commands, git=git)
+
+
+def _load_start_app(reader: _Fields, app: str, where: str, file: str,
+                    folders: list[Path]) -> StartApp:
+    """An app's `migrations`, `applied` and `models`, read from `[start]` (store) or from one
+    of `[[start.apps]]`."""
+    placeholder = StartApp(app, [], "zero", "")
+    migrations = []
+    for i, entry in enumerate(reader.get("migrations", list)):
+        at = f"{where}.migrations[{i}]"
+        if isinstance(entry, str):
+            migration = StartMigration(entry, entry)
+        elif isinstance(entry, dict):
+            entry_reader = _Fields(entry, file, at)
+            name = entry_reader.get("name", str)
+            source = entry_reader.get("source", str, default="")
+            models = entry_reader.get("models", str, default=name if source else _MISSING)
+            migration = StartMigration(name, models, source)
+            entry_reader.finish()
+            if source:
+                _require_file(folders, source, file, f"{at}.source")
+        else:
+            raise LessonFileError(file, at, "must be a migration name or a table")
+        models_file = placeholder.models_file(migration.models)
+        if not migration.source and not _find_resource(folders, models_file):
+            raise LessonFileError(file, at, f"no models version {models_file}")
+        migrations.append(migration)
+    names = [m.name for m in migrations]
+    applied = reader.get("applied", str, default="zero")
+    if applied != "zero" and applied not in names:
+        raise LessonFileError(file, f"{where}.applied",
+                              f"{applied!r} is not one of {where}.migrations nor 'zero'")
+    made = [m.models for m in migrations if not m.source]
+    default_models = made[-1] if made else "0001_initial"
+    models = reader.get("models", str, default=default_models)
+    if not _find_resource(folders, placeholder.models_file(models)):
+        raise LessonFileError(file, f"{where}.models",
+                              f"no models version {placeholder.models_file(models)}")
+    return StartApp(app, migrations, applied, models)
+
+
+def _extra_apps() -> set[str]:
+    folder = resource_dir("sandbox_project") / EXTRA_APPS_FOLDER
+    return {path.name for path in folder.iterdir() if (path / "apps.py").is_file()} \
+        if folder.is_dir() else set()
 
 
 def _require_file(folders: list[Path], relative: str, file: str, field_name: str) -> None:
@@ -529,18 +634,12 @@ def _load_question(data: dict, where: str, file: str) -> Question:
 
 def _load_action(data: Any, where: str, file: str) -> SolutionAction:
     if isinstance(data, str):
-        if not data.startswith("python manage.py "):
-            raise LessonFileError(file, where,
-                                  "a command must start with 'python manage.py '")
-        return SolutionAction(run=data)
+        return SolutionAction(run=_command(data, where, file))
     if not isinstance(data, dict):
         raise LessonFileError(file, where, "must be a command or a table")
     reader = _Fields(data, file, where)
     if "run" in data:
-        command = reader.get("run", str)
-        if not command.startswith("python manage.py "):
-            raise LessonFileError(file, f"{where}.run",
-                                  "a command must start with 'python manage.py '")
+        command = _command(reader.get("run", str), f"{where}.run", file)
         action = SolutionAction(run=command, fails=reader.get("fails", bool, default=False))
     elif "delete" in data:
         action = SolutionAction(delete=reader.get("delete", str))
@@ -551,6 +650,14 @@ def _load_action(data: Any, where: str, file: str) -> SolutionAction:
         raise LessonFileError(file, where, "must have 'run', 'delete' or 'edit'")
     reader.finish()
     return action
+
+
+def _command(command: str, where: str, file: str) -> str:
+    if not command.startswith((MANAGE_PREFIX, GIT_PREFIX)):
+        raise LessonFileError(file, where,
+                              f"a command must start with {MANAGE_PREFIX.strip()!r} or "
+                              f"{GIT_PREFIX.strip()!r}")
+    return command
 
 
 def _load_expectation(data: Any, where: str, file: str) -> Expectation:

@@ -50,10 +50,12 @@ class LessonReport:
     solved: bool | None = None  # None: not played through (no --solve, or it did not load)
     steps: int = 0
     seconds: float = 0.0
+    skipped: str = ""  # why it was not played through although asked (a missing program)
 
     def to_json(self) -> dict:
         return {"file": self.file, "id": self.id, "loaded": self.loaded, "solved": self.solved,
                 "steps": self.steps, "seconds": round(self.seconds, 2),
+                "skipped": self.skipped,
                 "problems": [p.to_json() for p in self.problems]}
 
 
@@ -117,7 +119,10 @@ def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None) -> LessonRep
     lesson = Course([path.parent], [path.stem], parsed).get(path.stem)
     report.loaded = True
     report.problems = unknown_migrations(lesson)
-    if home is not None:
+    missing = lesson.tools_missing()
+    if home is not None and missing:
+        report.skipped = f"needs {', '.join(missing)}, which is not installed here"
+    elif home is not None:
         began = time.monotonic()
         report.steps, solve_problems = play_through(lesson, home)
         report.problems += solve_problems
@@ -129,66 +134,101 @@ def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None) -> LessonRep
 # --- migrations that nothing makes -----------------------------------------------------------
 
 def unknown_migrations(lesson: Lesson) -> list[Problem]:
-    """Expectations and question targets naming a store migration that the lesson's start does
-    not make and no `makemigrations --name` of the lesson can make: a typo that would leave a
-    step impossible to pass."""
-    known = {ALWAYS_KNOWN, *(m.name for m in lesson.start.migrations)}
-    commands = [*lesson.start.commands,
+    """Expectations and question targets naming a migration that the lesson's start does not
+    make and no `makemigrations --name` or `squashmigrations` of the lesson can make: a typo
+    that would leave a step impossible to pass."""
+    commands = [*(action.run for action in lesson.start.commands if action.run),
                 *(action.run for step in lesson.steps for action in step.solution if action.run)]
-    named = {name for command in commands for name in _names_made(command)}
+    known = {app.name: {ALWAYS_KNOWN, *(m.name for m in app.migrations)}
+             for app in lesson.start.apps}
+    for command in commands:
+        app, made = _migrations_made(command, known)
+        if app in known:
+            known[app] |= made
 
-    def is_known(name: str) -> bool:
+    def is_known(app: str, name: str) -> bool:
         # makemigrations numbers a --name migration itself, so only its suffix is compared.
-        return name in known or name.partition("_")[2] in named
+        names = known.get(app, set())
+        return name in names or any(
+            n.startswith("*_") and name.partition("_")[2] == n[2:] for n in names)
 
-    def is_known_target(target: str) -> bool:
+    def is_known_target(app: str, target: str) -> bool:
         # `migrate store 0002` takes a unique prefix, as the question's target does.
-        if target == "zero" or is_known(target) or any(n.startswith(target) for n in known):
+        names = known.get(app, set())
+        if target == "zero" or is_known(app, target) or any(n.startswith(target) for n in names):
             return True
-        highest = max(int(n[:4]) for n in known if n[:4].isdigit())
-        return target.isdigit() and int(target) <= highest + len(named)
+        numbered = [int(n[:4]) for n in names if n[:4].isdigit()]
+        made = sum(n.startswith("*_") for n in names)
+        return target.isdigit() and int(target) <= max(numbered, default=0) + made
 
     problems = []
+
+    def unknown(where: str, app: str, name: str) -> None:
+        problems.append(Problem(lesson.file.name, where, _unknown(app, name, known)))
+
     for i, step in enumerate(lesson.steps):
         for j, expectation in enumerate(step.expectations):
             where = f"steps[{i}].expect[{j}].{expectation.kind}"
             if expectation.kind == "migration":
                 app, _, name = expectation.subject.partition(".")
-                if app == APP and not is_known(name):
-                    problems.append(Problem(lesson.file.name, where, _unknown(name)))
-            elif expectation.kind == "only_migrations" \
-                    and expectation.options.get("app", APP) == APP:
+                if not is_known(app, name):
+                    unknown(where, app, name)
+            elif expectation.kind == "only_migrations":
+                app = expectation.options.get("app", APP)
                 for name in expectation.subject:
-                    if isinstance(name, str) and not is_known(name):
-                        problems.append(Problem(lesson.file.name, where, _unknown(name)))
+                    if isinstance(name, str) and not is_known(app, name):
+                        unknown(where, app, name)
         question = step.question
-        if question and question.target and question.app == APP \
-                and not is_known_target(question.target):
-            problems.append(Problem(lesson.file.name, f"steps[{i}].question.target",
-                                    _unknown(question.target)))
+        if question and question.target and not is_known_target(question.app, question.target):
+            unknown(f"steps[{i}].question.target", question.app, question.target)
     return problems
 
 
-def _unknown(name: str) -> str:
-    return (f"names the store migration {name!r}, which is not in start.migrations and "
-            "no `makemigrations --name` of this lesson makes")
+def _unknown(app: str, name: str, apps: dict) -> str:
+    return (f"names the {app} migration {name!r}, which is not in the start's migrations and "
+            "no `makemigrations --name` or `squashmigrations` of this lesson makes"
+            + ("" if app in apps else f" (the lesson's start has no app {app})"))
 
 
-def _names_made(command: str) -> list[str]:
-    """The --name given to a `python manage.py makemigrations ...` command, if any."""
+def _migrations_made(command: str, known: dict[str, set[str]]) -> tuple[str, set[str]]:
+    """The app and the migration names a `python manage.py makemigrations APP --name X` or
+    `squashmigrations APP [START] END` command makes, named as Django names them. A --name
+    migration is numbered by Django when it runs, so it is given as "*_X"."""
     try:
         args = shlex.split(command)[2:]
     except ValueError:
-        return []
-    if "makemigrations" not in args:
-        return []
-    names = []
+        return "", set()
+    words = [arg for arg in args if not arg.startswith("-")]
+    if not words or words[0] not in ("makemigrations", "squashmigrations"):
+        return "", set()
+    app = words[1] if len(words) > 1 else APP
+    if words[0] == "makemigrations":
+        return app, {f"*_{name}" for name in _options(args, ("--name", "-n"))}
+    if len(words) < 3:
+        return app, set()
+    names = known.get(app, set())
+
+    def full(prefix: str) -> str:  # squashmigrations takes unique prefixes, as migrate does
+        matches = [n for n in names if n.startswith(prefix)]
+        return matches[0] if len(matches) == 1 else prefix
+
+    end = full(words[-1])
+    start = full(words[2]) if len(words) > 3 else ""
+    squashed = _options(args, ("--squashed-name",))
+    if squashed:
+        return app, {f"{(start or '0001')[:4]}_{squashed[-1]}"}
+    return app, {f"{start}_squashed_{end}" if start else f"0001_squashed_{end}"}
+
+
+def _options(args: list[str], names: tuple[str, ...]) -> list[str]:
+    """The values given to any of the options `names` (`--name X` or `--name=X`)."""
+    values = []
     for i, arg in enumerate(args):
-        if arg in ("--name", "-n") and i + 1 < len(args):
-            names.append(args[i + 1])
-        elif arg.startswith("--name="):
-            names.append(arg.partition("=")[2])
-    return names
+        if arg in names and i + 1 < len(args):
+            values.append(args[i + 1])
+        elif "=" in arg and arg.partition("=")[0] in names:
+            values.append(arg.partition("=")[2])
+    return values
 
 
 # --- playing a lesson through with its reference solutions -----------------------------------

@@ -22,10 +22,12 @@ class Posed:
     multiple: bool
 
     def answer_hint(self) -> str:
+        # Said by `tutor check` and in `tutor start` alike: both ways of answering are named.
+        session = " or \"Answer the question\" in `tutor start`"
         if self.multiple:
-            return ("Answer with `tutor answer CHOICE...` (none: `tutor answer --none`); choices: "
-                    + ", ".join(self.choices) + ".")
-        return "Answer with `tutor answer VALUE`."
+            return ("Answer with `tutor answer CHOICE...` (none: `tutor answer --none`)"
+                    + session + "; choices: " + ", ".join(self.choices) + ".")
+        return "Answer with `tutor answer VALUE`" + session + "."
 
 
 def pose(question: Question, state: SandboxState) -> Posed:
@@ -39,10 +41,12 @@ def pose(question: Question, state: SandboxState) -> Posed:
     elif kind == "orphan_migrations":
         correct = [m.name for m in migrations if m.applied and not m.on_disk]
     elif kind == "would_unapply":
-        target = _resolve(question.target, names)
-        # Newest first, as `migrate` unapplies them.
-        correct = [m.name for m in reversed(migrations)
-                   if m.applied and (target == "zero" or m.name > target)]
+        undone = _would_unapply(state, question.app, _resolve(question.target, names))
+        if any(key.partition(".")[0] != question.app for key in undone):
+            # Other apps' migrations go too: offer every migration, named with its app.
+            choices = [m.key for m in state.migrations]
+            return Posed(question.ask, choices, [k for k in choices if k in undone], True)
+        correct = [m.name for m in migrations if m.key in undone]
     elif kind == "columns":
         present = {c.name for c in state.columns(question.table) or []}
         return Posed(question.ask, list(question.choices),
@@ -80,6 +84,30 @@ def judge(posed: Posed, answer: list[str]) -> tuple[bool, str]:
     if missing:
         problems.append(f"{', '.join(missing)} is missing from it")
     return False, "Not quite: " + "; ".join(problems) + "."
+
+
+def _would_unapply(state: SandboxState, app: str, target: str) -> set[str]:
+    """The applied migrations `migrate APP TARGET` unapplies, as Django plans it: every
+    migration that comes after TARGET in its app, and everything in any app that depends on
+    one of those."""
+    children: dict[str, set[str]] = {}
+    for migration in state.migrations:
+        for parent in migration.depends_on:
+            children.setdefault(parent, set()).add(migration.key)
+    own = [m for m in state.app_migrations(app) if m.on_disk]
+    if target == "zero":
+        starts = {m.key for m in own}
+    else:
+        starts = {child for child in children.get(f"{app}.{target}", set())
+                  if child.partition(".")[0] == app}
+    undone, waiting = set(), list(starts)
+    while waiting:
+        key = waiting.pop()
+        if key not in undone:
+            undone.add(key)
+            waiting.extend(children.get(key, ()))
+    applied = {m.key for m in state.migrations if m.applied}
+    return undone & applied
 
 
 def _match(value: str, choices: list[str]) -> str | None:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .exceptions import CommandFailed, NoSandbox, TutorError, UnsafeHome
+from .exceptions import CommandFailed, NoSandbox, ToolMissing, TutorError, UnsafeHome
 from .files import fingerprint
-from .lessons import Lesson, SolutionAction
+from .lessons import EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp
 from .paths import claim_home, resource_dir
 from .state import SandboxState, StateReader, read_state, sandbox_environment
 
@@ -97,6 +97,9 @@ class Sandbox:
 
     def build(self, lesson: Lesson) -> None:
         """Rebuild the sandbox in `lesson`'s starting state, replacing any previous one."""
+        missing = lesson.tools_missing()
+        if missing:
+            raise ToolMissing(missing[0], lesson_id=lesson.id)
         claim_home(self.home)
         self.recover()
         if self.path.exists() and not _is_ours(self.path):
@@ -163,34 +166,48 @@ class Sandbox:
 
     def _make_start(self, lesson: Lesson, folder: Path) -> None:
         """Make the lesson's migrations with real makemigrations (or copy the ones the lesson
-        ships), write its files, migrate to its applied migration and run its commands."""
+        ships), app by app, write its files, migrate each app to its applied migration, commit
+        the start if the sandbox is a git repository, and run the lesson's start commands."""
         start = lesson.start
-        models = folder / APP / "models.py"
-        for migration in start.migrations:
-            target = folder / APP / "migrations" / f"{migration.name}.py"
+        for app in start.apps:
+            if app.name != APP:
+                _add_app(folder, app.name)
+            self._make_migrations(lesson, app, folder)
+        for extra in start.files:
+            path = folder / extra.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(lesson.resource(extra.source), encoding="utf-8")
+        for app in start.apps:
+            if app.applied != "zero":
+                self._manage_or_fail(folder, ["migrate", app.name, app.applied, "--noinput"])
+        if start.git:
+            _start_repository(folder)
+        for action in start.commands:
+            status, output = self.perform(action, folder)
+            if status != 0 and not action.fails:
+                raise CommandFailed(f"Building the sandbox: `{action.describe()}` failed.",
+                                    output[-3000:])
+
+    def _make_migrations(self, lesson: Lesson, app: StartApp, folder: Path) -> None:
+        models = folder / app.name / "models.py"
+        for migration in app.migrations:
+            target = folder / app.name / "migrations" / f"{migration.name}.py"
             if migration.source:
                 target.write_text(lesson.resource(migration.source), encoding="utf-8")
                 continue
-            models.write_text(lesson.models_source(migration.models), encoding="utf-8")
+            models.write_text(lesson.models_source(migration.models, app), encoding="utf-8")
             number, _, suffix = migration.name.partition("_")
-            args = ["makemigrations", APP, "--noinput"]
+            args = ["makemigrations", app.name, "--noinput"]
             if migration.name != "0001_initial":
                 args += ["--name", suffix]
             self._manage_or_fail(folder, args)
             if not target.is_file():
                 raise CommandFailed(
-                    f"Building the sandbox: makemigrations did not write {migration.name}.",
-                    f"Check {lesson.file}: its start.migrations must follow the models.",
+                    f"Building the sandbox: makemigrations did not write "
+                    f"{app.name}/migrations/{migration.name}.py.",
+                    f"Check {lesson.file}: its migrations must follow the models.",
                 )
-        models.write_text(lesson.models_source(start.models), encoding="utf-8")
-        for extra in start.files:
-            path = folder / extra.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(lesson.resource(extra.source), encoding="utf-8")
-        if start.applied != "zero":
-            self._manage_or_fail(folder, ["migrate", APP, start.applied, "--noinput"])
-        for command in start.commands:
-            self._manage_or_fail(folder, shlex.split(command)[2:])
+        models.write_text(lesson.models_source(app.models, app), encoding="utf-8")
 
     @property
     def _staging(self) -> Path:
@@ -239,12 +256,16 @@ class Sandbox:
                                    env=self.learner_environment())
         return completed.returncode
 
-    def perform(self, action: SolutionAction) -> tuple[int, str]:
-        """Carry out one action of a reference solution; returns its status and output."""
-        sandbox = self.require()
+    def perform(self, action: SolutionAction, folder: Path | None = None) -> tuple[int, str]:
+        """Carry out one action of a reference solution (or of a lesson's start, in `folder`);
+        returns its status and output."""
+        sandbox = folder or self.require()
         if action.run:
-            args = shlex.split(action.run)[2:]  # drop "python manage.py"
-            completed = run_manage(sandbox, args, self.python, capture=True)
+            if action.is_git:
+                completed = run_git(sandbox, shlex.split(action.run)[1:])
+            else:
+                args = shlex.split(action.run)[2:]  # drop "python manage.py"
+                completed = run_manage(sandbox, args, self.python, capture=True)
             return completed.returncode, completed.stdout + completed.stderr
         if action.delete:
             target = sandbox / action.delete
@@ -276,9 +297,58 @@ def run_manage(folder: Path, args: list[str], python: str, *,
                          "Reinstall the tutor so that its Python has Django.") from None
 
 
+def run_git(folder: Path, args: list[str]) -> "subprocess.CompletedProcess":
+    """Run `git ARGS` in the sandbox: its own repository, whatever the learner's settings."""
+    import subprocess
+
+    env = sandbox_environment(folder)
+    # The learner's own git settings (hooks, signing, templates) must not change a build.
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_EDITOR="true", GIT_PAGER="cat",
+               GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    try:
+        return subprocess.run(["git", *args], cwd=folder, env=env, capture_output=True,
+                              text=True, encoding="utf-8", errors="replace",
+                              stdin=subprocess.DEVNULL)
+    except OSError as error:
+        raise ToolMissing("git", str(error)) from None
+
+
+def _start_repository(folder: Path) -> None:
+    """Make the sandbox a git repository whose `main` branch holds the lesson's start. The
+    database and the tutor's files stay out of it: switching branches changes the migration
+    files and models, never the database, just as in a real project."""
+    (folder / ".gitignore").write_text(
+        "db.sqlite3\n__pycache__/\n*.pyc\n" + SANDBOX_MARKER + "\n", encoding="utf-8")
+    for args in (["init", "-q"], ["symbolic-ref", "HEAD", "refs/heads/main"],
+                 ["config", "user.name", "Migration Tutor"],
+                 ["config", "user.email", "tutor@sandbox.invalid"],
+                 ["config", "commit.gpgsign", "false"],
+                 ["add", "-A"], ["commit", "-q", "-m", "The lesson's start"]):
+        completed = run_git(folder, args)
+        if completed.returncode != 0:
+            raise CommandFailed(f"Building the sandbox: `git {' '.join(args)}` failed.",
+                                completed.stdout[-1500:] + completed.stderr[-1500:])
+
+
+def _add_app(folder: Path, app: str) -> None:
+    """Copy an app from the template's extra_apps/ into the sandbox and install it."""
+    shutil.copytree(resource_dir("sandbox_project") / EXTRA_APPS_FOLDER / app, folder / app,
+                    ignore=_not_template)
+    _make_writable(folder / app)
+    settings = folder / "shop" / "settings.py"
+    text = settings.read_text(encoding="utf-8")
+    last = f'    "{APP}",\n]'
+    if last not in text:
+        raise CommandFailed(f"Building the sandbox: cannot add {app} to INSTALLED_APPS.",
+                            f"{settings} no longer ends INSTALLED_APPS with {APP!r}.")
+    settings.write_text(text.replace(last, f'    "{APP}",\n    "{app}",\n]'), encoding="utf-8")
+
+
 def _not_template(folder: str, names: list[str]) -> set[str]:
-    """What is never copied from the template: bytecode and a stray database."""
-    return {n for n in names if n == "__pycache__" or n.endswith(".pyc") or n == "db.sqlite3"}
+    """What is never copied from the template: bytecode, a stray database, and the apps a
+    lesson adds only when it asks for them."""
+    return {n for n in names if n == "__pycache__" or n.endswith(".pyc") or n == "db.sqlite3"
+            or (n == EXTRA_APPS_FOLDER and Path(folder).name == "sandbox_project")}
 
 
 def _django_identity() -> bytes:

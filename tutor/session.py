@@ -34,6 +34,12 @@ class Session:
     def run(self, lesson_id: str | None) -> None:
         lesson = self.pick_start(lesson_id)
         while lesson is not None:
+            missing = lesson.tools_missing()
+            if missing:
+                # A lesson that needs git on a machine without it is skipped, not failed.
+                ui.show_skipped(lesson, self.workspace.course.number(lesson.id), missing)
+                lesson = self.workspace.course.next_after(lesson.id)
+                continue
             self.open(lesson)
             if not self.work_through(lesson):
                 return
@@ -60,7 +66,9 @@ class Session:
         for number, lesson in enumerate(course.lessons, 1):
             progress = self.workspace.lesson_progress(lesson)
             mark = "✓" if progress.completed else ("…" if progress.step else " ")
-            choices.append((lesson.id, f"{mark} {number}. {lesson.title} ({lesson.id})"))
+            missing = lesson.tools_missing()
+            needs = f" - needs {', '.join(missing)}, skipped" if missing else ""
+            choices.append((lesson.id, f"{mark} {number}. {lesson.title} ({lesson.id}){needs}"))
         choices.append(("", "Quit"))
         chosen = ui.ask_choice("Which lesson?", choices)
         return course.get(chosen) if chosen else None
@@ -152,7 +160,7 @@ class Session:
             values = ui.ask_checkbox(posed.ask + " (space selects, enter answers)", posed.choices)
         else:
             values = [ui.ask_text(posed.ask)]
-        ui.show_answer(self.workspace.answer(values))
+        ui.show_answer(self.workspace.answer(values), next_step=False)
 
     def run_command(self) -> None:
         command = ui.ask_text("Command (run in the sandbox, e.g. python manage.py showmigrations):")

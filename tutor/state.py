@@ -38,6 +38,8 @@ class Migration:
     name: str
     on_disk: bool
     applied: bool
+    # The migrations (app.name) this one's file depends on, in any app; empty without a file.
+    depends_on: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -70,6 +72,14 @@ class SandboxState:
     conflicts: dict[str, list[str]] = field(default_factory=dict)
     # Situations a learner should be told about whatever the step (a missing database...).
     notes: list[str] = field(default_factory=list)
+    # The checked-out branch when the sandbox is a git repository ("" when it is not).
+    git_branch: str = ""
+
+    @property
+    def apps(self) -> list[str]:
+        """The sandbox's apps that have migrations (on disk or recorded), store first."""
+        names = sorted({m.app for m in self.migrations}, key=lambda app: (app != "store", app))
+        return names
 
     def migration(self, app: str, name: str) -> Migration | None:
         for migration in self.migrations:
@@ -95,7 +105,8 @@ class SandboxState:
             "django_version": self.django_version,
             "database_exists": self.database_exists,
             "migrations": [
-                {"app": m.app, "name": m.name, "on_disk": m.on_disk, "applied": m.applied}
+                {"app": m.app, "name": m.name, "on_disk": m.on_disk, "applied": m.applied,
+                 "depends_on": list(m.depends_on)}
                 for m in self.migrations
             ],
             "orphans": [m.key for m in self.orphans()],
@@ -109,12 +120,14 @@ class SandboxState:
             "schema_drift": {app: list(lines) for app, lines in self.schema_drift.items()},
             "conflicts": {app: list(names) for app, names in self.conflicts.items()},
             "notes": list(self.notes),
+            "git_branch": self.git_branch,
         }
 
     @classmethod
     def from_json(cls, data: dict) -> "SandboxState":
         return cls(
-            migrations=[Migration(**m) for m in data["migrations"]],
+            migrations=[Migration(**{**m, "depends_on": tuple(m["depends_on"])})
+                        for m in data["migrations"]],
             tables={
                 table: [Column(**c) for c in columns] for table, columns in data["tables"].items()
             },
@@ -126,6 +139,7 @@ class SandboxState:
             django_version=data["django_version"],
             conflicts={app: list(names) for app, names in data["conflicts"].items()},
             notes=list(data["notes"]),
+            git_branch=data["git_branch"],
         )
 
 
@@ -294,7 +308,8 @@ def _collect(sandbox: Path) -> SandboxState:
     keys |= {key for key in applied if key[0] not in _all_labels(apps)}
     migrations = [
         Migration(app=app, name=name, on_disk=(app, name) in on_disk,
-                  applied=(app, name) in applied)
+                  applied=(app, name) in applied,
+                  depends_on=_dependencies(loader, (app, name)))
         for app, name in sorted(keys)
     ]
     conflicts = {app: sorted(names) for app, names in loader.detect_conflicts().items()
@@ -323,7 +338,25 @@ def _collect(sandbox: Path) -> SandboxState:
         django_version=django.get_version(),
         conflicts=conflicts,
         notes=_notes(sandbox, local_apps, database, database_exists, conflicts),
+        git_branch=_git_branch(sandbox),
     )
+
+
+def _dependencies(loader, key: tuple[str, str]) -> tuple[str, ...]:
+    node = loader.graph.node_map.get(key)
+    if node is None:
+        return ()
+    return tuple(sorted(f"{app}.{name}" for app, name in node.parents))
+
+
+def _git_branch(sandbox: Path) -> str:
+    """The branch checked out, read from .git/HEAD (no git process needed)."""
+    try:
+        head = (sandbox / ".git" / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+    prefix = "ref: refs/heads/"
+    return head[len(prefix):] if head.startswith(prefix) else "(detached HEAD)"
 
 
 def _notes(sandbox: Path, local_apps: set[str], database: Path, exists: bool,
@@ -416,7 +449,12 @@ def _schema_drift(loader, local_apps: set[str], applied: set, tables: dict) -> d
         applied_state = graph.make_state(nodes=leaves, at_end=True) if leaves else None
         expected = _expected_tables(applied_state, app) if applied_state else {}
         everything = _expected_tables(full_state, app)
-        problems = []
+        problems = [
+            f"{app}.{parent[1]} is not recorded as applied, though {app}.{child[1]}, which "
+            "depends on it, is"
+            for child in sorted(nodes) for parent in sorted(graph.node_map[child].parents)
+            if parent[0] == app and parent not in applied
+        ]
         for table, columns in sorted(expected.items()):
             actual = {c.name: c for c in tables.get(table, [])}
             if table not in tables:
@@ -520,7 +558,9 @@ def _explain_failure(error: BaseException, sandbox: Path) -> StateUnreadable:
             f"Migration {error.origin} depends on {app}.{name}, whose file is missing. Django "
             "cannot build the migration graph, so every `manage.py migrate` fails the same way.",
             file=file, line=line,
-            advice=f"Restore {app}/migrations/{name}.py (`tutor reset` rebuilds the lesson).",
+            advice=f"Restore {app}/migrations/{name}.py, or change that dependency in "
+                   f"{_migration_file(error.origin)} to a migration that exists (`tutor reset` "
+                   "rebuilds the lesson).",
         )
     if isinstance(error, (BadMigrationError, InconsistentMigrationHistory)):
         return StateUnreadable(str(error), file=file, line=line,
@@ -530,6 +570,11 @@ def _explain_failure(error: BaseException, sandbox: Path) -> StateUnreadable:
         file=file, line=line,
         advice="Fix the file named above, or run `tutor reset` to start the lesson over.",
     )
+
+
+def _migration_file(migration) -> str:
+    app, name = getattr(migration, "app_label", ""), getattr(migration, "name", "")
+    return f"{app}/migrations/{name}.py" if app and name else f"the file of {migration}"
 
 
 def _sandbox_location(error: BaseException, sandbox: Path) -> tuple[str | None, int | None]:

@@ -54,29 +54,31 @@ def _panel(body, title: str, **options):
 
 
 def state_view(state: SandboxState):
-    """The live state: store's migrations (file, record) and the columns of store_product."""
+    """The live state: each app's migrations (file, record), the columns of store_product, the
+    other tables of the learner's apps, and the git branch when the sandbox has one."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    migrations = Table(title="store migrations", title_justify="left", expand=False)
-    migrations.add_column("migration")
-    migrations.add_column("file")
-    migrations.add_column("applied")
-    for migration in state.app_migrations(FOCUS_APP):
-        file = "yes" if migration.on_disk else "[red]missing[/red]"
-        applied = "[green][X][/green]" if migration.applied else "[ ]"
-        migrations.add_row(migration.name, file, applied)
-    if not state.app_migrations(FOCUS_APP):
-        migrations.add_row("(none)", "", "")
-    parts = [migrations]
+    parts = []
+    for app in state.apps or [FOCUS_APP]:
+        migrations = Table(title=f"{app} migrations", title_justify="left", expand=False)
+        migrations.add_column("migration")
+        migrations.add_column("file")
+        migrations.add_column("applied")
+        for migration in state.app_migrations(app):
+            file = "yes" if migration.on_disk else "[red]missing[/red]"
+            applied = "[green][X][/green]" if migration.applied else "[ ]"
+            migrations.add_row(migration.name, file, applied)
+        if not state.app_migrations(app):
+            migrations.add_row("(none)", "", "")
+        parts.append(migrations)
     columns = state.columns(FOCUS_TABLE)
     if columns is None:
         reason = "" if state.database_exists else " (there is no database file)"
         parts.append(Text(f"Table {FOCUS_TABLE} does not exist{reason}.", style="yellow"))
     else:
-        count = state.row_counts.get(FOCUS_TABLE, 0)
-        table = Table(title=f"{FOCUS_TABLE} columns ({count} row{'s' if count != 1 else ''})",
+        table = Table(title=f"{FOCUS_TABLE} columns ({_rows(state, FOCUS_TABLE)})",
                       title_justify="left")
         table.add_column("column")
         table.add_column("type")
@@ -84,19 +86,38 @@ def state_view(state: SandboxState):
         for column in columns:
             table.add_row(column.name, column.type, "NULL" if column.null else "NOT NULL")
         parts.append(table)
-    pending = state.pending_changes.get(FOCUS_APP)
-    if pending:
-        parts.append(Text("makemigrations would write: " + "; ".join(pending), style="yellow"))
+    for name in sorted(state.row_counts):
+        if name != FOCUS_TABLE:
+            names = ", ".join(c.name for c in state.columns(name) or [])
+            parts.append(Text(f"Table {name} ({_rows(state, name)}): {names}"))
+    for app, pending in state.pending_changes.items():
+        if pending:
+            which = "" if app == FOCUS_APP else f" for {app}"
+            parts.append(Text(f"makemigrations would write{which}: " + "; ".join(pending),
+                              style="yellow"))
     orphans = state.orphans()
     if orphans:
         names = ", ".join(m.key for m in orphans)
         parts.append(Text(f"Applied but no file (orphan rows): {names}", style="red"))
+    if state.git_branch:
+        parts.append(Text(f"git: on branch {state.git_branch}"))
     return Group(*parts)
+
+
+def _rows(state: SandboxState, table: str) -> str:
+    count = state.row_counts.get(table, 0)
+    return f"{count} row{'s' if count != 1 else ''}"
 
 
 def show_state(state: SandboxState) -> None:
     console.print(state_view(state))
     show_notes(state.notes)
+
+
+def show_skipped(lesson: Lesson, number: int, missing: list[str]) -> None:
+    tools = ", ".join(missing)
+    console.print(f"[yellow]Skipping lesson {number}, {lesson.title} ({lesson.id}): it needs "
+                  f"{tools}, which is not installed here. Install {tools} to take it.[/yellow]")
 
 
 def show_lesson_intro(lesson: Lesson, number: int, total: int) -> None:
@@ -160,13 +181,14 @@ def show_question(posed: Posed) -> None:
     say(posed.answer_hint(), style="dim")
 
 
-def show_answer(report: AnswerReport) -> None:
+def show_answer(report: AnswerReport, next_step: bool = True) -> None:
+    """`next_step=False` in the session, which shows the next step itself."""
     if not report.right:
         say(f"[bold red]Not right.[/bold red] {report.detail}")
         return
     say("[bold green]Right.[/bold green]")
     if report.check is not None:
-        show_check(report.check)
+        show_check(report.check, next_step=next_step)
 
 
 def show_changes(lines: list[str]) -> None:
