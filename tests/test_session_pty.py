@@ -37,10 +37,11 @@ def run_command(child, command: str) -> None:
     child.sendline(command)
 
 
-def quit_after_the_lesson(child) -> None:
-    """Choose Quit at "What next?" and see the session end well."""
+def quit_after_the_lesson(child, last_lesson: bool = False) -> None:
+    """Choose Quit at "What next?" and see the session end well. After the course's last
+    lesson, there is no "Start the next lesson" above it."""
     child.expect_exact("What next")
-    child.send(DOWN * 2 + ENTER)
+    child.send(DOWN * (1 if last_lesson else 2) + ENTER)
     child.expect_exact("Bye")
     child.expect(pexpect.EOF)
     child.close()
@@ -269,3 +270,42 @@ def test_a_lesson_that_needs_git_is_skipped_where_git_is_missing(home, tmp_path)
     child.close()
     assert child.exitstatus == 0
     assert not (home / "sandbox").exists()
+
+
+def test_branch_switch_played_through_with_git_in_the_terminal(home):
+    """branch-switch in `tutor start`: the learner's own `git checkout` commands run in the
+    sandbox's repository, and each check follows the branch and the database."""
+    child = spawn_tutor(home, "start", "branch-switch")
+    child.expect_exact("Step 1/3")
+    child.expect_exact("Applied but no file (orphan rows): store.0005_add_stock_to_product")
+    child.expect_exact("git: on branch main")
+    child.expect_exact("What would you like to do")
+    child.send(ENTER)  # answer: the fifth choice, 0005
+    child.expect_exact("recorded as applied but have no file")
+    child.send(DOWN * 4 + " " + ENTER)
+    child.expect_exact("Right.")
+    child.expect_exact("Step 1 passed")
+    child.expect_exact("Step 2/3")
+
+    # On main, Django has no file for 0005: nothing to unapply, and the check says where to go.
+    run_command(child, "python manage.py migrate store 0004")
+    child.expect_exact("No migrations to apply.")
+    child.expect_exact("Not yet (step 2: Undo 0005 where its file is)")
+    child.expect_exact("git checkout feature")
+
+    run_command(child, "git checkout feature")
+    child.expect_exact("store.0005_add_stock_to_product: file created")
+    child.expect_exact("git: on branch feature")
+    child.expect_exact("Not yet (step 2")
+    run_command(child, "python manage.py migrate store 0004")
+    child.expect_exact("Unapplying store.0005_add_stock_to_product... OK")
+    child.expect_exact("column store_product.stock: dropped")
+    child.expect_exact("Step 2 passed")
+    child.expect_exact("Step 3/3")
+
+    run_command(child, "git checkout main")
+    child.expect_exact("Step 3 passed")
+    child.expect_exact("Lesson complete: A migration left behind by a branch switch")
+    quit_after_the_lesson(child, last_lesson=True)
+    _, data = tutor_json(home, "status")
+    assert data["lesson_complete"] is True and data["git_branch"] == "main"
