@@ -30,12 +30,15 @@ class HomeBusy(TutorError):
 
 
 @contextlib.contextmanager
-def home_lock(home: Path, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Iterator[None]:
+def home_lock(home: Path, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the home's lock, waiting up to `wait_seconds` (default: DEFAULT_WAIT_SECONDS,
+    read when called) for another process to release it."""
     home.mkdir(parents=True, exist_ok=True)
     path = home / LOCK_FILE
     handle = open(path, "a+", encoding="utf-8")
     try:
-        deadline = time.monotonic() + wait_seconds
+        wait = DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds
+        deadline = time.monotonic() + wait
         while not _try_lock(handle):
             if time.monotonic() >= deadline:
                 raise HomeBusy(home, _holder(path))
