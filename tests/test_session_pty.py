@@ -206,6 +206,9 @@ def test_inconsistent_history_played_through_in_the_terminal(home):
     run_command(child, "python manage.py migrate store 0002 --fake")
     child.expect_exact("InconsistentMigrationHistory: Migration store.0003_change_price_field "
                        "is applied before its dependency store.0002_add_price_to_product")
+    # Django's thirty lines of traceback are cut to that error line, and the session says so.
+    assert "Traceback" not in child.before and 'File "' not in child.before
+    child.expect_exact("(Django printed a traceback; only its error line is shown)")
     child.expect_exact("(exit status 1)")
     child.expect_exact("Nothing changed in the migrations, schema or rows.")
     child.expect_exact("Not yet (step 2: Put 0002's row back)")
@@ -309,3 +312,24 @@ def test_branch_switch_played_through_with_git_in_the_terminal(home):
     quit_after_the_lesson(child, last_lesson=True)
     _, data = tutor_json(home, "status")
     assert data["lesson_complete"] is True and data["git_branch"] == "main"
+
+
+def test_an_interactive_django_shell_keeps_the_terminal(home):
+    """`manage.py shell` talks on stdout and stderr: its traceback stays whole and in order
+    with its prompts (only non-interactive manage.py commands have theirs cut)."""
+    child = spawn_tutor(home, "start", "revert-applied")
+    child.expect_exact("Step 1/2")
+    run_command(child, "python manage.py shell")
+    child.expect_exact("(InteractiveConsole)")
+    child.expect_exact(">>>")
+    child.sendline("1/0")
+    child.expect_exact("Traceback (most recent call last):")
+    child.expect_exact("ZeroDivisionError: division by zero")
+    child.expect_exact(">>>")
+    child.sendline("from store.models import Product; print(Product.objects.count(), 'rows')")
+    child.expect_exact("0 rows")
+    child.sendline("exit()")
+    child.expect_exact("What would you like to do")
+    assert "only its error line is shown" not in child.before
+    child.send(DOWN * MENU.index("quit") + ENTER)
+    child.expect(pexpect.EOF)

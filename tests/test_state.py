@@ -39,6 +39,18 @@ def test_the_state_table_shows_the_git_branch(lesson_home):
     shown = tutor(home, "status").stdout
     assert "git: on branch main" in shown
     assert "Applied but no file (orphan rows): store.0005_add_stock_to_product" in shown
+    assert ("Record and schema disagree (store): column store_product.stock is in the database, "
+            "though no applied migration adds it") in shown
+
+
+def test_the_state_table_shows_a_faked_revert(lesson_home):
+    home = lesson_home("cross-app-revert")
+    assert "disagree" not in tutor(home, "status").stdout
+    assert manage(home, "migrate", "store", "0003", "--fake").returncode == 0
+    shown = tutor(home, "status").stdout
+    assert ("Record and schema disagree (orders): table orders_order is in the database, "
+            "though no applied migration creates it") in shown
+    assert "Record and schema disagree (store): column store_product.discount" in shown
 
 
 def test_a_missing_record_below_an_applied_migration_is_drift(lesson_home):

@@ -16,7 +16,7 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .exceptions import CommandFailed, NoSandbox, ToolMissing, TutorError, UnsafeHome
 from .files import fingerprint
@@ -246,15 +246,33 @@ class Sandbox:
         env["TUTOR_SANDBOX"] = str(self.path)
         return env
 
-    def run_learner_command(self, command: str) -> int:
+    def run_learner_command(self, command: str,
+                            on_stderr: Callable[[str], object] | None = None) -> int:
         """Run a command the learner typed, in the sandbox, attached to the terminal, so that
-        Django's own questions can be answered. Returns its exit status."""
+        Django's own questions can be answered. Its standard error goes to `on_stderr` as it
+        comes, when given (to shorten tracebacks). Returns its exit status."""
         self.write_python_shim()
         import subprocess
 
-        completed = subprocess.run(command, shell=True, cwd=self.require(),
-                                   env=self.learner_environment())
-        return completed.returncode
+        if on_stderr is None:
+            return subprocess.run(command, shell=True, cwd=self.require(),
+                                  env=self.learner_environment()).returncode
+        process = subprocess.Popen(command, shell=True, cwd=self.require(),
+                                   env=self.learner_environment(), stderr=subprocess.PIPE)
+        try:
+            while chunk := os.read(process.stderr.fileno(), 4096):
+                on_stderr(chunk.decode("utf-8", errors="replace"))
+        except KeyboardInterrupt:
+            # As subprocess.run does: the command had Ctrl-C too; give it a moment to end.
+            try:
+                process.wait(timeout=0.25)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            raise
+        finally:
+            process.wait()
+            process.stderr.close()
+        return process.returncode
 
     def perform(self, action: SolutionAction, folder: Path | None = None) -> tuple[int, str]:
         """Carry out one action of a reference solution (or of a lesson's start, in `folder`);

@@ -10,6 +10,8 @@ from .changes import describe_changes
 from .exceptions import TutorError
 from .lessons import Lesson
 from .state import SandboxState
+from .tracebacks import NOTE as TRACEBACK_NOTE
+from .tracebacks import TracebackFilter, worth_filtering
 from .workspace import CheckReport, Workspace
 
 MENU = [
@@ -168,11 +170,17 @@ class Session:
             return
         before = self.state
         ui.console.print(f"[bold cyan]$ {command}[/bold cyan]")
+        errors = TracebackFilter(ui.write_error)
         try:
-            status = self.workspace.sandbox.run_learner_command(command)
+            status = self.workspace.sandbox.run_learner_command(
+                command, errors.feed if worth_filtering(command) else None)
         except KeyboardInterrupt:
             ui.console.print("[yellow]Interrupted; you are still in the tutor.[/yellow]")
             status = None
+        errors.close()
+        if errors.shortened:
+            ui.console.print(f"[dim]{TRACEBACK_NOTE} Run the command in a terminal of your "
+                             "own (`tutor shell`) to see all of it.[/dim]")
         if status:
             ui.console.print(f"[dim](exit status {status})[/dim]")
         self.after_change(before, self.workspace.check())

@@ -6,6 +6,7 @@ through `console`, a rich Console made on first use. Nothing here decides anythi
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from .markup import box_table, code_spans, prose, say
@@ -99,6 +100,10 @@ def state_view(state: SandboxState):
     if orphans:
         names = ", ".join(m.key for m in orphans)
         parts.append(Text(f"Applied but no file (orphan rows): {names}", style="red"))
+    for app, drift in state.schema_drift.items():
+        if drift:  # the record says one thing, the database another: `--fake`, a lost row...
+            parts.append(Text(f"Record and schema disagree ({app}): " + "; ".join(drift),
+                              style="red"))
     if state.git_branch:
         parts.append(Text(f"git: on branch {state.git_branch}"))
     return Group(*parts)
@@ -213,6 +218,8 @@ def show_solution(step: Step) -> None:
 
 
 def show_action(action: SolutionAction, status: int, output: str) -> None:
+    from .tracebacks import shorten_traceback
+
     say(f"$ {action.describe()}", style="bold cyan")
     if output.strip():
         print(shorten_traceback(output.rstrip()), flush=True)
@@ -222,17 +229,10 @@ def show_action(action: SolutionAction, status: int, output: str) -> None:
         say(f"(exit status {status}: it fails, as this step means to show)", style="dim")
 
 
-def shorten_traceback(output: str) -> str:
-    """Django reports most failures (a ValidationError, an IrreversibleError) as a Python
-    traceback: what a learner needs is its last line, the error itself."""
-    marker = "Traceback (most recent call last):"
-    if marker not in output:
-        return output
-    before, _, trace = output.partition(marker)
-    lines = [line for line in trace.splitlines() if line.strip()]
-    error = lines[-1] if lines else ""
-    head = before.rstrip("\n") + "\n" if before.strip() else ""
-    return f"{head}{error}\n(Django printed a traceback; that was its last line)"
+def write_error(text: str) -> None:
+    """A command's standard error, passed on as it comes."""
+    sys.stderr.write(text)
+    sys.stderr.flush()
 
 
 def show_error(error: TutorError) -> None:
