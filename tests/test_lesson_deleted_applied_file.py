@@ -5,7 +5,7 @@ The state is changed only with real manage.py commands and file edits.
 
 from __future__ import annotations
 
-from conftest import edit, manage, not_yet, tutor, tutor_json, unmet
+from conftest import edit, manage, not_yet, solve_steps, tutor, tutor_json, unmet
 
 LESSON = "deleted-applied-file"
 FILE_0004 = "store/migrations/0004_add_discount_field.py"
@@ -16,9 +16,7 @@ _check = not_yet
 
 def _at_step(lesson_home, index):
     """A home whose lesson is at step `index` (0-based), reached with the reference solution."""
-    home = lesson_home(LESSON)
-    for _ in range(index):
-        assert tutor(home, "solve").returncode == 0
+    home = solve_steps(lesson_home(LESSON), index)
     _, report = tutor_json(home, "check")
     assert report["step_index"] == index
     return home

@@ -133,10 +133,14 @@ class StartApp:
     models: str   # the models version left in <app>/models.py
 
     def models_file(self, version: str) -> str:
-        """Where a models version of this app is kept: store's directly in models/, another
-        app's in models/<app>/."""
-        folder = MODELS_FOLDER if self.name == "store" else f"{MODELS_FOLDER}/{self.name}"
-        return f"{folder}/{version}.py"
+        return models_file(self.name, version)
+
+
+def models_file(app: str, version: str) -> str:
+    """Where a models version of an app is kept: store's directly in models/, another app's
+    in models/<app>/."""
+    folder = MODELS_FOLDER if app == "store" else f"{MODELS_FOLDER}/{app}"
+    return f"{folder}/{version}.py"
 
 
 @dataclass(frozen=True)
@@ -165,10 +169,6 @@ class Start:
     @property
     def models(self) -> str:
         return self.store.models
-
-    @property
-    def extra_apps(self) -> list[StartApp]:
-        return self.apps[1:]
 
 
 @dataclass(frozen=True)
@@ -424,19 +424,20 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
 
 
 def _require_no_git(start: Start, steps: list[Step | None], file: str) -> None:
-    """A git command only works in a sandbox that is a repository."""
+    """A git command or a branch expectation only works in a sandbox that is a repository."""
     actions = [(f"start.commands[{i}]", a) for i, a in enumerate(start.commands)]
+    branches = []
     for i, step in enumerate(steps):
-        actions += [(f"steps[{i}].solution[{j}]", a)
-                    for j, a in enumerate(step.solution if step else [])]
+        if step is not None:
+            actions += [(f"steps[{i}].solution[{j}]", a) for j, a in enumerate(step.solution)]
+            branches += [f"steps[{i}].expect[{j}].branch"
+                         for j, e in enumerate(step.expectations) if e.kind == "branch"]
     for where, action in actions:
         if action.is_git:
             raise LessonFileError(file, where, "runs git, so [start] needs git = true")
-    for i, step in enumerate(steps):
-        for j, expectation in enumerate(step.expectations if step else []):
-            if expectation.kind == "branch":
-                raise LessonFileError(file, f"steps[{i}].expect[{j}].branch",
-                                      "needs a git repository: set git = true in [start]")
+    if branches:
+        raise LessonFileError(file, branches[0],
+                              "needs a git repository: set git = true in [start]")
 
 
 def _fail(file: str, field_name: str, problem: str):
@@ -533,7 +534,6 @@ def _load_start_app(reader: _Fields, app: str, where: str, file: str,
                     folders: list[Path]) -> StartApp:
     """An app's `migrations`, `applied` and `models`, read from `[start]` (store) or from one
     of `[[start.apps]]`."""
-    placeholder = StartApp(app, [], "zero", "")
     migrations = []
     for i, entry in enumerate(reader.get("migrations", list)):
         at = f"{where}.migrations[{i}]"
@@ -550,9 +550,9 @@ def _load_start_app(reader: _Fields, app: str, where: str, file: str,
                 _require_file(folders, source, file, f"{at}.source")
         else:
             raise LessonFileError(file, at, "must be a migration name or a table")
-        models_file = placeholder.models_file(migration.models)
-        if not migration.source and not _find_resource(folders, models_file):
-            raise LessonFileError(file, at, f"no models version {models_file}")
+        made_from = models_file(app, migration.models)
+        if not migration.source and not _find_resource(folders, made_from):
+            raise LessonFileError(file, at, f"no models version {made_from}")
         migrations.append(migration)
     names = [m.name for m in migrations]
     applied = reader.get("applied", str, default="zero")
@@ -562,9 +562,9 @@ def _load_start_app(reader: _Fields, app: str, where: str, file: str,
     made = [m.models for m in migrations if not m.source]
     default_models = made[-1] if made else "0001_initial"
     models = reader.get("models", str, default=default_models)
-    if not _find_resource(folders, placeholder.models_file(models)):
+    if not _find_resource(folders, models_file(app, models)):
         raise LessonFileError(file, f"{where}.models",
-                              f"no models version {placeholder.models_file(models)}")
+                              f"no models version {models_file(app, models)}")
     return StartApp(app, migrations, applied, models)
 
 

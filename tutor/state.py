@@ -78,8 +78,7 @@ class SandboxState:
     @property
     def apps(self) -> list[str]:
         """The sandbox's apps that have migrations (on disk or recorded), store first."""
-        names = sorted({m.app for m in self.migrations}, key=lambda app: (app != "store", app))
-        return names
+        return sorted({m.app for m in self.migrations}, key=lambda app: (app != "store", app))
 
     def migration(self, app: str, name: str) -> Migration | None:
         for migration in self.migrations:
