@@ -333,3 +333,14 @@ def test_an_interactive_django_shell_keeps_the_terminal(home):
     assert "only its error line is shown" not in child.before
     child.send(DOWN * MENU.index("quit") + ENTER)
     child.expect(pexpect.EOF)
+
+
+def test_a_command_that_leaves_a_program_running_does_not_hold_the_session(home):
+    """A program left running in the background keeps the command's standard error open; the
+    session goes on as soon as the command itself has ended."""
+    child = spawn_tutor(home, "start", "revert-applied", timeout=10)
+    child.expect_exact("Step 1/2")
+    run_command(child, "python manage.py showmigrations store; sleep 60 &")
+    child.expect_exact("[X] 0003_change_price_field")
+    choose(child, "quit")
+    child.expect(pexpect.EOF)

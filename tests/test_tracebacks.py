@@ -94,3 +94,16 @@ def test_only_non_interactive_manage_commands_have_their_errors_filtered():
                     "git checkout feature", "python -c 'import this'", "python manage.py",
                     "python manage.py migrate 'unclosed"):
         assert not worth_filtering(command), command
+
+
+def test_a_character_split_between_two_reads_stays_whole(lesson_home):
+    """The learner's command's standard error is read in chunks of 4096 bytes: a character
+    that straddles two of them (Django's curly quotes) must not become two broken ones."""
+    from tutor.sandbox import Sandbox
+
+    heard: list[str] = []
+    command = ("python manage.py showmigrations store >/dev/null && python -c \"import sys; "
+               "sys.stderr.write('x' * 4095 + '“free”\\\\n')\"")
+    status = Sandbox(lesson_home("revert-applied")).run_learner_command(command, heard.append)
+    assert status == 0
+    assert "".join(heard) == "x" * 4095 + "“free”\n"

@@ -254,14 +254,30 @@ class Sandbox:
         self.write_python_shim()
         import subprocess
 
-        if on_stderr is None:
+        if on_stderr is None or os.name == "nt":  # select() below needs POSIX pipes
             return subprocess.run(command, shell=True, cwd=self.require(),
                                   env=self.learner_environment()).returncode
+        import codecs
+        import select
+
         process = subprocess.Popen(command, shell=True, cwd=self.require(),
                                    env=self.learner_environment(), stderr=subprocess.PIPE)
+        # A character may be split between two reads (Django's “curly quotes”).
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pipe = process.stderr.fileno()
         try:
-            while chunk := os.read(process.stderr.fileno(), 4096):
-                on_stderr(chunk.decode("utf-8", errors="replace"))
+            while True:
+                readable, _, _ = select.select([pipe], [], [], 0.1)
+                if readable:
+                    chunk = os.read(pipe, 4096)
+                    if not chunk:
+                        break
+                    on_stderr(decoder.decode(chunk))
+                elif process.poll() is not None:
+                    # Ended, and nothing left to read; a program it left running in the
+                    # background (`... &`) may hold the pipe open, but must not hold the tutor.
+                    break
+            on_stderr(decoder.decode(b"", final=True))
         except KeyboardInterrupt:
             # As subprocess.run does: the command had Ctrl-C too; give it a moment to end.
             try:
