@@ -6,6 +6,7 @@ test session into a template home, and every test gets its own copy of it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -16,6 +17,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# This process never sets Django up for a sandbox (it could read only one, once): every state
+# read of the tutor called in this process goes to a warm helper.
+import tutor.reader  # noqa: E402
+
+tutor.reader._read_here = True
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +57,60 @@ def _built_homes(tmp_path_factory):
     return build
 
 
+@pytest.fixture(scope="session")
+def warm_reader():
+    """One warm state reader for the whole session: each read forks a fresh child, so it
+    serves every home without ever being stale (tests/test_speed_design.py proves it)."""
+    from tutor.reader import StateReader
+
+    reader = StateReader(in_process=False)
+    yield reader
+    reader.close()
+
+
+@pytest.fixture(scope="session")
+def _step_homes(_built_homes, tmp_path_factory, warm_reader):
+    """Homes at the start of each step of a lesson, reached by the reference solutions of
+    the steps before it, each built once per session from the one before (`step` counts from
+    1; the number of steps + 1 is the lesson completed)."""
+    from tutor.workspace import Workspace
+
+    cache: dict[tuple[str, int], Path] = {}
+
+    def build(lesson_id: str, step: int) -> Path:
+        key = (lesson_id, step)
+        if key in cache:
+            return cache[key]
+        if step == 1:
+            cache[key] = _built_homes(lesson_id)
+            return cache[key]
+        home = tmp_path_factory.mktemp(f"step{step}") / "home"
+        shutil.copytree(build(lesson_id, step - 1), home, symlinks=True)
+        workspace = Workspace(home, reader=warm_reader)
+        heard: list[str] = []
+        report = workspace.solve(lambda action, status, output: heard.append(
+            f"$ {action.describe()} -> {status}\n{output}"))
+        assert report.passed_steps == [step - 2], (lesson_id, step, report.passed_steps,
+                                                   [o.detail for o in report.result.unmet],
+                                                   "".join(heard))
+        cache[key] = home
+        return home
+
+    return build
+
+
+@pytest.fixture
+def step_home(_step_homes, tmp_path):
+    """A private copy of a home at the start of step `step` (1-based) of a lesson."""
+
+    def make(lesson_id: str, step: int = 1) -> Path:
+        target = tmp_path / f"home-{lesson_id}-{step}"
+        shutil.copytree(_step_homes(lesson_id, step), target, symlinks=True)
+        return target
+
+    return make
+
+
 @pytest.fixture
 def lesson_home(_built_homes, tmp_path):
     """A home whose sandbox is at the start of the given lesson (a private copy)."""
@@ -64,6 +125,32 @@ def lesson_home(_built_homes, tmp_path):
 
 def tutor(home: Path | None, *args: str, input: str | None = None,
           cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real `tutor` CLI: its `main()`, in this process, with standard input, output
+    and error of its own (as pipes: no terminal), in `cwd`. Its state reads go to one warm
+    helper shared by every call (see `tutor.reader`), never into this process, so each
+    call sees each sandbox as a new `tutor` would; `tutor_process` starts a new process for
+    tests about the process itself."""
+    from tutor.cli import main
+
+    argv = [*args, *(["--home", str(home)] if home is not None else [])]
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin, sys.stdout, sys.stderr, os.getcwd()
+    sys.stdin, sys.stdout, sys.stderr = io.StringIO(input or ""), out, err
+    try:
+        os.chdir(cwd or REPO)
+        try:
+            status = main(argv)
+        except SystemExit as stop:  # argparse: --help, --version, a bad option
+            status = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 2
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved[:3]
+        os.chdir(saved[3])
+    return subprocess.CompletedProcess(["tutor", *argv], status, out.getvalue(),
+                                       err.getvalue())
+
+
+def tutor_process(home: Path | None, *args: str, input: str | None = None,
+                  cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the real `tutor` CLI (as `python -m tutor`) in a fresh process."""
     command = [sys.executable, "-m", "tutor", *args]
     if home is not None:

@@ -72,3 +72,23 @@ def test_no_color_is_honoured_on_a_terminal(lesson_home):
                               env=env, encoding="utf-8", timeout=30)
         child.expect(pexpect.EOF)
         assert ("\x1b[" in child.before) is coloured, child.before
+
+
+def test_the_lesson_format_reference_documents_every_kind_and_field():
+    """lessons/README.md, the lesson writer's reference, names every expectation kind and
+    option, every field of a migration named by what it does, and every `about` of a
+    question: a field a writer cannot look up is a field nobody uses right."""
+    from tutor.lessons import EXPECTATION_FIELDS, QUESTION_ABOUT, SELECTOR_FIELDS
+
+    reference = (REPO / "lessons" / "README.md").read_text(encoding="utf-8")
+    for kind, options in EXPECTATION_FIELDS.items():
+        assert f"`{kind} = " in reference, kind
+        for option in options:
+            assert f"`{option}" in reference, (kind, option)
+    for name in SELECTOR_FIELDS:
+        assert f"| `{name}` |" in reference, name
+    for about in QUESTION_ABOUT:
+        assert f'`about = "{about}"`' in reference, about
+    for word in ("[[invariants]]", "when = ", "holds = false", "[[steps.explanation]]",
+                 "files_build_database = true", "database_kept = true"):
+        assert word in reference, word

@@ -14,7 +14,7 @@ from tutor.lessons import load_course, load_lesson
 from tutor.paths import resource_dir
 from tutor.progress import Progress, ProgressFile
 
-FUZZ = settings(max_examples=150, deadline=None,
+FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # Bytes that are often close to valid: mutations of a real progress file and of JSON.

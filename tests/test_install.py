@@ -13,23 +13,25 @@ from conftest import REPO
 
 
 @pytest.fixture(scope="module")
-def installed_tutor(tmp_path_factory) -> Path:
+def offline_install(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """As the README says for a room without internet: `pip wheel . -w wheelhouse` where
+    there is a network, then `pip install --no-index --find-links wheelhouse
+    migration-tutor` where there is none. Both tests use this one installation."""
     work = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                    str(work / "dist"), str(REPO)], check=True)
-    wheel = next((work / "dist").glob("migration_tutor-*.whl"))
-    environment = work / "venv"
+    wheelhouse = work / "wheelhouse"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheelhouse),
+                    str(REPO)], check=True)
+    environment = work / "offline-venv"
     venv.create(environment, with_pip=True)
-    python = environment / "bin" / "python"
-    # Install the same Django line as the running tests, from PyPI or pip's cache.
-    import django
-
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel),
-                    f"Django=={django.__version__}"], check=True)
-    return environment / "bin" / "tutor"
+    installed = subprocess.run(
+        [str(environment / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index",
+         "--find-links", str(wheelhouse), "migration-tutor"], capture_output=True, text=True)
+    return environment / "bin" / "tutor", installed
 
 
-def test_wheel_ships_lessons_and_sandbox_and_runs_from_another_folder(installed_tutor, tmp_path):
+def test_wheel_ships_lessons_and_sandbox_and_runs_from_another_folder(offline_install, tmp_path):
+    installed_tutor, installed = offline_install
+    assert installed.returncode == 0, installed.stderr
     elsewhere = tmp_path / "somewhere else"
     elsewhere.mkdir()
     home = tmp_path / "home"
@@ -44,6 +46,7 @@ def test_wheel_ships_lessons_and_sandbox_and_runs_from_another_folder(installed_
     assert {"revert-applied", "delete-unapplied"} <= set(ids)
 
     assert run("reset", "revert-applied").returncode == 0
+    assert (home / "sandbox" / "store" / "migrations" / "0003_change_price_field.py").is_file()
     checked = run("check", "--json")
     assert checked.returncode == 1, checked.stderr
     assert json.loads(checked.stdout)["lesson"] == "revert-applied"
@@ -57,21 +60,11 @@ def test_wheel_ships_lessons_and_sandbox_and_runs_from_another_folder(installed_
         assert Path(located).is_relative_to(installed_tutor.parent.parent), located
 
 
-def test_an_offline_room_installs_from_a_wheelhouse(tmp_path):
-    """As the README says: `pip wheel . -w wheelhouse` where there is a network, then
-    `pip install --no-index --find-links wheelhouse migration-tutor` where there is none."""
-    wheelhouse = tmp_path / "wheelhouse"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheelhouse),
-                    str(REPO)], check=True)
-    environment = tmp_path / "offline-venv"
-    venv.create(environment, with_pip=True)
-    python = environment / "bin" / "python"
-    installed = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links",
-         str(wheelhouse), "migration-tutor"], capture_output=True, text=True)
+def test_an_offline_room_installs_from_a_wheelhouse(offline_install):
+    """Nothing but the wheelhouse was needed: `--no-index` found every dependency there, and
+    the installed Django is the one the wheelhouse holds."""
+    installed_tutor, installed = offline_install
     assert installed.returncode == 0, installed.stderr
-    home = tmp_path / "home"
-    reset = subprocess.run([str(environment / "bin" / "tutor"), "reset", "revert-applied",
-                            "--home", str(home)], capture_output=True, text=True, cwd=tmp_path)
-    assert reset.returncode == 0, reset.stderr
-    assert (home / "sandbox" / "store" / "migrations" / "0003_change_price_field.py").is_file()
+    shown = subprocess.run([str(installed_tutor.parent / "python"), "-m", "pip", "show",
+                            "migration-tutor", "Django"], capture_output=True, text=True)
+    assert "Name: migration-tutor" in shown.stdout and "Name: Django" in shown.stdout

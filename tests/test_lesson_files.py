@@ -56,7 +56,7 @@ def _break(folder: Path, old: str, new: str, lesson: str = "revert-applied") -> 
     ('solution = ["python manage.py migrate store 0002"]', 'solution = ["rm -rf /"]',
      "steps[0].solution[0]", "must start with 'python manage.py' or 'git'"),
     ('migration = "store.0002_add_price_to_product"', 'migration = 2', "steps[0].expect[1].migration",
-     "must be a string"),
+     "must be a migration name or a table"),
     ("format = 1", "format = 99", "format", "this tutor reads format 1"),
     ('"0001_initial", "0002_add', '"0001_initial", "0002_nothing", "0002_add', "start.migrations[1]",
      "no models version models/0002_nothing.py"),

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import shutil
 import sys
+from pathlib import Path
 
 import pexpect
-from conftest import REPO, manage, tutor_json
+import pytest
+from conftest import REPO, manage, solve_steps, tutor, tutor_json
 
-DOWN, ENTER = "\x1b[B", "\r"
+DOWN, ENTER, BACKSPACE, ESC = "\x1b[B", "\r", "\x7f", "\x1b"
 MENU = ["run", "check", "hint", "solution", "skip", "reset", "quit"]
+# The lessons these sessions start: their start states are built once per test session.
+SESSION_LESSONS = ("revert-applied", "delete-unapplied", "first-migrations",
+                   "inconsistent-history", "cross-app-revert", "branch-switch")
+
+
+@pytest.fixture
+def home(tmp_path, _built_homes) -> Path:
+    """A new learner's home (no progress, no sandbox) that already holds the start snapshots
+    of the lessons below, as after a first `tutor reset` of each: the session still builds
+    the sandbox ("Sandbox ready"), from the snapshot instead of from scratch."""
+    home = tmp_path / "tutor home"
+    for lesson in SESSION_LESSONS:
+        for snapshot in (_built_homes(lesson) / "snapshots").iterdir():
+            if (snapshot / ".tutor-sandbox").is_file():
+                shutil.copytree(snapshot, home / "snapshots" / snapshot.name, symlinks=True)
+    (home / ".tutor-home").write_text("This folder belongs to migration tutor (`tutor`).\n",
+                                      encoding="utf-8")
+    return home
 
 
 def spawn_tutor(home, *args, timeout=30, path=None):
@@ -107,8 +130,9 @@ def test_django_questions_can_be_answered_and_ctrl_c_keeps_progress(home):
     run_command(child, "python manage.py migrate store")
     child.expect_exact("Applying store.0004_add_discount_field... OK")
     child.expect_exact("column store_product.discount: added")
-    child.expect_exact("Lesson complete")
-    child.expect_exact("What next")
+    # A one-off default is no default of the field: the goal names `default=0`.
+    child.expect_exact("it has no default")
+    child.expect_exact("What would you like to do")
     child.sendcontrol("c")
     child.expect_exact("progress is saved")
     child.expect(pexpect.EOF)
@@ -344,3 +368,168 @@ def test_a_command_that_leaves_a_program_running_does_not_hold_the_session(home)
     child.expect_exact("[X] 0003_change_price_field")
     choose(child, "quit")
     child.expect(pexpect.EOF)
+
+
+# --- typing at a menu does no harm -----------------------------------------------------------
+
+def answers_on(home, lesson: str, number: int) -> int:
+    """How many answers `tutor report --json` counts on a step (wrong ones are attempts)."""
+    result = tutor(home, "report", "--json")
+    assert result.returncode == 0, result.stderr
+    steps = json.loads(result.stdout)["steps"]
+    return next(s for s in steps if s["lesson"] == lesson and s["step"] == number)["answers"]
+
+
+def test_a_command_typed_at_the_menu_is_put_in_the_command_prompt(home):
+    """A learner who takes the menu for a shell prompt: its letters move nothing (questionary's
+    `k` went up to Quit, and Enter quit), and Enter puts what was typed in the Command prompt,
+    where a second Enter runs it."""
+    child = spawn_tutor(home, "start", "first-migrations")
+    child.expect_exact("Step 1/4")
+    child.expect_exact("What would you like to do")
+    child.send("python manage.py makemigrations store" + ENTER)
+    assert child.expect_exact(["Command (run in the sandbox", pexpect.EOF]) == 0  # not quit
+    child.expect_exact("python manage.py makemigrations store")  # there already, to confirm
+    assert not (home / "sandbox" / "store" / "migrations" / "0001_initial.py").exists()
+    child.send(ENTER)
+    child.expect_exact("$ python manage.py makemigrations store")
+    child.expect_exact("store.0001_initial: new file (not applied)")
+    child.expect_exact("Step 1 passed")
+    child.expect_exact("Step 2/4")
+    assert (home / "sandbox" / "store" / "migrations" / "0001_initial.py").exists()
+    # Typed, then erased with Backspace: Enter alone picks the item pointed at, as ever.
+    child.expect_exact("What would you like to do")
+    child.send("migrate" + BACKSPACE * len("migrate") + ENTER)
+    assert child.expect_exact(["Which store migrations are applied right now?",
+                               "Command (run in the sandbox"]) == 0
+    child.send(ENTER)  # nothing ticked: right
+    child.expect_exact("Right.")
+    child.expect_exact("Step 3/4")
+    child.expect_exact("What would you like to do")
+    child.send(DOWN * MENU.index("quit") + ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_letters_at_the_step_menu_move_nothing_and_the_arrows_still_do(home):
+    """j and k are not arrows: after "jjjjk" (questionary: down to Skip) one Down is Check;
+    Esc erases typed text, and then Enter alone picks as ever."""
+    child = spawn_tutor(home, "start", "revert-applied")
+    child.expect_exact("Step 1/2")
+    child.expect_exact("What would you like to do")
+    child.send("jjjjk" + DOWN + ENTER)
+    assert child.expect_exact(["Not yet (step 1", "$ python manage.py migrate"]) == 0  # no Skip
+    child.expect_exact("What would you like to do")
+    child.send("kkk" + ESC)
+    child.send(ENTER)  # nothing typed is left: Enter picks the first item, Run a command
+    child.expect_exact("Command (run in the sandbox")
+    child.send("python manage.py showmigrations store" + ENTER)
+    child.expect_exact("$ python manage.py showmigrations store")  # not "kkk" before it
+    child.expect_exact("[X] 0003_change_price_field")
+    child.expect_exact("What would you like to do")
+    child.send("jk" + DOWN * MENU.index("quit") + ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Step 1 passed" not in child.before
+    _, data = tutor_json(home, "status")
+    assert data["step_index"] == 0  # nothing was skipped
+
+
+def test_typed_text_at_the_lesson_menu_picks_nothing(home):
+    """At "Which lesson?", questionary's k went up to Quit; now Enter after typed text picks
+    nothing and says so, and Enter alone picks the lesson pointed at."""
+    child = spawn_tutor(home, "start")
+    child.expect_exact("Which lesson")
+    child.send("k" + ENTER)
+    assert child.expect_exact(["Typed text is not a choice, and was erased: use the arrow "
+                               "keys, then Enter.", "Bye"]) == 0
+    child.expect_exact("Which lesson")  # asked again, the pointer where it was
+    child.send(ENTER)
+    child.expect_exact("Make and apply your first migration")
+    child.expect_exact("Step 1/4")
+    assert "Bye" not in child.before
+    child.expect_exact("What would you like to do")
+    child.sendcontrol("c")
+    child.expect_exact("progress is saved")
+    child.expect(pexpect.EOF)
+
+
+def test_typing_in_an_answer_checkbox_neither_ticks_nor_answers(lesson_home):
+    """In a multiple-choice question, the letters of a command (questionary's a toggled all,
+    i inverted) tick nothing, and Enter after them answers nothing: no wrong answer is
+    counted. Space, the arrows and Enter answer as before."""
+    home = solve_steps(lesson_home("first-migrations"), 3)
+    child = spawn_tutor(home, "start")
+    child.logfile_read = io.StringIO()
+    child.expect_exact("Step 4/4")
+    child.expect_exact("What would you like to do")
+    child.send(ENTER)  # Answer the question
+    child.expect_exact("Which of these are columns of the store_product table?")
+    child.send("python manage.py migrate" + ENTER)
+    assert child.expect_exact(["Not answered: typed text is not an answer, and was erased.",
+                               "Right.", "Not right."]) == 0
+    child.expect_exact("Which of these are columns of the store_product table?")  # still open
+    assert answers_on(home, "first-migrations", 4) == 0
+    child.send(" " + DOWN + " " + ENTER)  # id and name
+    child.expect_exact("Right.")
+    child.expect_exact("Lesson complete")
+    child.expect_exact("What next")
+    child.sendcontrol("c")
+    child.expect_exact("progress is saved")
+    child.expect(pexpect.EOF)
+    assert answers_on(home, "first-migrations", 4) == 1
+    # Its instruction says what the keys do, and no longer the a (toggle) and i (invert) keys.
+    everything = child.logfile_read.getvalue()
+    assert "(Use arrow keys to move, <space> to select, <enter> to answer)" in everything
+    assert "<a> to toggle" not in everything and "<i> to invert" not in everything
+
+
+NAME_QUESTION = "Your name, for your progress report"
+
+
+def spawn_unnamed(home, monkeypatch, *args):
+    """`tutor start` where no name is known yet: it asks. The whole output is kept."""
+    monkeypatch.delenv("TUTOR_NAME")
+    child = spawn_tutor(home, "start", *args)
+    child.logfile_read = io.StringIO()
+    return child
+
+
+def quit_at_the_step_menu(child) -> str:
+    child.expect_exact("What would you like to do")
+    child.send(DOWN * MENU.index("quit") + ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    return child.logfile_read.getvalue()
+
+
+def test_the_name_question_is_printed_once(lesson_home, monkeypatch):
+    """The question was written twice: prompt_toolkit repaints an answered prompt from its
+    start, message and all (a terminal shows it in place, a transcript twice)."""
+    home = lesson_home("revert-applied")
+    child = spawn_unnamed(home, monkeypatch, "revert-applied")
+    child.expect_exact(NAME_QUESTION)
+    child.send("Ada Lovelace" + ENTER)
+    output = quit_at_the_step_menu(child)
+    assert output.count(NAME_QUESTION) == 1, output
+    _, data = tutor_json(home, "report")
+    assert data["learner"] == "Ada Lovelace"
+
+
+def test_a_name_asked_again_after_a_bad_one_is_printed_once_per_ask(lesson_home, monkeypatch):
+    home = lesson_home("revert-applied")
+    child = spawn_unnamed(home, monkeypatch, "revert-applied")
+    child.expect_exact(NAME_QUESTION)
+    child.send("x" * 90 + ENTER)
+    child.expect_exact("The name is longer than 80 characters.")
+    child.expect_exact(NAME_QUESTION)
+    child.send("Ada" + ENTER)
+    output = quit_at_the_step_menu(child)
+    assert output.count(NAME_QUESTION) == 2, output
+    first, warning = output.index(NAME_QUESTION), output.index("longer than 80 characters")
+    assert first < warning < output.index(NAME_QUESTION, first + 1)
+    _, data = tutor_json(home, "report")
+    assert data["learner"] == "Ada"

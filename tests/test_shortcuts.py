@@ -10,14 +10,15 @@ of the shortcut. The state is changed only the way a learner would change it.
 from __future__ import annotations
 
 import re
-import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Callable
 
 import pytest
-from conftest import not_yet, run_ok, solve_steps, tutor_json, unmet
+from conftest import run_ok
+
+from tutor.workspace import Workspace
 
 # --- what each shortcut leaves behind, as `tutor status --json` shows it ----------------------
 
@@ -114,62 +115,48 @@ REVERTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def _solved_homes(_built_homes, tmp_path_factory):
-    """Each lesson carried to the start of a step once per module (a template, never used)."""
-    cache = {}
-
-    def solved(lesson: str, step: int):
-        if (lesson, step) not in cache:
-            template = tmp_path_factory.mktemp("solved") / "home"
-            shutil.copytree(_built_homes(lesson), template, symlinks=True)
-            cache[lesson, step] = solve_steps(template, step)
-        return cache[lesson, step]
-
-    return solved
-
-
 @pytest.fixture
-def at_step(_solved_homes, tmp_path):
-    """A private home at the start of the case's step, reached by the reference solution."""
-
-    def make(case: Revert):
-        home = tmp_path / "home"
-        shutil.copytree(_solved_homes(case.lesson, case.step), home, symlinks=True)
-        return home
-
-    return make
+def at_step(step_home):
+    """A private home at the start of the case's step, reached by the reference solution
+    (built once per session, see conftest's step homes)."""
+    return lambda case: step_home(case.lesson, case.step + 1)
 
 
-def _rejected(home, case: Revert, explain: str) -> None:
+def _rejected(home, case: Revert, explain: str, reader) -> None:
     """The shortcut really happened, the change stayed, and the step says why it is no revert."""
-    _, status = tutor_json(home, "status")
+    status = reader.read(home / "sandbox").to_json()
     applied = {m["name"]: m["applied"] for m in status["migrations"] if m["app"] == "store"}
     assert not any(applied[name] for name in case.reverted), applied
     assert all(left(status) for left in case.left), status["tables"]
+    workspace = Workspace(home, reader=reader)
     if case.answer:
-        # The question is answered right from the live state: only the shortcut is wrong.
-        code, answer = tutor_json(home, "answer", *case.answer)
-        assert answer["right"] is True and code == 1, answer
-        report = answer["check"]
-        assert report["step_index"] == case.step
+        answer = workspace.answer(list(case.answer))
+        if answer.check is None:
+            # A question about the state once the step's goal holds: the shortcut did not
+            # reach it, so there is nothing to answer about yet (and no attempt is counted).
+            assert "First do what this step asks" in answer.detail, answer.detail
+            report = workspace.check()
+        else:
+            # Answered right from the live state: only the shortcut is wrong.
+            assert answer.right, answer.detail
+            report = answer.check
     else:
-        report = not_yet(home, case.step)
-    assert not report["passed"]
-    assert explain in " ".join(unmet(report))
+        report = workspace.check()
+    assert report.step_index == case.step and not report.passed
+    assert explain in " ".join(o.detail for o in report.result.unmet)
 
 
 @pytest.mark.parametrize("case", REVERTS, ids=str)
-def test_faking_the_revert_is_rejected(case, at_step):
+def test_faking_the_revert_is_rejected(case, at_step, warm_reader):
     home = at_step(case)
     result = run_ok(home, "migrate", "store", case.target, "--fake")
     for name in case.reverted:
         assert f"Unapplying store.{name}... FAKED" in result.stdout
-    _rejected(home, case, case.explain)
+    _rejected(home, case, case.explain, warm_reader)
 
 
 @pytest.mark.parametrize("case", REVERTS, ids=str)
-def test_deleting_the_rows_by_hand_is_rejected(case, at_step):
+def test_deleting_the_rows_by_hand_is_rejected(case, at_step, warm_reader):
     home = at_step(case)
     marks = ",".join("?" * len(case.reverted))
     with closing(sqlite3.connect(home / "sandbox" / "db.sqlite3")) as connection:
@@ -178,14 +165,14 @@ def test_deleting_the_rows_by_hand_is_rejected(case, at_step):
                 f"DELETE FROM django_migrations WHERE app = 'store' AND name IN ({marks})",
                 case.reverted).rowcount
     assert deleted == len(case.reverted)
-    _rejected(home, case, case.explain)
+    _rejected(home, case, case.explain, warm_reader)
 
 
 OPERATIONS = re.compile(r"^    operations = \[\n.*?^    \]$", re.MULTILINE | re.DOTALL)
 
 
 @pytest.mark.parametrize("case", REVERTS, ids=str)
-def test_emptying_the_operations_then_reverting_is_rejected(case, at_step):
+def test_emptying_the_operations_then_reverting_is_rejected(case, at_step, warm_reader):
     home = at_step(case)
     for name in case.reverted:
         path = home / "sandbox" / "store" / "migrations" / f"{name}.py"
@@ -197,4 +184,4 @@ def test_emptying_the_operations_then_reverting_is_rejected(case, at_step):
     result = run_ok(home, "migrate", "store", case.target)
     for name in case.reverted:
         assert f"Unapplying store.{name}... OK" in result.stdout
-    _rejected(home, case, case.emptied_explain or case.explain)
+    _rejected(home, case, case.emptied_explain or case.explain, warm_reader)

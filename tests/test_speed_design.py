@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, edit, manage, tutor
 
-from tutor.state import StateReader, read_state
+from tutor.reader import StateReader, read_state
 
 
 @pytest.fixture
@@ -118,14 +118,12 @@ def test_a_changed_lesson_file_invalidates_its_snapshot(tmp_path, monkeypatch):
     assert len(list(sandbox.snapshots.iterdir())) == 1  # the old snapshot is gone
 
 
-def test_bench_runs_in_quick_mode():
-    """The benchmark itself works (its figures are reported by .ci/run, not asserted)."""
-    result = subprocess.run([sys.executable, "-m", "tutor.bench", "--runs", "1"],
-                            capture_output=True, text=True, cwd=REPO,
+def test_bench_runs_one_measure():
+    """The benchmark itself works, here with one measure (.ci/run runs all six in quick mode
+    and reports their figures, not asserted)."""
+    result = subprocess.run([sys.executable, "-m", "tutor.bench", "--runs", "1", "--only",
+                             "tutor --help"], capture_output=True, text=True, cwd=REPO,
                             env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert result.returncode == 0, result.stderr
-    assert re.search(r"\d of 6 targets met", result.stdout)
-    for measure in ("tutor --help", "tutor lessons", "tutor check (one-shot)",
-                    "check inside tutor start (warm)", "tutor reset (snapshot)",
-                    "state read, 200 migrations"):
-        assert measure in result.stdout
+    assert re.search(r"\d of 1 targets met", result.stdout), result.stdout
+    assert "tutor --help" in result.stdout

@@ -12,8 +12,11 @@ def test_every_app_and_what_its_migrations_depend_on(lesson_home):
     home = lesson_home("cross-app-revert")
     _, state = tutor_json(home, "status")
     orders = [m for m in state["migrations"] if m["app"] == "orders"]
-    assert orders == [{"app": "orders", "name": "0001_initial", "on_disk": True, "applied": True,
-                       "depends_on": ["store.0004_add_discount_field"]}]
+    assert [{key: m[key] for key in ("app", "name", "on_disk", "applied", "depends_on",
+                                     "operations", "initial")} for m in orders] == [
+        {"app": "orders", "name": "0001_initial", "on_disk": True, "applied": True,
+         "depends_on": ["store.0004_add_discount_field"], "operations": ["Create model Order"],
+         "initial": True}]
     assert state["row_counts"]["orders_order"] == 2
     assert state["schema_drift"] == {"orders": [], "store": []}
     assert state["git_branch"] == ""

@@ -63,9 +63,9 @@ def _tutor_command() -> list[str]:
 
 
 def _probe_environment(sandbox: Path) -> dict[str, str]:
-    from .state import _probe_environment
+    from .reader import probe_environment
 
-    return _probe_environment(sandbox)
+    return probe_environment(sandbox)
 
 
 def _manage_env() -> dict[str, str]:
@@ -117,7 +117,7 @@ def build_pairs(work: Path, quick: bool) -> list[Pair]:
              lambda: _run(tutor + ["reset", BENCH_LESSON, "--home", str(home)]),
              plain_migrate, "manage.py migrate from an empty database", 0.3, [], []),
         Pair(f"state read, {MANY_MIGRATIONS} migrations",
-             lambda: _run([python, "-m", "tutor.state", str(many)], cwd=many,
+             lambda: _run([python, "-m", "tutor.probe", str(many)], cwd=many,
                           env=_probe_environment(many)),
              lambda: _run(showmigrations, cwd=many, env=_manage_env()),
              "manage.py showmigrations", 1.5, [], []),

@@ -33,7 +33,22 @@ def _migration_changes(before: SandboxState, after: SandboxState) -> list[str]:
         if was.on_disk and now.on_disk and was.depends_on != now.depends_on:
             lines.append(f"{key}: now depends on {', '.join(now.depends_on) or 'nothing'}"
                          f" (was {', '.join(was.depends_on) or 'nothing'})")
+        if was.on_disk and now.on_disk:
+            lines.extend(_operation_changes(key, was, now))
     return lines
+
+
+def _operation_changes(key: str, was: Migration, now: Migration) -> list[str]:
+    """An edited migration file: operations added or removed, or one whose definition
+    changed under the same description (a `WHERE` clause, a reverse function)."""
+    if was.operations == now.operations:
+        changed = [op for op, a, b in zip(now.operations, was.operation_digests,
+                                          now.operation_digests) if a != b]
+        return [f"{key}: operation changed: {op}" for op in changed]
+    if not now.operations:
+        return [f"{key}: its operations were emptied (was: {'; '.join(was.operations)})"]
+    return [f"{key}: operations now {'; '.join(now.operations)} "
+            f"(was: {'; '.join(was.operations) or 'none'})"]
 
 
 def _applied_word(migration: Migration) -> str:
@@ -66,6 +81,36 @@ def _schema_changes(before: SandboxState, after: SandboxState) -> list[str]:
     return lines
 
 
+# A burst of changed values (loaddata of a whole fixture) is told in a few lines, not dozens.
+VALUE_CHANGES_SHOWN = 6
+
+
+def _value_changes(table: str, before: list[dict], after: list[dict]) -> list[str]:
+    """Rows whose values changed, matched by their first column (the primary key); a column
+    added or dropped is told by the schema changes, not here."""
+    if not before or not after:
+        return []
+    key = next(iter(before[0]))
+    old = {row.get(key): row for row in before}
+    lines = []
+    for row in after:
+        was = old.get(row.get(key))
+        if was is None:
+            continue
+        for column, value in row.items():
+            if column in was and was[column] != value:
+                lines.append(f"{table} row {key}={row.get(key)}: {column} {_shown(was[column])}"
+                             f" -> {_shown(value)}")
+    if len(lines) > VALUE_CHANGES_SHOWN:
+        hidden = len(lines) - VALUE_CHANGES_SHOWN + 1
+        lines = lines[:VALUE_CHANGES_SHOWN - 1] + [f"{table}: and {hidden} more values changed"]
+    return lines
+
+
+def _shown(value) -> str:
+    return "NULL" if value is None else repr(value) if isinstance(value, str) else str(value)
+
+
 def _null_word(null: bool) -> str:
     return "allows NULL" if null else "NOT NULL"
 
@@ -75,7 +120,9 @@ def _row_changes(before: SandboxState, after: SandboxState) -> list[str]:
     for table, count in sorted(after.row_counts.items()):
         old = before.row_counts.get(table)
         if old is not None and old != count:
-            lines.append(f"table {table}: {old} -> {count} rows")
+            lines.append(f"table {table}: {old} -> {count} {'row' if count == 1 else 'rows'}")
+        if table in before.rows and table in after.rows:
+            lines.extend(_value_changes(table, before.rows[table], after.rows[table]))
     if before.database_exists and not after.database_exists:
         lines.append("database file db.sqlite3: deleted")
     return lines

@@ -1,18 +1,21 @@
 """Gives a lesson's declared expectations their meaning against a real `SandboxState`.
 
 Each kind of expectation is one function that returns what it claims (`text`), whether the
-state meets it, and, when it does not, what the state actually is (`detail`) in plain words.
+state meets it, and, when it does not, what the state actually is (`detail`), in plain words
+that are true of that state. A lesson's `explain` is added to the detail only where its
+condition (`when`) is observed, so that no cause is named that the state does not show.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable
 
-from .lessons import Expectation, Step
-from .state import SandboxState
+from .lessons import Expectation, MigrationSelector
+from .state import DATABASE_FILE, DJANGO_TABLES, Migration, SandboxState
 
 
 @dataclass(frozen=True)
@@ -20,79 +23,130 @@ class Outcome:
     text: str
     met: bool
     detail: str = ""
+    # Not decided yet: it needs the fresh build, which a state is read with only when this
+    # expectation is the last one standing (it costs a migrate).
+    pending: bool = False
 
     def to_json(self) -> dict:
         return {"text": self.text, "met": self.met, "detail": self.detail}
 
 
 @dataclass(frozen=True)
-class StepResult:
-    outcomes: list[Outcome]
+class Context:
+    """What a check may compare the live state with, besides the state itself."""
 
-    @property
-    def passed(self) -> bool:
-        return all(outcome.met for outcome in self.outcomes)
-
-    @property
-    def unmet(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if not outcome.met]
+    sandbox: Path
+    # The state the lesson's sandbox was built in: its rows, its database's mark.
+    start: SandboxState | None = None
 
 
-def check_step(step: Step, state: SandboxState, sandbox: Path) -> StepResult:
-    return StepResult([evaluate(e, state, sandbox) for e in step.expectations])
-
-
-def where_you_are(step: Step, state: SandboxState, applied_at_start: set[str]) -> str:
-    """Say where the migrations stand relative to the step's goal, in one sentence, so that a
-    learner who went too far (or not far enough) sees it without reading every expectation.
-    `applied_at_start` (app.name keys) tells a migration undone too far from one not yet
-    applied."""
-    wanted = [(e.subject, e.options["applied"]) for e in step.expectations
-              if e.kind == "migration" and "applied" in e.options]
-    if not wanted:
-        return ""
-    verdicts = []
-    missing = [s for s, want in wanted if want and not _is_applied(state, s)]
-    undone = [s for s in missing if s in applied_at_start]
-    if undone:
-        verdicts.append(f"{', '.join(undone)} should still be applied (reverted too far?)")
-    if len(undone) < len(missing):
-        verdicts.append(f"{', '.join(s for s in missing if s not in undone)} is not applied yet")
-    extra = [s for s, want in wanted if not want and _is_applied(state, s)]
-    kept = [s for s in extra if s in applied_at_start]
-    if kept:
-        verdicts.append(f"{', '.join(kept)} should not be applied (not reverted far enough?)")
-    if len(kept) < len(extra):
-        verdicts.append(f"{', '.join(s for s in extra if s not in kept)} should not be applied "
-                        "(yet)")
-    if not verdicts:
-        return ""
-    facts = []
-    for app in sorted({subject.split(".")[0] for subject, _ in wanted}):
-        applied = [m.name for m in state.app_migrations(app) if m.applied]
-        facts.append(f"{app}'s last applied migration is {applied[-1]}" if applied
-                     else f"no {app} migration is applied")
-    return "Where you are: " + "; ".join(facts) + ". " + "; ".join(verdicts) + "."
-
-
-def _is_applied(state: SandboxState, subject: str) -> bool:
-    app, name = subject.split(".")
-    found = state.migration(app, name)
-    return bool(found and found.applied)
-
-
-def evaluate(expectation: Expectation, state: SandboxState, sandbox: Path) -> Outcome:
-    text, met, detail = _KINDS[expectation.kind](expectation, state, sandbox)
-    if not met and expectation.explain:
+def judge_expectation(expectation: Expectation, state: SandboxState,
+                      context: Context) -> Outcome:
+    text, met, detail = KINDS[expectation.kind](expectation, state, context)
+    pending = expectation.kind == "files_build_database" and state.fresh_build is None
+    if not met and not pending and expectation.explain \
+            and observed(expectation.when, state, context):
         detail = f"{detail} {expectation.explain}".strip()
-    return Outcome(text=text, met=met, detail="" if met else detail)
+    return Outcome(text=text, met=met, detail="" if met else detail, pending=pending)
+
+
+def observed(conditions: tuple[Expectation, ...], state: SandboxState, context: Context) -> bool:
+    """Every condition is seen in the state: it holds (or, with `holds = false`, it does
+    not)."""
+    return all(KINDS[c.kind](c, state, context)[1] == c.holds for c in conditions)
 
 
 Verdict = tuple[str, bool, str]
 
 
-def _migration(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
-    app, name = e.subject.split(".")
+# --- words ------------------------------------------------------------------------------------
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`1 row`, `3 rows`: the number and the noun that agrees with it."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def listed(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _is_are(items: list) -> str:
+    return "is" if len(items) == 1 else "are"
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+def find_migrations(state: SandboxState, selector: MigrationSelector) -> list[Migration]:
+    """The migrations of the state that fit the selector. What a migration does is known
+    from its file, so a selector by deed only finds migrations that have one."""
+    found = []
+    for migration in state.app_migrations(selector.app):
+        if selector.name and migration.name != selector.name:
+            continue
+        if selector.identifies_by_deed and not migration.on_disk:
+            continue
+        if selector.after and f"{selector.app}.{selector.after}" not in migration.depends_on:
+            continue
+        if selector.operations is not None \
+                and list(migration.operations) != list(selector.operations):
+            continue
+        if selector.replaces and set(migration.replaces) != {
+                f"{selector.app}.{name}" for name in selector.replaces}:
+            continue
+        if selector.depends_on and not set(selector.depends_on) <= set(migration.depends_on):
+            continue
+        if selector.initial is not None and migration.initial != selector.initial:
+            continue
+        found.append(migration)
+    return found
+
+
+def _migration(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    selector: MigrationSelector = e.subject
+    if not selector.identifies_by_deed:
+        return _named_migration(e, selector.app, selector.name, state)
+    matches = find_migrations(state, selector)
+    claims = []
+    if "on_disk" in e.options:
+        claims.append("has its file on disk" if e.options["on_disk"] else "has no file on disk")
+    if "applied" in e.options:
+        claims.append("is applied" if e.options["applied"] else "is not applied")
+    text = selector.words() + (" " + " and ".join(claims) if claims else " exists")
+    want_disk, want_applied = e.options.get("on_disk"), e.options.get("applied")
+    if want_disk is False or want_applied is False:
+        # "no such migration": none may have a file (or a record), as asked.
+        offending = [m for m in matches if (want_disk is False and m.on_disk)
+                     or (want_applied is False and m.applied)]
+        if not offending:
+            return text, True, ""
+        return text, False, "; ".join(
+            f"{m.name} does that, and " + ("its file is there" if want_disk is False
+                                          and m.on_disk else "it is applied")
+            for m in offending) + "."
+    good = [m for m in matches if (want_disk is None or m.on_disk)
+            and (want_applied is None or m.applied)]
+    if good:
+        return text, True, ""
+    if not matches:
+        return text, False, _none_does(state, selector)
+    problems = [f"{m.name} fits, but it is not applied: django_migrations has no row for it"
+                for m in matches if want_applied and not m.applied]
+    return text, False, "; ".join(problems) + "."
+
+
+def _none_does(state: SandboxState, selector: MigrationSelector) -> str:
+    files = [m for m in state.app_migrations(selector.app) if m.on_disk]
+    if not files:
+        return f"{selector.app}/migrations holds no migration file."
+    shown = "; ".join(f"{m.name} ({'; '.join(m.operations) or 'no operations'})" for m in files)
+    return f"no {selector.app} migration file fits. The files: {shown}."
+
+
+def _named_migration(e: Expectation, app: str, name: str, state: SandboxState) -> Verdict:
     found = state.migration(app, name)
     on_disk = bool(found and found.on_disk)
     applied = bool(found and found.applied)
@@ -113,9 +167,9 @@ def _migration(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
                 "it is still recorded as applied in django_migrations." if applied
                 else "it is not applied: django_migrations has no row for it."
             )
-    text = f"{e.subject} " + " and ".join(claims or ["exists"])
+    text = f"{app}.{name} " + " and ".join(claims or ["exists"])
     if not claims and not (on_disk or applied):
-        problems.append(f"Django knows no migration {e.subject}{_similar(state, app, name)}.")
+        problems.append(f"Django knows no migration {app}.{name}{_similar(state, app, name)}.")
     return text, not problems, " ".join(problems)
 
 
@@ -124,10 +178,80 @@ def _similar(state: SandboxState, app: str, name: str) -> str:
     number = name.split("_", 1)[0]
     others = [m.name for m in state.app_migrations(app) if m.name.startswith(number + "_")
               and m.name != name]
-    return f" (there is {', '.join(others)} instead)" if others else ""
+    return f" (there is {listed(others)} instead)" if others else ""
 
 
-def _column(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
+def _only_migrations(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    app = e.options.get("app", "store")
+    entries = list(e.subject)
+    present = [m for m in state.app_migrations(app) if m.on_disk]
+    names = [entry for entry in entries if isinstance(entry, str)]
+    selectors = [entry for entry in entries if not isinstance(entry, str)]
+    words = [entry if isinstance(entry, str) else entry.words() for entry in entries]
+    text = f"{app}/migrations holds exactly {listed(words) or 'no migrations'}"
+    rest = [m for m in present if m.name not in names]
+    missing = [name for name in names if name not in {m.name for m in present}]
+    assigned = _assign(selectors, rest, state)
+    unmatched = [s for s, m in zip(selectors, assigned) if m is None]
+    extra = [m.name for m in rest if m not in assigned]
+    problems = []
+    if extra:
+        problems.append(f"it also holds {listed(extra)}.")
+    if missing:
+        problems.append(f"{listed(missing)} {_is_are(missing)} missing.")
+    for selector in unmatched:
+        problems.append(f"no file there is {selector.words()}.")
+    return text, not problems, " ".join(problems)
+
+
+def _assign(selectors: list[MigrationSelector], files: list[Migration],
+            state: SandboxState) -> list[Migration | None]:
+    """Give each selector a file of its own (a small backtracking search: a handful of
+    files), as many as can be given; None where none is left."""
+    # The newest file that fits first: after a squash, the squash is the migration that
+    # "creates Product", and the old 0001_initial one of the files to delete.
+    fits = [[m for m in reversed(find_migrations(state, s)) if m in files] for s in selectors]
+    best: list[Migration | None] = [None] * len(selectors)
+
+    def search(i: int, taken: list, chosen: list) -> None:
+        nonlocal best
+        if sum(c is not None for c in chosen) > sum(c is not None for c in best):
+            best = chosen + [None] * (len(selectors) - len(chosen))
+        if i == len(selectors):
+            return
+        for candidate in fits[i]:
+            if candidate not in taken:
+                search(i + 1, taken + [candidate], chosen + [candidate])
+        search(i + 1, taken, chosen + [None])
+
+    search(0, [], [])
+    return best
+
+
+def _no_orphans(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    orphans = [m.name for m in state.orphans(e.subject)]
+    text = f"every applied {e.subject} migration still has its file"
+    detail = (f"django_migrations records {listed(orphans)} as applied, but "
+              + ("its file is gone." if len(orphans) == 1 else "their files are gone."))
+    return text, not orphans, detail
+
+
+def _models_match(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    pending = state.pending_changes.get(e.subject, [])
+    text = f"{e.subject}'s models and migrations agree (makemigrations has nothing to write)"
+    detail = "makemigrations would write a new migration: " + "; ".join(pending) + "."
+    return text, not pending, detail
+
+
+def _schema_matches_record(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    drift = state.schema_drift.get(e.subject, [])
+    text = f"{e.subject}'s tables match what its applied migrations say"
+    return text, not drift, "; ".join(drift) + "."
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+def _column(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     table, name = e.subject.split(".")
     want_exists = e.options.get("exists", True)
     columns = state.columns(table)
@@ -140,7 +264,7 @@ def _column(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
         claims.append("allows NULL" if e.options["null"] else "is NOT NULL")
     text = f"column {e.subject} " + " and ".join(claims)
     if columns is None:
-        return text, False, f"there is no table {table} in the database."
+        return text, False, _no_table(state, table)
     if column is None:
         names = ", ".join(c.name for c in columns)
         return text, False, f"{table} has no column {name} (its columns: {names})."
@@ -150,48 +274,293 @@ def _column(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
     return text, True, ""
 
 
-def _table(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
+def _no_table(state: SandboxState, table: str) -> str:
+    if not state.database_exists:
+        return f"there is no database file ({DATABASE_FILE}), so no table {table}."
+    return f"there is no table {table} in the database."
+
+
+def _table(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     want = e.options.get("exists", True)
     exists = e.subject in state.tables
     text = f"table {e.subject} " + ("exists" if want else "does not exist")
-    detail = "it is still in the database." if exists else "it is not in the database."
+    if exists:
+        count = state.row_counts.get(e.subject)
+        # "still" only where it is the lesson's own database and the table was there at the
+        # start: a table a new database was given is not still anywhere.
+        start = context.start
+        kept = start is None or (e.subject in start.tables and (
+            start.database_mark is None or state.database_mark == start.database_mark))
+        detail = f"it is {'still ' if kept else ''}in the database" + (
+            f", with {plural(count, 'row')}." if count is not None else ".")
+    else:
+        detail = _no_table(state, e.subject)
     return text, exists == want, detail
 
 
-def _no_orphans(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
-    orphans = state.orphans(e.subject)
-    text = f"every applied {e.subject} migration still has its file"
-    names = ", ".join(m.name for m in orphans)
-    detail = (f"django_migrations records {names} as applied, but the file is gone. Deleting "
-              "an applied migration leaves its row and its schema change behind.")
-    return text, not orphans, detail
-
-
-def _models_match(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
-    pending = state.pending_changes.get(e.subject, [])
-    text = f"{e.subject}'s models and migrations agree (makemigrations has nothing to write)"
-    detail = "makemigrations would write a new migration: " + "; ".join(pending) + "."
-    return text, not pending, detail
-
-
-def _only_migrations(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
-    app = e.options.get("app", "store")
-    wanted = list(e.subject)
-    present = [m.name for m in state.app_migrations(app) if m.on_disk]
-    extra = [name for name in present if name not in wanted]
-    missing = [name for name in wanted if name not in present]
-    text = f"{app}/migrations holds exactly {', '.join(wanted) or 'no migrations'}"
+def _field(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    app, model, name = e.subject.split(".")
+    described = state.file_models.get(f"{app}.{model}")
+    field = (described or {}).get("fields", {}).get(name)
+    where = f"{model}.{name}"
+    want_exists = e.options.get("exists", True)
+    if not want_exists:
+        text = f"the migration files give {model} no field {name}"
+        return text, field is None, f"the migration files still give {where}."
+    claims = []
+    if "type" in e.options:
+        claims.append(f"as {_article(e.options['type'])}")
+    if "null" in e.options:
+        claims.append("allowing NULL" if e.options["null"] else "NOT NULL")
+    if "default" in e.options:
+        claims.append(f"with the default {_shown(e.options['default'])}")
+    text = f"the migration files give {app}'s {where}" + (" " + ", ".join(claims) if claims
+                                                          else "")
+    if field is None:
+        return text, False, (f"no {app} migration file adds {where}." if described
+                             else f"no {app} migration file creates {model}.")
     problems = []
-    if extra:
-        problems.append(f"it also holds {', '.join(extra)}.")
-    if missing:
-        problems.append(f"{', '.join(missing)} is missing.")
+    if "type" in e.options and field["type"] != e.options["type"]:
+        problems.append(f"it is {_article(field['type'])}")
+    if "null" in e.options and field["null"] != e.options["null"]:
+        problems.append("it allows NULL" if field["null"] else "it is NOT NULL")
+    if "default" in e.options:
+        if "default" not in field:
+            problems.append("it has no default")
+        elif not _same_value(field["default"], e.options["default"]):
+            problems.append(f"its default is {_shown(field['default'])}")
+    return text, not problems, (f"in the migration files, {where}: " + "; ".join(problems)
+                                + ".") if problems else ""
+
+
+def _article(word: str) -> str:
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def _shown(value) -> str:
+    return repr(value) if isinstance(value, str) else "NULL" if value is None else str(value)
+
+
+# --- the database itself ----------------------------------------------------------------------
+
+LOST_FOR_GOOD = ("Whatever only that database held is gone for good: in a real project, "
+                 "every row written since the last backup.")
+
+
+def _database_kept(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    text = f"{DATABASE_FILE} is the database this lesson started with"
+    mark = context.start.database_mark if context.start else None
+    if mark is None:  # the lesson started without a database (or an old sandbox): no mark
+        return text, True, ""
+    if not state.database_exists:
+        return text, False, (f"there is no {DATABASE_FILE} any more: the database this lesson "
+                             f"started with was deleted. {LOST_FOR_GOOD}")
+    if state.database_mark != mark:
+        return text, False, (f"{DATABASE_FILE} is a new database, not the one this lesson "
+                             f"started with: that one was deleted or replaced. {LOST_FOR_GOOD}")
+    return text, True, ""
+
+
+def _files_build_database(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    text = ("the migration files, applied to a new empty database, give the same schema and "
+            "record as yours")
+    built = state.fresh_build
+    if built is None:
+        return text, False, ("not checked yet: the tutor builds a new database from the files "
+                             "once everything else of this step holds.")
+    if not built.ok:
+        where = f"applying {built.failed_migration} " if built.failed_migration else ""
+        return text, False, (f"a new database cannot be built from the migration files: "
+                             f"{where}fails with `{built.error}`.")
+    local = {app for app in state.apps}
+    yours = {m.key for m in state.migrations if m.applied and m.app in local}
+    fresh = set(built.recorded)
+    problems = []
+    only_yours = sorted(yours - fresh)
+    if only_yours:
+        problems.append(f"your django_migrations records {listed(only_yours)}, which the files "
+                        "do not give a new database")
+    only_fresh = sorted(fresh - yours)
+    if only_fresh:
+        problems.append(f"a new database records {listed(only_fresh)}, yours does not")
+    problems += _schema_differences(
+        {t: c for t, c in state.tables.items() if t not in DJANGO_TABLES}, built.tables)
+    if not problems:
+        return text, True, ""
+    return text, False, "built from the migration files, a new database differs from yours: " \
+        + "; ".join(problems) + "."
+
+
+def _schema_differences(yours: dict, fresh: dict) -> list[str]:
+    problems = []
+    for table in sorted(yours.keys() - fresh.keys()):
+        problems.append(f"table {table} is in yours, not in a new one")
+    for table in sorted(fresh.keys() - yours.keys()):
+        problems.append(f"table {table} is in a new one, not in yours")
+    for table in sorted(yours.keys() & fresh.keys()):
+        mine = {c.name: c for c in yours[table]}
+        theirs = {c.name: c for c in fresh[table]}
+        for name in sorted(mine.keys() - theirs.keys()):
+            problems.append(f"column {table}.{name} is in yours, not in a new one")
+        for name in sorted(theirs.keys() - mine.keys()):
+            problems.append(f"column {table}.{name} is in a new one, not in yours")
+        for name in sorted(mine.keys() & theirs.keys()):
+            a, b = mine[name], theirs[name]
+            if a.null != b.null:
+                problems.append(f"column {table}.{name} {_null(a.null)} in yours, "
+                                f"{_null(b.null)} in a new one")
+            elif a.type.lower() != b.type.lower():
+                problems.append(f"column {table}.{name} is {a.type} in yours, {b.type} in a "
+                                "new one")
+    return problems
+
+
+def _null(null: bool) -> str:
+    return "allows NULL" if null else "is NOT NULL"
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+def _rows(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    table = e.subject
+    count = e.options.get("count")
+    source = e.options.get("same_as")
+    claims = []
+    if count is not None:
+        claims.append(f"has {plural(count, 'row')}")
+    if source == "start":
+        claims.append("keeps every row it had when the lesson started, with the same id and "
+                      "values")
+    elif source:
+        claims.append(f"holds every row of {source}, with the same id and values")
+    text = f"table {table} " + " and ".join(claims)
+    if table not in state.row_counts:
+        return text, False, _no_table(state, table)
+    problems = []
+    if count is not None and state.row_counts[table] != count:
+        problems.append(f"it has {plural(state.row_counts[table], 'row')}.")
+    if source:
+        wanted, trouble = _rows_wanted(source, table, state, context)
+        if trouble:
+            problems.append(trouble)
+        else:
+            problems += _row_differences(wanted, state.rows.get(table, []),
+                                         e.options.get("columns"))
     return text, not problems, " ".join(problems)
 
 
-def _no_file_contains(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
+def _rows_wanted(source: str, table: str, state: SandboxState,
+                 context: Context) -> tuple[list[dict], str]:
+    """The rows the table must still hold: those of the lesson's start, or those of a
+    `dumpdata` file in the sandbox (each object's pk and fields, as columns)."""
+    if source == "start":
+        if context.start is None:
+            return [], "the tutor does not know this lesson's starting rows: `tutor reset`."
+        return context.start.rows.get(table, []), ""
+    path = context.sandbox / source
+    try:
+        objects = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [], f"there is no file {source} to compare with."
+    except (OSError, ValueError, UnicodeDecodeError):
+        return [], f"{source} is not a file that `dumpdata` wrote (it is not JSON)."
+    found = state.model_of_table(table)
+    if found is None or not isinstance(objects, list):
+        return [], f"{source} holds no rows of {table}."
+    label, model = found
+    columns = {name: field["column"] for name, field in model["fields"].items()}
+    pk = _pk_column(model)
+    rows = []
+    for item in objects:
+        if isinstance(item, dict) and item.get("model") == label:
+            row = {pk: item.get("pk")}
+            for name, value in (item.get("fields") or {}).items():
+                row[columns.get(name, name)] = value
+            rows.append(row)
+    if not rows:
+        return [], f"{source} holds no rows of {table}."
+    return rows, ""
+
+
+def _pk_column(model: dict) -> str:
+    return "id" if "id" in model["fields"] else next(iter(model["fields"].values()))["column"]
+
+
+def _row_differences(wanted: list[dict], rows: list[dict],
+                     columns: list[str] | None) -> list[str]:
+    if not wanted:
+        return []
+    key = "id" if "id" in wanted[0] else next(iter(wanted[0]))
+    now = {row.get(key): row for row in rows}
+    problems = []
+    for row in wanted:
+        label = _row_label(key, row)
+        current = now.get(row.get(key))
+        if current is None:
+            problems.append(f"the row with {label} is gone")
+            continue
+        for column in columns or [c for c in row if c != key]:
+            if column not in current:
+                if columns:
+                    problems.append(f"the row with {label} has no column {column} any more")
+                continue
+            if column in row and not _same_value(current[column], row[column]):
+                problems.append(f"in the row with {label}, {column} is "
+                                f"{_shown_value(current[column])} (it was "
+                                f"{_shown_value(row[column])})")
+    if not problems:
+        return []
+    shown = problems[:4] + ([f"and {plural(len(problems) - 4, 'more difference')}"]
+                            if len(problems) > 4 else [])
+    sentence = "; ".join(shown)
+    return [sentence[0].upper() + sentence[1:] + "."]
+
+
+def _row_label(key: str, row: dict) -> str:
+    name = row.get("name")
+    return f"{key} {row.get(key)}" + (f" ({name})" if isinstance(name, str) else "")
+
+
+def _shown_value(value) -> str:
+    return "NULL" if value is None else str(value)
+
+
+def _values(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    table, column = e.subject.split(".")
+    want = e.options.get("equal", [])
+    text = f"{e.subject} holds {', '.join(map(str, want))} (in row order)"
+    if table not in state.rows:
+        return text, False, _no_table(state, table)
+    rows = state.rows[table]
+    if rows and column not in rows[0]:
+        return text, False, f"{table} has no column {column}."
+    if not rows and want:
+        return text, False, f"{table} has no rows."
+    found = [row[column] for row in rows]
+    if len(found) == len(want) and all(map(_same_value, found, want)):
+        return text, True, ""
+    return text, False, f"it holds {', '.join(map(_shown_value, found)) or 'no rows'}."
+
+
+def _same_value(found, want) -> bool:
+    """Numbers compare as decimals (SQLite returns 12 for a stored 12.00, dumpdata writes
+    "12.00"); the rest exactly."""
+    if isinstance(want, bool) or isinstance(found, bool):
+        return found == want
+    if isinstance(want, (int, float, Decimal)) or isinstance(found, (int, float, Decimal)):
+        try:
+            return Decimal(str(found)) == Decimal(str(want))
+        except (InvalidOperation, ValueError):
+            return False
+    return found == want
+
+
+# --- files ------------------------------------------------------------------------------------
+
+def _no_file_contains(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     under = e.options.get("under", ".")
     needle = e.subject
+    sandbox = context.sandbox
     hits = []
     for path in sorted((sandbox / under).rglob("*.py")):
         if "__pycache__" in path.parts:
@@ -199,17 +568,12 @@ def _no_file_contains(e: Expectation, state: SandboxState, sandbox: Path) -> Ver
         if needle in path.read_text(encoding="utf-8", errors="replace"):
             hits.append(str(path.relative_to(sandbox)))
     text = f"no file under {under}/ contains {needle!r}"
-    return text, not hits, f"{', '.join(hits)} still contains {needle!r}."
+    verb = "contains" if len(hits) == 1 else "contain"
+    return text, not hits, f"{listed(hits)} still {verb} {needle!r}."
 
 
-def _schema_matches_record(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
-    drift = state.schema_drift.get(e.subject, [])
-    text = f"{e.subject}'s tables match what its applied migrations say"
-    return text, not drift, "; ".join(drift) + "."
-
-
-def _file(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
-    path = sandbox / e.subject
+def _file(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    path = context.sandbox / e.subject
     want = e.options.get("exists", True)
     if not want:
         return f"there is no file {e.subject}", not path.exists(), f"{e.subject} is still there."
@@ -222,57 +586,25 @@ def _file(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
     return text, True, ""
 
 
-def _rows(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
-    want = e.options.get("count")
-    text = f"table {e.subject} has {want} rows"
-    if e.subject not in state.row_counts:
-        return text, False, f"there is no table {e.subject} in the database."
-    count = state.row_counts[e.subject]
-    return text, count == want, f"it has {count} rows."
-
-
-def _values(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
-    table, column = e.subject.split(".")
-    want = e.options.get("equal", [])
-    text = f"{e.subject} holds {', '.join(map(str, want))} (in row order)"
-    if table not in state.rows:
-        return text, False, f"there is no table {table} in the database."
-    rows = state.rows[table]
-    if rows and column not in rows[0] or not rows and want:
-        return text, False, f"{table} has no column {column} or no rows."
-    found = [row[column] for row in rows]
-    if len(found) == len(want) and all(map(_same_value, found, want)):
-        return text, True, ""
-    shown = ", ".join("NULL" if v is None else str(v) for v in found)
-    return text, False, f"it holds {shown or 'no rows'}."
-
-
-def _same_value(found, want) -> bool:
-    """Numbers compare as decimals (SQLite returns 12 for a stored 12.00); the rest exactly."""
-    if isinstance(want, (int, float)) and not isinstance(want, bool):
-        try:
-            return Decimal(str(found)) == Decimal(str(want))
-        except (InvalidOperation, ValueError):
-            return False
-    return found == want
-
-
-def _branch(e: Expectation, state: SandboxState, sandbox: Path) -> Verdict:
+def _branch(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     text = f"the sandbox's git repository is on branch {e.subject}"
     if not state.git_branch:
         return text, False, "the sandbox is not a git repository."
     return text, state.git_branch == e.subject, f"it is on {state.git_branch}."
 
 
-_KINDS: dict[str, Callable[[Expectation, SandboxState, Path], Verdict]] = {
+KINDS: dict[str, Callable[[Expectation, SandboxState, Context], Verdict]] = {
     "migration": _migration,
     "column": _column,
     "table": _table,
+    "field": _field,
     "no_orphans": _no_orphans,
     "models_match_migrations": _models_match,
+    "schema_matches_record": _schema_matches_record,
+    "files_build_database": _files_build_database,
+    "database_kept": _database_kept,
     "only_migrations": _only_migrations,
     "no_file_contains": _no_file_contains,
-    "schema_matches_record": _schema_matches_record,
     "file": _file,
     "rows": _rows,
     "values": _values,

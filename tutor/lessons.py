@@ -22,37 +22,124 @@ COURSE_FILE = "course.toml"
 MODELS_FOLDER = "models"
 
 # Each expectation is a table with exactly one of these keys, which names its kind, plus the
-# optional fields listed for that kind (and `explain`, said when it is not met).
-EXPECTATION_FIELDS: dict[str, dict[str, type]] = {
+# optional fields listed for that kind (and `explain`, said when it is not met, and `when`, a
+# condition for saying it). `checks.py` gives each kind its meaning; lessons/README.md says it
+# in words.
+SCALAR = (str, int, float, bool)  # a value a lesson names: `default = 0.00`
+EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
     "migration": {"applied": bool, "on_disk": bool},
     "column": {"exists": bool, "null": bool},
     "table": {"exists": bool},
+    "field": {"exists": bool, "type": str, "null": bool, "default": SCALAR},
     "no_orphans": {},
     "models_match_migrations": {},
     "schema_matches_record": {},
+    "files_build_database": {},
+    "database_kept": {},
     "only_migrations": {"app": str},
     "no_file_contains": {"under": str},
     "file": {"exists": bool, "contains": str},
-    "rows": {"count": int},
+    "rows": {"count": int, "same_as": str, "columns": list},
     "values": {"equal": list},
     "branch": {},
 }
-KIND_TYPES: dict[str, type] = {
-    "migration": str, "column": str, "table": str, "no_orphans": str,
-    "models_match_migrations": str, "schema_matches_record": str, "only_migrations": list,
+KIND_TYPES: dict[str, type | tuple] = {
+    "migration": (str, dict), "column": str, "table": str, "field": str, "no_orphans": str,
+    "models_match_migrations": str, "schema_matches_record": str,
+    "files_build_database": bool, "database_kept": bool, "only_migrations": list,
     "no_file_contains": str, "file": str, "rows": str, "values": str, "branch": str,
+}
+# A migration named by what it does rather than by its name (see MigrationSelector).
+SELECTOR_FIELDS: dict[str, type] = {
+    "app": str, "name": str, "after": str, "operations": list, "replaces": list,
+    "depends_on": list, "initial": bool,
 }
 # Each question asks for something the live state answers; see `questions.py`.
 QUESTION_KINDS = {"applied_migrations", "unapplied_migrations", "orphan_migrations",
                   "would_unapply", "columns", "row_count"}
+# Which state a question is about: the live one, the one the step began in, or the one in
+# which the step's expectations hold (an answer before that state is reached is not taken).
+QUESTION_ABOUT = ("now", "step_start", "goal")
+
+
+@dataclass(frozen=True)
+class MigrationSelector:
+    """A migration identified by what it does: its app, and any of its name, the migration it
+    comes right after, its operations (as Django describes them), the migrations a squash
+    replaces, the migrations it depends on, or being an app's initial migration. A lesson
+    whose point is not the name uses this, so that `0002_product_price` passes where
+    `0002_add_price_to_product` would."""
+
+    app: str = "store"
+    name: str = ""
+    after: str = ""                          # a name in the same app
+    operations: tuple[str, ...] | None = None  # exactly these, in order; () is "none at all"
+    replaces: tuple[str, ...] = ()           # names in the same app
+    depends_on: tuple[str, ...] = ()         # app.name, among its dependencies
+    initial: bool | None = None
+
+    def words(self) -> str:
+        """The selector as a learner would say it."""
+        if self.name and not self.identifies_by_deed:
+            return f"{self.app}.{self.name}"
+        parts = [f"the {self.app} migration {self.name}" if self.name
+                 else f"a {self.app} migration"]
+        if self.initial:
+            parts.append("that is the app's initial migration")
+        if self.after:
+            parts.append(f"right after {self.after}")
+        if self.replaces:
+            parts.append("that replaces " + _listed(self.replaces))
+        if self.depends_on:
+            parts.append("that depends on " + _listed(self.depends_on))
+        if self.operations is not None:
+            parts.append(("that does " + "; ".join(self.operations)) if self.operations
+                         else "with no operations")
+        return " ".join(parts)
+
+    @property
+    def identifies_by_deed(self) -> bool:
+        return bool(self.after or self.replaces or self.depends_on or self.initial is not None
+                    or self.operations is not None)
+
+
+def _listed(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @dataclass(frozen=True)
 class Expectation:
     kind: str
-    subject: Any
-    options: dict[str, Any]
+    subject: Any   # a MigrationSelector for `migration`; a list of names and selectors for
+    options: dict[str, Any]  # `only_migrations`; else what the TOML gives
     explain: str = ""
+    # The explain is said only when these conditions are all observed in the state: a cause
+    # is named only where it is seen.
+    when: tuple["Expectation", ...] = ()
+    # For a condition: whether it must hold (true) or not hold (false) to be observed.
+    holds: bool = True
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Text shown when a step passes; with `when`, only if those conditions are observed in
+    the state that passed it (another path to the goal gets words that fit it)."""
+
+    text: str
+    when: tuple[Expectation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """An expectation of the whole lesson: it must hold at each step it applies to (every
+    step, or the 1-based `steps`), also when steps are done several at once."""
+
+    expectation: Expectation
+    steps: tuple[int, ...] = ()  # empty: every step
+
+    def applies_to(self, index: int) -> bool:
+        return not self.steps or index + 1 in self.steps
 
 
 # The programs a lesson's commands may run: Django's own, and git for lessons about branches.
@@ -97,6 +184,7 @@ class Question:
     table: str = "store_product"
     target: str = ""              # for would_unapply: the migration given to `migrate`
     choices: list[str] = field(default_factory=list)  # offered answers, where not derived
+    about: str = "now"            # one of QUESTION_ABOUT
 
 
 @dataclass(frozen=True)
@@ -106,7 +194,7 @@ class Step:
     hints: list[str]
     solution: list[SolutionAction]
     expectations: list[Expectation]
-    explanation: str = ""
+    explanations: tuple[Explanation, ...] = ()
     question: Question | None = None
 
 
@@ -180,9 +268,24 @@ class Lesson:
     start: Start
     steps: list[Step]
     file: Path = field(compare=False)
+    invariants: list[Invariant] = field(default_factory=list)
     # Where resources not beside the lesson are found: the shipped lessons folder, so that an
     # instructor's own lesson can use the shipped models versions (None: the shipped one).
     shared: Path | None = field(default=None, compare=False)
+
+    def invariants_at(self, index: int) -> list[Expectation]:
+        """The lesson's invariants that step `index` (from 0) must also meet."""
+        return [inv.expectation for inv in self.invariants if inv.applies_to(index)]
+
+    def needs_fresh_build(self) -> bool:
+        """Whether any check of the lesson applies the migration files to an empty database
+        (that costs a migrate, so a state read does it only when asked)."""
+        expectations = [*(inv.expectation for inv in self.invariants),
+                        *(e for step in self.steps for e in step.expectations)]
+        expectations += [c for step in self.steps for part in step.explanations
+                         for c in part.when]
+        expectations += [c for e in list(expectations) for c in e.when]
+        return any(e.kind == "files_build_database" for e in expectations)
 
     def models_source(self, version: str, app: StartApp | None = None) -> str:
         return self.resource((app or self.start.store).models_file(version))
@@ -410,17 +513,33 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     folders = _resource_folders(path.parent, shared)
     start = part(_load_start, start_data, name, folders) if start_data is not None else None
     steps_data = part(reader.get, "steps", list)
+    invariants_data = part(reader.get, "invariants", list, [])
     part(reader.finish)
     if steps_data is not None and not steps_data:
         part(_fail, name, "steps", "a lesson needs at least one step")
     steps = [part(_load_step, step, f"steps[{i}]", name)
              for i, step in enumerate(steps_data or [])]
+    invariants = [part(_load_invariant, entry, f"invariants[{i}]", name, len(steps))
+                  for i, entry in enumerate(invariants_data or [])]
     if start is not None and not start.git:
         part(_require_no_git, start, steps, name)
     if problems:
         return None
     return Lesson(id=lesson_id, title=title, summary=summary, intro=intro, start=start,
-                  steps=steps, file=path, shared=shared)
+                  steps=steps, file=path, shared=shared, invariants=invariants)
+
+
+def _load_invariant(data: Any, where: str, file: str, steps: int) -> Invariant:
+    if not isinstance(data, dict):
+        raise LessonFileError(file, where, "must be a table")
+    numbers = data.get("steps", [])
+    if not isinstance(numbers, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= steps for n in numbers):
+        raise LessonFileError(file, f"{where}.steps",
+                              f"must list step numbers from 1 to {steps}")
+    expectation = _load_expectation({k: v for k, v in data.items() if k != "steps"}, where,
+                                    file)
+    return Invariant(expectation, tuple(numbers))
 
 
 def _require_no_git(start: Start, steps: list[Step | None], file: str) -> None:
@@ -605,10 +724,39 @@ def _load_step(data: Any, where: str, file: str) -> Step:
     ]
     if not expectations and not question:
         raise LessonFileError(file, f"{where}.expect", "needs at least one expectation")
-    explanation = reader.get("explanation", str, default="")
+    explanations = _load_explanations(reader.get("explanation", (str, list), default=""),
+                                      f"{where}.explanation", file)
     reader.finish()
     return Step(title=title, goal=goal, hints=hints, solution=solution,
-                expectations=expectations, explanation=explanation, question=question)
+                expectations=expectations, explanations=explanations, question=question)
+
+
+def _load_explanations(value: Any, where: str, file: str) -> tuple[Explanation, ...]:
+    """A string, or a list of `{ text = ..., when = condition(s) }` tables."""
+    if isinstance(value, str):
+        return (Explanation(value),) if value else ()
+    parts = []
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            raise LessonFileError(file, f"{where}[{i}]", "must be a table with `text`")
+        reader = _Fields(entry, file, f"{where}[{i}]")
+        text = reader.get("text", str)
+        when = _load_conditions(reader.get("when", (dict, list), default=None),
+                                f"{where}[{i}].when", file)
+        reader.finish()
+        parts.append(Explanation(text, when))
+    return tuple(parts)
+
+
+def _load_conditions(value: Any, where: str, file: str) -> tuple[Expectation, ...]:
+    """`when`: one condition (an expectation table, with an optional `holds = false`) or a
+    list of them, all of which must be observed."""
+    if value is None:
+        return ()
+    entries = value if isinstance(value, list) else [value]
+    return tuple(_load_expectation(entry, f"{where}[{i}]" if isinstance(value, list) else where,
+                                   file, condition=True)
+                 for i, entry in enumerate(entries))
 
 
 def _load_question(data: dict, where: str, file: str) -> Question:
@@ -623,7 +771,11 @@ def _load_question(data: dict, where: str, file: str) -> Question:
         table=reader.get("table", str, default="store_product"),
         target=reader.get("target", str, default=""),
         choices=reader.get("choices", list, default=[]),
+        about=reader.get("about", str, default="now"),
     )
+    if question.about not in QUESTION_ABOUT:
+        raise LessonFileError(file, f"{where}.about",
+                              f"{question.about!r} is not one of {', '.join(QUESTION_ABOUT)}")
     if kind == "would_unapply" and not question.target:
         raise LessonFileError(file, f"{where}.target", "is needed by would_unapply")
     if kind == "columns" and not question.choices:
@@ -660,7 +812,7 @@ def _command(command: str, where: str, file: str) -> str:
     return command
 
 
-def _load_expectation(data: Any, where: str, file: str) -> Expectation:
+def _load_expectation(data: Any, where: str, file: str, condition: bool = False) -> Expectation:
     if not isinstance(data, dict):
         raise LessonFileError(file, where, "must be a table")
     kinds = [key for key in data if key in EXPECTATION_FIELDS]
@@ -672,16 +824,70 @@ def _load_expectation(data: Any, where: str, file: str) -> Expectation:
     kind = kinds[0]
     reader = _Fields(data, file, where)
     subject = reader.get(kind, KIND_TYPES[kind])
-    if kind in ("migration", "column", "values") and subject.count(".") != 1:
+    if kind == "migration":
+        subject = _load_selector(subject, f"{where}.{kind}", file)
+    elif kind == "only_migrations":
+        app = data.get("app", "store")
+        subject = [name if isinstance(name, str)
+                   else _load_selector({"app": app, **name} if isinstance(name, dict) else name,
+                                       f"{where}.{kind}[{i}]", file)
+                   for i, name in enumerate(subject)]
+    elif kind in ("column", "values") and subject.count(".") != 1:
         raise LessonFileError(file, f"{where}.{kind}",
-                              f"{subject!r} must look like 'app.name' or 'table.column'")
+                              f"{subject!r} must look like 'table.column'")
+    elif kind == "field" and subject.count(".") != 2:
+        raise LessonFileError(file, f"{where}.{kind}",
+                              f"{subject!r} must look like 'app.model.field'")
+    elif kind in ("files_build_database", "database_kept") and subject is not True:
+        raise LessonFileError(file, f"{where}.{kind}", "must be true")
     options = {}
     for option, option_type in EXPECTATION_FIELDS[kind].items():
         if option in data:
             options[option] = reader.get(option, option_type)
+    if kind == "rows" and not ({"count", "same_as"} & set(options)):
+        raise LessonFileError(file, where, "rows needs `count` or `same_as`")
+    if condition:
+        holds = reader.get("holds", bool, default=True)
+        reader.finish()
+        return Expectation(kind=kind, subject=subject, options=options, holds=holds)
     explain = reader.get("explain", str, default="")
+    when = _load_conditions(reader.get("when", (dict, list), default=None), f"{where}.when",
+                            file)
+    if when and not explain:
+        raise LessonFileError(file, f"{where}.when", "is a condition for `explain`, which is "
+                                                     "missing")
     reader.finish()
-    return Expectation(kind=kind, subject=subject, options=options, explain=explain)
+    return Expectation(kind=kind, subject=subject, options=options, explain=explain,
+                       when=when)
+
+
+def _load_selector(value: Any, where: str, file: str) -> MigrationSelector:
+    """`"app.name"`, or a table of SELECTOR_FIELDS naming a migration by what it does."""
+    if isinstance(value, str):
+        if value.count(".") != 1:
+            raise LessonFileError(file, where, f"{value!r} must look like 'app.name'")
+        app, name = value.split(".")
+        return MigrationSelector(app=app, name=name)
+    if not isinstance(value, dict):
+        raise LessonFileError(file, where, "must be a migration name or a table")
+    reader = _Fields(value, file, where)
+    fields = {key: reader.get(key, kind, default=None) for key, kind in SELECTOR_FIELDS.items()}
+    reader.finish()
+    for key in ("operations", "replaces", "depends_on"):
+        if fields[key] is not None and not all(isinstance(v, str) for v in fields[key]):
+            raise LessonFileError(file, f"{where}.{key}", "must be a list of strings")
+    if fields["depends_on"] and not all(v.count(".") == 1 for v in fields["depends_on"]):
+        raise LessonFileError(file, f"{where}.depends_on", "names migrations as 'app.name'")
+    selector = MigrationSelector(
+        app=fields["app"] or "store", name=fields["name"] or "", after=fields["after"] or "",
+        operations=tuple(fields["operations"]) if fields["operations"] is not None else None,
+        replaces=tuple(fields["replaces"] or ()), depends_on=tuple(fields["depends_on"] or ()),
+        initial=fields["initial"])
+    if not selector.name and not selector.identifies_by_deed:
+        raise LessonFileError(file, where, "names no migration: give `name`, or what it does "
+                                           "(`after`, `operations`, `replaces`, `depends_on`, "
+                                           "`initial`)")
+    return selector
 
 
 _MISSING = object()
@@ -727,4 +933,6 @@ class _Fields:
 
 
 _TYPE_WORDS = {str: "a string", list: "a list", dict: "a table", bool: "true or false",
-               int: "a whole number"}
+               int: "a whole number", SCALAR: "a number, a string or true/false",
+               (str, dict): "a migration name or a table", (str, list): "a string or a list",
+               (dict, list): "a table or a list of tables"}

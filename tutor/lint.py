@@ -118,7 +118,7 @@ def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None) -> LessonRep
         return report
     lesson = Course([path.parent], [path.stem], parsed).get(path.stem)
     report.loaded = True
-    report.problems = unknown_migrations(lesson)
+    report.problems = unknown_migrations(lesson) + unobservable_explains(lesson)
     missing = lesson.tools_missing()
     if home is not None and missing:
         report.skipped = f"needs {', '.join(missing)}, which is not installed here"
@@ -166,22 +166,94 @@ def unknown_migrations(lesson: Lesson) -> list[Problem]:
     def unknown(where: str, app: str, name: str) -> None:
         problems.append(Problem(lesson.file.name, where, _unknown(app, name, known)))
 
-    for i, step in enumerate(lesson.steps):
-        for j, expectation in enumerate(step.expectations):
-            where = f"steps[{i}].expect[{j}].{expectation.kind}"
-            if expectation.kind == "migration":
-                app, _, name = expectation.subject.partition(".")
-                if not is_known(app, name):
-                    unknown(where, app, name)
-            elif expectation.kind == "only_migrations":
-                app = expectation.options.get("app", APP)
-                for name in expectation.subject:
-                    if isinstance(name, str) and not is_known(app, name):
+    def check_selector(where: str, selector) -> None:
+        named = [selector.name] if selector.name else []
+        named += [selector.after] if selector.after else []
+        for name in [*named, *selector.replaces]:
+            if not is_known(selector.app, name):
+                unknown(where, selector.app, name)
+        for key in selector.depends_on:
+            app, _, name = key.partition(".")
+            if not is_known(app, name):
+                unknown(where, app, name)
+
+    def check_expectation(where: str, expectation) -> None:
+        if expectation.kind == "migration":
+            check_selector(where, expectation.subject)
+        elif expectation.kind == "only_migrations":
+            app = expectation.options.get("app", APP)
+            for name in expectation.subject:
+                if isinstance(name, str):
+                    if not is_known(app, name):
                         unknown(where, app, name)
+                else:
+                    check_selector(where, name)
+
+    for where, expectation in _expectations(lesson):
+        check_expectation(f"{where}.{expectation.kind}", expectation)
+    for i, step in enumerate(lesson.steps):
         question = step.question
         if question and question.target and not is_known_target(question.app, question.target):
             unknown(f"steps[{i}].question.target", question.app, question.target)
     return problems
+
+
+def _expectations(lesson: Lesson):
+    """Every expectation of the lesson, with where it is written, conditions included."""
+    def with_conditions(where: str, expectation):
+        yield where, expectation
+        for k, condition in enumerate(expectation.when):
+            yield f"{where}.when[{k}]", condition
+
+    for i, step in enumerate(lesson.steps):
+        for j, expectation in enumerate(step.expectations):
+            yield from with_conditions(f"steps[{i}].expect[{j}]", expectation)
+        for j, part in enumerate(step.explanations):
+            for k, condition in enumerate(part.when):
+                yield f"steps[{i}].explanation[{j}].when[{k}]", condition
+    for i, invariant in enumerate(lesson.invariants):
+        yield from with_conditions(f"invariants[{i}]", invariant.expectation)
+
+
+# --- explains that could never be shown ------------------------------------------------------
+
+def unobservable_explains(lesson: Lesson) -> list[Problem]:
+    """An explain is shown when its expectation is not met and its `when` condition is seen.
+    A condition that can only be seen when the expectation is met makes the explain dead
+    text: the lesson writer meant something else."""
+    problems = []
+    for where, expectation in _expectations(lesson):
+        for k, condition in enumerate(expectation.when):
+            if _never_together(expectation, condition, condition.holds):
+                problems.append(Problem(
+                    lesson.file.name, f"{where}.when[{k}]",
+                    "can only be seen when the expectation itself is met, so its explain is "
+                    "never shown"))
+    return problems
+
+
+_DEFAULT_EXISTS = {"column", "table", "file", "field"}
+
+
+def _claims(expectation) -> dict:
+    options = dict(expectation.options)
+    if expectation.kind in _DEFAULT_EXISTS:
+        options.setdefault("exists", True)
+    return options
+
+
+def _never_together(expectation, condition, holds: bool) -> bool:
+    """Whether "the expectation is not met" and "the condition is seen" exclude each other,
+    judged from their words alone (same kind, same subject)."""
+    if condition.kind != expectation.kind or condition.subject != expectation.subject:
+        return False
+    wanted, conditioned = _claims(expectation), _claims(condition)
+    if holds:  # the condition holding implies the expectation is met
+        return all(conditioned.get(key) == value for key, value in wanted.items())
+    # the condition failing implies the expectation is met: one yes/no claim, turned round
+    return (len(wanted) == len(conditioned) == 1 and wanted.keys() == conditioned.keys()
+            and isinstance(next(iter(wanted.values())), bool)
+            and next(iter(wanted.values())) != next(iter(conditioned.values())))
 
 
 def _unknown(app: str, name: str, apps: dict) -> str:

@@ -49,12 +49,57 @@ def render(markup: str, colour: bool) -> str:
     return _TAG.sub(replace, markup).replace("\\[", "[")
 
 
+class Verbatim(str):
+    """A line that must reach the terminal as it is (a line of code): never wrapped."""
+
+
 def say(markup: str = "", *, style: str = "", err: bool = False) -> None:
+    """Print markup; on a terminal, lines longer than it is wide wrap at word boundaries,
+    with the line's indent (and its bullet) hanging (a terminal would cut words in two)."""
     stream = sys.stderr if err else sys.stdout
+    verbatim = isinstance(markup, Verbatim)
     if style:
         markup = f"[{style}]{markup}[/{style}]"
-    stream.write(render(markup, colour_enabled(stream)) + "\n")
+    text = render(markup, colour_enabled(stream))
+    if not verbatim and _is_terminal(stream):
+        import shutil
+
+        text = wrap(text, shutil.get_terminal_size().columns)
+    stream.write(text + "\n")
     stream.flush()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_HANGING = re.compile(r"\s*(?:[•✓✗$] )?")
+
+
+def wrap(text: str, width: int) -> str:
+    """Wrap each line of `text` (which may hold ANSI styles, zero-width) at spaces to
+    `width` columns. A word longer than the width gets a line of its own, uncut."""
+    return "\n".join(piece for line in text.split("\n") for piece in _wrap_line(line, width))
+
+
+def _wrap_line(line: str, width: int) -> list[str]:
+    plain = _ANSI.sub("", line)
+    if len(plain) <= width or width < 10:
+        return [line]
+    hang = len(_HANGING.match(plain).group(0))
+    hang = hang if hang <= width // 2 else 0
+    pieces, current, length = [], "", 0
+    for i, token in enumerate(line.split(" ")):
+        size = len(_ANSI.sub("", token))
+        if i and length + 1 + size > width and _ANSI.sub("", current).strip():
+            pieces.append(current.rstrip(" "))
+            current, length = " " * hang + token, hang + size
+        else:
+            current, length = (current + " " + token, length + 1 + size) if i \
+                else (token, size)
+    pieces.append(current)
+    return pieces
 
 
 def code_spans(text: str) -> str:
@@ -102,7 +147,7 @@ def prose(text: str) -> list[str]:
             in_code = not in_code
             continue
         if in_code:
-            lines.append("    " + raw.replace("[", "\\["))
+            lines.append(Verbatim("    " + raw.replace("[", "\\[")))
         elif raw.strip():
             paragraph.append(raw.strip())
         elif paragraph:

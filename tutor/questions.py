@@ -69,10 +69,12 @@ def judge(posed: Posed, answer: list[str]) -> tuple[bool, str]:
         (chosen.append(match) if match else unknown.append(value))
     ambiguous = [v for v in unknown if sum(c.startswith(v) for c in posed.choices) > 1]
     if ambiguous:
-        return False, (f"{', '.join(ambiguous)} matches more than one choice: be more specific "
+        verb = "matches" if len(ambiguous) == 1 else "each match"
+        return False, (f"{_listed(ambiguous)} {verb} more than one choice: be more specific "
                        f"({', '.join(posed.choices)}).")
     if unknown:
-        return False, (f"{', '.join(unknown)} is not one of the choices "
+        verb = "is not one" if len(unknown) == 1 else "are not"
+        return False, (f"{_listed(unknown)} {verb} of the choices "
                        f"({', '.join(posed.choices)}).")
     missing = [c for c in posed.correct if c not in chosen]
     extra = [c for c in chosen if c not in posed.correct]
@@ -80,9 +82,10 @@ def judge(posed: Posed, answer: list[str]) -> tuple[bool, str]:
         return True, ""
     problems = []
     if extra:
-        problems.append(f"{', '.join(extra)} should not be in your answer")
+        problems.append(f"{_listed(extra)} should not be in your answer")
     if missing:
-        problems.append(f"{', '.join(missing)} is missing from it")
+        problems.append(f"{_listed(missing)} {'is' if len(missing) == 1 else 'are'} missing "
+                        "from it")
     return False, "Not quite: " + "; ".join(problems) + "."
 
 
@@ -122,3 +125,8 @@ def _resolve(target: str, names: list[str]) -> str:
     if target == "zero":
         return target
     return _match(target, names) or target
+
+
+def _listed(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

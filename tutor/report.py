@@ -30,6 +30,7 @@ REPORT_FORMAT = "migration-tutor-report"
 REPORT_VERSION = 1
 NAME_VARIABLE = "TUTOR_NAME"
 NAME_LIMIT = 80
+NAME_QUESTION = "Your name, for your progress report (Enter to skip):"
 
 # One step of the export, in order; CSV rows are these with the learner first.
 STEP_FIELDS = ["lesson", "step", "title", "current", "passed", "started_at", "passed_at",
@@ -87,12 +88,18 @@ def remember_learner(home: Path, name: str) -> str:
 def ask_name_once(workspace: Workspace, ask: Callable[[str], str],
                   warn: Callable[[str], None]) -> None:
     """The first `tutor start` asks who the learner is, unless a name is known. Enter skips,
-    and a skipped question is not asked again (`--name` still sets one later)."""
+    and a skipped question is not asked again (`--name` still sets one later).
+
+    The question is a line printed once, above a short prompt: a prompt's own message is
+    written again when it is answered (prompt_toolkit repaints the answered prompt from its
+    start), which a terminal shows in place but a transcript, a log or a screen reader gets
+    twice."""
     if workspace.progress.learner is not None or name_from_environment():
         return
     name = None
     while name is None:
-        text = ask("Your name, for your progress report (Enter to skip):")
+        say(f"[bold]{NAME_QUESTION}[/bold]")
+        text = ask("Name:")
         try:
             name = clean_name(text, "The name") if text.strip() else ""
         except BadLearnerName as error:
@@ -294,7 +301,8 @@ def print_class_report(paths: list[Path], all_steps: bool, as_csv: bool) -> int:
                           for r in by_key], right=frozenset({2, 5, 6, 7, 8}))
     else:
         rows = sorted((where_now(learner, report) for learner, report in reports),
-                      key=lambda r: (-(r["stuck_for_seconds"] or -1), r["learner"].casefold()))
+                      key=lambda r: (_not_stuck_last(r["stuck_for_seconds"]),
+                                     r["learner"].casefold()))
         if as_csv:
             sys.stdout.write(to_csv(WHERE_COLUMNS, [[r[k] for k in WHERE_COLUMNS] for r in rows]))
         else:
@@ -388,3 +396,8 @@ def to_csv(columns: list[str], rows: list[list]) -> str:
 
 def _step_rows(report: dict) -> list[list]:
     return [[report["learner"], *(s[key] for key in STEP_FIELDS)] for s in report["steps"]]
+
+
+def _not_stuck_last(stuck_for: int | None) -> int:
+    """Most stuck first; one stuck for 0 seconds still before one not stuck at all."""
+    return 1 if stuck_for is None else -stuck_for

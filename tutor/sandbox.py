@@ -22,13 +22,16 @@ from .exceptions import CommandFailed, NoSandbox, ToolMissing, TutorError, Unsaf
 from .files import fingerprint
 from .lessons import EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp
 from .paths import claim_home, resource_dir
-from .state import SandboxState, StateReader, read_state, sandbox_environment
+from .reader import StateReader, sandbox_environment, shared_reader
+from .state import DATABASE_FILE, SandboxState
 
 if TYPE_CHECKING:
     import subprocess
 
 SANDBOX_MARKER = ".tutor-sandbox"
-SNAPSHOT_FORMAT = 2  # 2: the marker records the migrations applied at the start
+# 2: the marker records the migrations applied at the start; 3: the whole start state and the
+# database's mark.
+SNAPSHOT_FORMAT = 3
 APP = "store"
 
 
@@ -37,7 +40,7 @@ class Sandbox:
     """The sandbox folder inside a tutor home, and the helpers that live beside it."""
 
     home: Path
-    reader: StateReader = field(default_factory=StateReader, compare=False, repr=False)
+    reader: StateReader = field(default_factory=shared_reader, compare=False, repr=False)
 
     @property
     def path(self) -> Path:
@@ -68,17 +71,27 @@ class Sandbox:
 
     def applied_at_start(self) -> set[str]:
         """The migrations (app.name) applied when the lesson's sandbox was built."""
-        applied = self._marker().get("applied_at_start", [])
-        return {key for key in applied if isinstance(key, str)} if isinstance(applied, list) \
-            else set()
+        start = self.start_state()
+        return {m.key for m in start.migrations if m.applied} if start else set()
+
+    def start_state(self) -> SandboxState | None:
+        """The state the lesson's sandbox was built in (None for a sandbox built before the
+        tutor kept it, or a marker that cannot be read)."""
+        data = self._marker().get("start_state")
+        if not isinstance(data, dict):
+            return None
+        try:
+            return SandboxState.from_json(data)
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def require(self) -> Path:
         if not self.path.is_dir():
             raise NoSandbox(self.path)
         return self.path
 
-    def read_state(self) -> SandboxState:
-        return self.reader.read(self.require())
+    def read_state(self, *, fresh_build: bool = False) -> SandboxState:
+        return self.reader.read(self.require(), fresh_build=fresh_build)
 
     # --- building -------------------------------------------------------------------------
 
@@ -115,11 +128,13 @@ class Sandbox:
             shutil.copytree(resource_dir("sandbox_project"), staging, ignore=_not_template)
             _make_writable(staging)
             self._make_start(lesson, staging)
-            # What the start state really has applied (start.commands may fake or unapply),
-            # so that a check can tell "reverted too far" from "not applied yet".
-            applied = [m.key for m in read_state(staging, self.python).migrations if m.applied]
+            _mark_database(staging / DATABASE_FILE)
+            # The start state as it really is (start.commands may fake or unapply), so that a
+            # check can tell "reverted too far" from "not applied yet", and compare rows with
+            # the ones the lesson started with.
+            start = self.reader.read(staging)
             (staging / SANDBOX_MARKER).write_text(
-                json.dumps({"lesson": lesson.id, "applied_at_start": applied}) + "\n",
+                json.dumps({"lesson": lesson.id, "start_state": start.to_json()}) + "\n",
                 encoding="utf-8")
             self._keep_snapshot(staging, snapshot)
         if self.path.exists():
@@ -217,8 +232,15 @@ class Sandbox:
     def _old(self) -> Path:
         return self.home / "sandbox.old"
 
+    def manage(self, folder: Path, args: list[str]) -> "subprocess.CompletedProcess":
+        """`python manage.py ARGS` in `folder`, output captured: through the warm helper
+        where it can (a fork, not a new Python), else a new process."""
+        completed = self.reader.manage(folder, args)
+        return completed if completed is not None else run_manage(folder, args, self.python,
+                                                                  capture=True)
+
     def _manage_or_fail(self, folder: Path, args: list[str]) -> None:
-        completed = run_manage(folder, args, self.python, capture=True)
+        completed = self.manage(folder, args)
         if completed.returncode != 0:
             raise CommandFailed(
                 f"Building the sandbox: `python manage.py {' '.join(args)}` failed.",
@@ -299,7 +321,7 @@ class Sandbox:
                 completed = run_git(sandbox, shlex.split(action.run)[1:])
             else:
                 args = shlex.split(action.run)[2:]  # drop "python manage.py"
-                completed = run_manage(sandbox, args, self.python, capture=True)
+                completed = self.manage(sandbox, args)
             return completed.returncode, completed.stdout + completed.stderr
         if action.delete:
             target = sandbox / action.delete
@@ -383,6 +405,21 @@ def _not_template(folder: str, names: list[str]) -> set[str]:
     lesson adds only when it asks for them."""
     return {n for n in names if n == "__pycache__" or n.endswith(".pyc") or n == "db.sqlite3"
             or (n == EXTRA_APPS_FOLDER and Path(folder).name == "sandbox_project")}
+
+
+def _mark_database(database: Path) -> None:
+    """Write a random mark into the start's database file (SQLite's `application_id`, which
+    no Django command, dump or load touches), so that a check can tell the database the
+    lesson began with from one made again: a lesson that says "keep the database" means it."""
+    if not database.is_file():
+        return
+    import sqlite3
+    from contextlib import closing
+
+    mark = int.from_bytes(os.urandom(4), "big") & 0x7FFFFFFF or 1
+    with closing(sqlite3.connect(database)) as connection:
+        connection.execute(f"PRAGMA application_id = {mark}")
+        connection.commit()
 
 
 def _django_identity() -> bytes:

@@ -5,6 +5,8 @@ learner's real commands, and re-check after each one. It decides nothing itself:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import ui
 from .changes import describe_changes
 from .exceptions import TutorError
@@ -12,7 +14,10 @@ from .lessons import Lesson
 from .state import SandboxState
 from .tracebacks import NOTE as TRACEBACK_NOTE
 from .tracebacks import TracebackFilter, worth_filtering
-from .workspace import CheckReport, Workspace
+from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .judge import CheckReport
 
 MENU = [
     ("run", "Run a command in the sandbox"),
@@ -121,21 +126,28 @@ class Session:
                 self.refresh_state()
                 shown_step, redraw = index, False
             question = [ANSWER] if lesson.steps[index].question else []
-            choice = ui.ask_choice("What would you like to do?", question + MENU)
+            choice = ui.ask_choice("What would you like to do?", question + MENU,
+                                   takes_text=True)
+            typed = ""
+            if isinstance(choice, ui.Typed):
+                # A command typed at the menu, as at a shell prompt: offered in the Command
+                # prompt to confirm or edit, never run (nor taken for a menu choice) as it is.
+                choice, typed = "run", choice.text
             if choice == "quit":
                 return False
             try:
-                redraw = self.perform(choice, lesson)
+                redraw = self.perform(choice, lesson, typed)
             except TutorError as error:
                 ui.show_error(error)
 
-    def perform(self, choice: str, lesson: Lesson) -> bool:
-        """Carry out a menu choice; True when the step and state should be shown afresh."""
+    def perform(self, choice: str, lesson: Lesson, typed: str = "") -> bool:
+        """Carry out a menu choice; True when the step and state should be shown afresh.
+        `typed`: a command typed at the menu, to offer in the Command prompt."""
         workspace = self.workspace
         if choice == "answer":
             self.answer_question()
         elif choice == "run":
-            self.run_command()
+            self.run_command(typed)
         elif choice == "check":
             report = workspace.check()
             self.state = report.state
@@ -159,13 +171,14 @@ class Session:
         if posed is None:
             return
         if posed.multiple:
-            values = ui.ask_checkbox(posed.ask + " (space selects, enter answers)", posed.choices)
+            values = ui.ask_checkbox(posed.ask, posed.choices)  # its keys: said by ui
         else:
             values = [ui.ask_text(posed.ask)]
         ui.show_answer(self.workspace.answer(values), next_step=False)
 
-    def run_command(self) -> None:
-        command = ui.ask_text("Command (run in the sandbox, e.g. python manage.py showmigrations):")
+    def run_command(self, typed: str = "") -> None:
+        command = ui.ask_text("Command (run in the sandbox, e.g. python manage.py showmigrations):",
+                              default=typed)
         if not command.strip():
             return
         before = self.state

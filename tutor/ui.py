@@ -7,6 +7,7 @@ through `console`, a rich Console made on first use. Nothing here decides anythi
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .markup import box_table, code_spans, prose, say
@@ -17,7 +18,8 @@ if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the c
     from .lessons import Lesson, SolutionAction, Step
     from .questions import Posed
     from .state import SandboxState
-    from .workspace import AnswerReport, CheckReport, Hint
+    from .judge import AnswerReport, CheckReport
+    from .workspace import Hint
 
 
 class _LazyConsole:
@@ -146,6 +148,8 @@ def show_outcomes(outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         if outcome.met:
             say(f"  [green]✓[/green] {outcome.text}")
+        elif outcome.pending:  # decided once the rest holds: not a fault of the learner's
+            say(f"  [dim]· {outcome.text} (checked once the rest of this step holds)[/dim]")
         else:
             say(f"  [red]✗[/red] {outcome.text}")
             say(f"      {outcome.detail}", style="yellow")
@@ -165,8 +169,16 @@ def show_check(report: CheckReport, notes: bool = True, next_step: bool = True) 
     for index in report.passed_steps:
         step = lesson.steps[index]
         say(f"[bold green]Step {index + 1} passed:[/bold green] {step.title}")
-        for line in prose(step.explanation):
+        for line in prose(report.explanation(index)):
             say(line)
+    if report.broken_since:
+        # Completed before, but the live sandbox no longer holds the last step.
+        step = lesson.steps[report.step_index]
+        say(f"[bold yellow]You completed this lesson, but the sandbox has changed since:"
+            f"[/bold yellow] step {report.step_index + 1} ({step.title}) no longer holds. "
+            f"`tutor reset {lesson.id}` starts it over.")
+        show_outcomes(report.result.outcomes)
+        return
     if report.lesson_complete:
         say(f"[bold green]Lesson complete:[/bold green] {lesson.title}")
         return
@@ -175,8 +187,8 @@ def show_check(report: CheckReport, notes: bool = True, next_step: bool = True) 
     step = lesson.steps[report.step_index]
     say(f"[bold]Not yet[/bold] (step {report.step_index + 1}: {step.title}):")
     show_outcomes(report.result.outcomes)
-    if report.orientation:
-        say(report.orientation, style="cyan")
+    if report.where:
+        say(report.where, style="cyan")
 
 
 def show_question(posed: Posed) -> None:
@@ -266,24 +278,169 @@ def _answer(question):
     return answer
 
 
-def ask_choice(message: str, choices: list[tuple[str, str]]) -> str:
-    """Pick one of (value, label) choices; returns the value."""
-    import questionary
+@dataclass(frozen=True)
+class Typed:
+    """What the learner typed at a menu and confirmed with Enter, instead of choosing: most
+    likely a command, typed as at a shell prompt. Returned by `ask_choice(takes_text=True)`."""
 
-    return _answer(questionary.select(
-        message, choices=[questionary.Choice(label, value=value) for value, label in choices]))
+    text: str
+
+
+def ask_choice(message: str, choices: list[tuple[str, str]],
+               takes_text: bool = False) -> str | Typed:
+    """Pick one of (value, label) choices; returns the value. The arrow keys move and Enter
+    picks; letters move nothing. With `takes_text`, text typed and then Enter returns
+    `Typed(text)`; elsewhere that Enter picks nothing: the typed text is erased, and the
+    learner told so."""
+    return _menu(message, choices, multiple=False, takes_text=takes_text)
 
 
 def ask_checkbox(message: str, choices: list[str]) -> list[str]:
+    """Tick any of `choices`: the arrow keys move, space ticks, Enter answers. Letters tick
+    nothing, and an Enter after typed text answers nothing (the text is erased)."""
+    return _menu(message, [(choice, choice) for choice in choices], multiple=True)
+
+
+# A menu's instruction line: its keys, or (_TYPED, after "(typed: TEXT") what typing does.
+_SELECT_KEYS = "(Use arrow keys)"
+_CHECKBOX_KEYS = "(Use arrow keys to move, <space> to select, <enter> to answer)"
+_TYPED = {
+    "command": " - Enter puts it in the Command prompt, Esc erases it)",
+    "select": " - this menu takes the arrow keys and Enter, not text; Esc erases it)",
+    "checkbox": " - choices are ticked with <space>, not typed; Esc erases it)",
+}
+# Said above the menu when Enter finds typed text that it takes for nothing.
+_ERASED = {
+    "select": "Typed text is not a choice, and was erased: use the arrow keys, then Enter.",
+    "checkbox": "Not answered: typed text is not an answer, and was erased. Use the arrow keys "
+                "to move, space to select, Enter to answer.",
+}
+
+
+def _menu(message: str, choices: list[tuple[str, str]], multiple: bool,
+          takes_text: bool = False):
+    """A select (or, `multiple`, a checkbox) made of questionary's pieces with keys of our
+    own: questionary's j/k (and the checkbox's a/i) would act on the letters of a command
+    typed at the menu, and its Enter would then pick or answer whatever they left pointed at.
+
+    Printable keys are kept as typed text and shown in the instruction line; an arrow key,
+    Backspace to its start, or Esc drops it. Enter with typed text returns `Typed` when
+    `takes_text`, else drops the text and says so in a line above the menu (a line, not the
+    instruction, so that a transcript has it whole), picking or answering nothing."""
+    from prompt_toolkit.application import Application, run_in_terminal
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.keys import Keys
+    from prompt_toolkit.layout.controls import BufferControl
+    from questionary import Choice
+    from questionary.constants import DEFAULT_QUESTION_PREFIX, DEFAULT_STYLE
+    from questionary.prompts.common import InquirerControl, create_inquirer_layout
+    from questionary.question import Question
+
+    control = InquirerControl([Choice(label, value=value) for value, label in choices],
+                              use_indicator=multiple)
+    kind = "checkbox" if multiple else ("command" if takes_text else "select")
+    entry = {"text": "", "taken": None}  # typed so far; taken by Enter
+
+    def tokens():
+        line = [("class:qmark", DEFAULT_QUESTION_PREFIX), ("class:question", f" {message} ")]
+        if entry["taken"] is not None:
+            return line + [("class:answer", entry["taken"])]
+        if control.is_answered:
+            if not multiple:
+                return line + [("class:answer", control.get_pointed_at().title)]
+            ticked = control.get_selected_values()
+            answer = (f"[{ticked[0].title}]" if len(ticked) == 1
+                      else f"done ({len(ticked)} selections)" if ticked else "done")
+            return line + [("class:answer", answer)]
+        if entry["text"]:
+            return line + [("class:instruction", "(typed: "), ("class:answer", entry["text"]),
+                           ("class:instruction", _TYPED[kind])]
+        return line + [("class:instruction", _CHECKBOX_KEYS if multiple else _SELECT_KEYS)]
+
+    bindings = KeyBindings()
+
+    def type_text(text: str) -> None:
+        if entry["text"] or text.strip():  # no typed text begins with a space
+            entry["text"] += text
+
+    def erase() -> None:
+        entry["text"] = ""
+
+    @bindings.add(Keys.ControlC, eager=True)
+    @bindings.add(Keys.ControlQ, eager=True)
+    def cancel(event):
+        event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
+
+    def move(step: int):
+        def handler(event):
+            erase()  # back to the menu: what was typed is dropped
+            control.pointed_at = (control.pointed_at + step) % len(control.choices)
+        return handler
+
+    for key in (Keys.Down, Keys.ControlN):
+        bindings.add(key, eager=True)(move(1))
+    for key in (Keys.Up, Keys.ControlP):
+        bindings.add(key, eager=True)(move(-1))
+
+    @bindings.add(" ", eager=True)
+    def space(event):
+        if entry["text"] or not multiple:
+            type_text(" ")
+            return
+        pointed = control.get_pointed_at().value
+        if pointed in control.selected_options:
+            control.selected_options.remove(pointed)
+        else:
+            control.selected_options.append(pointed)
+
+    @bindings.add(Keys.Backspace, eager=True)
+    def backspace(event):
+        entry["text"] = entry["text"][:-1]
+
+    @bindings.add(Keys.Escape, eager=True)  # eager: Esc never begins an Alt- sequence here
+    def escape(event):
+        erase()
+
+    @bindings.add(Keys.BracketedPaste)
+    def paste(event):  # a pasted command is typed text; a newline in it is not an Enter
+        type_text(" ".join(event.data.split()))
+
+    @bindings.add(Keys.Any)
+    def other(event):
+        if event.data.isprintable():
+            type_text(event.data)
+
+    @bindings.add(Keys.ControlM, eager=True)
+    def enter(event):
+        text = entry["text"].strip()
+        if text and takes_text:
+            entry["taken"] = text
+            control.is_answered = True
+            event.app.exit(result=Typed(text))
+        elif text:  # typed text is neither a choice nor an answer
+            erase()
+            notice = _ERASED["checkbox" if multiple else "select"]
+            run_in_terminal(lambda: say(notice, style="yellow"))
+        else:
+            control.is_answered = True
+            event.app.exit(result=[c.value for c in control.get_selected_values()]
+                           if multiple else control.get_pointed_at().value)
+
+    layout = create_inquirer_layout(control, tokens)
+    for window in layout.find_all_windows():
+        # The layout's hidden line buffer must not answer for the menu: prompt_toolkit's own
+        # Emacs keys (Alt-Enter, an Esc then Enter) would end the menu with its empty text.
+        if isinstance(window.content, BufferControl):
+            window.content.buffer.accept_handler = None
+    application = Application(layout=layout, key_bindings=bindings, style=DEFAULT_STYLE)
+    return _answer(Question(application))
+
+
+def ask_text(message: str, default: str = "") -> str:
+    """A line of text; `default` is there already, to confirm with Enter or edit."""
     import questionary
 
-    return _answer(questionary.checkbox(message, choices=choices))
-
-
-def ask_text(message: str) -> str:
-    import questionary
-
-    return _answer(questionary.text(message))
+    return _answer(questionary.text(message, default=default))
 
 
 def ask_confirm(message: str, default: bool = True) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from watchfiles import watch
 
@@ -21,7 +22,10 @@ from .exceptions import TutorError
 from .progress import Progress
 from .session import Session
 from .state import DATABASE_FILE
-from .workspace import CheckReport, Workspace
+from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .judge import CheckReport
 
 # A burst has ended when the sandbox has been quiet this long: Django's `migrate` commits each
 # migration separately, a few milliseconds apart, and must not be judged half-way...

@@ -15,55 +15,18 @@ from .lessons import Course, Lesson, SolutionAction, Step, load_course
 from .lock import home_lock
 from .paths import claim_home, course_cache
 from .progress import LessonProgress, Progress, ProgressFile, StepRecord, now
+from .reader import StateReader
 from .sandbox import Sandbox
+from .seen import SeenFile
 from .state import SandboxState, StateUnreadable
 
 if TYPE_CHECKING:
-    from .checks import StepResult
+    from .checks import Context
+    from .judge import AnswerReport, CheckReport
     from .questions import Posed
 
-# The checking engine (checks, questions) is imported by the methods that judge: a reset or a
-# hint does not pay for it.
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    lesson: Lesson
-    step_index: int              # the step that was checked
-    result: StepResult           # the outcomes of the first step that did not pass, or the last
-    passed_steps: list[int]      # steps that passed in this run, in order
-    lesson_complete: bool
-    state: SandboxState
-    # When the step did not pass: where the state stands relative to its goal.
-    orientation: str = ""
-
-    @property
-    def passed(self) -> bool:
-        """The step checked passed now, or the lesson was already complete."""
-        return bool(self.passed_steps) or self.lesson_complete
-
-    def to_json(self) -> dict:
-        step = self.lesson.steps[self.step_index]
-        return {
-            "lesson": self.lesson.id,
-            "step": step.title,
-            "step_index": self.step_index,
-            "steps_total": len(self.lesson.steps),
-            "passed": self.passed,
-            "passed_steps": self.passed_steps,
-            "lesson_complete": self.lesson_complete,
-            "expectations": [o.to_json() for o in self.result.outcomes],
-            "notes": list(self.state.notes),
-            "where": self.orientation,
-        }
-
-
-@dataclass(frozen=True)
-class AnswerReport:
-    posed: Posed
-    right: bool
-    detail: str
-    check: CheckReport | None  # the check that followed a right answer
+# The checking engine (checks, judge, questions) is imported by the methods that judge: a
+# reset or a hint does not pay for it.
 
 
 @dataclass(frozen=True)
@@ -77,13 +40,17 @@ class Hint:
 class Workspace:
     home: Path
     course: Course | None = None
+    # Who reads the sandbox's state (default: a reader of this process's own); tests share
+    # one warm reader among many homes.
+    reader: StateReader | None = None
 
     def __post_init__(self) -> None:
         if self.course is None:
             self.course = load_course(cache=course_cache(self.home))
-        self.sandbox = Sandbox(self.home)
+        self.sandbox = Sandbox(self.home, **({"reader": self.reader} if self.reader else {}))
         self.progress_file = ProgressFile(self.home)
         self.progress: Progress = self.progress_file.load()
+        self.seen = SeenFile(self.home)
         self._lock_depth = 0
         if (self.home / "sandbox.new").exists() or (self.home / "sandbox.old").exists():
             with self.changing():
@@ -146,11 +113,19 @@ class Workspace:
 
     # --- reading and judging the sandbox --------------------------------------------------
 
-    def read_state(self) -> SandboxState:
+    def read_state(self, lesson: Lesson | None = None, *,
+                   fresh_build: bool = False) -> SandboxState:
+        """The live state; with `fresh_build`, the migration files are also applied to an
+        empty database (see `FreshBuild`), which costs a migrate."""
         try:
-            return self.sandbox.read_state()
+            return self.sandbox.read_state(fresh_build=fresh_build)
         except StateUnreadable as problem:
             raise SandboxBroken(problem.message, problem.advice) from None
+
+    def context(self) -> Context:
+        from .checks import Context
+
+        return Context(sandbox=self.sandbox.path, start=self.sandbox.start_state())
 
     def require_lesson_sandbox(self, lesson: Lesson) -> None:
         self.sandbox.require()
@@ -171,7 +146,7 @@ class Workspace:
     def _check(self, state: SandboxState | None = None, counted: bool = True) -> CheckReport:
         """`counted`: a check the learner asked for (every `tutor check`, the session's check
         after each command, the one after a right answer), not the one after a solution."""
-        from .checks import where_you_are
+        from .judge import CheckReport, judge_lesson, where_you_are
 
         lesson = self.current_lesson()
         self.require_lesson_sandbox(lesson)
@@ -179,87 +154,67 @@ class Workspace:
         if counted:
             self._record().checks += 1
         try:
-            state = state or self.read_state()
+            state = state or self.read_state(lesson)
         except TutorError:
             self.save()  # a check that found the sandbox broken was still tried
             raise
-        if progress.step >= len(lesson.steps):
-            index = len(lesson.steps) - 1
-            return CheckReport(lesson, index, self.judge_step(lesson, index, state),
-                               [], True, state)
-        passed: list[int] = []
-        index = progress.step
-        while True:
-            result = self.judge_step(lesson, index, state)
-            if not result.passed:
-                reached = self._reached_later_step(lesson, index, state)
-                if reached is None:
-                    break
-                # Done in one go: the goal of a later step holds, so the steps before it are
-                # behind the learner even if their intermediate states are gone.
-                passed.extend(range(index, reached))
-                index = reached
-                result = self.judge_step(lesson, index, state)
-            passed.append(index)
-            if index + 1 == len(lesson.steps):
-                break
-            index += 1
-        complete = bool(passed) and passed[-1] == len(lesson.steps) - 1
-        at = now()
-        for passed_index in passed:
-            self.progress.pass_step(lesson.id, passed_index, at)
-        if passed and not complete:
-            self.progress.begin(lesson.id, index, at)
-        progress.step = len(lesson.steps) if complete else index
-        progress.completed = progress.completed or complete
+        seen = self.seen.load(lesson.id)
+        context = self.context()
+        verdict = judge_lesson(lesson, progress.step, state, context, set(progress.answered),
+                               seen)
+        if verdict.wants_fresh_build:
+            # A step is down to what only a fresh build tells: read again, with it.
+            state = self.read_state(lesson, fresh_build=True)
+            verdict = judge_lesson(lesson, progress.step, state, context,
+                                   set(progress.answered), seen)
+        if verdict.passed_steps:
+            at = now()
+            for passed_index in verdict.passed_steps:
+                self.progress.pass_step(lesson.id, passed_index, at)
+            if not verdict.lesson_complete:
+                self.progress.begin(lesson.id, verdict.step_index, at)
+                seen.began[verdict.step_index] = state
+            progress.step = len(lesson.steps) if verdict.lesson_complete else verdict.step_index
+            progress.completed = progress.completed or verdict.lesson_complete
+        for index in verdict.held:
+            seen.held[index] = state
+        if verdict.passed_steps or verdict.held:
+            self.seen.save(lesson.id, seen)
         self.progress.current = lesson.id
         self.save()
-        orientation = "" if complete else where_you_are(lesson.steps[index], state,
-                                                         self.sandbox.applied_at_start())
-        return CheckReport(lesson, index, result, passed, complete, state, orientation)
+        where = "" if verdict.passed else where_you_are(
+            lesson.steps[verdict.step_index], state,
+            self._applied_when_step_began(verdict.step_index, seen))
+        return CheckReport(lesson, verdict, state, where)
 
-    def _reached_later_step(self, lesson: Lesson, index: int, state: SandboxState) -> int | None:
-        """The first later step whose goal already holds, unless a question comes first: a
-        question is never skipped."""
-        for later in range(index, len(lesson.steps)):
-            if lesson.steps[later].question is not None:
-                return None
-            if later > index and self.judge_step(lesson, later, state).passed:
-                return later
-        return None
-
-    def judge_step(self, lesson: Lesson, index: int, state: SandboxState) -> StepResult:
-        """A step passes when its question (if any) was answered rightly and every expectation
-        holds in the state."""
-        from .checks import Outcome, StepResult, check_step
-        from .questions import pose
-
-        step = lesson.steps[index]
-        result = check_step(step, state, self.sandbox.path)
-        if step.question is None:
-            return result
-        answered = index in self.lesson_progress(lesson).answered
-        detail = "" if answered else pose(step.question, state).answer_hint()
-        question = Outcome(f"question answered: {step.question.ask}", answered, detail)
-        return StepResult([question, *result.outcomes])
+    def _applied_when_step_began(self, index: int, seen) -> set[str]:
+        """The migrations applied when the step began (the lesson's start for its first
+        step, or where the tutor saw none): a migration undone since was reverted too far,
+        one never applied is not applied yet."""
+        began = seen.began.get(index)
+        if began is None:
+            return self.sandbox.applied_at_start()
+        return {m.key for m in began.migrations if m.applied}
 
     def pose_question(self) -> tuple[Step, Posed | None]:
-        """The current step's question, made concrete against the live state."""
-        from .questions import pose
+        """The current step's question, made concrete against the state it is about."""
+        from .judge import posed_question
 
-        lesson, _, step = self.current_step()
+        lesson, index, step = self.current_step()
         if step.question is None:
             return step, None
         self.require_lesson_sandbox(lesson)
-        return step, pose(step.question, self.read_state())
+        return step, posed_question(lesson, index, self.read_state(lesson),
+                                    self.seen.load(lesson.id), self.context())
 
     def answer(self, values: list[str]) -> AnswerReport:
-        """Judge an answer to the current step's question against the live state; a right
-        answer is remembered and the step checked at once."""
+        """Judge an answer to the current step's question against the state it is about; a
+        right answer is remembered and the step checked at once."""
         with self.changing():
             return self._answer(values)
 
     def _answer(self, values: list[str]) -> AnswerReport:
+        from .judge import AnswerReport, question_state
         from .questions import judge, pose
 
         lesson, index, step = self.current_step()
@@ -267,8 +222,12 @@ class Workspace:
             raise TutorError(f"Step {index + 1} of {lesson.id} asks no question.",
                              "Do what the step says, then run `tutor check`.")
         self.require_lesson_sandbox(lesson)
-        state = self.read_state()
-        posed = pose(step.question, state)
+        state = self.read_state(lesson)
+        about = question_state(lesson, index, state, self.context(), self.seen.load(lesson.id))
+        if about.state is None:
+            # Not an attempt: the state the question asks about is not there to look at yet.
+            return AnswerReport(pose(step.question, state), False, about.not_yet, None)
+        posed = pose(step.question, about.state)
         right, detail = judge(posed, values)
         self._record().answers += 1
         if not right:
@@ -303,6 +262,7 @@ class Workspace:
             return self._solve(on_action)
 
     def _solve(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
+        from .judge import question_state
         from .questions import pose
 
         lesson, index, step = self.current_step()
@@ -321,8 +281,10 @@ class Workspace:
         # A question is answered from the state the solution's commands leave.
         state = None
         if step.question is not None and index not in self.lesson_progress(lesson).answered:
-            state = self.read_state()
-            posed = pose(step.question, state)
+            state = self.read_state(lesson)
+            about = question_state(lesson, index, state, self.context(),
+                                   self.seen.load(lesson.id))
+            posed = pose(step.question, about.state or state)
             shown = " ".join(posed.correct) or "--none"
             on_action(SolutionAction(run=f"tutor answer {shown}"), 0, "")
             self.lesson_progress(lesson).answered.append(index)
@@ -351,6 +313,7 @@ class Workspace:
             with contextlib.suppress(TutorError):
                 self._record()
         self.sandbox.build(lesson)
+        self.seen.forget()  # the states seen were another build's
         self.progress.current = lesson.id
         # `completed` remembers that the lesson was once finished, and the step records what
         # was done (for `tutor report`); the steps start over.

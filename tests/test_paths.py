@@ -1,0 +1,34 @@
+"""Every learner path in tests/paths/, played against the real tutor and a real sandbox.
+
+Each path file is one case: a learner's commands and answers from a step of a lesson, and
+what each check must say (tests/paths/README.md). Right work under other names, wrong work
+that must never pass, and the messages each must get: adding a case is adding a file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from learner_paths import LearnerPath, play
+
+from tutor.lessons import load_course
+
+PATHS = sorted((Path(__file__).parent / "paths").glob("*/*.toml"))
+LESSONS = load_course().order
+
+
+@pytest.mark.parametrize("path_file", PATHS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_learner_path(path_file, step_home, warm_reader):
+    path = LearnerPath.load(path_file)
+    assert path.lesson == path_file.parent.name, "a path lives in its lesson's folder"
+    play(path, step_home(path.lesson, path.from_step), warm_reader)
+
+
+def test_every_lesson_has_paths_of_both_kinds():
+    """At least two wrong paths and one right alternative per lesson (the file name says
+    which: right-*.toml, wrong-*.toml)."""
+    for lesson in LESSONS:
+        names = [p.stem for p in PATHS if p.parent.name == lesson]
+        assert sum(n.startswith("wrong-") for n in names) >= 2, lesson
+        assert sum(n.startswith("right-") for n in names) >= 1, lesson

@@ -1,0 +1,325 @@
+"""Which steps pass: the one rule of the course, as a plain function of the lesson, the live
+state, the states the steps have seen, and the answers given. Nothing here reads a sandbox,
+takes a lock or writes progress (`Workspace` does that around it), so the rule is tested in
+memory with states from `SandboxState.from_json`.
+
+The rule:
+- A step passes when every expectation of its own holds, and every invariant of the lesson
+  that applies to it, and its question (if any) was answered rightly.
+- A check that passes a step goes on and passes the following steps that already hold.
+- When a later step holds while the current one does not (the learner did several steps in
+  one go), the steps up to it pass too, but only where the invariants of each of them hold
+  and no question stands between: a question is never skipped.
+- A question about the state in which its step's goal holds (`about = "goal"`) is answered
+  against that state, so once it is answered its step has passed, even if the learner has
+  moved on since.
+- After the last step the lesson is complete; a later check judges the last step again
+  against the live state and says so when the sandbox no longer holds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .checks import Context, Outcome, judge_expectation, listed, observed
+from .lessons import Lesson, MigrationSelector, Question, Step
+from .questions import Posed, pose
+from .seen import StepStates
+from .state import SandboxState
+
+
+@dataclass(frozen=True)
+class StepResult:
+    outcomes: list[Outcome]
+
+    @property
+    def passed(self) -> bool:
+        return all(outcome.met for outcome in self.outcomes)
+
+    @property
+    def unmet(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if not outcome.met]
+
+    @property
+    def waits_for_fresh_build(self) -> bool:
+        """Everything holds but what only a fresh build can tell."""
+        unmet = self.unmet
+        return bool(unmet) and all(outcome.pending for outcome in unmet)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the rule decided for one check."""
+
+    step_index: int            # the step judged last: the first that did not pass, or the last
+    result: StepResult         # its outcomes
+    passed_steps: list[int]    # steps that passed in this check, in order
+    lesson_complete: bool      # every step has passed (now or before)
+    # Steps (at most the current one) whose expectations hold in this state although the
+    # step did not pass: a question about that state may be answered later.
+    held: list[int] = field(default_factory=list)
+    # What to say of each step that passed: the parts of its explanation whose conditions
+    # the state shows.
+    explanations: dict[int, str] = field(default_factory=dict)
+    # A step would be decided by the fresh build, which this state was read without: read
+    # the state again with it, and judge again.
+    wants_fresh_build: bool = False
+
+    @property
+    def passed(self) -> bool:
+        """The step checked passed now; for a lesson completed before, its last step still
+        holds in the live state."""
+        return bool(self.passed_steps) or (self.lesson_complete and self.result.passed)
+
+    @property
+    def broken_since(self) -> bool:
+        """The lesson was complete, and the sandbox no longer holds its last step."""
+        return self.lesson_complete and not self.passed_steps and not self.result.passed
+
+
+def judge_lesson(lesson: Lesson, step_index: int, state: SandboxState, context: Context,
+                 answered: set[int], seen: StepStates | None = None) -> Verdict:
+    """Judge the lesson from its current step (`step_index`; the number of steps when it is
+    complete) against `state`."""
+    seen = seen or StepStates()
+    last = len(lesson.steps) - 1
+    waiting: list[StepResult] = []  # every step judged, to see whether one waits
+
+    def judged(index: int) -> StepResult:
+        result = judge_step(lesson, index, state, context, answered, seen)
+        waiting.append(result)
+        return result
+
+    if step_index > last:
+        result = judged(last)
+        return Verdict(last, result, [], True,
+                       wants_fresh_build=result.waits_for_fresh_build)
+    passed: list[int] = []
+    index = step_index
+    held = []
+    while True:
+        result = judged(index)
+        if not result.passed:
+            reached = _reached_later_step(lesson, index, judged, state, context, answered)
+            if reached is None:
+                if _goal_holds(lesson, index, state, context):
+                    held.append(index)
+                break
+            passed.extend(range(index, reached))
+            index = reached
+            result = judged(index)
+        passed.append(index)
+        if index == last:
+            break
+        index += 1
+    complete = bool(passed) and passed[-1] == last
+    explanations = {i: explanation(lesson.steps[i], state, context) for i in passed}
+    return Verdict(index, result, passed, complete, held, explanations,
+                   wants_fresh_build=any(r.waits_for_fresh_build for r in waiting))
+
+
+def explanation(step: Step, state: SandboxState, context: Context) -> str:
+    """The parts of a step's explanation that are true of the state that passed it."""
+    return "\n\n".join(part.text.strip() for part in step.explanations
+                        if observed(part.when, state, context))
+
+
+def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context,
+               answered: set[int], seen: StepStates | None = None) -> StepResult:
+    """The outcomes of one step: its question (if any), its own expectations and the
+    lesson's invariants that apply to it."""
+    seen = seen or StepStates()
+    step = lesson.steps[index]
+    invariants = [judge_expectation(e, state, context) for e in lesson.invariants_at(index)]
+    own = [judge_expectation(e, state, context) for e in step.expectations]
+    if step.question is None:
+        return StepResult([*own, *invariants])
+    is_answered = index in answered
+    if is_answered and step.question.about == "goal":
+        # Answered against a state in which this step's goal held: its goal was reached. What
+        # only the fresh build tells was not known there (see `_goal_holds`): it is still
+        # judged, against the live state.
+        own = [outcome for e, outcome in zip(step.expectations, own)
+               if e.kind == "files_build_database"]
+    detail = "" if is_answered else posed_question(lesson, index, state, seen).answer_hint()
+    question = Outcome(f"question answered: {step.question.ask}", is_answered, detail)
+    return StepResult([question, *own, *invariants])
+
+
+def _goal_holds(lesson: Lesson, index: int, state: SandboxState, context: Context) -> bool:
+    """The step's own expectations (not its question) hold in the state. One that waits for
+    the fresh build (a state is read without it until nothing else is left) does not stand in
+    the way: it is judged once the question is answered (`judge_step`)."""
+    outcomes = [judge_expectation(e, state, context) for e in lesson.steps[index].expectations]
+    return all(outcome.met or outcome.pending for outcome in outcomes)
+
+
+def _invariants_hold(lesson: Lesson, index: int, state: SandboxState, context: Context) -> bool:
+    return all(judge_expectation(e, state, context).met for e in lesson.invariants_at(index))
+
+
+def _reached_later_step(lesson: Lesson, index: int, judged, state: SandboxState,
+                        context: Context, answered: set[int]) -> int | None:
+    """The first later step that holds, when the learner did several steps in one go: no
+    question may stand between (the current step's own, answered, does not), and the
+    invariants of every step jumped over must hold. `judged(i)` judges step i."""
+    for later in range(index, len(lesson.steps)):
+        question = lesson.steps[later].question
+        if question is not None and (later != index or later not in answered):
+            return None
+        if not _invariants_hold(lesson, later, state, context):
+            return None
+        if later > index and judged(later).passed:
+            return later
+    return None
+
+
+# --- questions ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QuestionState:
+    """The state a question is answered against, or why there is none yet."""
+
+    state: SandboxState | None
+    not_yet: str = ""  # why the question cannot be answered yet (`about = "goal"`)
+
+
+def question_state(lesson: Lesson, index: int, state: SandboxState, context: Context,
+                   seen: StepStates) -> QuestionState:
+    """The state the step's question is about: the live one (`now`), the one the step began
+    in (`step_start`), or one in which the step's own expectations hold (`goal`): the live
+    state if they hold now, else the last such state the tutor saw."""
+    question = lesson.steps[index].question
+    about = question.about if question else "now"
+    if about == "step_start":
+        began = seen.began.get(index) or (context.start if index == 0 else None)
+        return QuestionState(began or state)
+    if about == "goal":
+        if _goal_holds(lesson, index, state, context):
+            return QuestionState(state)
+        if index in seen.held:
+            return QuestionState(seen.held[index])
+        unmet = [judge_expectation(e, state, context) for e in lesson.steps[index].expectations]
+        missing = "; ".join(o.text for o in unmet if not o.met)
+        return QuestionState(None, (
+            f"First do what this step asks: the question is about the state after that, "
+            f"and the sandbox is not there yet (these do not hold yet: {missing})."))
+    return QuestionState(state)
+
+
+def posed_question(lesson: Lesson, index: int, state: SandboxState,
+                   seen: StepStates | None = None, context: Context | None = None) -> Posed:
+    """The step's question made concrete against the state it is about (the live state
+    where that state is not known yet: the choices are the same)."""
+    question: Question = lesson.steps[index].question
+    about = QuestionState(state)
+    if context is not None:
+        about = question_state(lesson, index, state, context, seen or StepStates())
+    return pose(question, about.state or state)
+
+
+# --- where the migrations stand -----------------------------------------------------------------
+
+def where_you_are(step: Step, state: SandboxState, applied_at_start: set[str]) -> str:
+    """Say where the migrations stand relative to the step's goal, in one sentence, so that a
+    learner who went too far (or not far enough) sees it without reading every expectation.
+    `applied_at_start` (app.name keys) tells a migration undone too far from one not yet
+    applied. Only migrations the step names by name are weighed."""
+    wanted = [(f"{e.subject.app}.{e.subject.name}", e.options["applied"])
+              for e in step.expectations
+              if e.kind == "migration" and "applied" in e.options
+              and isinstance(e.subject, MigrationSelector) and not e.subject.identifies_by_deed]
+    if not wanted:
+        return ""
+    verdicts = []
+    missing = [s for s, want in wanted if want and not _is_applied(state, s)]
+    undone = [s for s in missing if s in applied_at_start]
+    if undone:
+        verdicts.append(f"{listed(undone)} should still be applied (reverted too far?)")
+    not_yet = [s for s in missing if s not in undone]
+    if not_yet:
+        verdicts.append(f"{listed(not_yet)} {'is' if len(not_yet) == 1 else 'are'} not "
+                        "applied yet")
+    extra = [s for s, want in wanted if not want and _is_applied(state, s)]
+    kept = [s for s in extra if s in applied_at_start]
+    if kept:
+        verdicts.append(f"{listed(kept)} should not be applied (not reverted far enough?)")
+    early = [s for s in extra if s not in kept]
+    if early:
+        verdicts.append(f"{listed(early)} should not be applied (yet)")
+    if not verdicts:
+        return ""
+    facts = []
+    for app in sorted({subject.split(".")[0] for subject, _ in wanted}):
+        applied = [m.name for m in state.app_migrations(app) if m.applied]
+        facts.append(f"{app}'s last applied migration is {applied[-1]}" if applied
+                     else f"no {app} migration is applied")
+    return "Where you are: " + "; ".join(facts) + ". " + "; ".join(verdicts) + "."
+
+
+def _is_applied(state: SandboxState, subject: str) -> bool:
+    app, name = subject.split(".")
+    found = state.migration(app, name)
+    return bool(found and found.applied)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckReport:
+    lesson: Lesson
+    verdict: Verdict
+    state: SandboxState
+    # When the step did not pass: where the migrations stand relative to its goal.
+    where: str = ""
+
+    @property
+    def step_index(self) -> int:
+        return self.verdict.step_index
+
+    @property
+    def result(self) -> StepResult:
+        return self.verdict.result
+
+    @property
+    def passed_steps(self) -> list[int]:
+        return self.verdict.passed_steps
+
+    @property
+    def lesson_complete(self) -> bool:
+        return self.verdict.lesson_complete
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.passed
+
+    @property
+    def broken_since(self) -> bool:
+        return self.verdict.broken_since
+
+    def explanation(self, index: int) -> str:
+        return self.verdict.explanations.get(index, "")
+
+    def to_json(self) -> dict:
+        step = self.lesson.steps[self.step_index]
+        return {
+            "lesson": self.lesson.id,
+            "step": step.title,
+            "step_index": self.step_index,
+            "steps_total": len(self.lesson.steps),
+            "passed": self.passed,
+            "passed_steps": self.passed_steps,
+            "lesson_complete": self.lesson_complete,
+            "broken_since": self.broken_since,
+            "expectations": [o.to_json() for o in self.result.outcomes],
+            "notes": list(self.state.notes),
+            "where": self.where,
+        }
+
+
+@dataclass(frozen=True)
+class AnswerReport:
+    posed: Posed
+    right: bool
+    detail: str
+    check: CheckReport | None  # the check that followed a right answer

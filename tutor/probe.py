@@ -1,0 +1,740 @@
+"""Runs inside Django, set up for one sandbox: reads its migration files, `django_migrations`
+rows, schema and rows, and (when asked) applies the migration files to an empty database.
+
+This is the only module that talks to Django's migration machinery. It runs in a process of
+its own (see `reader.py`): `python -m tutor.probe SANDBOX [--fresh-build]` prints one JSON
+answer, `--serve` is the warm reader that forks a fresh child for every request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from .state import (
+    DJANGO_TABLES,
+    SETTINGS_MODULE,
+    Column,
+    FreshBuild,
+    Migration,
+    SandboxState,
+    StateUnreadable,
+)
+
+# Lessons look at a handful of rows; a learner's experiment with thousands stays cheap to read.
+ROWS_READ_PER_TABLE = 100
+
+
+def _collect(sandbox: Path) -> SandboxState:
+    import django
+    from django.apps import apps
+    from django.conf import settings
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    django.setup()
+    _raise_model_errors()
+    database = Path(settings.DATABASES["default"]["NAME"])
+    database_exists = database.exists()
+    # An SQLite connection would create a missing database file: read without one instead.
+    loader = MigrationLoader(connection if database_exists else None,
+                             ignore_no_migrations=True)
+    local_apps = _local_apps(sandbox)
+    applied = set(loader.applied_migrations or {}) if database_exists else set()
+    on_disk = set(loader.disk_migrations)
+    keys = {key for key in on_disk | applied if key[0] in local_apps}
+    # Rows for apps the sandbox no longer has are orphans too; keep them visible.
+    keys |= {key for key in applied if key[0] not in _all_labels(apps)}
+    migrations = [
+        _migration(loader, key, on_disk=key in on_disk, applied=key in applied)
+        for key in sorted(keys)
+    ]
+    conflicts = {app: sorted(names) for app, names in loader.detect_conflicts().items()
+                 if app in local_apps}
+    tables: dict[str, list[Column]] = {}
+    row_counts: dict[str, int] = {}
+    rows: dict[str, list[dict]] = {}
+    mark = None
+    if database_exists:
+        tables = _read_tables(connection)
+        with connection.cursor() as cursor:
+            for table in tables:
+                if table not in DJANGO_TABLES:
+                    row_counts[table], rows[table] = _read_rows(cursor, connection, table)
+        mark = _database_mark(connection)
+    full_state = loader.project_state()
+    return SandboxState(
+        migrations=migrations,
+        tables=tables,
+        row_counts=row_counts,
+        rows=rows,
+        schema_drift=_schema_drift(loader, full_state, local_apps, applied, tables),
+        pending_changes=_pending_changes(loader, local_apps),
+        database_exists=database_exists,
+        django_version=django.get_version(),
+        conflicts=conflicts,
+        notes=_notes(sandbox, local_apps, database, database_exists, conflicts),
+        git_branch=_git_branch(sandbox),
+        file_models=_file_models(full_state, local_apps),
+        database_mark=mark,
+    )
+
+
+def _local_apps(sandbox: Path) -> set[str]:
+    """The apps whose code is inside the sandbox: the learner's, not Django's own."""
+    from django.apps import apps
+
+    return {config.label for config in apps.get_app_configs()
+            if _is_inside(Path(config.path), sandbox)}
+
+
+def _read_tables(connection) -> dict[str, list[Column]]:
+    tables = {}
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names(cursor)):
+            description = connection.introspection.get_table_description(cursor, table)
+            tables[table] = [Column(name=c.name, type=str(c.type_code), null=bool(c.null_ok))
+                             for c in description]
+    return tables
+
+
+# SQLite keeps a 32-bit number of the application's in every database file's header; nothing
+# Django, dumpdata or loaddata does touches it, and a new file starts with 0.
+MARK_PRAGMA = "application_id"
+
+
+def _database_mark(connection) -> int | None:
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA {MARK_PRAGMA}")
+        value = cursor.fetchone()[0]
+    return value or None
+
+
+def _migration(loader, key: tuple[str, str], *, on_disk: bool, applied: bool) -> Migration:
+    """One migration as the state tells it: its file (what it does) and its record."""
+    app, name = key
+    found = loader.disk_migrations.get(key) if on_disk else None
+    operations = list(getattr(found, "operations", []) or [])
+    return Migration(
+        app=app, name=name, on_disk=on_disk, applied=applied,
+        depends_on=_dependencies(loader, key),
+        operations=tuple(_describe(operation) for operation in operations),
+        operation_digests=tuple(_digest(operation) for operation in operations),
+        replaces=tuple(f"{a}.{n}" for a, n in getattr(found, "replaces", None) or []),
+        initial=bool(getattr(found, "initial", False)),
+    )
+
+
+def _describe(operation) -> str:
+    try:
+        return str(operation.describe())
+    except Exception:  # noqa: BLE001 - a learner's own operation class may not describe itself
+        return type(operation).__name__
+
+
+def _digest(operation) -> str:
+    """A fingerprint of everything an operation is made of (fields, SQL, the source of its
+    functions), the same in every process: a changed `WHERE` clause changes it."""
+    import hashlib
+
+    return hashlib.sha1(_stable_repr(operation).encode("utf-8", "replace")).hexdigest()[:12]
+
+
+def _stable_repr(value, depth: int = 0) -> str:
+    import inspect
+
+    if depth > 12:
+        return "..."
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_stable_repr(v, depth + 1) for v in value) + "]"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(_stable_repr(v, depth + 1) for v in value)) + "}"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_stable_repr(v, depth + 1)}"
+                              for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
+    if not isinstance(value, type) and callable(getattr(value, "deconstruct", None)):
+        try:
+            return type(value).__name__ + _stable_repr(value.deconstruct(), depth + 1)
+        except Exception:  # noqa: BLE001
+            pass
+    if callable(value):
+        try:
+            source = inspect.getsource(value)
+        except (OSError, TypeError):
+            source = ""
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}:{source}"
+    return repr(value)
+
+
+def _file_models(project_state, local_apps: set[str]) -> dict[str, dict]:
+    """The models the migration files describe, with each field's column, type, NULL and
+    default: what a lesson means by "the model state after the migrations"."""
+    from django.db.models import NOT_PROVIDED
+
+    models = {}
+    rendered = project_state.apps
+    labels = {config.label for config in rendered.get_app_configs()}
+    for app in sorted(local_apps & labels):
+        for model in rendered.get_app_config(app).get_models():
+            if not model._meta.managed or model._meta.proxy:
+                continue
+            fields = {}
+            for field in model._meta.local_fields:
+                described = {"column": field.column, "type": field.get_internal_type(),
+                             "null": bool(field.null)}
+                if field.default is not NOT_PROVIDED:
+                    default = field.default
+                    described["default"] = (f"{getattr(default, '__qualname__', default)}()"
+                                            if callable(default) else _json_value(default))
+                fields[field.name] = described
+            models[model._meta.label_lower] = {"table": model._meta.db_table, "fields": fields}
+    return models
+
+
+def _dependencies(loader, key: tuple[str, str]) -> tuple[str, ...]:
+    node = loader.graph.node_map.get(key)
+    if node is None:
+        return ()
+    return tuple(sorted(f"{app}.{name}" for app, name in node.parents))
+
+
+def _git_branch(sandbox: Path) -> str:
+    """The branch checked out, read from .git/HEAD (no git process needed)."""
+    try:
+        head = (sandbox / ".git" / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+    prefix = "ref: refs/heads/"
+    return head[len(prefix):] if head.startswith(prefix) else "(detached HEAD)"
+
+
+def _notes(sandbox: Path, local_apps: set[str], database: Path, exists: bool,
+           conflicts: dict[str, list[str]]) -> list[str]:
+    notes = [
+        f"Conflicting migrations in {app}: {', '.join(names)} are both leaves of the graph, so "
+        f"`migrate` refuses to run. `python manage.py makemigrations --merge` joins them."
+        for app, names in conflicts.items()
+    ]
+    if not exists:
+        notes.append(f"There is no database file ({database.name}): nothing is applied, and the "
+                     "next `migrate` creates an empty database.")
+    for app in sorted(local_apps):
+        folder = sandbox / app / "migrations"
+        if not folder.is_dir():
+            notes.append(f"{app}/migrations/ is missing: Django sees no migrations for {app}.")
+        elif not (folder / "__init__.py").is_file():
+            notes.append(f"{app}/migrations/__init__.py is missing: without it the folder is not "
+                         f"a package, and Django sees no migrations for {app} at all.")
+    return notes
+
+
+class ModelRejected(Exception):
+    """Django's system checks found errors in the learner's models."""
+
+    def __init__(self, messages: list, file: str | None, line: int | None):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+        self.file = file
+        self.line = line
+
+
+def _raise_model_errors() -> None:
+    """Run Django's model checks, as `migrate` does before it will touch the database."""
+    import inspect
+
+    from django.core import checks
+
+    errors = [m for m in checks.run_checks(tags=[checks.Tags.models]) if m.is_serious()]
+    if not errors:
+        return
+    first = errors[0].obj
+    file = line = None
+    model = getattr(first, "model", first)
+    try:
+        file = inspect.getsourcefile(model)
+        lines, start = inspect.getsourcelines(model)
+        name = getattr(first, "name", None)
+        line = start
+        for offset, text in enumerate(lines):
+            if name and text.strip().startswith(f"{name} ") or text.strip().startswith(f"{name}="):
+                line = start + offset
+                break
+    except (TypeError, OSError):
+        pass
+    raise ModelRejected([f"{m.id}: {m.obj}: {m.msg.rstrip('.')}" for m in errors], file, line)
+
+
+def _read_rows(cursor, connection, table: str) -> tuple[int, list[dict]]:
+    quoted = connection.ops.quote_name(table)
+    cursor.execute(f"SELECT COUNT(*) FROM {quoted}")
+    count = cursor.fetchone()[0]
+    cursor.execute(f"SELECT * FROM {quoted} ORDER BY 1 LIMIT {ROWS_READ_PER_TABLE}")
+    names = [column[0] for column in cursor.description]
+    return count, [dict(zip(names, map(_json_value, row))) for row in cursor.fetchall()]
+
+
+def _json_value(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _schema_drift(loader, full_state, local_apps: set[str], applied: set,
+                  tables: dict) -> dict[str, list[str]]:
+    """Compare each app's tables with the schema its *applied* migrations describe.
+
+    A learner can make the record and the schema disagree: `migrate --fake`, deleting an
+    applied migration's file, editing `django_migrations` by hand. Migrations recorded as
+    applied whose file is gone cannot be replayed, so what they changed shows up as drift.
+    """
+    graph = loader.graph
+    drift: dict[str, list[str]] = {}
+    if not tables and not applied:
+        return {app: [] for app in sorted(local_apps)}
+    for app in sorted(local_apps):
+        nodes = [key for key in applied if key[0] == app and key in graph.nodes]
+        leaves = [key for key in nodes
+                  if not any(child in nodes for child in graph.node_map[key].children)]
+        applied_state = graph.make_state(nodes=leaves, at_end=True) if leaves else None
+        expected = _expected_tables(applied_state, app) if applied_state else {}
+        everything = _expected_tables(full_state, app)
+        problems = [
+            f"{app}.{parent[1]} is not recorded as applied, though {app}.{child[1]}, which "
+            "depends on it, is"
+            for child in sorted(nodes) for parent in sorted(graph.node_map[child].parents)
+            if parent[0] == app and parent not in applied
+        ]
+        for table, columns in sorted(expected.items()):
+            actual = {c.name: c for c in tables.get(table, [])}
+            if table not in tables:
+                problems.append(f"table {table} is missing, though an applied migration creates it")
+                continue
+            for name, null in columns.items():
+                if name not in actual:
+                    problems.append(f"column {table}.{name} is missing, though the applied "
+                                    "migrations add it")
+                elif actual[name].null != null:
+                    problems.append(f"column {table}.{name} "
+                                    f"{'allows NULL' if actual[name].null else 'is NOT NULL'}, "
+                                    "though the applied migrations say "
+                                    f"{'NULL' if null else 'NOT NULL'}")
+            for name in actual:
+                if name not in columns:
+                    problems.append(f"column {table}.{name} is in the database, though no "
+                                    "applied migration adds it")
+        for table in sorted(everything):
+            if table in tables and table not in expected:
+                problems.append(f"table {table} is in the database, though no applied "
+                                "migration creates it")
+        drift[app] = problems
+    return drift
+
+
+def _expected_tables(project_state, app: str) -> dict[str, dict[str, bool]]:
+    """Table name -> {column name: allows NULL} for the app's models in a project state."""
+    tables: dict[str, dict[str, bool]] = {}
+    for model in project_state.apps.get_app_config(app).get_models() \
+            if app in {c.label for c in project_state.apps.get_app_configs()} else []:
+        if model._meta.managed and not model._meta.proxy:
+            tables[model._meta.db_table] = {
+                field.column: field.null for field in model._meta.local_fields if field.column
+            }
+    return tables
+
+
+def _pending_changes(loader, local_apps: set[str]) -> dict[str, list[str]]:
+    """What `makemigrations` would write now, per app, as Django describes each operation."""
+    from django.apps import apps
+    from django.db.migrations.autodetector import MigrationAutodetector
+    from django.db.migrations.questioner import NonInteractiveMigrationQuestioner
+    from django.db.migrations.state import ProjectState
+
+    autodetector = MigrationAutodetector(
+        loader.project_state(),
+        ProjectState.from_apps(apps),
+        NonInteractiveMigrationQuestioner(specified_apps=local_apps, dry_run=True),
+    )
+    changes = autodetector.changes(graph=loader.graph)
+    pending = {app: [] for app in sorted(local_apps)}
+    for app, new_migrations in changes.items():
+        pending.setdefault(app, [])
+        for migration in new_migrations:
+            pending[app].extend(operation.describe() for operation in migration.operations)
+    return pending
+
+
+def _all_labels(apps) -> set[str]:
+    return {config.label for config in apps.get_app_configs()}
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _explain_failure(error: BaseException, sandbox: Path) -> StateUnreadable:
+    """Turn whatever stopped Django from loading into a learner-sized explanation."""
+    from django.db.migrations.exceptions import (
+        BadMigrationError,
+        InconsistentMigrationHistory,
+        NodeNotFoundError,
+    )
+
+    file, line = _sandbox_location(error, sandbox)
+    if isinstance(error, ModelRejected) and error.file and _is_inside(Path(error.file), sandbox):
+        file = str(Path(error.file).resolve().relative_to(sandbox.resolve()))
+        line = error.line
+    where = f" ({file}, line {line})" if file else ""
+    if isinstance(error, ModelRejected):
+        return StateUnreadable(
+            f"Django rejects the models{where}: " + "; ".join(error.messages) + ".",
+            file=file, line=line,
+            advice="Fix the model in your editor (`migrate` and `makemigrations` refuse to run "
+                   "until then), or run `tutor reset` to start the lesson over.",
+        )
+    if isinstance(error, SyntaxError):
+        return StateUnreadable(
+            f"Python cannot read {file or 'a sandbox file'}: {error.msg}{where}.",
+            file=file, line=line,
+            advice="Fix that line in your editor, or run `tutor reset` to start the lesson over.",
+        )
+    if isinstance(error, NodeNotFoundError):
+        app, name = error.node
+        return StateUnreadable(
+            f"Migration {error.origin} depends on {app}.{name}, whose file is missing. Django "
+            "cannot build the migration graph, so every `manage.py migrate` fails the same way.",
+            file=file, line=line,
+            advice=f"Restore {app}/migrations/{name}.py, or change that dependency in "
+                   f"{_migration_file(error.origin)} to a migration that exists (`tutor reset` "
+                   "rebuilds the lesson).",
+        )
+    if isinstance(error, (BadMigrationError, InconsistentMigrationHistory)):
+        return StateUnreadable(str(error), file=file, line=line,
+                               advice="Run `tutor reset` to start the lesson over.")
+    return StateUnreadable(
+        f"Django could not load the sandbox: {type(error).__name__}: {error}{where}.",
+        file=file, line=line,
+        advice="Fix the file named above, or run `tutor reset` to start the lesson over.",
+    )
+
+
+def _migration_file(migration) -> str:
+    app, name = getattr(migration, "app_label", ""), getattr(migration, "name", "")
+    return f"{app}/migrations/{name}.py" if app and name else f"the file of {migration}"
+
+
+def _sandbox_location(error: BaseException, sandbox: Path) -> tuple[str | None, int | None]:
+    """The innermost place inside the sandbox where the error arose, relative to it."""
+    if isinstance(error, SyntaxError) and error.filename:
+        path = Path(error.filename)
+        if _is_inside(path, sandbox):
+            return str(path.resolve().relative_to(sandbox.resolve())), error.lineno
+    import traceback
+
+    location = (None, None)
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        path = Path(frame.f_code.co_filename)
+        if path.is_absolute() and _is_inside(path, sandbox):
+            location = (str(path.resolve().relative_to(sandbox.resolve())), line)
+    return location
+
+
+def probe(sandbox: Path, fresh_build: bool = False) -> dict:
+    """The state of the sandbox, or why it cannot be read, as JSON-ready data. With
+    `fresh_build`, the migration files are also applied to an empty database, in a process
+    of their own that runs while this one reads the state."""
+    building = _start_fresh_build(sandbox) if fresh_build else None
+    try:
+        state = _collect(sandbox)
+    except Exception as error:  # noqa: BLE001 - every failure becomes an explanation
+        if building is not None:
+            building.result()
+        return {"ok": False, "error": _explain_failure(error, sandbox).to_json()}
+    if building is not None:
+        state.fresh_build = building.result()
+    return {"ok": True, "state": state.to_json()}
+
+
+# --- The fresh build: the learner's migration files, run once more on an empty database. ---
+
+
+class _FreshBuildProcess:
+    """A fresh build running in a child process. Fork before Django is set up, so that the
+    child sets Django up with its own, empty database; where there is no fork, a new Python."""
+
+    def __init__(self, sandbox: Path):
+        self.pid = self.process = None
+        if hasattr(os, "fork"):
+            read_end, write_end = os.pipe()
+            self.pid = os.fork()
+            if self.pid == 0:
+                os.close(read_end)
+                _silence_output()
+                try:
+                    answer = json.dumps(_fresh_build(sandbox).to_json())
+                except BaseException as error:  # noqa: BLE001
+                    answer = json.dumps(FreshBuild(False, error=f"{type(error).__name__}: "
+                                                                f"{error}").to_json())
+                with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
+                    pipe.write(answer)
+                os._exit(0)
+            os.close(write_end)
+            self.pipe = os.fdopen(read_end, encoding="utf-8")
+        else:
+            import subprocess
+
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tutor.probe", "--fresh-build-only", str(sandbox)],
+                cwd=sandbox, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL, text=True, encoding="utf-8")
+            self.pipe = self.process.stdout
+
+    def result(self) -> FreshBuild:
+        with self.pipe:
+            answer = self.pipe.read()
+        if self.pid is not None:
+            os.waitpid(self.pid, 0)
+        else:
+            self.process.wait()
+        try:
+            return FreshBuild.from_json(json.loads(answer.strip().splitlines()[-1]))
+        except (ValueError, IndexError, KeyError):
+            return FreshBuild(False, error="the fresh build stopped without an answer")
+
+
+def _start_fresh_build(sandbox: Path) -> _FreshBuildProcess:
+    return _FreshBuildProcess(sandbox)
+
+
+def _silence_output() -> None:
+    """A learner's migration may print: nothing of it may reach the tutor's output."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+
+
+FRESH_ALIAS, LEARNER_ALIAS = "default", "tutor_learner"
+
+
+def _fresh_build(sandbox: Path) -> FreshBuild:
+    """Apply the migration files to a new, empty in-memory database, up to the migrations the
+    learner's database records, and say what that gives: the tables, the record, or the
+    migration that failed. The learner's database is only read (its record), never written:
+    the empty database is Django's `default` here, so a data migration that ignores
+    `schema_editor.connection.alias` writes to it, not to the learner's."""
+    from django.conf import settings
+
+    learner = dict(settings.DATABASES["default"])
+    settings.DATABASES = {FRESH_ALIAS: {**learner, "NAME": ":memory:"}, LEARNER_ALIAS: learner}
+    import django
+
+    django.setup()
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.migrations.recorder import MigrationRecorder
+
+    local_apps = _local_apps(sandbox)
+    recorded = set()
+    if Path(learner["NAME"]).exists():
+        recorder = MigrationRecorder(connections[LEARNER_ALIAS])
+        if recorder.has_table():
+            recorded = {key for key in recorder.applied_migrations() if key[0] in local_apps}
+    running = []
+    executor = MigrationExecutor(
+        connections[FRESH_ALIAS],
+        progress_callback=lambda action, migration=None, fake=False: (
+            running.append(migration) if action == "apply_start" else None))
+    loader = executor.loader
+    graph = loader.graph
+    targets = set()
+    for key in recorded:
+        if key in graph.nodes:
+            targets.add(key)
+        else:  # a replaced migration: the squash that stands for it in this graph
+            targets |= {squash for squash, migration in loader.replacements.items()
+                        if key in migration.replaces and squash in graph.nodes}
+    plan, planned = [], set()
+    for target in sorted(targets):
+        for key in graph.forwards_plan(target):
+            if key not in planned:
+                planned.add(key)
+                plan.append((graph.nodes[key], False))
+    error = failed = ""
+    try:
+        executor.migrate(None, plan=plan)
+    except Exception as problem:  # noqa: BLE001 - the learner's migration failed: say how
+        error = f"{type(problem).__name__}: {problem}"
+        failed = str(running[-1]) if running else ""
+    connection = connections[FRESH_ALIAS]
+    tables = {name: columns for name, columns in _read_tables(connection).items()
+              if name not in DJANGO_TABLES}
+    rows = MigrationRecorder(connection).applied_migrations() \
+        if MigrationRecorder(connection).has_table() else {}
+    return FreshBuild(ok=not error, error=error, failed_migration=failed, tables=tables,
+                      recorded=tuple(sorted(f"{a}.{n}" for a, n in rows if a in local_apps)))
+
+
+def _serve() -> int:
+    """The warm helper: import Django once, then fork a fresh child for every request, a JSON
+    line: {"sandbox": PATH, "fresh_build": BOOL} reads a state, {"sandbox": PATH, "manage":
+    [ARGS]} runs `python manage.py ARGS` there. Each child sets Django up for itself, so it
+    sees the sandbox as it is now, exactly as a new `python` would."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.dont_write_bytecode = True
+    _import_django_without_setting_it_up()
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            sandbox = Path(request["sandbox"]).resolve()
+        except (ValueError, KeyError, TypeError):
+            request, sandbox = {}, Path(line.strip()).resolve()
+        if isinstance(request.get("manage"), list):
+            answer = _manage_in_child(sandbox, [str(a) for a in request["manage"]])
+        else:
+            answer = _state_in_child(sandbox, bool(request.get("fresh_build")))
+        sys.stdout.write(answer + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _state_in_child(sandbox: Path, fresh_build: bool) -> str:
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(read_end)
+        os.dup2(2, 1)  # whatever the learner's code prints stays out of the answer
+        try:
+            os.chdir(sandbox)
+            sys.path.insert(0, str(sandbox))
+            answer = json.dumps(probe(sandbox, fresh_build))
+        except BaseException as error:  # noqa: BLE001
+            answer = json.dumps({"ok": False, "error": StateUnreadable(
+                f"The sandbox could not be read: {error}").to_json()})
+        with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
+            pipe.write(answer)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8") as pipe:
+        answer = pipe.read()
+    os.waitpid(child, 0)
+    return answer or json.dumps({"ok": False, "error": StateUnreadable(
+        "The state reader stopped without an answer.").to_json()})
+
+
+def _manage_in_child(sandbox: Path, args: list[str]) -> str:
+    """`python manage.py ARGS` in the sandbox, in a forked child that is, but for the time
+    it saves importing Python and Django, a new `python`: its own sys.argv, working folder
+    and sys.path[0], no bytecode, standard input empty, output captured as a subprocess's.
+    The answer: {"status": N, "stdout": ..., "stderr": ...}."""
+    import signal
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="tutor-manage-") as folder:
+        out_path, err_path = Path(folder) / "out", Path(folder) / "err"
+        child = os.fork()
+        if child == 0:
+            status = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops a command
+                for fd, path, mode in ((0, os.devnull, os.O_RDONLY),
+                                       (1, out_path, os.O_WRONLY | os.O_CREAT),
+                                       (2, err_path, os.O_WRONLY | os.O_CREAT)):
+                    os.dup2(os.open(path, mode, 0o600), fd)
+                sys.stdin = open(0, encoding="utf-8", closefd=False)
+                sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+                sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
+                os.chdir(sandbox)
+                # As `python manage.py` has it: the script's folder first, and nothing of
+                # the tutor's own PYTHONPATH (the tutor itself is imported already).
+                own = os.environ.pop("PYTHONPATH", "")
+                sys.path[:] = [str(sandbox)] + [p for p in sys.path if p and p != own]
+                sys.argv = ["manage.py", *args]
+                os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+                import runpy
+
+                try:
+                    runpy.run_path("manage.py", run_name="__main__")
+                    status = 0
+                except SystemExit as stop:
+                    code = stop.code
+                    status = code if isinstance(code, int) else (0 if code is None else 1)
+                    if code is not None and not isinstance(code, int):
+                        print(code, file=sys.stderr)
+            except BaseException:  # noqa: BLE001 - as Python prints an uncaught error
+                import traceback
+
+                traceback.print_exc()
+                status = 1
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(status)
+        _, wait_status = os.waitpid(child, 0)
+        status = os.waitstatus_to_exitcode(wait_status)
+        return json.dumps({"status": status,
+                           "stdout": out_path.read_text(encoding="utf-8", errors="replace"),
+                           "stderr": err_path.read_text(encoding="utf-8", errors="replace")})
+
+
+def _import_django_without_setting_it_up() -> None:
+    """What every read needs and nothing of the sandbox's own: settings, models and
+    migrations are imported only in the forked child, so they are always fresh."""
+    import importlib
+
+    for module in (
+        "django", "django.apps", "django.conf", "django.db", "django.db.models",
+        "django.db.migrations", "django.db.migrations.loader",
+        "django.db.migrations.recorder", "django.db.migrations.autodetector",
+        "django.db.migrations.questioner", "django.db.migrations.state",
+        "django.db.migrations.graph", "django.db.migrations.exceptions",
+        "django.db.backends.sqlite3.base", "django.db.backends.sqlite3.introspection",
+        "django.db.backends.sqlite3.schema", "django.db.backends.sqlite3.operations",
+        "django.db.backends.sqlite3.features", "django.db.backends.sqlite3.creation",
+        "django.db.backends.sqlite3.client", "django.core.checks", "django.urls",
+        "django.utils.log", "logging.config", "traceback", "inspect",
+        # What `manage.py` commands need, for the commands run warm.
+        "django.core.management", "django.core.management.base",
+        "django.core.management.commands.migrate",
+        "django.core.management.commands.makemigrations",
+        "django.core.management.commands.showmigrations",
+        "django.core.management.commands.sqlmigrate",
+        "django.core.management.commands.squashmigrations",
+        "django.core.management.commands.loaddata",
+        "django.core.management.commands.dumpdata",
+        "django.core.management.commands.shell", "django.core.serializers.json", "runpy",
+    ):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
+
+
+def _main(argv: list[str]) -> int:
+    if argv == ["--serve"]:
+        return _serve()
+    fresh_only = argv[:1] == ["--fresh-build-only"]
+    arguments = [a for a in argv if not a.startswith("--")]
+    sandbox = Path(arguments[0]).resolve()
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(sandbox))
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    if fresh_only:
+        print(json.dumps(_fresh_build(sandbox).to_json()))
+        return 0
+    print(json.dumps(probe(sandbox, "--fresh-build" in argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

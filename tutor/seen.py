@@ -1,0 +1,61 @@
+"""The states the current lesson's steps have seen, kept beside the progress file: the state
+each step began in, and the last one in which each step's goal held. A question about "the
+state after the failed migrate" is judged against them, not against wherever the learner has
+gone since. The file belongs to one build of one lesson's sandbox: a reset starts it afresh.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .files import write_atomically
+from .state import SandboxState
+
+SEEN_FILE = "steps-seen.json"
+FORMAT = 1
+
+
+@dataclass
+class StepStates:
+    """The states the lesson's steps have seen (by step index, from 0): the one each step
+    began in, and the last one in which each step's own expectations held. Questions are
+    judged against them, not only against the live state."""
+
+    began: dict[int, SandboxState] = field(default_factory=dict)
+    held: dict[int, SandboxState] = field(default_factory=dict)
+
+
+class SeenFile:
+    def __init__(self, home: Path):
+        self.path = home / SEEN_FILE
+
+    def load(self, lesson_id: str) -> StepStates:
+        """The states seen in `lesson_id`'s sandbox; none for another lesson's, or a file that
+        cannot be read (it only ever helps to judge a question)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT or data.get("lesson") != lesson_id:
+                return StepStates()
+            return StepStates(
+                began={int(i): SandboxState.from_json(s) for i, s in data["began"].items()},
+                held={int(i): SandboxState.from_json(s) for i, s in data["held"].items()},
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return StepStates()
+
+    def save(self, lesson_id: str, states: StepStates) -> None:
+        data = {"format": FORMAT, "lesson": lesson_id,
+                "began": {str(i): s.to_json() for i, s in states.began.items()},
+                "held": {str(i): s.to_json() for i, s in states.held.items()}}
+        try:
+            write_atomically(self.path, json.dumps(data), durable=False)
+        except OSError:
+            pass  # without it a question is judged against the live state: still usable
+
+    def forget(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
