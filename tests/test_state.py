@@ -87,3 +87,62 @@ def test_a_changed_dependency_is_told_as_a_change(lesson_home):
     assert describe_changes(SandboxState.from_json(before), SandboxState.from_json(after)) == [
         "orders.0001_initial: now depends on store.0003_change_price_field "
         "(was store.0004_add_discount_field)"]
+
+
+def _with(state: dict, **changes) -> "SandboxState":
+    from tutor.state import SandboxState
+
+    return SandboxState.from_json({**state, **changes})
+
+
+BASE = {
+    "migrations": [{"app": "store", "name": "0003_add_discount_field", "on_disk": True,
+                    "applied": False, "depends_on": ["store.0002_add_price_to_product"],
+                    "operations": ["Add field discount to product", "Raw SQL operation"],
+                    "operation_digests": ["aaa", "bbb"], "replaces": [], "initial": False}],
+    "tables": {"store_product": [{"name": "id", "type": "integer", "null": False},
+                                 {"name": "discount", "type": "integer", "null": False}]},
+    "row_counts": {"store_product": 2},
+    "rows": {"store_product": [{"id": 1, "discount": 0}, {"id": 3, "discount": 0}]},
+    "pending_changes": {}, "schema_drift": {}, "database_exists": True, "django_version": "",
+    "conflicts": {}, "notes": [], "git_branch": "",
+}
+
+
+def test_what_changed_tells_changed_values_and_edited_operations():
+    """Editing a `WHERE` clause keeps the operation's description but not its definition;
+    an UPDATE changes values, not counts: today neither went unsaid."""
+    from tutor.changes import describe_changes
+
+    before = _with(BASE)
+    after = _with(BASE, migrations=[{**BASE["migrations"][0],
+                                     "operation_digests": ["aaa", "ccc"]}],
+                  rows={"store_product": [{"id": 1, "discount": 0}, {"id": 3, "discount": 10}]})
+    assert describe_changes(before, after) == [
+        "store.0003_add_discount_field: operation changed: Raw SQL operation",
+        "store_product row id=3: discount 0 -> 10",
+    ]
+    emptied = _with(BASE, migrations=[{**BASE["migrations"][0], "operations": [],
+                                       "operation_digests": []}],
+                    row_counts={"store_product": 1},
+                    rows={"store_product": [{"id": 1, "discount": 0}]})
+    assert describe_changes(before, emptied) == [
+        "store.0003_add_discount_field: its operations were emptied (was: Add field discount "
+        "to product; Raw SQL operation)",
+        "table store_product: 2 -> 1 row",
+    ]
+
+
+def test_an_edited_sql_changes_the_operations_fingerprint_and_nothing_else(lesson_home):
+    """Read for real: the fingerprint of 0003's RunSQL follows its text, and only its own."""
+    home = lesson_home("half-applied")
+    _, before = tutor_json(home, "status")
+    edit(home, "store/migrations/0003_add_discount_field.py", "WHERE on_sale = 1",
+         "WHERE name = 'Teapot'")
+    _, after = tutor_json(home, "status")
+    old, new = (next(m for m in state["migrations"] if m["name"] == "0003_add_discount_field")
+                for state in (before, after))
+    assert old["operations"] == new["operations"] == ["Add field discount to product",
+                                                      "Raw SQL operation"]
+    assert old["operation_digests"][0] == new["operation_digests"][0]
+    assert old["operation_digests"][1] != new["operation_digests"][1]

@@ -277,16 +277,6 @@ class Lesson:
         """The lesson's invariants that step `index` (from 0) must also meet."""
         return [inv.expectation for inv in self.invariants if inv.applies_to(index)]
 
-    def needs_fresh_build(self) -> bool:
-        """Whether any check of the lesson applies the migration files to an empty database
-        (that costs a migrate, so a state read does it only when asked)."""
-        expectations = [*(inv.expectation for inv in self.invariants),
-                        *(e for step in self.steps for e in step.expectations)]
-        expectations += [c for step in self.steps for part in step.explanations
-                         for c in part.when]
-        expectations += [c for e in list(expectations) for c in e.when]
-        return any(e.kind == "files_build_database" for e in expectations)
-
     def models_source(self, version: str, app: StartApp | None = None) -> str:
         return self.resource((app or self.start.store).models_file(version))
 

@@ -3,7 +3,7 @@ rows, schema and rows, and (when asked) applies the migration files to an empty 
 
 This is the only module that talks to Django's migration machinery. It runs in a process of
 its own (see `reader.py`): `python -m tutor.probe SANDBOX [--fresh-build]` prints one JSON
-answer, `--serve` is the warm reader that forks a fresh child for every request.
+answer; the warm helper (`helper.py`) runs it in a forked child for every request.
 """
 
 from __future__ import annotations
@@ -581,148 +581,7 @@ def _fresh_build(sandbox: Path) -> FreshBuild:
                       recorded=tuple(sorted(f"{a}.{n}" for a, n in rows if a in local_apps)))
 
 
-def _serve() -> int:
-    """The warm helper: import Django once, then fork a fresh child for every request, a JSON
-    line: {"sandbox": PATH, "fresh_build": BOOL} reads a state, {"sandbox": PATH, "manage":
-    [ARGS]} runs `python manage.py ARGS` there. Each child sets Django up for itself, so it
-    sees the sandbox as it is now, exactly as a new `python` would."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.dont_write_bytecode = True
-    _import_django_without_setting_it_up()
-    for line in sys.stdin:
-        try:
-            request = json.loads(line)
-            sandbox = Path(request["sandbox"]).resolve()
-        except (ValueError, KeyError, TypeError):
-            request, sandbox = {}, Path(line.strip()).resolve()
-        if isinstance(request.get("manage"), list):
-            answer = _manage_in_child(sandbox, [str(a) for a in request["manage"]])
-        else:
-            answer = _state_in_child(sandbox, bool(request.get("fresh_build")))
-        sys.stdout.write(answer + "\n")
-        sys.stdout.flush()
-    return 0
-
-
-def _state_in_child(sandbox: Path, fresh_build: bool) -> str:
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:
-        os.close(read_end)
-        os.dup2(2, 1)  # whatever the learner's code prints stays out of the answer
-        try:
-            os.chdir(sandbox)
-            sys.path.insert(0, str(sandbox))
-            answer = json.dumps(probe(sandbox, fresh_build))
-        except BaseException as error:  # noqa: BLE001
-            answer = json.dumps({"ok": False, "error": StateUnreadable(
-                f"The sandbox could not be read: {error}").to_json()})
-        with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
-            pipe.write(answer)
-        os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, encoding="utf-8") as pipe:
-        answer = pipe.read()
-    os.waitpid(child, 0)
-    return answer or json.dumps({"ok": False, "error": StateUnreadable(
-        "The state reader stopped without an answer.").to_json()})
-
-
-def _manage_in_child(sandbox: Path, args: list[str]) -> str:
-    """`python manage.py ARGS` in the sandbox, in a forked child that is, but for the time
-    it saves importing Python and Django, a new `python`: its own sys.argv, working folder
-    and sys.path[0], no bytecode, standard input empty, output captured as a subprocess's.
-    The answer: {"status": N, "stdout": ..., "stderr": ...}."""
-    import signal
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="tutor-manage-") as folder:
-        out_path, err_path = Path(folder) / "out", Path(folder) / "err"
-        child = os.fork()
-        if child == 0:
-            status = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops a command
-                for fd, path, mode in ((0, os.devnull, os.O_RDONLY),
-                                       (1, out_path, os.O_WRONLY | os.O_CREAT),
-                                       (2, err_path, os.O_WRONLY | os.O_CREAT)):
-                    os.dup2(os.open(path, mode, 0o600), fd)
-                sys.stdin = open(0, encoding="utf-8", closefd=False)
-                sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
-                sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
-                os.chdir(sandbox)
-                # As `python manage.py` has it: the script's folder first, and nothing of
-                # the tutor's own PYTHONPATH (the tutor itself is imported already).
-                own = os.environ.pop("PYTHONPATH", "")
-                sys.path[:] = [str(sandbox)] + [p for p in sys.path if p and p != own]
-                sys.argv = ["manage.py", *args]
-                os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
-                import runpy
-
-                try:
-                    runpy.run_path("manage.py", run_name="__main__")
-                    status = 0
-                except SystemExit as stop:
-                    code = stop.code
-                    status = code if isinstance(code, int) else (0 if code is None else 1)
-                    if code is not None and not isinstance(code, int):
-                        print(code, file=sys.stderr)
-            except BaseException:  # noqa: BLE001 - as Python prints an uncaught error
-                import traceback
-
-                traceback.print_exc()
-                status = 1
-            finally:
-                try:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                finally:
-                    os._exit(status)
-        _, wait_status = os.waitpid(child, 0)
-        status = os.waitstatus_to_exitcode(wait_status)
-        return json.dumps({"status": status,
-                           "stdout": out_path.read_text(encoding="utf-8", errors="replace"),
-                           "stderr": err_path.read_text(encoding="utf-8", errors="replace")})
-
-
-def _import_django_without_setting_it_up() -> None:
-    """What every read needs and nothing of the sandbox's own: settings, models and
-    migrations are imported only in the forked child, so they are always fresh."""
-    import importlib
-
-    for module in (
-        "django", "django.apps", "django.conf", "django.db", "django.db.models",
-        "django.db.migrations", "django.db.migrations.loader",
-        "django.db.migrations.recorder", "django.db.migrations.autodetector",
-        "django.db.migrations.questioner", "django.db.migrations.state",
-        "django.db.migrations.graph", "django.db.migrations.exceptions",
-        "django.db.backends.sqlite3.base", "django.db.backends.sqlite3.introspection",
-        "django.db.backends.sqlite3.schema", "django.db.backends.sqlite3.operations",
-        "django.db.backends.sqlite3.features", "django.db.backends.sqlite3.creation",
-        "django.db.backends.sqlite3.client", "django.core.checks", "django.urls",
-        "django.utils.log", "logging.config", "traceback", "inspect",
-        # What `manage.py` commands need, for the commands run warm.
-        "django.core.management", "django.core.management.base",
-        "django.core.management.commands.migrate",
-        "django.core.management.commands.makemigrations",
-        "django.core.management.commands.showmigrations",
-        "django.core.management.commands.sqlmigrate",
-        "django.core.management.commands.squashmigrations",
-        "django.core.management.commands.loaddata",
-        "django.core.management.commands.dumpdata",
-        "django.core.management.commands.shell", "django.core.serializers.json", "runpy",
-    ):
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            pass
-
-
 def _main(argv: list[str]) -> int:
-    if argv == ["--serve"]:
-        return _serve()
     fresh_only = argv[:1] == ["--fresh-build-only"]
     arguments = [a for a in argv if not a.startswith("--")]
     sandbox = Path(arguments[0]).resolve()

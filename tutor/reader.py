@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # does not pay for it.
 
 PROBE_MODULE = "tutor.probe"
+HELPER_MODULE = "tutor.helper"
 
 
 def sandbox_environment(sandbox: Path) -> dict[str, str]:
@@ -133,7 +134,7 @@ class StateReader:
         for _ in range(2):  # a warm helper that died (killed, crashed) is started again
             if self._warm is None or self._warm.poll() is not None:
                 self._warm = subprocess.Popen(
-                    [self.python, "-m", PROBE_MODULE, "--serve"],
+                    [self.python, "-m", HELPER_MODULE],
                     env=probe_environment(sandbox), stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                     encoding="utf-8", start_new_session=True,

@@ -113,8 +113,7 @@ class Workspace:
 
     # --- reading and judging the sandbox --------------------------------------------------
 
-    def read_state(self, lesson: Lesson | None = None, *,
-                   fresh_build: bool = False) -> SandboxState:
+    def read_state(self, *, fresh_build: bool = False) -> SandboxState:
         """The live state; with `fresh_build`, the migration files are also applied to an
         empty database (see `FreshBuild`), which costs a migrate."""
         try:
@@ -154,7 +153,7 @@ class Workspace:
         if counted:
             self._record().checks += 1
         try:
-            state = state or self.read_state(lesson)
+            state = state or self.read_state()
         except TutorError:
             self.save()  # a check that found the sandbox broken was still tried
             raise
@@ -164,7 +163,7 @@ class Workspace:
                                seen)
         if verdict.wants_fresh_build:
             # A step is down to what only a fresh build tells: read again, with it.
-            state = self.read_state(lesson, fresh_build=True)
+            state = self.read_state(fresh_build=True)
             verdict = judge_lesson(lesson, progress.step, state, context,
                                    set(progress.answered), seen)
         if verdict.passed_steps:
@@ -204,7 +203,7 @@ class Workspace:
         if step.question is None:
             return step, None
         self.require_lesson_sandbox(lesson)
-        return step, posed_question(lesson, index, self.read_state(lesson),
+        return step, posed_question(lesson, index, self.read_state(),
                                     self.seen.load(lesson.id), self.context())
 
     def answer(self, values: list[str]) -> AnswerReport:
@@ -222,7 +221,7 @@ class Workspace:
             raise TutorError(f"Step {index + 1} of {lesson.id} asks no question.",
                              "Do what the step says, then run `tutor check`.")
         self.require_lesson_sandbox(lesson)
-        state = self.read_state(lesson)
+        state = self.read_state()
         about = question_state(lesson, index, state, self.context(), self.seen.load(lesson.id))
         if about.state is None:
             # Not an attempt: the state the question asks about is not there to look at yet.
@@ -281,7 +280,7 @@ class Workspace:
         # A question is answered from the state the solution's commands leave.
         state = None
         if step.question is not None and index not in self.lesson_progress(lesson).answered:
-            state = self.read_state(lesson)
+            state = self.read_state()
             about = question_state(lesson, index, state, self.context(),
                                    self.seen.load(lesson.id))
             posed = pose(step.question, about.state or state)
