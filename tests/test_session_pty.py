@@ -54,6 +54,18 @@ def choose(child, item: str) -> None:
     child.send(DOWN * MENU.index(item) + ENTER)
 
 
+def tick_id_and_name_and_stop(child) -> None:
+    """first-migrations' last question, answered rightly in its checkbox (id and name), then
+    Ctrl-C at "What next?": the lesson is complete and the session ends with progress saved."""
+    child.send(" " + DOWN + " " + ENTER)
+    child.expect_exact("Right.")
+    child.expect_exact("Lesson complete")
+    child.expect_exact("What next")
+    child.sendcontrol("c")
+    child.expect_exact("progress is saved")
+    child.expect(pexpect.EOF)
+
+
 def run_command(child, command: str) -> None:
     choose(child, "run")
     child.expect_exact("Command")
@@ -173,13 +185,7 @@ def test_a_lesson_with_questions_in_the_terminal(home):
     child.expect_exact("What would you like to do")
     child.send(ENTER)
     child.expect_exact("Which of these are columns of the store_product table?")
-    child.send(" " + DOWN + " " + ENTER)  # id and name
-    child.expect_exact("Right.")
-    child.expect_exact("Lesson complete")
-    child.expect_exact("What next")
-    child.sendcontrol("c")
-    child.expect_exact("progress is saved")
-    child.expect(pexpect.EOF)
+    tick_id_and_name_and_stop(child)
 
 
 RECORD_0002 = ("python manage.py shell -v 0 -c \"from django.db import connection; "
@@ -472,13 +478,7 @@ def test_typing_in_an_answer_checkbox_neither_ticks_nor_answers(lesson_home):
                                "Right.", "Not right."]) == 0
     child.expect_exact("Which of these are columns of the store_product table?")  # still open
     assert answers_on(home, "first-migrations", 4) == 0
-    child.send(" " + DOWN + " " + ENTER)  # id and name
-    child.expect_exact("Right.")
-    child.expect_exact("Lesson complete")
-    child.expect_exact("What next")
-    child.sendcontrol("c")
-    child.expect_exact("progress is saved")
-    child.expect(pexpect.EOF)
+    tick_id_and_name_and_stop(child)
     assert answers_on(home, "first-migrations", 4) == 1
     # Its instruction says what the keys do, and no longer the a (toggle) and i (invert) keys.
     everything = child.logfile_read.getvalue()
