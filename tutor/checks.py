@@ -156,7 +156,7 @@ def _named_migration(e: Expectation, app: str, name: str, state: SandboxState) -
         claims.append("has its file on disk" if want else "has no file on disk")
         if on_disk != want:
             problems.append(
-                f"its file {app}/migrations/{name}.py is still there." if on_disk
+                f"its file {app}/migrations/{name}.py is there." if on_disk
                 else f"there is no file {app}/migrations/{name}.py{_similar(state, app, name)}."
             )
     if "applied" in e.options:
@@ -164,7 +164,7 @@ def _named_migration(e: Expectation, app: str, name: str, state: SandboxState) -
         claims.append("is applied" if want else "is not applied")
         if applied != want:
             problems.append(
-                "it is still recorded as applied in django_migrations." if applied
+                "it is recorded as applied in django_migrations." if applied
                 else "it is not applied: django_migrations has no row for it."
             )
     text = f"{app}.{name} " + " and ".join(claims or ["exists"])
