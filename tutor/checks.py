@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable
 
-from .lessons import Expectation, MigrationSelector
+from .lessons import Expectation, MigrationSelector, is_within
 from .state import DATABASE_FILE, DJANGO_TABLES, Migration, SandboxState
 
 
@@ -458,6 +458,8 @@ def _rows_wanted(source: str, table: str, state: SandboxState,
             return [], "the tutor does not know this lesson's starting rows: `tutor reset`."
         return context.start.rows.get(table, []), ""
     path = context.sandbox / source
+    if not is_within(path, context.sandbox):
+        return [], f"{source} is outside the sandbox: the tutor reads no file there."
     try:
         objects = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -563,7 +565,7 @@ def _no_file_contains(e: Expectation, state: SandboxState, context: Context) -> 
     sandbox = context.sandbox
     hits = []
     for path in sorted((sandbox / under).rglob("*.py")):
-        if "__pycache__" in path.parts:
+        if "__pycache__" in path.parts or not is_within(path, sandbox):
             continue
         if needle in path.read_text(encoding="utf-8", errors="replace"):
             hits.append(str(path.relative_to(sandbox)))
@@ -574,6 +576,9 @@ def _no_file_contains(e: Expectation, state: SandboxState, context: Context) -> 
 
 def _file(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     path = context.sandbox / e.subject
+    if not is_within(path.parent, context.sandbox):
+        return f"file {e.subject} is as the step says", False, \
+            f"{e.subject} is outside the sandbox: the tutor reads no file there."
     want = e.options.get("exists", True)
     if not want:
         return f"there is no file {e.subject}", not path.exists(), f"{e.subject} is still there."
@@ -581,7 +586,8 @@ def _file(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     text = f"file {e.subject} exists" + (f" and contains {needle!r}" if needle else "")
     if not path.is_file():
         return text, False, f"there is no file {e.subject}."
-    if needle and needle not in path.read_text(encoding="utf-8", errors="replace"):
+    if needle and (not is_within(path, context.sandbox)
+                   or needle not in path.read_text(encoding="utf-8", errors="replace")):
         return text, False, f"{e.subject} does not contain {needle!r}."
     return text, True, ""
 

@@ -158,6 +158,12 @@ def _workspace(args):
     home = resolve_home(getattr(args, "home", None))
     workspace = Workspace(home, course=_course(args, home))
     _warn_about_unreadable_progress(workspace.progress_file)
+    if workspace.foreign:
+        from . import ui
+
+        for path in workspace.foreign:
+            ui.show_warning(f"{path} was not made by the tutor: it is left as it is. A reset "
+                            "needs that name: move it away.")
     return workspace
 
 

@@ -316,10 +316,39 @@ def _resource_folders(beside: Path, shared: Path | None) -> list[Path]:
 
 
 def _find_resource(folders: list[Path], relative: str) -> Path | None:
+    """The first folder's file of that name, if it is a file inside that folder (a symlink
+    that leads out of it does not count: a lesson's sources are its own)."""
     for folder in folders:
-        if (folder / relative).is_file():
-            return folder / relative
+        candidate = folder / relative
+        if candidate.is_file() and is_within(candidate, folder):
+            return candidate
     return None
+
+
+def is_within(path: Path, folder: Path) -> bool:
+    """Whether `path`, symlinks followed, is `folder` or inside it."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def inside_path(value: str, file: str, field_name: str, within: str = "the sandbox") -> str:
+    """A path a lesson names: relative, and inside `within` (no absolute path, no drive, no
+    `..`): a course handed to a room may not write, delete or read anywhere else."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    if not value.strip() or "\x00" in value:
+        raise LessonFileError(file, field_name, "must name a file")
+    windows = PureWindowsPath(value)
+    if PurePosixPath(value).is_absolute() or windows.is_absolute() or windows.drive \
+            or value.startswith(("/", "\\", "~")):
+        raise LessonFileError(file, field_name, f"{value!r} is an absolute path: a lesson "
+                                                f"names paths inside {within}")
+    if ".." in value.replace("\\", "/").split("/"):
+        raise LessonFileError(file, field_name, f"{value!r} leads out of {within} with `..`")
+    return value
 
 
 class Course:
@@ -629,7 +658,10 @@ def _load_start(data: dict, file: str, folders: list[Path]) -> Start:
         if not isinstance(entry, dict):
             raise LessonFileError(file, where, "must be a table with path and source")
         entry_reader = _Fields(entry, file, where)
-        files.append(StartFile(entry_reader.get("path", str), entry_reader.get("source", str)))
+        files.append(StartFile(
+            inside_path(entry_reader.get("path", str), file, f"{where}.path"),
+            inside_path(entry_reader.get("source", str), file, f"{where}.source",
+                        "the lesson's folder")))
         entry_reader.finish()
         _require_file(folders, files[-1].source, file, f"{where}.source")
     git = reader.get("git", bool, default=False)
@@ -656,10 +688,12 @@ def _load_start_app(reader: _Fields, app: str, where: str, file: str,
             migration = StartMigration(name, models, source)
             entry_reader.finish()
             if source:
+                inside_path(source, file, f"{at}.source", "the lesson's folder")
                 _require_file(folders, source, file, f"{at}.source")
         else:
             raise LessonFileError(file, at, "must be a migration name or a table")
-        made_from = models_file(app, migration.models)
+        made_from = inside_path(models_file(app, migration.models), file, at,
+                                "the lesson's folder")
         if not migration.source and not _find_resource(folders, made_from):
             raise LessonFileError(file, at, f"no models version {made_from}")
         migrations.append(migration)
@@ -671,6 +705,7 @@ def _load_start_app(reader: _Fields, app: str, where: str, file: str,
     made = [m.models for m in migrations if not m.source]
     default_models = made[-1] if made else "0001_initial"
     models = reader.get("models", str, default=default_models)
+    inside_path(models_file(app, models), file, f"{where}.models", "the lesson's folder")
     if not _find_resource(folders, models_file(app, models)):
         raise LessonFileError(file, f"{where}.models",
                               f"no models version {models_file(app, models)}")
@@ -685,6 +720,9 @@ def _extra_apps() -> set[str]:
 
 def _require_file(folders: list[Path], relative: str, file: str, field_name: str) -> None:
     if not _find_resource(folders, relative):
+        if any((folder / relative).is_file() for folder in folders):
+            raise LessonFileError(file, field_name, f"{relative} is a link that leads out of "
+                                                    "the lesson's folder")
         raise LessonFileError(file, field_name, f"no file {relative} beside the lesson")
 
 
@@ -784,9 +822,11 @@ def _load_action(data: Any, where: str, file: str) -> SolutionAction:
         command = _command(reader.get("run", str), f"{where}.run", file)
         action = SolutionAction(run=command, fails=reader.get("fails", bool, default=False))
     elif "delete" in data:
-        action = SolutionAction(delete=reader.get("delete", str))
+        action = SolutionAction(delete=inside_path(reader.get("delete", str), file,
+                                                   f"{where}.delete"))
     elif "edit" in data:
-        action = SolutionAction(edit=reader.get("edit", str), replace=reader.get("replace", str),
+        action = SolutionAction(edit=inside_path(reader.get("edit", str), file, f"{where}.edit"),
+                                replace=reader.get("replace", str),
                                 with_text=reader.get("with", str))
     else:
         raise LessonFileError(file, where, "must have 'run', 'delete' or 'edit'")
@@ -834,6 +874,13 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
     for option, option_type in EXPECTATION_FIELDS[kind].items():
         if option in data:
             options[option] = reader.get(option, option_type)
+    # What a check reads is in the sandbox too.
+    if kind == "file":
+        inside_path(subject, file, f"{where}.{kind}")
+    if "under" in options and options["under"] != ".":
+        inside_path(options["under"], file, f"{where}.under")
+    if options.get("same_as", "start") != "start":
+        inside_path(options["same_as"], file, f"{where}.same_as")
     if kind == "rows" and not ({"count", "same_as"} & set(options)):
         raise LessonFileError(file, where, "rows needs `count` or `same_as`")
     if condition:

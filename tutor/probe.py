@@ -491,7 +491,7 @@ class _FreshBuildProcess:
             import subprocess
 
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tutor.probe", "--fresh-build-only", str(sandbox)],
+                [sys.executable, "-P", "-m", "tutor.probe", "--fresh-build-only", str(sandbox)],
                 cwd=sandbox, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 stdin=subprocess.DEVNULL, text=True, encoding="utf-8")
             self.pipe = self.process.stdout

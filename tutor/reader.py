@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 PROBE_MODULE = "tutor.probe"
 HELPER_MODULE = "tutor.helper"
+# The tutor's helper processes run the tutor's own code, never a `tutor/` package that
+# happens to lie in the folder the learner started it from: `-P` keeps the working folder
+# off sys.path (and PYTHONPATH names the tutor's own folder only, see `probe_environment`).
+ISOLATED = ("-P",)
 
 
 def sandbox_environment(sandbox: Path) -> dict[str, str]:
@@ -48,7 +52,7 @@ def read_state(sandbox: Path, python: str | None = None, *,
     import subprocess
 
     completed = subprocess.run(
-        [python or sys.executable, "-m", PROBE_MODULE, str(sandbox)]
+        [python or sys.executable, *ISOLATED, "-m", PROBE_MODULE, str(sandbox)]
         + (["--fresh-build"] if fresh_build else []),
         cwd=sandbox, env=probe_environment(sandbox), capture_output=True, text=True,
         encoding="utf-8", stdin=subprocess.DEVNULL,
@@ -58,9 +62,10 @@ def read_state(sandbox: Path, python: str | None = None, *,
 
 
 def probe_environment(sandbox: Path) -> dict[str, str]:
-    env = sandbox_environment(sandbox)
+    env = sandbox_environment(sandbox)  # the learner's PYTHONPATH is dropped there
     # The probe imports the tutor from wherever the tutor itself was imported from.
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    env.pop("PYTHONSTARTUP", None)
     return env
 
 
@@ -134,7 +139,7 @@ class StateReader:
         for _ in range(2):  # a warm helper that died (killed, crashed) is started again
             if self._warm is None or self._warm.poll() is not None:
                 self._warm = subprocess.Popen(
-                    [self.python, "-m", HELPER_MODULE],
+                    [self.python, *ISOLATED, "-m", HELPER_MODULE],
                     env=probe_environment(sandbox), stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                     encoding="utf-8", start_new_session=True,

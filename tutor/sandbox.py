@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .exceptions import CommandFailed, NoSandbox, ToolMissing, TutorError, UnsafeHome
 from .files import fingerprint
-from .lessons import EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp
+from .lessons import EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp, is_within
 from .paths import claim_home, resource_dir
 from .reader import StateReader, sandbox_environment, shared_reader
 from .state import DATABASE_FILE, SandboxState
@@ -95,18 +95,25 @@ class Sandbox:
 
     # --- building -------------------------------------------------------------------------
 
-    def recover(self) -> None:
-        """Finish or roll back a reset that was interrupted half-way.
+    def recover(self) -> list[Path]:
+        """Finish or roll back a reset that was interrupted half-way; returns what stands
+        where a reset keeps its work but is not the tutor's (left alone, for the learner to
+        move away).
 
         A reset builds `sandbox.new`, renames `sandbox` to `sandbox.old`, renames the new one
         into place and deletes the old one. Cut anywhere, the sandbox is either still there or
-        can be put back; what is left over is the tutor's own, inside its own home.
+        can be put back; what is left over is the tutor's own, inside its own home: a real
+        folder (no link) that carries the tutor's marker, written before anything else.
         """
-        if not self.path.exists() and _is_ours(self._old):
+        if not _exists(self.path) and _is_ours(self._old):
             self._old.rename(self.path)
+        foreign = []
         for leftover in (self._old, self._staging):
-            if leftover.exists():
+            if _is_ours(leftover):
                 shutil.rmtree(leftover)
+            elif _exists(leftover):
+                foreign.append(leftover)
+        return foreign
 
     def build(self, lesson: Lesson) -> None:
         """Rebuild the sandbox in `lesson`'s starting state, replacing any previous one."""
@@ -114,18 +121,22 @@ class Sandbox:
         if missing:
             raise ToolMissing(missing[0], lesson_id=lesson.id)
         claim_home(self.home)
-        self.recover()
-        if self.path.exists() and not _is_ours(self.path):
+        for foreign in [*self.recover(), *([self.path] if _exists(self.path)
+                                            and not _is_ours(self.path) else [])]:
             raise UnsafeHome(
-                f"{self.path} exists but was not made by the tutor, so it will not delete it.",
-                "Move that folder away, or choose another --home.",
+                f"{foreign} exists but was not made by the tutor, so it will not touch it.",
+                "Move it away (or choose another --home), then run the command again.",
             )
         staging = self._staging
         snapshot = self._snapshot(lesson)
+        # The marker first: an interrupted build is then known as the tutor's own.
+        staging.mkdir()
+        (staging / SANDBOX_MARKER).write_text('{"building": true}\n', encoding="utf-8")
         if (snapshot / SANDBOX_MARKER).is_file():
-            shutil.copytree(snapshot, staging)
+            shutil.copytree(snapshot, staging, dirs_exist_ok=True)
         else:
-            shutil.copytree(resource_dir("sandbox_project"), staging, ignore=_not_template)
+            shutil.copytree(resource_dir("sandbox_project"), staging, ignore=_not_template,
+                            dirs_exist_ok=True)
             _make_writable(staging)
             self._make_start(lesson, staging)
             _mark_database(staging / DATABASE_FILE)
@@ -191,6 +202,9 @@ class Sandbox:
         for extra in start.files:
             path = folder / extra.path
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not is_within(path.parent, folder) or path.is_symlink():
+                raise CommandFailed(f"Building the sandbox: {extra.path} leads out of the "
+                                    "sandbox.", "The tutor writes only inside the sandbox.")
             path.write_text(lesson.resource(extra.source), encoding="utf-8")
         for app in start.apps:
             if app.applied != "zero":
@@ -323,13 +337,23 @@ class Sandbox:
                 args = shlex.split(action.run)[2:]  # drop "python manage.py"
                 completed = self.manage(sandbox, args)
             return completed.returncode, completed.stdout + completed.stderr
+        # Inside the sandbox only, also where a link in it leads elsewhere: a link itself
+        # may be deleted (that changes nothing outside), not followed.
         if action.delete:
             target = sandbox / action.delete
-            if not target.exists():
+            if not is_within(target.parent, sandbox):
+                return 1, f"{action.delete} is outside the sandbox: the tutor leaves it alone.\n"
+            if not (target.exists() or target.is_symlink()):
                 return 1, f"{action.delete} does not exist.\n"
+            if target.is_dir() and not target.is_symlink():
+                return 1, f"{action.delete} is a folder, not a file.\n"
             target.unlink()
             return 0, ""
         target = sandbox / action.edit
+        if not is_within(target, sandbox):
+            return 1, f"{action.edit} is outside the sandbox: the tutor leaves it alone.\n"
+        if not target.is_file():
+            return 1, f"{action.edit} does not exist.\n"
         text = target.read_text(encoding="utf-8")
         if action.replace not in text:
             return 1, f"{action.edit} does not contain {action.replace!r}.\n"
@@ -434,7 +458,13 @@ def _django_identity() -> bytes:
 
 
 def _is_ours(folder: Path) -> bool:
-    return folder.is_dir() and (folder / SANDBOX_MARKER).is_file()
+    """A real folder (not a link to one) that carries the tutor's marker."""
+    return folder.is_dir() and not folder.is_symlink() and (folder / SANDBOX_MARKER).is_file()
+
+
+def _exists(path: Path) -> bool:
+    """Something stands there: a file, a folder, or a link (even a broken one)."""
+    return path.exists() or path.is_symlink()
 
 
 def _make_writable(folder: Path) -> None:

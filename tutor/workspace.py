@@ -52,9 +52,13 @@ class Workspace:
         self.progress: Progress = self.progress_file.load()
         self.seen = SeenFile(self.home)
         self._lock_depth = 0
-        if (self.home / "sandbox.new").exists() or (self.home / "sandbox.old").exists():
+        # What stands where a reset keeps its work but is not the tutor's: left alone, and
+        # named (the CLI says so) so that the learner can move it away.
+        self.foreign: list[Path] = []
+        if any(path.exists() or path.is_symlink()
+               for path in (self.home / "sandbox.new", self.home / "sandbox.old")):
             with self.changing():
-                self.sandbox.recover()
+                self.foreign = self.sandbox.recover()
 
     @contextlib.contextmanager
     def changing(self) -> Iterator[None]:
