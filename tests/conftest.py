@@ -18,6 +18,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Started from a shell that ignores Ctrl-C (a background job, as some CI runners start it),
+# this process would hand the ignored SIGINT on to every tutor it spawns, and the tests that
+# press Ctrl-C would test nothing: give SIGINT a handler here, and exec gives children the
+# default.
+import signal  # noqa: E402
+
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 # This process never sets Django up for a sandbox (it could read only one, once): every state
 # read of the tutor called in this process goes to a warm helper.
 import tutor.reader  # noqa: E402

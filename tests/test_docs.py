@@ -23,8 +23,15 @@ def test_every_command_and_option_is_in_the_readme():
 
 
 def test_the_readme_names_its_two_commands():
-    assert "pip install ." in README
-    assert "python -m pytest" in README
+    """Install-and-start is one command line, the tests one more, and .ci/run runs that very
+    line (it reads it from here)."""
+    assert "$ python -m venv .venv && . .venv/bin/activate && python -m pip install . && " \
+        "tutor start\n" in README
+    assert '$ python -m pip install ".[test]" && python -m pytest\n' in README
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "README.md" in ci and 'bash -c "$TEST_LINE"' in ci
+    assert "`python3 -m venv .venv`" in README and "Windows" in README
+    assert "migration-tutor" in README
 
 
 def test_every_json_key_is_documented(lesson_home):

@@ -164,3 +164,189 @@ def test_a_link_named_like_the_tutors_leftovers_is_not_followed(lesson_home, tmp
     (home / "sandbox.old").symlink_to(target, target_is_directory=True)
     assert tutor(home, "status").returncode == 0
     assert (target / "data.txt").is_file() and (home / "sandbox.old").is_symlink()
+
+
+NESTED = '{"a": ' * 100_000 + "1" + "}" * 100_000
+
+
+@pytest.mark.parametrize("damage", ["nested", "negative hints", "negative answer"])
+def test_a_damaged_progress_file_is_set_aside_and_the_tutor_goes_on(lesson_home, damage):
+    home = lesson_home("revert-applied")
+    progress = home / "progress.json"
+    if damage == "nested":
+        progress.write_text(NESTED, encoding="utf-8")
+    else:
+        data = json.loads(progress.read_text(encoding="utf-8"))
+        lesson = data["lessons"]["revert-applied"]
+        if damage == "negative hints":
+            lesson["hints_shown"] = {"0": -100}
+        else:
+            lesson["answered"] = [-1]
+        progress.write_text(json.dumps(data), encoding="utf-8")
+    result = tutor(home, "hint")
+    assert result.returncode == 0, result.stderr
+    assert "Hint 1/3" in result.stdout and "could not be read" in result.stderr
+    assert len(list(home.glob("progress.json.unreadable-*"))) == 1
+    assert json.loads(progress.read_text(encoding="utf-8"))["format"] == 1  # written afresh
+
+
+def test_a_damaged_lesson_cache_only_costs_time(lesson_home):
+    home = lesson_home("revert-applied")
+    (home / "cache").mkdir(exist_ok=True)
+    (home / "cache" / "lessons.json").write_text(NESTED, encoding="utf-8")
+    result = tutor(home, "lessons")
+    assert result.returncode == 0 and "revert-applied" in result.stdout, result.stderr
+
+
+def test_a_lesson_file_nested_too_deeply_is_named_and_the_course_goes_on(tmp_path):
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "deep.toml").write_text("a = " + "[" * 900 + "]" * 900 + "\n", encoding="utf-8")
+    (folder / "revert-applied.toml").write_bytes((SHIPPED / "revert-applied.toml").read_bytes())
+    result = tutor(None, "lint-lessons", str(folder), "--json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert {(p["file"], p["problem"]) for p in report["problems"]} == {
+        ("deep.toml", "nested too deeply to be read")}
+
+
+def test_a_progress_file_that_is_a_folder_is_named_not_a_traceback(lesson_home):
+    home = lesson_home("revert-applied")
+    (home / "progress.json").unlink()
+    (home / "progress.json").mkdir()
+    result = tutor(home, "status")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "progress.json is a folder, not the tutor's progress file" in result.stderr
+
+
+def test_a_database_another_program_holds_is_busy_not_broken(lesson_home):
+    import sqlite3
+    from contextlib import closing
+
+    home = lesson_home("revert-applied")
+    with closing(sqlite3.connect(home / "sandbox" / "db.sqlite3", isolation_level=None)) as db:
+        db.execute("BEGIN EXCLUSIVE")
+        result = tutor(home, "check", "--json")
+        db.execute("ROLLBACK")
+    report = json.loads(result.stdout)
+    assert result.returncode == 2
+    assert report["error"].startswith("The database is busy")
+    assert "Try again in a moment" in report["advice"] and "tutor reset" not in report["advice"]
+    assert tutor(home, "check").returncode == 1  # free again: an ordinary check
+
+
+def test_a_home_whose_path_holds_the_path_separator_still_has_its_python(lesson_home,
+                                                                        tmp_path,
+                                                                        monkeypatch):
+    """`HOME/bin` on PATH would be cut in two at the `:`: the shim lives elsewhere then, and
+    the learner's `python manage.py ...` finds it (with no other python on PATH)."""
+    import shutil
+
+    from tutor.sandbox import Sandbox
+
+    home = tmp_path / f"odd{os.pathsep}home"
+    shutil.copytree(lesson_home("revert-applied"), home, symlinks=True)
+    sandbox = Sandbox(home)
+    sandbox.write_python_shim()
+    monkeypatch.setenv("PATH", os.pathsep.join(["/usr/bin", "/bin"]))
+    result = subprocess.run("python manage.py showmigrations store", shell=True,
+                            cwd=sandbox.path, env=sandbox.learner_environment(),
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "[X] 0003_change_price_field" in result.stdout
+    assert os.pathsep not in str(sandbox.bin_dir)
+
+
+def test_an_empty_home_or_one_under_a_file_is_refused(tmp_path):
+    empty = tutor(None, "status", "--home", "")
+    assert empty.returncode == 2 and "--home is empty" in empty.stderr
+    file = tmp_path / "a-file"
+    file.write_text("x", encoding="utf-8")
+    under = tutor(None, "status", "--home", str(file / "home"))
+    assert under.returncode == 2 and f"{file} is a file" in under.stderr
+    assert "Traceback" not in empty.stderr + under.stderr
+
+
+def _export(folder: Path, name: str, learner, title: str = "Undo an applied migration",
+            extra: str = "") -> Path:
+    step = {"lesson": "revert-applied", "step": 1, "title": title, "current": True,
+            "passed": False, "started_at": None, "passed_at": None, "attempts": 1,
+            "answers": 0, "hints": 0, "solutions": 0, "time_spent_seconds": 5,
+            "stuck_for_seconds": 5}
+    data = {"format": "migration-tutor-report", "version": 1, "learner": learner,
+            "exported_at": "2026-12-01T10:00:00+00:00",
+            "current": {"lesson": "revert-applied", "step": 1}, "steps": [step]}
+    path = folder / name
+    path.write_text(json.dumps(data).replace('"attempts": 1', '"attempts": 1' + extra),
+                    encoding="utf-8")
+    return path
+
+
+def test_class_report_names_and_skips_what_it_cannot_use_and_escapes_the_rest(tmp_path):
+    good = _export(tmp_path, "ada.json", "Ada")
+    huge = _export(tmp_path, "huge.json", "Bob", extra=', "x": ' + "9" * 5000)
+    surrogate = tmp_path / "surrogate.json"
+    surrogate.write_text(good.read_text(encoding="utf-8").replace('"Ada"', '"\\ud800"'),
+                         encoding="utf-8")
+    typed = _export(tmp_path, "typed.json", 42)
+    sneaky = _export(tmp_path, "sneaky.json", "Eve\x1b]0;pwned\x07\r",
+                     title="\x1b[2Jcleared")
+    for form in ([], ["--csv"], ["--all-steps"]):
+        result = tutor(None, "class-report", *map(str, (good, huge, surrogate, typed, sneaky)),
+                       *form)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        for name in ("huge.json", "surrogate.json", "typed.json"):
+            assert f"Skipped: {tmp_path / name}" in result.stderr, (name, result.stderr)
+        assert "Ada" in result.stdout
+        said = result.stdout + result.stderr
+        assert "\x1b" not in said and "\r" not in said and "\x07" not in said
+        assert "Eve\\x1b]0;pwned\\x07\\r" in said
+
+
+def _tutor_in_a_shell(shell_line: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(shell_line, shell=True, capture_output=True, text=True, cwd=REPO,
+                          env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})))
+
+
+def test_operating_system_errors_are_messages_not_tracebacks(tmp_path):
+    python = f"{sys.executable} -m tutor"
+    cases = {
+        "a home the system refuses": (f"{python} reset revert-applied --home /proc/1/tutor",
+                                      "The operating system refused"),
+        "a path too long": (f"{python} reset revert-applied --home {tmp_path}/{'x' * 300}",
+                            "too long"),
+        "a full disk": (f"{python} lessons --home {tmp_path}/h > /dev/full",
+                        "The disk is full"),
+    }
+    for name, (line, words) in cases.items():
+        result = _tutor_in_a_shell(line)
+        assert result.returncode == 2, (name, result.stdout, result.stderr)
+        assert words in result.stderr and "Traceback" not in result.stderr, (name, result.stderr)
+    asked = _tutor_in_a_shell(f"{python} check --home /proc/1/tutor --json")
+    assert "The operating system refused" in json.loads(asked.stdout)["error"]
+
+
+def test_closed_streams_and_an_output_that_cannot_show_unicode(tmp_path):
+    python = f"{sys.executable} -m tutor"
+    closed_out = _tutor_in_a_shell(f"{python} lessons --home {tmp_path}/a >&-")
+    assert closed_out.returncode == 0 and "Traceback" not in closed_out.stderr
+    closed_in = _tutor_in_a_shell(f"{python} start --home {tmp_path}/b <&-")
+    assert closed_in.returncode == 2 and "needs a terminal" in closed_in.stderr
+    ascii_only = _tutor_in_a_shell(f"{python} lessons --home {tmp_path}/c",
+                                   env={"PYTHONIOENCODING": "ascii"})
+    assert ascii_only.returncode == 0, ascii_only.stderr
+    assert "revert-applied" in ascii_only.stdout and "\\u2501" in ascii_only.stdout
+
+
+def test_a_shell_that_does_not_exist_is_named(lesson_home):
+    import pexpect
+
+    home = lesson_home("revert-applied")
+    child = pexpect.spawn(sys.executable, ["-m", "tutor", "shell", "--home", str(home)],
+                          env=dict(os.environ, PYTHONPATH=str(REPO), SHELL="/no/such/shell"),
+                          encoding="utf-8", timeout=30)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert "Your shell, /no/such/shell, could not be started" in child.before
+    assert "Traceback" not in child.before

@@ -42,6 +42,11 @@ def test_wheel_ships_lessons_and_sandbox_and_runs_from_another_folder(offline_in
 
     listed = run("lessons", "--json")
     assert listed.returncode == 0, listed.stderr
+    # The same command under a name of its own (Open edX installs a `tutor` command too).
+    other = subprocess.run([str(installed_tutor.with_name("migration-tutor")), "lessons",
+                            "--json", "--home", str(home)], cwd=elsewhere, capture_output=True,
+                           text=True)
+    assert other.returncode == 0 and json.loads(other.stdout) == json.loads(listed.stdout)
     ids = [row["id"] for row in json.loads(listed.stdout)["lessons"]]
     assert {"revert-applied", "delete-unapplied"} <= set(ids)
 

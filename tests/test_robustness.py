@@ -340,3 +340,18 @@ def test_an_unreadable_progress_file_is_kept_aside_and_the_tutor_goes_on(lesson_
     backup = next(home.glob("progress.json.unreadable-*"))
     assert backup.read_text(encoding="utf-8") == content
     json.loads((home / "progress.json").read_text(encoding="utf-8"))
+
+
+def test_the_tests_hand_ctrl_c_on_even_when_they_were_started_ignoring_it():
+    """Run from a shell that ignores SIGINT (a background job), the test process gives its
+    children the default, so that the tests pressing Ctrl-C test the tutor's handling."""
+    script = ("import signal, subprocess, sys\n"
+              "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+              "sys.path.insert(0, sys.argv[1])\n"
+              "import conftest\n"
+              "child = 'import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)'\n"
+              "subprocess.run([sys.executable, '-c', child])\n")
+    result = subprocess.run([sys.executable, "-c", script, str(REPO / "tests")],
+                            capture_output=True, text=True, cwd=REPO,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert result.stdout.strip() == "False", result.stdout + result.stderr

@@ -533,3 +533,34 @@ def test_a_name_asked_again_after_a_bad_one_is_printed_once_per_ask(lesson_home,
     assert first < warning < output.index(NAME_QUESTION, first + 1)
     _, data = tutor_json(home, "report")
     assert data["learner"] == "Ada"
+
+
+CTRL_D = "\x04"
+
+
+@pytest.mark.parametrize("prompt", ["name", "command", "confirm", "menu"])
+def test_ctrl_d_at_any_prompt_stops_as_ctrl_c_does(lesson_home, monkeypatch, prompt):
+    """End of input (Ctrl-D) at the name question, the Command prompt, the reset's
+    confirmation or a menu: the session stops with its progress saved, no EOFError."""
+    home = lesson_home("revert-applied")
+    if prompt == "name":
+        child = spawn_unnamed(home, monkeypatch, "revert-applied")
+        child.expect_exact(NAME_QUESTION)
+        child.expect_exact("Name:")  # the prompt itself, after the question's line
+    else:
+        child = spawn_tutor(home, "start", "revert-applied")
+        if prompt == "command":
+            choose(child, "run")
+            child.expect_exact("Command")
+        elif prompt == "confirm":
+            choose(child, "reset")
+            child.expect_exact("Rebuild the sandbox")
+        else:
+            child.expect_exact("What would you like to do")
+    child.send(CTRL_D)
+    child.expect_exact("Stopped. Your progress is saved")
+    output = child.before
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Traceback" not in output + (child.before or "") and "EOFError" not in output

@@ -89,7 +89,7 @@ def test_a_changed_dependency_is_told_as_a_change(lesson_home):
         "(was store.0004_add_discount_field)"]
 
 
-def _with(state: dict, **changes) -> "SandboxState":
+def _with(state: dict, **changes):
     from tutor.state import SandboxState
 
     return SandboxState.from_json({**state, **changes})

@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tutor.tracebacks import NOTE, TracebackFilter, shorten_traceback, worth_filtering
 
 CHAINED = """\
@@ -107,3 +109,29 @@ def test_a_character_split_between_two_reads_stays_whole(lesson_home):
     status = Sandbox(lesson_home("revert-applied")).run_learner_command(command, heard.append)
     assert status == 0
     assert "".join(heard) == "x" * 4095 + "“free”\n"
+
+
+@pytest.mark.parametrize("prefix", ["", "Traceback (most recent call last):\n"])
+def test_the_filter_is_linear_in_what_it_is_fed(prefix):
+    """Output without a newline (in a traceback's frame or not) costs the filter time in
+    proportion to its length: ten times the text, not a hundred times the time. The ratio
+    is compared, not a duration, so that a slow machine slows both alike."""
+    import time
+
+    def feed(megabytes: int) -> float:
+        written: list[str] = []
+        stream = TracebackFilter(written.append)
+        stream.feed(prefix)
+        chunk = " " + "x" * 4095
+        began = time.perf_counter()
+        for _ in range(megabytes * 256):
+            stream.feed(chunk)
+        stream.feed("\nValueError: end\n")
+        stream.close()
+        elapsed = time.perf_counter() - began
+        assert "".join(written).endswith("ValueError: end\n")
+        return elapsed
+
+    small = min(feed(2) for _ in range(3))
+    large = feed(20)
+    assert large < 30 * max(small, 0.002), (small, large)

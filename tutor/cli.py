@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _tolerant_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -123,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "name", None) is not None:
             _remember_name(args)
-        return COMMANDS[args.command](args)
+        try:
+            return COMMANDS[args.command](args)
+        except BrokenPipeError:
+            raise
+        except OSError as error:  # a read-only home, a full disk, a name too long...
+            raise system_error(error) from None
     except TutorError as error:
         if getattr(args, "json", False):
             # A script asked for JSON: it gets JSON, also when the answer is an error.
@@ -374,7 +380,14 @@ def cmd_shell(args) -> int:
         shell = [os.environ.get("SHELL") or "/bin/sh"]
     print(f"A shell in the sandbox ({sandbox.path}). `python manage.py showmigrations` works "
           "here; type `exit` to leave, then `tutor check`.")
-    return subprocess.call(shell, cwd=sandbox.path, env=sandbox.learner_environment())
+    try:
+        return subprocess.call(shell, cwd=sandbox.path, env=sandbox.learner_environment())
+    except OSError as error:
+        raise TutorError(f"Your shell, {shell[0]}, could not be started: "
+                         f"{error.strerror or error}.",
+                         "Set SHELL to a shell that exists (e.g. `SHELL=/bin/sh tutor shell`), "
+                         "or work in a terminal of your own in "
+                         f"{sandbox.path}.") from None
 
 
 def cmd_lint_lessons(args) -> int:
@@ -453,7 +466,7 @@ def cmd_class_report(args) -> int:
 
 
 def _require_terminal(command: str) -> None:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not (sys.stdin and sys.stdin.isatty() and sys.stdout and sys.stdout.isatty()):
         raise TutorError(
             f"`tutor {command}` is interactive and needs a terminal, but this one has none.",
             "Use `tutor status`, `tutor check`, `tutor hint` or `tutor solve` instead.",
@@ -468,5 +481,51 @@ COMMANDS = {
 }
 
 
+def _tolerant_streams() -> None:
+    """Output in a terminal that cannot show every character (`PYTHONIOENCODING=ascii`, an
+    old Windows console) shows what it cannot as escapes, rather than stopping the tutor;
+    a standard stream that was closed (`tutor lessons >&-`) becomes a null one."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+        elif hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that is closed or not a file's
+                pass
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")
+
+
+def system_error(error: OSError) -> TutorError:
+    """What the operating system refused, as a learner can act on it."""
+    import errno
+
+    where = f" ({error.filename})" if error.filename else ""
+    advice = {
+        errno.ENOSPC: "The disk is full: free some space, then run the command again.",
+        errno.EROFS: "That place is read-only: choose a home you can write, e.g. "
+                     "`--home ~/migration-tutor`.",
+        errno.EACCES: "You may not write there: choose a home of your own, e.g. "
+                      "`--home ~/migration-tutor`.",
+        errno.EPERM: "You may not write there: choose a home of your own, e.g. "
+                     "`--home ~/migration-tutor`.",
+        errno.ENAMETOOLONG: "The path is too long for this system: choose a shorter --home.",
+    }.get(error.errno, "Check that path (and that the disk has room), then run the command "
+                       "again.")
+    return TutorError(f"The operating system refused: {error.strerror or error}{where}.",
+                      advice)
+
+
 def run() -> None:
-    sys.exit(main())
+    status = main()
+    try:
+        sys.stdout.flush()  # what is still buffered (`tutor lessons > /dev/full`)
+    except OSError as error:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if not isinstance(error, BrokenPipeError):
+            print(f"Error: the output could not be written: {error.strerror or error}.",
+                  file=sys.stderr)
+            status = 2
+    sys.exit(status)

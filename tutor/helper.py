@@ -26,6 +26,7 @@ def serve() -> int:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.dont_write_bytecode = True
+    _follow_the_tutor()
     _import_django_without_setting_it_up()
     for line in sys.stdin:
         try:
@@ -40,6 +41,25 @@ def serve() -> int:
         sys.stdout.write(answer + "\n")
         sys.stdout.flush()
     return 0
+
+
+def _follow_the_tutor() -> None:
+    """End with the tutor that started this helper, also when it was killed (a SIGKILL gives
+    it no chance to say so): a command run here must not go on writing into a sandbox that
+    the next tutor is cleaning up. The helper leads a process group of its own, so its
+    children go with it."""
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.1)
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _state_in_child(sandbox: Path, fresh_build: bool) -> str:

@@ -594,7 +594,7 @@ class ParsedFiles:
             try:
                 entries = json.loads(path.read_text(encoding="utf-8"))
                 self.entries = entries if isinstance(entries, dict) else {}
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):  # a damaged cache only costs time
                 self.entries = {}
 
     def read(self, file: Path) -> dict:
@@ -631,6 +631,8 @@ def _parse_toml(raw: bytes, name: str) -> dict:
         return tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise LessonFileError(name, "", f"not valid TOML: {error}") from None
+    except RecursionError:
+        raise LessonFileError(name, "", "nested too deeply to be read") from None
     except UnicodeDecodeError as error:
         raise LessonFileError(name, "", f"cannot be read: {error}") from None
 

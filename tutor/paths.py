@@ -42,6 +42,9 @@ def resolve_home(option: str | None) -> Path:
     A home is refused when it is a place whose contents are not the tutor's to manage: the
     file-system root, the user's own home folder, or a non-empty folder the tutor did not make.
     """
+    if option is not None and not option.strip():
+        raise UnsafeHome("--home is empty.", "Give the folder for the tutor's home, e.g. "
+                                             "`--home ~/migration-tutor`, or leave --home out.")
     chosen = option or os.environ.get("TUTOR_HOME") or None
     home = Path(chosen).expanduser() if chosen else default_home()
     home = home.absolute()
@@ -54,6 +57,10 @@ def resolve_home(option: str | None) -> Path:
         )
     if home.exists() and not home.is_dir():
         raise UnsafeHome(f"{home} is a file, not a folder.", "Choose a folder for --home.")
+    for parent in home.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UnsafeHome(f"{home} cannot be a folder: {parent} is a file.",
+                             "Choose a folder for --home.")
     if home.is_dir() and not (home / HOME_MARKER).exists() and any(home.iterdir()):
         raise UnsafeHome(
             f"{home} already holds files the tutor did not make.",

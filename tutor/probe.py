@@ -34,6 +34,8 @@ def _collect(sandbox: Path) -> SandboxState:
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
 
+    # A read waits a second for a database another program is writing, not SQLite's five.
+    settings.DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 1)
     django.setup()
     _raise_model_errors()
     database = Path(settings.DATABASES["default"]["NAME"])
@@ -387,6 +389,14 @@ def _explain_failure(error: BaseException, sandbox: Path) -> StateUnreadable:
         NodeNotFoundError,
     )
 
+    from django.db import OperationalError
+
+    if isinstance(error, OperationalError) and "database is locked" in str(error):
+        return StateUnreadable(
+            "The database is busy: another program is writing to db.sqlite3 (a `migrate` "
+            "running in another terminal, an open `dbshell` in the middle of a transaction).",
+            advice="Try again in a moment, once it has finished; nothing is wrong with the "
+                   "sandbox.")
     file, line = _sandbox_location(error, sandbox)
     if isinstance(error, ModelRejected) and error.file and _is_inside(Path(error.file), sandbox):
         file = str(Path(error.file).resolve().relative_to(sandbox.resolve()))

@@ -92,9 +92,10 @@ class LessonProgress:
         answered = data.get("answered", [])
         if not isinstance(step, int) or step < 0 or not isinstance(completed, bool):
             raise ValueError("bad lesson progress")
-        if not all(isinstance(k, str) and isinstance(v, int) for k, v in hints.items()):
+        if not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                   and v >= 0 for k, v in hints.items()):
             raise ValueError("bad hints")
-        if not all(isinstance(i, int) for i in answered):
+        if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in answered):
             raise ValueError("bad answers")
         steps = data.get("steps", {})
         if not all(isinstance(k, str) and k.isascii() and k.isdigit() for k in steps):
@@ -190,9 +191,18 @@ class ProgressFile:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return Progress()
+        except IsADirectoryError:
+            from .exceptions import UnsafeHome
+
+            raise UnsafeHome(f"{self.path} is a folder, not the tutor's progress file.",
+                             "Move it away (or choose another --home), then run the command "
+                             "again.") from None
         try:
             return Progress.from_json(json.loads(raw.decode("utf-8")))
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError,
+                RecursionError) as error:  # RecursionError: JSON nested beyond Python's stack
+            if isinstance(error, RecursionError):
+                error = "it is nested too deeply"
             backup = self.path.with_name(f"{FILE_NAME}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
             os.replace(self.path, backup)
             self.warning = (f"Your progress file could not be read ({error}); it was kept as "

@@ -220,6 +220,13 @@ def read_exported(path: Path) -> dict:
         raise ReportFileError(name, f"is not JSON (line {error.lineno}: {error.msg}).") from None
     except RecursionError:
         raise ReportFileError(name, "is not a report (nested too deeply).") from None
+    except ValueError as error:  # an integer of thousands of digits, which Python refuses
+        raise ReportFileError(name, f"is not a report ({error}).") from None
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ReportFileError(name, "holds text that is not Unicode (a lone surrogate).") \
+            from None
     if isinstance(data, dict) and "lessons" in data and "steps" not in data:
         raise ReportFileError(name, "is a progress file, not an export: export it with "
                                     "`tutor report --json > FILE`.")
@@ -360,11 +367,23 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def _cell(text: str) -> str:
-    """Text from a file (a name, a title) shown as itself: brackets that the markup renderer
-    would take for a style become parentheses (escaping them would upset column widths)."""
+    """Text from a file (a name, a title) shown as itself: control characters (an ESC that
+    would start a terminal sequence, a carriage return that would overwrite the line) are
+    written escaped, and brackets that the markup renderer would take for a style become
+    parentheses (escaping them would upset column widths)."""
+    text = printable(text)
     if render(text, colour=False) == text:
         return text
     return text.replace("[", "(").replace("]", ")")
+
+
+def printable(text: str) -> str:
+    """`text` with every character a terminal would act on (not print) shown as an escape:
+    `\\x1b`, `\\r`, `\\u202e`; a lone surrogate as `\\udcff`."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 def _print_table(title: str, headers: list[str], rows: list[list[str]],
@@ -380,7 +399,8 @@ def _csv_value(value) -> str:
         return "yes" if value else "no"
     text = str(value)
     # A spreadsheet runs a cell that starts like a formula: a name is data, never a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    text = "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return printable(text)  # and a terminal it is printed on never acts on it
 
 
 def to_csv(columns: list[str], rows: list[list]) -> str:

@@ -48,8 +48,18 @@ class Sandbox:
 
     @property
     def bin_dir(self) -> Path:
-        """Holds a `python` that runs the tutor's own interpreter, which has Django."""
-        return self.home / "bin"
+        """Holds a `python` that runs the tutor's own interpreter, which has Django. It goes on
+        the learner's PATH, where a folder whose path holds the PATH separator (`:`) would
+        name two folders, neither of them this: then it is one of the tutor's own in the
+        temporary folder, named after the home."""
+        own = self.home / "bin"
+        if os.pathsep not in str(own):
+            return own
+        import hashlib
+        import tempfile
+
+        digest = hashlib.sha256(str(self.home).encode("utf-8", "surrogatepass")).hexdigest()
+        return Path(tempfile.gettempdir()) / f"migration-tutor-{digest[:16]}" / "bin"
 
     @property
     def python(self) -> str:
@@ -110,7 +120,7 @@ class Sandbox:
         foreign = []
         for leftover in (self._old, self._staging):
             if _is_ours(leftover):
-                shutil.rmtree(leftover)
+                _remove_tree(leftover)
             elif _exists(leftover):
                 foreign.append(leftover)
         return foreign
@@ -455,6 +465,23 @@ def _django_identity() -> bytes:
     if spec is None or spec.origin is None:
         return b"no django"
     return Path(spec.origin).read_bytes()
+
+
+def _remove_tree(folder: Path) -> None:
+    """Delete one of the tutor's own folders, waiting a little for a command that a killed
+    tutor left writing in it (its helper ends within a tenth of a second)."""
+    import time
+
+    for attempt in range(10):
+        try:
+            shutil.rmtree(folder)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if attempt == 9:
+                raise
+            time.sleep(0.1)
 
 
 def _is_ours(folder: Path) -> bool:

@@ -42,7 +42,7 @@ class SeenFile:
                 began={int(i): SandboxState.from_json(s) for i, s in data["began"].items()},
                 held={int(i): SandboxState.from_json(s) for i, s in data["held"].items()},
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return StepStates()
 
     def save(self, lesson_id: str, states: StepStates) -> None:

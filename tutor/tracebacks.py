@@ -57,48 +57,70 @@ class TracebackFilter:
     """Passes a stream of text on to `write` as it comes, except the frames of tracebacks:
     of each traceback only its error line is written, as soon as it arrives (an interactive
     `manage.py shell` prints a traceback and goes on). Text that is not yet a whole line is
-    written at once too (a prompt waits for an answer), unless it may be the start of one."""
+    written at once too (a prompt waits for an answer), unless it may be the start of one.
+
+    Linear in what it is fed: each piece is looked at once, however long a line grows
+    (20 MB of output without a newline is as cheap as 20 MB of short lines)."""
 
     NORMAL, FRAMES, AFTER_ERROR = range(3)
+    # A line longer than this (and not yet a traceback's) cannot become a traceback's first
+    # line or the glue between chained ones.
+    LONGEST_BEGINNING = 2 * max(len(line) for line in [MARKER, *CHAIN_LINES])
 
     def __init__(self, write: Callable[[str], object]):
         self.write = write
         self.state = self.NORMAL
-        self.partial = ""       # the current line, not yet ended
-        self.partial_written = 0  # how much of it has been written already
+        self.parts: list[str] = []  # the current line's text not written yet, in pieces
+        self.line_started = False   # part of the current line was written already
         self.shortened = False
 
+    @property
+    def pending(self) -> str:
+        if len(self.parts) > 1:
+            self.parts[:] = ["".join(self.parts)]
+        return self.parts[0] if self.parts else ""
+
     def feed(self, text: str) -> None:
-        self.partial += text
-        while "\n" in self.partial:
-            line, _, self.partial = self.partial.partition("\n")
-            written, self.partial_written = self.partial_written, 0
-            self._line(line, written)
+        while text:
+            head, newline, text = text.partition("\n")
+            if head and not (self.state == self.FRAMES and self._in_frame_line()):
+                self.parts.append(head)  # (a frame's line is dropped: only its start counts)
+            if not newline:
+                break
+            line, started = self.pending, self.line_started
+            self.parts, self.line_started = [], False
+            self._line(line, started)
         self._hold_or_write_partial()
+
+    def _in_frame_line(self) -> bool:
+        """Inside a traceback, the current line has begun with white space: a frame's."""
+        return bool(self.parts) and self.parts[0][:1].isspace()
 
     def close(self) -> None:
         """The stream ended: whatever is left is written as it is."""
-        if self.partial:
-            self.write(self.partial[self.partial_written:])
-            self.partial, self.partial_written = "", 0
+        if self.parts:
+            self.write(self.pending)
+            self.parts, self.line_started = [], False
 
     def _hold_or_write_partial(self) -> None:
-        if self.state == self.FRAMES or not self.partial:
+        if self.state == self.FRAMES or not self.parts:
             return
-        beginnings = [MARKER] if self.state == self.NORMAL else [MARKER, *CHAIN_LINES]
-        if any(line.startswith(self.partial.strip() or " ") for line in beginnings) \
-                or self.state == self.AFTER_ERROR and not self.partial.strip():
-            return  # may become a traceback's first line (or its glue): wait for the rest
+        if not self.line_started and len(self.pending) <= self.LONGEST_BEGINNING:
+            beginnings = [MARKER] if self.state == self.NORMAL else [MARKER, *CHAIN_LINES]
+            if any(line.startswith(self.pending.strip() or " ") for line in beginnings) \
+                    or self.state == self.AFTER_ERROR and not self.pending.strip():
+                return  # may become a traceback's first line (or its glue): wait for the rest
         self.state = self.NORMAL
-        self.write(self.partial[self.partial_written:])
-        self.partial_written = len(self.partial)
+        self.write(self.pending)
+        self.parts, self.line_started = [], True
 
-    def _line(self, line: str, written: int) -> None:
-        if line.strip() == MARKER and written == 0:
+    def _line(self, line: str, started: bool) -> None:
+        """A line ended; `line` is what of it was not written yet."""
+        if not started and line.strip() == MARKER:
             self.state, self.shortened = self.FRAMES, True
             return
         if self.state == self.NORMAL:
-            self.write(line[written:] + "\n")
+            self.write(line + "\n")
         elif self.state == self.FRAMES:
             if line and not line[0].isspace():  # frames are indented; the error is not
                 self.write(line + "\n")

@@ -272,7 +272,10 @@ class Cancelled(Exception):
 
 
 def _answer(question):
-    answer = question.ask()  # questionary returns None on Ctrl-C
+    try:
+        answer = question.ask()  # questionary returns None on Ctrl-C
+    except EOFError:  # Ctrl-D at an empty prompt (prompt_toolkit's end of input)
+        raise Cancelled() from None
     if answer is None:
         raise Cancelled()
     return answer
@@ -367,6 +370,7 @@ def _menu(message: str, choices: list[tuple[str, str]], multiple: bool,
         entry["text"] = ""
 
     @bindings.add(Keys.ControlC, eager=True)
+    @bindings.add(Keys.ControlD, eager=True)  # end of input: as Ctrl-C, at every prompt
     @bindings.add(Keys.ControlQ, eager=True)
     def cancel(event):
         event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
