@@ -23,7 +23,8 @@ def test_help_imports_neither_django_nor_rich_nor_questionary():
     probe = ("import sys\nfrom tutor.cli import main\n"
              "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
              "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-             "('django', 'rich', 'questionary', 'prompt_toolkit')))")
+             "('django', 'rich', 'questionary', 'prompt_toolkit', 'filelock', "
+             "'platformdirs')))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -108,9 +108,11 @@ def test_reset_and_check_follow_the_course_and_its_own_lesson_uses_shipped_model
     result = tutor(home, "reset", *course)
     assert result.returncode == 0, result.stderr
     assert "start of revert-applied" in result.stdout
-    # Our own lesson: 0001 from the shipped models version, 0002 from ours.
-    result = tutor(home, "reset", "our-own-habit", *course)
+    # Our own lesson is code from outside the shipped course: trusted once (see
+    # test_trust.py), then every command runs it.
+    result = tutor(home, "reset", "our-own-habit", *course, "--trust-course")
     assert result.returncode == 0, result.stderr
+    # 0001 from the shipped models version, 0002 from ours.
     migrations = sorted(p.name for p in (home / "sandbox/store/migrations").glob("0*.py"))
     assert migrations == ["0001_initial.py", "0002_add_stock.py"]
     status, report = tutor_json(home, "check", *course)
@@ -246,6 +248,8 @@ def test_start_follows_the_course(home, workshop, tmp_path):
     assert child.exitstatus == 2
 
     child = spawn("our-own-habit", "--course", str(workshop))
+    child.expect_exact("Run this course's code on this machine?")  # see test_trust.py
+    child.send("y")
     child.expect_exact("Lesson 2/3")  # its place in the workshop's course
     child.expect_exact("Our habit: undo the stock field")
     child.expect_exact("What would you like to do?")

@@ -71,3 +71,80 @@ def test_any_lesson_file_loads_or_names_itself(raw):
             assert error.file == "revert-applied.toml"
         course = load_course(lessons)
         assert "delete-unapplied" in course.ids  # the other lessons still work
+
+
+# --- nested JSON (issue 13): deeper than Python's recursion limit, anywhere in the file ----
+
+def _nested(depth: int, opener: str, leaf: str) -> str:
+    closer = {"[": "]", '{"a": ': "}"}
+    return opener * depth + leaf + closer[opener] * depth
+
+
+nested_json = st.tuples(st.integers(1, 5000), st.sampled_from(["[", '{"a": ']),
+                        st.sampled_from(["1", '"x"', "null", "[]"]),
+                        st.sampled_from(["{}", '{"format": 1, "lessons": {}}',
+                                         '{"format": 1, "lessons": {"revert-applied": {}}}'])
+                        ).map(lambda t: (t[3][:-1] + (", " if t[3] != "{}" else "")
+                                         + '"x": ' + _nested(*t[:3]) + "}").encode())
+
+
+@FUZZ
+@given(raw=nested_json)
+def test_nested_json_in_the_progress_file_or_the_lesson_cache_is_kept_aside(raw):
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        (home / "progress.json").write_bytes(raw)
+        progress = ProgressFile(home).load()
+        assert isinstance(progress, Progress)
+        (home / "lessons.json").write_bytes(raw)
+        course = load_course(cache=home / "lessons.json")
+        assert "revert-applied" in course.ids
+
+
+# --- lesson files with hostile paths (issue 13): nothing the loader yields leads out -------
+
+hostile_path = st.lists(st.sampled_from(["..", ".", "store", "x.py", "/", "\\", "~", "C:",
+                                         "//", "a/..", "%2e%2e", "\u2025", " ", "..."]),
+                        min_size=1, max_size=5).map("/".join)
+hostile_fields = st.sampled_from([
+    'files = [{{ path = {p}, source = "files/products.json" }}]',
+    'files = [{{ path = "store/x.json", source = {p} }}]',
+    'commands = [{{ delete = {p} }}]',
+    'commands = [{{ edit = {p}, replace = "a", with = "b" }}]',
+    'models = {p}',
+])
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    import os
+
+    return os.path.normpath(path).startswith(os.path.normpath(folder) + os.sep)
+
+
+@FUZZ
+@given(field=hostile_fields, value=hostile_path)
+def test_a_lesson_never_yields_a_path_outside_the_sandbox_or_its_folders(field, value):
+    import json
+
+    with tempfile.TemporaryDirectory() as folder:
+        lessons = Path(folder) / "lessons"
+        shutil.copytree(resource_dir("lessons"), lessons)
+        path = lessons / "revert-applied.toml"
+        text = REAL_LESSON.decode().replace(
+            'applied = "0003_change_price_field"\n',
+            'applied = "0003_change_price_field"\n' + field.format(p=json.dumps(value)) + "\n", 1)
+        path.write_text(text, encoding="utf-8")
+        try:
+            lesson = load_lesson(path)
+        except LessonFileError as error:
+            assert error.file == "revert-applied.toml" and error.field.startswith("start")
+            return
+        sandbox = Path(folder) / "sandbox"
+        for extra in lesson.start.files:
+            assert _inside(sandbox / extra.path, sandbox), extra.path
+        for action in lesson.start.commands:
+            for target in (action.delete, action.edit):
+                if target:
+                    assert _inside(sandbox / target, sandbox), target
+        for name in lesson.start_resources():
+            assert _inside(lesson.resource_path(name).resolve(), lessons.resolve()), name

@@ -34,6 +34,7 @@ STEP_EXPECT = 'explain = "Restore the file (`tutor reset` rebuilds the lesson), 
     ("start", 'commands = [{{ edit = "../../../x", replace = "a", with = "b" }}]',
      "start.commands[0].edit"),
     ("start", 'models = "../../../../etc/x"', "start.models"),
+    ("start", 'commands = [{{ delete = "./" }}]', "start.commands[0].delete"),  # the sandbox
     ("step", 'file = "../../outside/canary"', "steps[0].expect[4].file"),
     ("step", 'rows = "store_product"\nsame_as = "/etc/passwd"', "steps[0].expect[4].same_as"),
     ("step", 'no_file_contains = "x"\nunder = "../.."', "steps[0].expect[4].under"),
@@ -58,7 +59,8 @@ def test_a_lesson_that_reaches_outside_the_sandbox_is_refused(tmp_path, where, a
     path.write_text(text, encoding="utf-8")
     problems = {p.field: p.problem for p in lesson_problems(path)}
     assert field in problems, problems
-    assert "is an absolute path" in problems[field] or "with `..`" in problems[field]
+    assert any(why in problems[field]
+               for why in ("is an absolute path", "with `..`", "is the sandbox itself"))
     with pytest.raises(LessonFileError):
         load_lesson(path)
     result = tutor(None, "lint-lessons", str(folder), "--solve", "--json")
@@ -350,3 +352,45 @@ def test_a_shell_that_does_not_exist_is_named(lesson_home):
     assert child.exitstatus == 2
     assert "Your shell, /no/such/shell, could not be started" in child.before
     assert "Traceback" not in child.before
+
+
+@pytest.mark.parametrize("oddity", ["sandbox.old file", "sandbox.new file", "sandbox.old link",
+                                    "sandbox link", "progress.json folder"])
+def test_no_command_crashes_on_what_stands_in_the_home_and_reset_says_what_to_move(
+        lesson_home, tmp_path, oddity):
+    """Issue 13, point 5: whatever stands in the home, every command answers without a
+    traceback, nothing outside the home is touched, and `tutor reset` recovers or names
+    exactly what to move away."""
+    home = lesson_home("revert-applied")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine", encoding="utf-8")
+    name, kind = oddity.split()
+    odd = home / name
+    if name == "sandbox":  # the sandbox itself moved elsewhere and linked back
+        import shutil
+
+        shutil.rmtree(odd)
+    elif name == "progress.json":
+        odd.unlink()
+    if kind == "file":
+        odd.write_text("notes of mine", encoding="utf-8")
+    elif kind == "link":
+        odd.symlink_to(outside, target_is_directory=True)
+    else:
+        odd.mkdir()
+    for command in (["status"], ["check"], ["lessons"], ["hint"], ["report"], ["solve"]):
+        result = tutor(home, *command)
+        assert "Traceback" not in result.stdout + result.stderr, (command, result.stderr)
+        assert result.returncode in (0, 1, 2), command
+    reset = tutor(home, "reset")
+    assert "Traceback" not in reset.stdout + reset.stderr
+    if reset.returncode != 0:
+        assert reset.returncode == 2
+        assert str(odd) in reset.stderr and "move it away" in reset.stderr.lower(), reset.stderr
+    else:
+        assert (home / "sandbox" / "manage.py").is_file() and not (home / "sandbox").is_symlink()
+    assert (outside / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    if kind == "file":
+        assert odd.read_text(encoding="utf-8") == "notes of mine"

@@ -171,7 +171,7 @@ def test_branch_switch_without_git_is_skipped_not_failed(monkeypatch, tmp_path, 
     folder = tmp_path / "my lessons"
     folder.mkdir()
     shutil.copy(REPO / "lessons" / "branch-switch.toml", folder)
-    result = tutor(None, "lint-lessons", str(folder), "--solve", "--json")
+    result = tutor(None, "lint-lessons", str(folder), "--solve", "--json", "--trust-course")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True and report["problems"] == []

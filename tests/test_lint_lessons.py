@@ -256,7 +256,7 @@ def test_solve_finds_lessons_that_start_solved_fail_or_do_not_pass(tmp_path):
     break_file(folder, "delete-unapplied",
                'solution = [{ delete = "store/migrations/0004_add_discount_field.py" }]',
                'solution = ["python manage.py showmigrations store"]')
-    status, report = lint(folder, "--solve")
+    status, report = lint(folder, "--solve", "--trust-course")
     assert status == 1
     by_file = {p["file"]: p for p in report["problems"]}
     assert by_file["revert-applied.toml"]["field"] == "steps[0].expect"
@@ -277,7 +277,7 @@ def test_solve_plays_good_lessons_through(tmp_path):
     folder.mkdir()
     for lesson in ("revert-applied", "first-migrations"):
         shutil.copy(SHIPPED / f"{lesson}.toml", folder)
-    result = tutor(None, "lint-lessons", str(folder), "--solve")
+    result = tutor(None, "lint-lessons", str(folder), "--solve", "--trust-course")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(": solved ") == 2
     assert "2 lesson files: no problems." in result.stdout

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pexpect
 import pytest
@@ -184,6 +185,37 @@ def test_a_busy_home_is_refused_with_a_clear_message(lesson_home):
         holder.wait()
 
 
+def test_the_home_lock_is_filelocks_and_the_default_home_platformdirs(lesson_home, tmp_path,
+                                                                     monkeypatch):
+    """Issue 13, point 15: the lock and the user data folder come from the libraries made for
+    them. A program holding the home's lock with filelock itself makes the tutor wait."""
+    import platformdirs
+
+    from tutor.paths import resolve_home
+
+    home = lesson_home("revert-applied")
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time, filelock\n"
+         "with filelock.FileLock(sys.argv[1]):\n    print('held', flush=True); time.sleep(30)",
+         str(home / ".lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr("tutor.lock.DEFAULT_WAIT_SECONDS", 0.3)
+        result = tutor(home, "hint")
+        assert result.returncode == 2 and "Another tutor process" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert tutor(home, "hint").returncode == 0  # released with its holder
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    expected = Path(platformdirs.user_data_dir("migration-tutor", appauthor=False))
+    assert resolve_home(None) == expected == tmp_path / "data" / "migration-tutor"
+    for module in ("paths.py", "lock.py"):  # no hand-written per-platform code left
+        source = (REPO / "tutor" / module).read_text(encoding="utf-8")
+        assert not any(word in source for word in ("sys.platform", "fcntl", "msvcrt")), module
+
+
 def test_a_killed_reset_is_rolled_back_or_finished(lesson_home):
     """Fault injection: SIGKILL a reset at random moments; every next run recovers."""
     home = lesson_home("revert-applied")
@@ -271,6 +303,57 @@ def test_ctrl_c_during_a_command_stays_in_the_tutor(lesson_home):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+IGNORES_CTRL_C = ("import os, signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                  "open('{pid_file}', 'w').write(str(os.getpid())); print('ign' + 'oring', flush=True); "
+                  "time.sleep(600); open('{pid_file}.ended', 'w')")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")  # killed, not yet reaped by whoever adopted it
+
+
+@pytest.mark.parametrize("command", [
+    # Through the traceback filter (a manage.py command), and the shell staying the parent
+    # of what it runs (`a; b`): both end with everything they started.
+    'python manage.py shell -c "{code}"',
+    'true; python -c "{code}"',
+], ids=["manage.py", "compound"])
+def test_a_second_ctrl_c_ends_a_command_that_ignores_the_first(lesson_home, tmp_path, command):
+    home = lesson_home("revert-applied")
+    pid_file = tmp_path / "pid"
+    env = dict(os.environ, PYTHONPATH=str(REPO), PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm",
+               NO_COLOR="1", DJANGO_COLORS="nocolor")
+    child = pexpect.spawn(sys.executable, ["-m", "tutor", "start", "--home", str(home)],
+                          env=env, encoding="utf-8", timeout=30, dimensions=(50, 200),
+                          cwd=str(REPO))
+    child.expect_exact("What would you like to do")
+    child.send("\r")
+    child.expect_exact("Command")
+    child.sendline(command.format(code=IGNORES_CTRL_C.format(pid_file=pid_file)))
+    child.expect_exact("ignoring")
+    time.sleep(0.3)
+    child.sendcontrol("c")
+    child.expect_exact("does not stop at Ctrl-C. Press Ctrl-C again to end it.")
+    pid = int(pid_file.read_text())
+    assert not _gone(pid)  # the first Ctrl-C waited, killed nothing
+    child.sendcontrol("c")
+    child.expect_exact("Interrupted; you are still in the tutor")
+    child.expect_exact("What would you like to do")
+    deadline = time.monotonic() + 5
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(pid), "the command outlived the second Ctrl-C"
+    assert not Path(f"{pid_file}.ended").exists()
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "Traceback" not in child.before
 
 
 def test_ctrl_c_during_a_reset_exits_cleanly_and_the_next_run_recovers(tmp_path):

@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a course file: which lessons, in which order, optionally from a lessons folder "
              "of your own (default: $TUTOR_COURSE, else the shipped course)")
     common.add_argument(
+        "--trust-course", action="store_true", default=argparse.SUPPRESS,
+        help="run the code of a course from outside the shipped lessons (its commands and "
+             "Python files) without asking; remembered for that course's content (default: "
+             "$TUTOR_TRUST_COURSE=1, else `tutor start` asks and other commands refuse)")
+    common.add_argument(
         "--name", metavar="NAME", default=argparse.SUPPRESS,
         help="your name, remembered for `tutor report` (default: the one given before, "
              "else $TUTOR_NAME; the first `tutor start` asks)")
@@ -95,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("folder", metavar="DIR", help="a folder of <id>.toml lesson files")
     lint.add_argument("--solve", action="store_true",
                       help="also play each lesson through with its reference solutions, in a "
-                           "temporary home")
+                           "temporary home: this runs the lessons' code (asked once for a "
+                           "folder's content, as `tutor start` asks; see --trust-course)")
     lint.add_argument("--json", action="store_true", help="print JSON for scripts")
     report = command("report", "your progress, step by step: checks, hints, solutions, time",
                      "--json is the export an instructor collects for `tutor class-report`.")
@@ -162,7 +168,8 @@ def _workspace(args):
     from .workspace import Workspace
 
     home = resolve_home(getattr(args, "home", None))
-    workspace = Workspace(home, course=_course(args, home))
+    workspace = Workspace(home, course=_course(args, home),
+                          trust_course=getattr(args, "trust_course", False))
     _warn_about_unreadable_progress(workspace.progress_file)
     if workspace.foreign:
         from . import ui
@@ -350,6 +357,10 @@ def cmd_start(args) -> int:
     if args.lesson:
         workspace.course.get(args.lesson)  # an unknown id fails before anything is built
     try:
+        if not _trusted_here(workspace, ui):
+            ui.say("Nothing was run. `tutor lint-lessons` on the course's folder shows every "
+                   "lesson's commands and files.")
+            return 1
         if args.demo:
             from .demo import Demo
 
@@ -364,6 +375,21 @@ def cmd_start(args) -> int:
     finally:
         workspace.sandbox.reader.close()
     return 0
+
+
+def _trusted_here(workspace, ui) -> bool:
+    """A course from outside the shipped lessons is shown, with what it runs, and the learner
+    trusts it (once for its content) before any of it runs; the shipped course needs none."""
+    from .trust import course_code, settle
+
+    return settle(workspace.home, course_code(workspace.course), workspace.trust_course,
+                  ask=lambda code: _ask_trust(code, ui))
+
+
+def _ask_trust(code, ui) -> bool:
+    for line in code.lines():
+        ui.say(ui.literal(line))
+    return ui.ask_confirm("Run this course's code on this machine?", default=False)
 
 
 def cmd_shell(args) -> int:
@@ -394,6 +420,12 @@ def cmd_lint_lessons(args) -> int:
     from pathlib import Path
 
     from .lint import lint_folder
+    from .markup import printable
+
+    folder = Path(args.folder)
+    if args.solve and not _lessons_trusted(folder, args):
+        print("Nothing was run; without --solve, lint-lessons lists what each lesson runs.")
+        return 1
 
     def said(lesson) -> None:
         # Playing lessons through takes seconds each: say how each went as soon as it is known.
@@ -404,17 +436,37 @@ def cmd_lint_lessons(args) -> int:
             print(f"{lesson.id}: {verdict} {lesson.steps} step(s) ({lesson.seconds:.1f}s)",
                   flush=True)
 
-    report = lint_folder(Path(args.folder), solve=args.solve,
-                         on_lesson=None if args.json else said)
+    report = lint_folder(folder, solve=args.solve, on_lesson=None if args.json else said)
     if args.json:
         _print_json(report.to_json())
-    else:
-        for problem in report.problems:
-            print(problem)
-        count = len(report.lessons)
-        print(f"{count} lesson file{'s' if count != 1 else ''}: "
-              + ("no problems." if report.ok else f"{len(report.problems)} problem(s)."))
+        return 0 if report.ok else 1
+    for problem in report.problems:
+        print(printable(str(problem)))
+    count = len(report.lessons)
+    print(f"{count} lesson file{'s' if count != 1 else ''}: "
+          + ("no problems." if report.ok else f"{len(report.problems)} problem(s)."))
+    ran = [lesson.code for lesson in report.lessons if lesson.code]
+    if ran:
+        print("What these lessons run on a machine that starts them (a course is code):")
+        for code in ran:
+            for line in code.lines():
+                print(printable(line))
     return 0 if report.ok else 1
+
+
+def _lessons_trusted(folder, args) -> bool:
+    """`--solve` runs the folder's lessons: trusted as `tutor start` trusts a course."""
+    from .lint import folder_course
+    from .paths import resolve_home
+    from .trust import course_code, settle
+
+    ask = None
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from . import ui
+
+        ask = lambda code: _ask_trust(code, ui)  # noqa: E731
+    return settle(resolve_home(getattr(args, "home", None)), course_code(folder_course(folder)),
+                  getattr(args, "trust_course", False), ask)
 
 
 def cmd_watch(args) -> int:

@@ -334,9 +334,11 @@ def is_within(path: Path, folder: Path) -> bool:
     return True
 
 
-def inside_path(value: str, file: str, field_name: str, within: str = "the sandbox") -> str:
+def inside_path(value: str, file: str, field_name: str, within: str = "the sandbox",
+                *, itself: bool = False) -> str:
     """A path a lesson names: relative, and inside `within` (no absolute path, no drive, no
-    `..`): a course handed to a room may not write, delete or read anywhere else."""
+    `..`): a course handed to a room may not write, delete or read anywhere else. Only where
+    `itself` may it name `within` itself (`.`)."""
     from pathlib import PurePosixPath, PureWindowsPath
 
     if not value.strip() or "\x00" in value:
@@ -348,6 +350,11 @@ def inside_path(value: str, file: str, field_name: str, within: str = "the sandb
                                                 f"names paths inside {within}")
     if ".." in value.replace("\\", "/").split("/"):
         raise LessonFileError(file, field_name, f"{value!r} leads out of {within} with `..`")
+    import posixpath
+
+    if not itself and posixpath.normpath(value.replace("\\", "/")) == ".":
+        raise LessonFileError(file, field_name, f"{value!r} is {within} itself, not a file "
+                                                f"in it")
     return value
 
 
@@ -593,9 +600,14 @@ class ParsedFiles:
         if path is not None:
             try:
                 entries = json.loads(path.read_text(encoding="utf-8"))
-                self.entries = entries if isinstance(entries, dict) else {}
             except (OSError, ValueError, RecursionError):  # a damaged cache only costs time
-                self.entries = {}
+                entries = {}
+            # Only entries of the cache's own shape are kept: anything else (written by
+            # something else, or damaged) would be written back at the next save.
+            self.entries = {name: entry for name, entry in entries.items()
+                            if isinstance(entry, list) and len(entry) == 2
+                            and isinstance(entry[0], str) and isinstance(entry[1], dict)
+                            } if isinstance(entries, dict) else {}
 
     def read(self, file: Path) -> dict:
         try:
@@ -619,7 +631,7 @@ class ParsedFiles:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(self.path, json.dumps(self.entries), durable=False)
-        except (OSError, TypeError, ValueError):
+        except (OSError, TypeError, ValueError, RecursionError):
             pass  # a cache that cannot be written (or holds what JSON cannot) only costs time
 
 
@@ -880,7 +892,7 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
     if kind == "file":
         inside_path(subject, file, f"{where}.{kind}")
     if "under" in options and options["under"] != ".":
-        inside_path(options["under"], file, f"{where}.under")
+        inside_path(options["under"], file, f"{where}.under", itself=True)  # a folder
     if options.get("same_as", "start") != "start":
         inside_path(options["same_as"], file, f"{where}.same_as")
     if kind == "rows" and not ({"count", "same_as"} & set(options)):

@@ -49,6 +49,21 @@ def render(markup: str, colour: bool) -> str:
     return _TAG.sub(replace, markup).replace("\\[", "[")
 
 
+def printable(text: str) -> str:
+    """`text` with every character a terminal would act on (not print) shown as an escape:
+    `\\x1b`, `\\r`, `\\u202e`; a lone surrogate as `\\udcff`."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def literal(text: str) -> str:
+    """Text read from a file or a command (a path, a lesson's command, an error message), for
+    `say`: shown as it is, line by line, never acted on as a style tag or a control character."""
+    return "\n".join(printable(line).replace("[", "\\[") for line in text.split("\n"))
+
+
 class Verbatim(str):
     """A line that must reach the terminal as it is (a line of code): never wrapped."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from .exceptions import UnsafeHome
@@ -26,14 +25,12 @@ def resource_dir(name: str) -> Path:
 
 
 def default_home() -> Path:
-    """The platform's user data directory for the tutor."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / APP_NAME
+    """The platform's user data folder for the tutor (platformdirs: `$XDG_DATA_HOME` or
+    ~/.local/share on Linux, ~/Library/Application Support on macOS, %LOCALAPPDATA% on
+    Windows)."""
+    from platformdirs import user_data_dir  # only when no --home or TUTOR_HOME is given
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
 def resolve_home(option: str | None) -> Path:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 
 from . import __version__
 from .exceptions import BadLearnerName, ReportFileError
-from .markup import box_table, render, say
+from .markup import box_table, printable, render, say
 from .progress import LessonProgress, Progress, ProgressFile, StepRecord, now
 
 if TYPE_CHECKING:
@@ -375,15 +375,6 @@ def _cell(text: str) -> str:
     if render(text, colour=False) == text:
         return text
     return text.replace("[", "(").replace("]", ")")
-
-
-def printable(text: str) -> str:
-    """`text` with every character a terminal would act on (not print) shown as an escape:
-    `\\x1b`, `\\r`, `\\u202e`; a lone surrogate as `\\udcff`."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in text)
 
 
 def _print_table(title: str, headers: list[str], rows: list[list[str]],

@@ -293,48 +293,18 @@ class Sandbox:
         return env
 
     def run_learner_command(self, command: str,
-                            on_stderr: Callable[[str], object] | None = None) -> int:
+                            on_stderr: Callable[[str], object] | None = None,
+                            on_still_running: Callable[[str], object] | None = None) -> int:
         """Run a command the learner typed, in the sandbox, attached to the terminal, so that
         Django's own questions can be answered. Its standard error goes to `on_stderr` as it
-        comes, when given (to shorten tracebacks). Returns its exit status."""
+        comes, when given (to shorten tracebacks). Returns its exit status; a command that
+        does not stop at Ctrl-C is said (`on_still_running`) and ends at a second one (see
+        `attached.py`)."""
         self.write_python_shim()
-        import subprocess
+        from .attached import run_attached
 
-        if on_stderr is None or os.name == "nt":  # select() below needs POSIX pipes
-            return subprocess.run(command, shell=True, cwd=self.require(),
-                                  env=self.learner_environment()).returncode
-        import codecs
-        import select
-
-        process = subprocess.Popen(command, shell=True, cwd=self.require(),
-                                   env=self.learner_environment(), stderr=subprocess.PIPE)
-        # A character may be split between two reads (Django's “curly quotes”).
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        pipe = process.stderr.fileno()
-        try:
-            while True:
-                readable, _, _ = select.select([pipe], [], [], 0.1)
-                if readable:
-                    chunk = os.read(pipe, 4096)
-                    if not chunk:
-                        break
-                    on_stderr(decoder.decode(chunk))
-                elif process.poll() is not None:
-                    # Ended, and nothing left to read; a program it left running in the
-                    # background (`... &`) may hold the pipe open, but must not hold the tutor.
-                    break
-            on_stderr(decoder.decode(b"", final=True))
-        except KeyboardInterrupt:
-            # As subprocess.run does: the command had Ctrl-C too; give it a moment to end.
-            try:
-                process.wait(timeout=0.25)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            raise
-        finally:
-            process.wait()
-            process.stderr.close()
-        return process.returncode
+        return run_attached(command, self.require(), self.learner_environment(), on_stderr,
+                            on_still_running)
 
     def perform(self, action: SolutionAction, folder: Path | None = None) -> tuple[int, str]:
         """Carry out one action of a reference solution (or of a lesson's start, in `folder`);

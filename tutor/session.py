@@ -186,7 +186,8 @@ class Session:
         errors = TracebackFilter(ui.write_error)
         try:
             status = self.workspace.sandbox.run_learner_command(
-                command, errors.feed if worth_filtering(command) else None)
+                command, errors.feed if worth_filtering(command) else None,
+                on_still_running=ui.show_warning)
         except KeyboardInterrupt:
             ui.console.print("[yellow]Interrupted; you are still in the tutor.[/yellow]")
             status = None

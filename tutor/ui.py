@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .markup import box_table, code_spans, prose, say
+from .markup import box_table, code_spans, literal, prose, say
 
 if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the checking engine
     from .checks import Outcome
@@ -248,13 +248,14 @@ def write_error(text: str) -> None:
 
 
 def show_error(error: TutorError) -> None:
-    say(f"[bold red]Error:[/bold red] {error.message}", err=True)
+    # A message names paths, commands and lesson text, none of them markup of ours.
+    say(f"[bold red]Error:[/bold red] {literal(error.message)}", err=True)
     if error.advice:
-        say(error.advice, err=True)
+        say(literal(error.advice), err=True)
 
 
 def show_warning(text: str) -> None:
-    say(f"[yellow]Note:[/yellow] {text}", err=True)
+    say(f"[yellow]Note:[/yellow] {literal(text)}", err=True)
 
 
 def show_lessons_table(rows: list[tuple[int, Lesson, str]]) -> None:

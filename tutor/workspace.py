@@ -43,6 +43,8 @@ class Workspace:
     # Who reads the sandbox's state (default: a reader of this process's own); tests share
     # one warm reader among many homes.
     reader: StateReader | None = None
+    # The learner trusts the course's own code (`--trust-course`): see `trust.py`.
+    trust_course: bool = False
 
     def __post_init__(self) -> None:
         if self.course is None:
@@ -270,6 +272,7 @@ class Workspace:
 
         lesson, index, step = self.current_step()
         self.require_lesson_sandbox(lesson)
+        self._require_trust(lesson)
         self._record().solutions += 1
         for action in step.solution:
             status, output = self.sandbox.perform(action)
@@ -309,7 +312,14 @@ class Workspace:
                 self.progress = Progress(learner=self.progress.learner)  # a name is not progress
             self._reset(lesson)
 
+    def _require_trust(self, lesson: Lesson) -> None:
+        """A lesson from outside the shipped course runs only once its course is trusted."""
+        from .trust import require_trust
+
+        require_trust(self.home, self.course, lesson, self.trust_course)
+
     def _reset(self, lesson: Lesson) -> None:
+        self._require_trust(lesson)
         if self.progress.current in self.course.order:
             # The time up to a reset was spent on the step the learner was on (if that lesson
             # still loads: a reset is the way out of a broken one).

@@ -1,0 +1,151 @@
+"""A course is code: its lessons run `python manage.py ...` commands (`shell -c` runs any
+Python) and ship Python files (models, migrations) that Django imports. The shipped course is
+the tutor's own; a course from anywhere else is shown, the first time, with where it comes
+from and what it runs, and runs only once the learner (or the room's script) trusts it.
+
+Trust is remembered by the course's content, in the home: a change to any of its lesson
+files, or to what they ship, is a new course and is asked about again. `--trust-course` or
+`TUTOR_TRUST_COURSE=1` trusts it without asking (a classroom's scripted setup).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .exceptions import TutorError
+from .files import write_atomically
+from .lessons import Course, Lesson
+from .markup import printable
+from .paths import claim_home, resource_dir
+
+TRUST_FILE = "trusted-courses.json"
+TRUST_VARIABLE = "TUTOR_TRUST_COURSE"
+
+
+@dataclass(frozen=True)
+class LessonCode:
+    id: str
+    file: Path
+    commands: list[str]      # what its start and its solutions run, as typed
+    python_files: list[Path]  # the Python it ships (models versions, migration files)
+    resources: list[Path]     # every file it ships, Python or not (part of what is trusted)
+
+    def lines(self) -> list[str]:
+        # One line each, whatever a file holds: a newline in a command cannot fake a line.
+        lines = [printable(f"{self.id} ({self.file}):")]
+        lines += [printable(f"  runs: {command}") for command in self.commands]
+        lines += [printable(f"  Python file: {path}") for path in self.python_files]
+        if not self.commands and not self.python_files:
+            lines.append("  (only the shipped models versions, and commands typed by you)")
+        return lines
+
+    def to_json(self) -> dict:
+        return {"commands": self.commands, "python_files": [str(p) for p in self.python_files]}
+
+
+@dataclass(frozen=True)
+class CourseCode:
+    """What a course from outside the shipped lessons runs on the machine."""
+
+    source: Path              # the course file (or its folder)
+    lessons: list[LessonCode]
+    fingerprint: str
+
+    def lines(self) -> list[str]:
+        lines = [printable(f"The course {self.source} is code: it runs these on this machine.")]
+        for lesson in self.lessons:
+            lines += lesson.lines()
+        return lines
+
+
+def lesson_code(lesson: Lesson) -> LessonCode | None:
+    """What one lesson runs: its start's and its solutions' commands, and the Python files it
+    ships; None for a lesson shipped with the tutor (the tutor's own code)."""
+    shipped = resource_dir("lessons").resolve()
+    if lesson.file.resolve().parent == shipped:
+        return None
+    actions = [*lesson.start.commands,
+               *(action for step in lesson.steps for action in step.solution)]
+    files = [lesson.resource_path(name) for name in lesson.start_resources()]
+    python = [path for path in files if path.suffix == ".py"
+              and path.resolve().parent != shipped and shipped not in path.resolve().parents]
+    return LessonCode(lesson.id, lesson.file, [a.describe() for a in actions], python, files)
+
+
+def course_code(course: Course) -> CourseCode | None:
+    """What the course's own lessons (those not among the shipped ones) run; None when every
+    lesson of it is shipped with the tutor."""
+    own = [code for code in map(lesson_code, course.lessons) if code is not None]
+    if not own:
+        return None
+    import hashlib  # a trust must not be had by a file made to collide with a trusted one
+
+    digest = hashlib.sha256()
+    parts = [course.file] if course.file is not None else []
+    for code in own:
+        parts += [code.file, *code.resources]
+    for path in parts:
+        try:
+            content = path.read_bytes()
+        except OSError:  # gone since it loaded: a course that differs from any trusted one
+            content = b"\0missing"
+        digest.update(len(content).to_bytes(8, "little") + content)
+    return CourseCode(course.file or own[0].file.parent, own, digest.hexdigest())
+
+
+class CourseNotTrusted(TutorError):
+    def __init__(self, code: CourseCode):
+        super().__init__(
+            "\n".join(code.lines()) + "\nIt is not trusted on this machine yet.",
+            "Read what it runs (above, or `tutor lint-lessons` on its folder). To trust it: "
+            "`tutor start` asks, or give `--trust-course` (or set TUTOR_TRUST_COURSE=1) once.",
+        )
+        self.code = code
+
+
+def trusted_by_environment() -> bool:
+    return os.environ.get(TRUST_VARIABLE, "").strip().lower() in ("1", "yes", "true")
+
+
+def is_trusted(home: Path, code: CourseCode) -> bool:
+    return code.fingerprint in _trusted(home)
+
+
+def remember(home: Path, code: CourseCode) -> None:
+    claim_home(home)  # a trust may be the first thing a new home holds
+    known = _trusted(home) | {code.fingerprint}
+    write_atomically(home / TRUST_FILE, json.dumps(sorted(known), indent=2) + "\n")
+
+
+def _trusted(home: Path) -> set[str]:
+    try:
+        data = json.loads((home / TRUST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return set()
+    return {item for item in data if isinstance(item, str)} if isinstance(data, list) else set()
+
+
+def settle(home: Path, code: CourseCode | None, flagged: bool = False,
+           ask: Callable[[CourseCode], bool] | None = None) -> bool:
+    """Whether the code may run: it is the tutor's own (None), it was trusted before, the
+    learner trusts it now (`flagged`, the environment, or `ask` says yes: remembered), or
+    not. Without `ask`, an untrusted course raises CourseNotTrusted, which says what it runs."""
+    if code is None or is_trusted(home, code):
+        return True
+    if not (flagged or trusted_by_environment()):
+        if ask is None:
+            raise CourseNotTrusted(code)
+        if not ask(code):
+            return False
+    remember(home, code)
+    return True
+
+
+def require_trust(home: Path, course: Course, lesson: Lesson, flagged: bool = False) -> None:
+    """Raise CourseNotTrusted before a lesson of an untrusted course runs anything."""
+    if lesson_code(lesson) is not None:
+        settle(home, course_code(course), flagged)
