@@ -280,6 +280,11 @@ class Lesson:
     def models_source(self, version: str, app: StartApp | None = None) -> str:
         return self.resource((app or self.start.store).models_file(version))
 
+    @property
+    def shipped(self) -> bool:
+        """Whether the lesson is one of the tutor's own (its file is in the shipped folder)."""
+        return self.file.resolve().parent == resource_dir("lessons").resolve()
+
     def start_resources(self) -> list[str]:
         """Every file beside the lesson that its start state is built from."""
         names = []

@@ -65,9 +65,9 @@ class CourseCode:
 def lesson_code(lesson: Lesson) -> LessonCode | None:
     """What one lesson runs: its start's and its solutions' commands, and the Python files it
     ships; None for a lesson shipped with the tutor (the tutor's own code)."""
-    shipped = resource_dir("lessons").resolve()
-    if lesson.file.resolve().parent == shipped:
+    if lesson.shipped:
         return None
+    shipped = resource_dir("lessons").resolve()
     actions = [*lesson.start.commands,
                *(action for step in lesson.steps for action in step.solution)]
     files = [lesson.resource_path(name) for name in lesson.start_resources()]
