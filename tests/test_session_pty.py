@@ -17,7 +17,8 @@ DOWN, ENTER, BACKSPACE, ESC = "\x1b[B", "\r", "\x7f", "\x1b"
 MENU = ["run", "check", "hint", "solution", "skip", "reset", "quit"]
 # The lessons these sessions start: their start states are built once per test session.
 SESSION_LESSONS = ("revert-applied", "delete-unapplied", "first-migrations",
-                   "inconsistent-history", "cross-app-revert", "branch-switch")
+                   "inconsistent-history", "cross-app-revert", "branch-switch",
+                   "applied-elsewhere")
 
 
 @pytest.fixture
@@ -188,6 +189,42 @@ def test_a_lesson_with_questions_in_the_terminal(home):
     tick_id_and_name_and_stop(child)
 
 
+def test_a_lesson_with_two_databases_played_through_in_the_terminal(home):
+    """applied-elsewhere (issue 14): the state table shows each database, the question is
+    about the teammate's, a command with `--database` is seen there, and the lesson ends."""
+    child = spawn_tutor(home, "start", "applied-elsewhere")
+    child.expect_exact("Unapplied here, applied elsewhere")
+    child.expect_exact("Step 1/2")
+    child.expect_exact("store migrations, applied on each database")
+    child.expect_exact("teammate")
+    child.expect_exact("Database teammate: store_product (2 rows: id, name, price, discount)")
+    child.expect_exact("What would you like to do")
+    child.send(DOWN + ENTER)  # "Answer the question" comes first on a question step: run
+    child.expect_exact("Command")
+    child.sendline("python manage.py showmigrations store --database teammate")
+    child.expect_exact("[X] 0004_add_discount_field")
+    child.expect_exact("Nothing changed")
+    child.expect_exact("What would you like to do")
+    child.send(ENTER)  # a question step: "Answer the question" comes first
+    child.expect_exact("Which store migrations are applied on your teammate's database?")
+    child.send(" " + DOWN + " " + DOWN + " " + ENTER)  # 0001 to 0003: this database's view
+    child.expect_exact("Not right.")
+    child.expect_exact("What would you like to do")
+    child.send(ENTER)
+    child.expect_exact("Which store migrations are applied on your teammate's database?")
+    child.send((" " + DOWN) * 4 + ENTER)  # all four
+    child.expect_exact("Right.")
+    child.expect_exact("Step 1 passed")
+    child.expect_exact("Step 2/2")
+    run_command(child, "python manage.py migrate store")
+    child.expect_exact("Applying store.0004_add_discount_field... OK")
+    child.expect_exact("store.0004_add_discount_field: not applied -> applied")
+    child.expect_exact("Step 2 passed")
+    child.expect_exact("you rolled your own")
+    child.expect_exact("Lesson complete")
+    quit_after_the_lesson(child)
+
+
 RECORD_0002 = ("python manage.py shell -v 0 -c \"from django.db import connection; "
                "from django.db.migrations.recorder import MigrationRecorder; "
                "MigrationRecorder(connection).record_applied('store', "
@@ -296,7 +333,7 @@ def test_a_lesson_that_needs_git_is_skipped_where_git_is_missing(home, tmp_path)
     empty = tmp_path / "no-programs"
     empty.mkdir()
     child = spawn_tutor(home, "start", "branch-switch", path=str(empty))
-    child.expect(r"Skipping lesson 20, A migration left behind by a branch switch\s+"
+    child.expect(r"Skipping lesson 21, A migration left behind by a branch switch\s+"
                  r"\(branch-switch\): it needs git, which is\s+not\s+installed\s+here")
     child.expect_exact("Bye")
     child.expect(pexpect.EOF)

@@ -87,8 +87,10 @@ def test_watch_without_a_sandbox_says_how_to_start(home):
 
 def test_what_wakes_the_watch():
     sandbox = Path("/home/x/sandbox")
-    wakes = ["store/models.py", "store/migrations/0004_x.py", "db.sqlite3", "shop/settings.py"]
+    wakes = ["store/models.py", "store/migrations/0004_x.py", "db.sqlite3", "shop/settings.py",
+             "teammate.sqlite3"]  # a lesson's other database (tests/test_databases.py)
     sleeps = ["db.sqlite3-journal", "db.sqlite3-wal", "db.sqlite3-shm",
+              "teammate.sqlite3-journal", "store/fixtures/x.sqlite3",
               "store/migrations/__pycache__/0001_initial.cpython-311.pyc",
               "store/__pycache__/models.py", "store/.models.py.swp", "store/models.py~",
               "store/.#models.py", ".tutor-sandbox"]

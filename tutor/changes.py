@@ -6,8 +6,27 @@ from .state import Migration, SandboxState
 
 
 def describe_changes(before: SandboxState, after: SandboxState) -> list[str]:
-    return [*_migration_changes(before, after), *_schema_changes(before, after),
-            *_row_changes(before, after)]
+    lines = [*_migration_changes(before, after), *_schema_changes(before, after),
+             *_row_changes(before, after)]
+    # The lesson's other databases: their records, schema and rows (the files are shared,
+    # and told once above).
+    for name in sorted(before.databases.keys() | after.databases.keys()):
+        was, now = before.databases.get(name), after.databases.get(name)
+        if was is None or now is None:
+            lines.append(f"database {name}: {'added' if was is None else 'gone'}")
+            continue
+        lines += [f"on {name}: {line}" for line in
+                  [*_record_changes(was, now), *_schema_changes(was, now),
+                   *_row_changes(was, now)]]
+    return lines
+
+
+def _record_changes(before: SandboxState, after: SandboxState) -> list[str]:
+    """Migrations applied or unapplied on a database, whatever became of their files."""
+    old = {m.key for m in before.migrations if m.applied}
+    new = {m.key for m in after.migrations if m.applied}
+    word = {True: "applied", False: "not applied"}
+    return [f"{key}: {word[key in old]} -> {word[key in new]}" for key in sorted(old ^ new)]
 
 
 def _migration_changes(before: SandboxState, after: SandboxState) -> list[str]:
@@ -124,5 +143,5 @@ def _row_changes(before: SandboxState, after: SandboxState) -> list[str]:
         if table in before.rows and table in after.rows:
             lines.extend(_value_changes(table, before.rows[table], after.rows[table]))
     if before.database_exists and not after.database_exists:
-        lines.append("database file db.sqlite3: deleted")
+        lines.append(f"database file {before.database_file}: deleted")
     return lines

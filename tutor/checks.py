@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .lessons import Expectation, MigrationSelector, is_within
-from .state import DATABASE_FILE, DJANGO_TABLES, Migration, SandboxState
+from .state import DJANGO_TABLES, Migration, SandboxState
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Context:
 
 def judge_expectation(expectation: Expectation, state: SandboxState,
                       context: Context) -> Outcome:
-    text, met, detail = KINDS[expectation.kind](expectation, state, context)
+    text, met, detail = _judge_on_its_database(expectation, state, context)
     pending = expectation.kind == "files_build_database" and state.fresh_build is None
     if not met and not pending and expectation.explain \
             and observed(expectation.when, state, context):
@@ -53,7 +53,26 @@ def judge_expectation(expectation: Expectation, state: SandboxState,
 def observed(conditions: tuple[Expectation, ...], state: SandboxState, context: Context) -> bool:
     """Every condition is seen in the state: it holds (or, with `holds = false`, it does
     not)."""
-    return all(KINDS[c.kind](c, state, context)[1] == c.holds for c in conditions)
+    return all(_judge_on_its_database(c, state, context)[1] == c.holds for c in conditions)
+
+
+def _judge_on_its_database(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    """The expectation judged against the database it names: the learner's own (`default`),
+    or one of the lesson's others, whose claim then says which ("on teammate: ...")."""
+    if e.database == state.database:
+        return KINDS[e.kind](e, state, context)
+    there = state.on(e.database)
+    start = context.start.on(e.database) if context.start is not None else None
+    if there is None:
+        return (f"on {e.database}: {_claim_without_state(e)}", False,
+                f"the sandbox has no database {e.database!r} in settings.DATABASES "
+                "(`tutor reset` builds the lesson's databases again).")
+    text, met, detail = KINDS[e.kind](e, there, Context(context.sandbox, start))
+    return f"on {e.database}: {text}", met, detail
+
+
+def _claim_without_state(e: Expectation) -> str:
+    return f"{e.kind} {e.subject}" if not isinstance(e.subject, list) else e.kind
 
 
 Verdict = tuple[str, bool, str]
@@ -249,6 +268,30 @@ def _schema_matches_record(e: Expectation, state: SandboxState, context: Context
     return text, not drift, "; ".join(drift) + "."
 
 
+def _databases_agree(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    """The app's migrations are applied alike on every database named (default: all of the
+    sandbox's): the team's databases are at the same point of its history."""
+    app = e.subject
+    names = e.options.get("databases") or [state.database, *state.databases]
+    text = f"{app}'s applied migrations are the same on {listed(names)}"
+    applied: dict[str, list[str]] = {}
+    for name in names:
+        there = state.on(name)
+        if there is None:
+            return text, False, f"the sandbox has no database {name!r}."
+        applied[name] = [m.name for m in there.app_migrations(app) if m.applied]
+    first = names[0]
+    differ = [name for name in names[1:] if applied[name] != applied[first]]
+    if not differ:
+        return text, True, ""
+    said = [f"{name} has {_last_applied(applied[name])}" for name in [first, *differ]]
+    return text, False, "; ".join(said) + "."
+
+
+def _last_applied(names: list[str]) -> str:
+    return f"up to {names[-1]} applied" if names else "none applied"
+
+
 # --- schema -----------------------------------------------------------------------------------
 
 def _column(e: Expectation, state: SandboxState, context: Context) -> Verdict:
@@ -276,7 +319,7 @@ def _column(e: Expectation, state: SandboxState, context: Context) -> Verdict:
 
 def _no_table(state: SandboxState, table: str) -> str:
     if not state.database_exists:
-        return f"there is no database file ({DATABASE_FILE}), so no table {table}."
+        return f"there is no database file ({state.database_file}), so no table {table}."
     return f"there is no table {table} in the database."
 
 
@@ -348,16 +391,17 @@ LOST_FOR_GOOD = ("Whatever only that database held is gone for good: in a real p
 
 
 def _database_kept(e: Expectation, state: SandboxState, context: Context) -> Verdict:
-    text = f"{DATABASE_FILE} is the database this lesson started with"
+    text = f"{state.database_file} is the database this lesson started with"
     mark = context.start.database_mark if context.start else None
     if mark is None:  # the lesson started without a database (or an old sandbox): no mark
         return text, True, ""
     if not state.database_exists:
-        return text, False, (f"there is no {DATABASE_FILE} any more: the database this lesson "
-                             f"started with was deleted. {LOST_FOR_GOOD}")
+        return text, False, (f"there is no {state.database_file} any more: the database this "
+                             f"lesson started with was deleted. {LOST_FOR_GOOD}")
     if state.database_mark != mark:
-        return text, False, (f"{DATABASE_FILE} is a new database, not the one this lesson "
-                             f"started with: that one was deleted or replaced. {LOST_FOR_GOOD}")
+        return text, False, (f"{state.database_file} is a new database, not the one this "
+                             f"lesson started with: that one was deleted or replaced. "
+                             f"{LOST_FOR_GOOD}")
     return text, True, ""
 
 
@@ -615,4 +659,5 @@ KINDS: dict[str, Callable[[Expectation, SandboxState, Context], Verdict]] = {
     "rows": _rows,
     "values": _values,
     "branch": _branch,
+    "databases_agree": _databases_agree,
 }

@@ -9,6 +9,7 @@ Every problem in a file is reported with the file's name and the field at fault.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,14 @@ MODELS_FOLDER = "models"
 # condition for saying it). `checks.py` gives each kind its meaning; lessons/README.md says it
 # in words.
 SCALAR = (str, int, float, bool)  # a value a lesson names: `default = 0.00`
+# Django's alias for the learner's own database; a lesson may add others beside it. (The
+# same as state.DEFAULT_DATABASE, not imported from there: `tutor lessons` reads no state.)
+DEFAULT_DATABASE = "default"
+# Expectations about the files, which every database of the sandbox shares: they name none.
+FILE_KINDS = frozenset({"field", "models_match_migrations", "files_build_database",
+                        "no_file_contains", "file", "branch", "only_migrations",
+                        "databases_agree"})  # (this one is about all of them at once)
+
 EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
     "migration": {"applied": bool, "on_disk": bool},
     "column": {"exists": bool, "null": bool},
@@ -42,12 +51,14 @@ EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
     "rows": {"count": int, "same_as": str, "columns": list},
     "values": {"equal": list},
     "branch": {},
+    "databases_agree": {"databases": list},
 }
 KIND_TYPES: dict[str, type | tuple] = {
     "migration": (str, dict), "column": str, "table": str, "field": str, "no_orphans": str,
     "models_match_migrations": str, "schema_matches_record": str,
     "files_build_database": bool, "database_kept": bool, "only_migrations": list,
     "no_file_contains": str, "file": str, "rows": str, "values": str, "branch": str,
+    "databases_agree": str,
 }
 # A migration named by what it does rather than by its name (see MigrationSelector).
 SELECTOR_FIELDS: dict[str, type] = {
@@ -119,6 +130,9 @@ class Expectation:
     when: tuple["Expectation", ...] = ()
     # For a condition: whether it must hold (true) or not hold (false) to be observed.
     holds: bool = True
+    # Which of the sandbox's databases it is about: `default` (the learner's own) or one the
+    # lesson's start declares (`[[start.databases]]`).
+    database: str = DEFAULT_DATABASE
 
 
 @dataclass(frozen=True)
@@ -185,6 +199,7 @@ class Question:
     target: str = ""              # for would_unapply: the migration given to `migrate`
     choices: list[str] = field(default_factory=list)  # offered answers, where not derived
     about: str = "now"            # one of QUESTION_ABOUT
+    database: str = DEFAULT_DATABASE  # the database it asks about (see Expectation.database)
 
 
 @dataclass(frozen=True)
@@ -232,6 +247,20 @@ def models_file(app: str, version: str) -> str:
 
 
 @dataclass(frozen=True)
+class StartDatabase:
+    """A database beside the learner's own (a teammate's, staging, production): an SQLite file
+    `<name>.sqlite3` in the sandbox, in settings.DATABASES under `name`, migrated as far as
+    `applied` says for each app (an app it does not name stays unmigrated there)."""
+
+    name: str
+    applied: dict[str, str]  # app -> its last applied migration there
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.sqlite3"
+
+
+@dataclass(frozen=True)
 class Start:
     """Where a lesson's sandbox starts: which migrations exist in each app, which are applied,
     the files and rows it holds, and (for a lesson about branches) its git history."""
@@ -241,6 +270,7 @@ class Start:
     # Run last, in order: manage.py and git commands, file edits (a branch, a fake record...).
     commands: list[SolutionAction] = field(default_factory=list)
     git: bool = False  # the sandbox is a git repository, its start committed on `main`
+    databases: list[StartDatabase] = field(default_factory=list)  # besides `default`
 
     @property
     def store(self) -> StartApp:
@@ -554,6 +584,8 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
                   for i, entry in enumerate(invariants_data or [])]
     if start is not None and not start.git:
         part(_require_no_git, start, steps, name)
+    if start is not None:
+        part(_require_known_databases, start, steps, invariants, name)
     if problems:
         return None
     return Lesson(id=lesson_id, title=title, summary=summary, intro=intro, start=start,
@@ -588,6 +620,37 @@ def _require_no_git(start: Start, steps: list[Step | None], file: str) -> None:
     if branches:
         raise LessonFileError(file, branches[0],
                               "needs a git repository: set git = true in [start]")
+
+
+def _require_known_databases(start: Start, steps: list[Step | None],
+                              invariants: list[Invariant | None], file: str) -> None:
+    """An expectation names `default` or a database the start declares: a typo would make a
+    step that no state can pass."""
+    known = {DEFAULT_DATABASE, *(database.name for database in start.databases)}
+    named: list[tuple[str, Expectation | Question]] = []
+    for i, step in enumerate(steps):
+        if step is None:
+            continue
+        for j, expectation in enumerate(step.expectations):
+            named.append((f"steps[{i}].expect[{j}]", expectation))
+            named += [(f"steps[{i}].expect[{j}].when", c) for c in expectation.when]
+        for j, explanation in enumerate(step.explanations):
+            named += [(f"steps[{i}].explanation[{j}].when", c) for c in explanation.when]
+        if step.question is not None:
+            named.append((f"steps[{i}].question", step.question))
+    for i, invariant in enumerate(invariants):
+        if invariant is not None:
+            named.append((f"invariants[{i}]", invariant.expectation))
+    for where, expectation in named:
+        for other in getattr(expectation, "options", {}).get("databases", []):
+            if other not in known:
+                raise LessonFileError(file, f"{where}.databases",
+                                      f"{other!r} is not a database of this lesson (one of "
+                                      f"{', '.join(sorted(known))})")
+        if expectation.database not in known:
+            raise LessonFileError(file, f"{where}.database",
+                                  f"{expectation.database!r} is not a database of this lesson "
+                                  f"(one of {', '.join(sorted(known))})")
 
 
 def _fail(file: str, field_name: str, problem: str):
@@ -686,8 +749,45 @@ def _load_start(data: dict, file: str, folders: list[Path]) -> Start:
     git = reader.get("git", bool, default=False)
     commands = [_load_action(command, f"start.commands[{i}]", file)
                 for i, command in enumerate(reader.get("commands", list, default=[]))]
+    databases = [_load_start_database(entry, f"start.databases[{i}]", file, apps)
+                 for i, entry in enumerate(reader.get("databases", list, default=[]))]
+    names = [database.name for database in databases]
+    if len(set(names)) != len(names):
+        raise LessonFileError(file, "start.databases", "names a database twice")
     reader.finish()
-    return Start(apps=apps, files=files, commands=commands, git=git)
+    return Start(apps=apps, files=files, commands=commands, git=git, databases=databases)
+
+
+DATABASE_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
+
+
+def _load_start_database(data: Any, where: str, file: str,
+                         apps: list[StartApp]) -> StartDatabase:
+    """`{ name = "teammate", applied = "0004_add_discount_field" }` (store's last applied
+    migration there), or `applied = { store = "...", orders = "..." }`."""
+    if not isinstance(data, dict):
+        raise LessonFileError(file, where, "must be a table with name and applied")
+    reader = _Fields(data, file, where)
+    name = reader.get("name", str)
+    if not DATABASE_NAME.fullmatch(name) or name == DEFAULT_DATABASE:
+        raise LessonFileError(file, f"{where}.name",
+                              f"{name!r} must be a lower-case name (letters, digits, _) other "
+                              "than 'default', the learner's own database")
+    applied = reader.get("applied", (str, dict), default="zero")
+    if isinstance(applied, str):
+        applied = {"store": applied}
+    known = {app.name: app for app in apps}
+    for app, migration in applied.items():
+        if app not in known:
+            raise LessonFileError(file, f"{where}.applied.{app}",
+                                  f"{app!r} is not an app of this lesson's start")
+        names = [m.name for m in known[app].migrations]
+        if not isinstance(migration, str) or (migration != "zero" and migration not in names):
+            raise LessonFileError(file, f"{where}.applied.{app}",
+                                  f"{migration!r} is not one of that app's start migrations "
+                                  "nor 'zero'")
+    reader.finish()
+    return StartDatabase(name, dict(applied))
 
 
 def _load_start_app(reader: _Fields, app: str, where: str, file: str,
@@ -819,6 +919,7 @@ def _load_question(data: dict, where: str, file: str) -> Question:
         target=reader.get("target", str, default=""),
         choices=reader.get("choices", list, default=[]),
         about=reader.get("about", str, default="now"),
+        database=reader.get("database", str, default=DEFAULT_DATABASE),
     )
     if question.about not in QUESTION_ABOUT:
         raise LessonFileError(file, f"{where}.about",
@@ -902,10 +1003,16 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
         inside_path(options["same_as"], file, f"{where}.same_as")
     if kind == "rows" and not ({"count", "same_as"} & set(options)):
         raise LessonFileError(file, where, "rows needs `count` or `same_as`")
+    database = reader.get("database", str, default=DEFAULT_DATABASE)
+    if database != DEFAULT_DATABASE and kind in FILE_KINDS:
+        raise LessonFileError(file, f"{where}.database",
+                              f"{kind} is about the files, which every database shares: "
+                              "leave `database` out")
     if condition:
         holds = reader.get("holds", bool, default=True)
         reader.finish()
-        return Expectation(kind=kind, subject=subject, options=options, holds=holds)
+        return Expectation(kind=kind, subject=subject, options=options, holds=holds,
+                           database=database)
     explain = reader.get("explain", str, default="")
     when = _load_conditions(reader.get("when", (dict, list), default=None), f"{where}.when",
                             file)
@@ -914,7 +1021,7 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
                                                      "missing")
     reader.finish()
     return Expectation(kind=kind, subject=subject, options=options, explain=explain,
-                       when=when)
+                       when=when, database=database)
 
 
 def _load_selector(value: Any, where: str, file: str) -> MigrationSelector:

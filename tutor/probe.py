@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from .state import (
+    DEFAULT_DATABASE,
     DJANGO_TABLES,
     SETTINGS_MODULE,
     Column,
@@ -29,21 +30,38 @@ ROWS_READ_PER_TABLE = 100
 
 def _collect(sandbox: Path) -> SandboxState:
     import django
-    from django.apps import apps
     from django.conf import settings
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
 
     # A read waits a second for a database another program is writing, not SQLite's five.
-    settings.DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 1)
+    for database in settings.DATABASES.values():
+        database.setdefault("OPTIONS", {}).setdefault("timeout", 1)
     django.setup()
     _raise_model_errors()
-    database = Path(settings.DATABASES["default"]["NAME"])
+    local_apps = _local_apps(sandbox)
+    main = _read_database(sandbox, DEFAULT_DATABASE, local_apps, None)
+    # The lesson's other databases: the same files, each with its own records, schema, rows.
+    main.databases = {alias: _read_database(sandbox, alias, local_apps, main)
+                      for alias in settings.DATABASES if alias != DEFAULT_DATABASE}
+    return main
+
+
+def _read_database(sandbox: Path, alias: str, local_apps: set[str],
+                   files_read: SandboxState | None) -> SandboxState:
+    """The state as one database sees it. What only the files decide (pending changes, the
+    models they describe, conflicts, the branch) is read once, with the first database, and
+    shared by the others as `files_read`."""
+    import django
+    from django.apps import apps
+    from django.conf import settings
+    from django.db import connections
+    from django.db.migrations.loader import MigrationLoader
+
+    connection = connections[alias]
+    database = Path(settings.DATABASES[alias]["NAME"])
     database_exists = database.exists()
     # An SQLite connection would create a missing database file: read without one instead.
     loader = MigrationLoader(connection if database_exists else None,
                              ignore_no_migrations=True)
-    local_apps = _local_apps(sandbox)
     applied = set(loader.applied_migrations or {}) if database_exists else set()
     on_disk = set(loader.disk_migrations)
     keys = {key for key in on_disk | applied if key[0] in local_apps}
@@ -53,8 +71,6 @@ def _collect(sandbox: Path) -> SandboxState:
         _migration(loader, key, on_disk=key in on_disk, applied=key in applied)
         for key in sorted(keys)
     ]
-    conflicts = {app: sorted(names) for app, names in loader.detect_conflicts().items()
-                 if app in local_apps}
     tables: dict[str, list[Column]] = {}
     row_counts: dict[str, int] = {}
     rows: dict[str, list[dict]] = {}
@@ -67,20 +83,32 @@ def _collect(sandbox: Path) -> SandboxState:
                     row_counts[table], rows[table] = _read_rows(cursor, connection, table)
         mark = _database_mark(connection)
     full_state = loader.project_state()
+    if files_read is None:
+        conflicts = {app: sorted(names) for app, names in loader.detect_conflicts().items()
+                     if app in local_apps}
+        pending = _pending_changes(loader, local_apps)
+        file_models = _file_models(full_state, local_apps)
+        notes = _notes(sandbox, local_apps, database, database_exists, conflicts)
+        branch = _git_branch(sandbox)
+    else:
+        conflicts, pending = files_read.conflicts, files_read.pending_changes
+        file_models, branch, notes = files_read.file_models, files_read.git_branch, []
     return SandboxState(
         migrations=migrations,
         tables=tables,
         row_counts=row_counts,
         rows=rows,
         schema_drift=_schema_drift(loader, full_state, local_apps, applied, tables),
-        pending_changes=_pending_changes(loader, local_apps),
+        pending_changes=pending,
         database_exists=database_exists,
         django_version=django.get_version(),
         conflicts=conflicts,
-        notes=_notes(sandbox, local_apps, database, database_exists, conflicts),
-        git_branch=_git_branch(sandbox),
-        file_models=_file_models(full_state, local_apps),
+        notes=notes,
+        git_branch=branch,
+        file_models=file_models,
         database_mark=mark,
+        database=alias,
+        database_file=database.name,
     )
 
 

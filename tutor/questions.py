@@ -31,6 +31,10 @@ class Posed:
 
 
 def pose(question: Question, state: SandboxState) -> Posed:
+    # On the database the question names (a lesson's teammate, production...); one the
+    # sandbox lacks has nothing applied and no tables.
+    state = state.on(question.database) or SandboxState(database=question.database,
+                                                        database_exists=False)
     migrations = state.app_migrations(question.app)
     names = [m.name for m in migrations]
     kind = question.kind

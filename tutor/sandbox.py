@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Callable
 
 from .exceptions import CommandFailed, NoSandbox, ToolMissing, TutorError, UnsafeHome
 from .files import fingerprint
-from .lessons import EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp, is_within
+from .lessons import (EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp, StartDatabase,
+                      is_within)
 from .paths import claim_home, resource_dir
 from .reader import StateReader, sandbox_environment, shared_reader
 from .state import DATABASE_FILE, SandboxState
@@ -80,9 +81,10 @@ class Sandbox:
         return lesson if isinstance(lesson, str) else None
 
     def applied_at_start(self) -> set[str]:
-        """The migrations (app.name) applied when the lesson's sandbox was built."""
+        """The migrations applied when the lesson's sandbox was built (`app.name`, and
+        `database:app.name` on the lesson's other databases)."""
         start = self.start_state()
-        return {m.key for m in start.migrations if m.applied} if start else set()
+        return start.applied_keys() if start else set()
 
     def start_state(self) -> SandboxState | None:
         """The state the lesson's sandbox was built in (None for a sandbox built before the
@@ -149,7 +151,8 @@ class Sandbox:
                             dirs_exist_ok=True)
             _make_writable(staging)
             self._make_start(lesson, staging)
-            _mark_database(staging / DATABASE_FILE)
+            for database in [DATABASE_FILE, *(d.file for d in lesson.start.databases)]:
+                _mark_database(staging / database)
             # The start state as it really is (start.commands may fake or unapply), so that a
             # check can tell "reverted too far" from "not applied yet", and compare rows with
             # the ones the lesson started with.
@@ -205,6 +208,8 @@ class Sandbox:
         ships), app by app, write its files, migrate each app to its applied migration, commit
         the start if the sandbox is a git repository, and run the lesson's start commands."""
         start = lesson.start
+        if start.databases:
+            _declare_databases(folder, start.databases)
         for app in start.apps:
             if app.name != APP:
                 _add_app(folder, app.name)
@@ -219,6 +224,14 @@ class Sandbox:
         for app in start.apps:
             if app.applied != "zero":
                 self._manage_or_fail(folder, ["migrate", app.name, app.applied, "--noinput"])
+        for database in start.databases:
+            # Every app's tables exist there only as far as its own history goes, as on a
+            # teammate's laptop or a server: migrated app by app, in the start's app order.
+            for app in start.apps:
+                target = database.applied.get(app.name, "zero")
+                if target != "zero":
+                    self._manage_or_fail(folder, ["migrate", app.name, target, "--noinput",
+                                                  "--database", database.name])
         if start.git:
             _start_repository(folder)
         for action in start.commands:
@@ -378,7 +391,9 @@ def _start_repository(folder: Path) -> None:
     database and the tutor's files stay out of it: switching branches changes the migration
     files and models, never the database, just as in a real project."""
     (folder / ".gitignore").write_text(
-        "db.sqlite3\n__pycache__/\n*.pyc\n" + SANDBOX_MARKER + "\n", encoding="utf-8")
+        # Every database stays out of the shared code: each machine keeps its own.
+        "db.sqlite3\n*.sqlite3\n__pycache__/\n*.pyc\n" + SANDBOX_MARKER + "\n",
+        encoding="utf-8")
     for args in (["init", "-q"], ["symbolic-ref", "HEAD", "refs/heads/main"],
                  ["config", "user.name", "Migration Tutor"],
                  ["config", "user.email", "tutor@sandbox.invalid"],
@@ -409,6 +424,19 @@ def _not_template(folder: str, names: list[str]) -> set[str]:
     lesson adds only when it asks for them."""
     return {n for n in names if n == "__pycache__" or n.endswith(".pyc") or n == "db.sqlite3"
             or (n == EXTRA_APPS_FOLDER and Path(folder).name == "sandbox_project")}
+
+
+def _declare_databases(folder: Path, databases: list[StartDatabase]) -> None:
+    """Add the lesson's other databases to the sandbox's settings, where the learner reads
+    them: `DATABASES["teammate"] = ...`, an SQLite file beside db.sqlite3."""
+    settings = folder / "shop" / "settings.py"
+    lines = ["", "# This lesson's other databases, beside your own (`default`): each is an SQLite",
+             "# file here, used with `--database NAME` (`python manage.py showmigrations "
+             f"--database {databases[0].name}`)."]
+    lines += [f'DATABASES["{d.name}"] = {{"ENGINE": "django.db.backends.sqlite3", '
+              f'"NAME": BASE_DIR / "{d.file}"}}' for d in databases]
+    with settings.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
 
 
 def _mark_database(database: Path) -> None:

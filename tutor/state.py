@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 SETTINGS_MODULE = "shop.settings"
 DATABASE_FILE = "db.sqlite3"
+DEFAULT_DATABASE = "default"  # Django's alias for the learner's own database
 # The tutor's own bookkeeping tables are Django's; lessons care about the learner's tables.
 DJANGO_TABLES = {"django_migrations", "sqlite_sequence"}
 
@@ -97,6 +98,26 @@ class SandboxState:
     database_mark: int | None = None
     # Read only when asked for (it runs every migration once more, on an empty database).
     fresh_build: FreshBuild | None = None
+    # Which database this is (Django's alias), and the sandbox's other databases (a
+    # teammate's, staging, production), each a state of its own: the same files, its own
+    # records, tables and rows.
+    database: str = DEFAULT_DATABASE
+    databases: dict[str, "SandboxState"] = field(default_factory=dict)
+    database_file: str = DATABASE_FILE  # its SQLite file, in the sandbox folder
+
+    def applied_keys(self) -> set[str]:
+        """Every applied migration, on every database: `app.name` on this one,
+        `database:app.name` on the others."""
+        keys = {m.key for m in self.migrations if m.applied}
+        for name, other in self.databases.items():
+            keys |= {f"{name}:{key}" for key in other.applied_keys()}
+        return keys
+
+    def on(self, database: str) -> "SandboxState | None":
+        """The state as seen on one of the sandbox's databases (None: it has no such one)."""
+        if database == self.database:
+            return self
+        return self.databases.get(database)
 
     @property
     def apps(self) -> list[str]:
@@ -131,10 +152,13 @@ class SandboxState:
 
     def to_json(self) -> dict:
         return {
+            "database": self.database,
+            "database_file": self.database_file,
             "django_version": self.django_version,
             "database_exists": self.database_exists,
             "migrations": [
-                {"app": m.app, "name": m.name, "on_disk": m.on_disk, "applied": m.applied,
+                {"database": self.database,
+                 "app": m.app, "name": m.name, "on_disk": m.on_disk, "applied": m.applied,
                  "depends_on": list(m.depends_on), "operations": list(m.operations),
                  "operation_digests": list(m.operation_digests), "replaces": list(m.replaces),
                  "initial": m.initial}
@@ -152,13 +176,15 @@ class SandboxState:
             "file_models": self.file_models,
             "database_mark": self.database_mark,
             "fresh_build": self.fresh_build.to_json() if self.fresh_build else None,
+            "databases": {name: state.to_json() for name, state in self.databases.items()},
         }
 
     @classmethod
     def from_json(cls, data: dict) -> "SandboxState":
         tuples = ("depends_on", "operations", "operation_digests", "replaces")
         return cls(
-            migrations=[Migration(**{**m, **{key: tuple(m.get(key, ())) for key in tuples}})
+            migrations=[Migration(**{**{k: v for k, v in m.items() if k != "database"},
+                                     **{key: tuple(m.get(key, ())) for key in tuples}})
                         for m in data["migrations"]],
             tables=_tables_from_json(data["tables"]),
             row_counts=dict(data["row_counts"]),
@@ -174,6 +200,10 @@ class SandboxState:
             database_mark=data.get("database_mark"),
             fresh_build=FreshBuild.from_json(data["fresh_build"])
             if data.get("fresh_build") else None,
+            database=data.get("database", DEFAULT_DATABASE),
+            database_file=data.get("database_file", DATABASE_FILE),
+            databases={name: cls.from_json(state)
+                       for name, state in data.get("databases", {}).items()},
         )
 
 

@@ -64,17 +64,31 @@ def state_view(state: SandboxState):
     from rich.text import Text
 
     parts = []
-    for app in state.apps or [FOCUS_APP]:
-        migrations = Table(title=f"{app} migrations", title_justify="left", expand=False)
-        migrations.add_column("migration")
+    others = list(state.databases.items())  # a lesson's teammate, staging, production...
+    every = [state, *(other for _, other in others)]
+    apps = sorted({app for each in every for app in each.apps},
+                  key=lambda app: (app != FOCUS_APP, app)) or [FOCUS_APP]
+    for app in apps:
+        names = sorted({m.name for each in every for m in each.app_migrations(app)})
+        title = f"{app} migrations" + (", applied on each database" if others else "")
+        migrations = Table(title=title, title_justify="left", expand=False)
+        # A migration's name is what the learner types: never cut, whatever else must give.
+        migrations.add_column("migration", no_wrap=True,
+                              min_width=max(map(len, names), default=9))
         migrations.add_column("file")
-        migrations.add_column("applied")
-        for migration in state.app_migrations(app):
-            file = "yes" if migration.on_disk else "[red]missing[/red]"
-            applied = "[green][X][/green]" if migration.applied else "[ ]"
-            migrations.add_row(migration.name, file, applied)
-        if not state.app_migrations(app):
-            migrations.add_row("(none)", "", "")
+        migrations.add_column("applied" if not others else state.database)
+        for name, _ in others:
+            migrations.add_column(name)
+        for name in names:
+            on_disk = any(m.on_disk for each in every for m in each.app_migrations(app)
+                          if m.name == name)
+            marks = []
+            for each in every:
+                migration = each.migration(app, name)
+                marks.append("[green][X][/green]" if migration and migration.applied else "[ ]")
+            migrations.add_row(name, "yes" if on_disk else "[red]missing[/red]", *marks)
+        if not names:
+            migrations.add_row("(none)", "", "", *("" for _ in others))
         parts.append(migrations)
     columns = state.columns(FOCUS_TABLE)
     if columns is None:
@@ -106,9 +120,35 @@ def state_view(state: SandboxState):
         if drift:  # the record says one thing, the database another: `--fake`, a lost row...
             parts.append(Text(f"Record and schema disagree ({app}): " + "; ".join(drift),
                               style="red"))
+    for name, other in others:
+        parts.append(_other_database_view(name, other))
     if state.git_branch:
         parts.append(Text(f"git: on branch {state.git_branch}"))
     return Group(*parts)
+
+
+def _other_database_view(name: str, state: SandboxState):
+    """One of the lesson's other databases in a few lines: its tables and rows, its orphan
+    records and where its record and schema disagree."""
+    from rich.text import Text
+
+    if not state.database_exists:
+        return Text(f"Database {name}: there is no database file.", style="yellow")
+    tables = [f"{table} ({_rows(state, table)}: "
+              + ", ".join(c.name for c in state.columns(table) or []) + ")"
+              for table in sorted(state.row_counts)]
+    lines = [f"Database {name}: " + ("; ".join(tables) if tables else "no tables of yours")]
+    style = ""
+    orphans = state.orphans()
+    if orphans:
+        lines.append("  applied there but no file (orphan rows): "
+                     + ", ".join(m.key for m in orphans))
+        style = "red"
+    for app, drift in state.schema_drift.items():
+        if drift:
+            lines.append(f"  record and schema disagree there ({app}): " + "; ".join(drift))
+            style = "red"
+    return Text("\n".join(lines), style=style)
 
 
 def _rows(state: SandboxState, table: str) -> str:

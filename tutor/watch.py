@@ -40,14 +40,16 @@ QUIET_CHECK_MS = 1000
 
 def watched_file(path: Path, sandbox: Path) -> bool:
     """A sandbox file whose change can change a verdict: Python (models, migrations, settings)
-    and the database. Never bytecode, SQLite's journals (`-journal`, `-wal`, `-shm`: a write
+    and the databases (db.sqlite3, and a lesson's others beside it: teammate.sqlite3...). Never
+    bytecode, SQLite's journals (`-journal`, `-wal`, `-shm`: a write
     still in progress, the database file itself changes when it is done) or an editor's swap,
     backup and lock files (`.models.py.swp`, `models.py~`, `.#models.py`)."""
     relative = path.relative_to(sandbox)
     if "__pycache__" in relative.parts:
         return False
     name = relative.name
-    return name == DATABASE_FILE or (name.endswith(".py") and not name.startswith("."))
+    database = name == DATABASE_FILE or (len(relative.parts) == 1 and name.endswith(".sqlite3"))
+    return database or (name.endswith(".py") and not name.startswith("."))
 
 
 class Watch:

@@ -199,7 +199,7 @@ class Workspace:
         began = seen.began.get(index)
         if began is None:
             return self.sandbox.applied_at_start()
-        return {m.key for m in began.migrations if m.applied}
+        return began.applied_keys()
 
     def pose_question(self) -> tuple[Step, Posed | None]:
         """The current step's question, made concrete against the state it is about."""
