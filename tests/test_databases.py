@@ -308,7 +308,7 @@ def test_a_question_asks_about_the_database_it_names(built, course):
     assert judge(here, ["0001", "0002", "0003"])[0]
 
 
-def test_lint_lessons_solves_the_new_team_lessons(tmp_path):
+def test_lint_lessons_solves_the_new_lessons_of_issue_14(tmp_path):
     """Issue 14's lessons, played through by `lint-lessons --solve` as an instructor would
     (test_playthrough and the learner paths play them from the shipped folder)."""
     import shutil
@@ -317,12 +317,14 @@ def test_lint_lessons_solves_the_new_team_lessons(tmp_path):
 
     folder = tmp_path / "team"
     folder.mkdir()
-    for lesson in ("applied-elsewhere", "guard-in-ci", "roll-forward"):
+    for lesson in ("applied-elsewhere", "guard-in-ci", "roll-forward", "rename-not-drop"):
         shutil.copy(resource_dir("lessons") / f"{lesson}.toml", folder)
     (folder / "models").mkdir()
-    shutil.copy(resource_dir("lessons") / "models" / "roll-forward_0004.py", folder / "models")
+    for models in ("roll-forward_0004.py", "rename-not-drop_cost.py"):
+        shutil.copy(resource_dir("lessons") / "models" / models, folder / "models")
     result = tutor(None, "lint-lessons", str(folder), "--solve", "--json", "--trust-course")
     report = json.loads(result.stdout)
     assert result.returncode == 0, report
     assert {(x["id"], x["solved"], x["steps"]) for x in report["lessons"]} == {
-        ("applied-elsewhere", True, 2), ("guard-in-ci", True, 3), ("roll-forward", True, 2)}
+        ("applied-elsewhere", True, 2), ("guard-in-ci", True, 3), ("roll-forward", True, 2),
+        ("rename-not-drop", True, 3)}

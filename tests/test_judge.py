@@ -328,6 +328,26 @@ def test_a_migration_is_found_by_what_it_does_under_any_name():
         after="0001_initial", operations=("Alter field price on product",))) == []
 
 
+@pytest.mark.parametrize("applied, met, detail", [
+    (None, False, "no store migration file fits"),  # no such file: "is not applied" is no pass
+    (("0001_initial",), True, ""),                   # the file, unapplied: holds
+    (("0001_initial", "0002_product_price"), False, "0002_product_price fits, but it is applied"),
+])
+def test_a_migration_that_must_exist_unapplied_needs_a_file(tmp_path, applied, met, detail):
+    """`on_disk = true` with `applied = false`: one migration must have a file and no record.
+    (Before, no such migration at all passed it, as "nothing fitting is applied" does.)"""
+    files = {"0001_initial": ("Create model Product",)}
+    if applied:
+        files["0002_product_price"] = ("Add field price to product",)
+    expectation = Expectation("migration", MigrationSelector(
+        after="0001_initial", operations=("Add field price to product",)),
+        {"on_disk": True, "applied": False})
+    outcome = judge_expectation(expectation, state(files=files, applied=applied or ()),
+                                context(tmp_path))
+    assert outcome.met is met
+    assert detail in outcome.detail
+
+
 def test_only_migrations_gives_each_selector_a_file_of_its_own(tmp_path):
     files = {"0001_initial": ("Create model Product",),
              "0002_product_price": ("Add field price to product",),

@@ -232,3 +232,22 @@ def test_start_shows_the_course_asks_once_and_remembers(home, course, canary):
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()
+
+
+def test_lint_lessons_solve_asks_at_a_terminal_and_a_no_runs_nothing(home, course, canary):
+    folder = course.parent / "our-lessons"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    for answer in ("n", "\x04"):  # no, and Ctrl-D
+        child = pexpect.spawn(sys.executable,
+                              ["-m", "tutor", "lint-lessons", str(folder), "--solve",
+                               "--home", str(home)],
+                              env=env, encoding="utf-8", timeout=60, cwd=str(REPO),
+                              dimensions=(40, 200))
+        child.expect_exact("runs: python manage.py shell -c")
+        child.expect_exact("Run this course's code on this machine?")
+        child.send(answer)
+        child.expect_exact("Nothing was run")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 1 and "Traceback" not in child.before
+        assert not canary.exists()

@@ -136,8 +136,10 @@ def _migration(e: Expectation, state: SandboxState, context: Context) -> Verdict
         claims.append("is applied" if e.options["applied"] else "is not applied")
     text = selector.words() + (" " + " and ".join(claims) if claims else " exists")
     want_disk, want_applied = e.options.get("on_disk"), e.options.get("applied")
-    if want_disk is False or want_applied is False:
-        # "no such migration": none may have a file (or a record), as asked.
+    if (want_disk is False or want_applied is False) \
+            and not (want_disk is True or want_applied is True):
+        # "no such migration": none may have a file (or a record), as asked. (With a claim
+        # that it exists, such as "has its file and is not applied", one must fit: below.)
         offending = [m for m in matches if (want_disk is False and m.on_disk)
                      or (want_applied is False and m.applied)]
         if not offending:
@@ -146,14 +148,17 @@ def _migration(e: Expectation, state: SandboxState, context: Context) -> Verdict
             f"{m.name} does that, and " + ("its file is there" if want_disk is False
                                           and m.on_disk else "it is applied")
             for m in offending) + "."
-    good = [m for m in matches if (want_disk is None or m.on_disk)
-            and (want_applied is None or m.applied)]
+    good = [m for m in matches if (want_disk is None or m.on_disk == want_disk)
+            and (want_applied is None or m.applied == want_applied)]
     if good:
         return text, True, ""
     if not matches:
         return text, False, _none_does(state, selector)
     problems = [f"{m.name} fits, but it is not applied: django_migrations has no row for it"
-                for m in matches if want_applied and not m.applied]
+                if want_applied else f"{m.name} fits, but it is applied"
+                for m in matches if want_applied is not None and m.applied != want_applied]
+    problems += [f"{m.name} fits, but its file is gone" for m in matches
+                 if want_disk is True and not m.on_disk]
     return text, False, "; ".join(problems) + "."
 
 

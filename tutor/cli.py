@@ -460,13 +460,17 @@ def _lessons_trusted(folder, args) -> bool:
     from .paths import resolve_home
     from .trust import course_code, settle
 
-    ask = None
-    if sys.stdin.isatty() and sys.stdout.isatty():
+    def ask(code) -> bool:
         from . import ui
 
-        ask = lambda code: _ask_trust(code, ui)  # noqa: E731
+        try:
+            return _ask_trust(code, ui)
+        except ui.Cancelled:  # Ctrl-C or Ctrl-D at the question: a no
+            return False
+
+    at_a_terminal = sys.stdin.isatty() and sys.stdout.isatty()
     return settle(resolve_home(getattr(args, "home", None)), course_code(folder_course(folder)),
-                  getattr(args, "trust_course", False), ask)
+                  getattr(args, "trust_course", False), ask if at_a_terminal else None)
 
 
 def cmd_watch(args) -> int:
