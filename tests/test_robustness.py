@@ -353,6 +353,33 @@ def test_a_second_ctrl_c_ends_a_command_that_ignores_the_first(lesson_home, tmp_
     assert "Traceback" not in child.before
 
 
+def test_a_second_ctrl_c_that_lands_while_the_note_is_said_still_ends_the_command(tmp_path):
+    """The race behind a flaky run: the second Ctrl-C arrives while the tutor is still saying
+    "press Ctrl-C again". It must end the command, not leave the tutor waiting for one that
+    ignores Ctrl-C. (A process of its own: the bug it guards against is a hang.)"""
+    pid_file = tmp_path / "pid"
+    script = (
+        "import os, signal, sys, threading\n"
+        "from tutor.attached import run_attached\n"
+        "def note(text):\n"
+        "    raise KeyboardInterrupt  # the second Ctrl-C, inside the note\n"
+        "threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()  # the first\n"
+        "try:\n"
+        f"    run_attached('echo $$ > {pid_file}; exec sleep 600', '.', dict(os.environ),\n"
+        "                 None, note)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, timeout=30,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)),
+                            capture_output=True, text=True)
+    assert result.stdout.strip() == "interrupted", result.stderr
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(pid)
+
+
 def test_ctrl_c_during_a_reset_exits_cleanly_and_the_next_run_recovers(tmp_path):
     home = tmp_path / "home"
     env = dict(os.environ, PYTHONPATH=str(REPO))

@@ -35,26 +35,26 @@ def run_attached(command: str, cwd, env: dict[str, str],
     told = False
     try:
         while True:
+            # Every part of a round may be where a Ctrl-C lands, the note to the learner
+            # included: each is handled here, never left to stop the loop by itself.
             try:
-                if pump is not None:
-                    if not pump.step():
-                        break
-                else:
-                    try:
-                        process.wait(timeout=0.1)
-                        break
-                    except subprocess.TimeoutExpired:
-                        pass
+                if _ended(process, pump):
+                    break
+                if (interrupted_at is not None and not told
+                        and time.monotonic() - interrupted_at > GRACE_SECONDS):
+                    told = True
+                    if on_still_running:
+                        on_still_running(STILL_RUNNING)
             except KeyboardInterrupt:
                 if interrupted_at is not None:  # the second Ctrl-C
-                    end_tree(process)
                     raise
                 interrupted_at = time.monotonic()
-            if (interrupted_at is not None and not told
-                    and time.monotonic() - interrupted_at > GRACE_SECONDS):
-                told = True
-                if on_still_running:
-                    on_still_running(STILL_RUNNING)
+    except BaseException:
+        # Leaving before the command ended (a second Ctrl-C, an error in the tutor): it
+        # must not go on without us, nor may we wait for one that ignores Ctrl-C.
+        if process.poll() is None:
+            end_tree(process)
+        raise
     finally:
         if pump is not None:
             pump.close()
@@ -62,6 +62,18 @@ def run_attached(command: str, cwd, env: dict[str, str],
     if interrupted_at is not None:
         raise KeyboardInterrupt
     return process.returncode
+
+
+def _ended(process: subprocess.Popen, pump: "_StderrPump | None") -> bool:
+    """One round of waiting, a tenth of a second at most: whether the command has ended (and,
+    when its standard error is read, everything it wrote has been passed on)."""
+    if pump is not None:
+        return not pump.step()
+    try:
+        process.wait(timeout=0.1)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
 
 
 class _StderrPump:
