@@ -328,3 +328,21 @@ def test_lint_lessons_solves_the_new_lessons_of_issue_14(tmp_path):
     assert {(x["id"], x["solved"], x["steps"]) for x in report["lessons"]} == {
         ("applied-elsewhere", True, 2), ("guard-in-ci", True, 3), ("roll-forward", True, 2),
         ("rename-not-drop", True, 3)}
+
+
+def test_a_database_taken_out_of_the_settings_is_said_to_be_missing(built, course):
+    """Whatever the expectation, one about a database the settings no longer name fails, with
+    its own claim and the reason (it would hold on an empty database: it must not)."""
+    settings = built / "sandbox" / "shop" / "settings.py"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text("\n".join(line for line in text.splitlines()
+                                  if not line.startswith('DATABASES["teammate"]')) + "\n",
+                        encoding="utf-8")
+    report = check(built, course)
+    missing = [e for e in report["expectations"] if e["text"].startswith("on teammate: ")]
+    assert [e["text"] for e in missing] == [
+        "on teammate: store.0004_add_discount_field is not applied",
+        "on teammate: column store_product.discount does not exist",
+        "on teammate: store.0003_change_price_field is applied"]
+    assert all(not e["met"] and "the sandbox has no database 'teammate' in "
+               "settings.DATABASES" in e["detail"] for e in missing)

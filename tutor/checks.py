@@ -63,16 +63,14 @@ def _judge_on_its_database(e: Expectation, state: SandboxState, context: Context
         return KINDS[e.kind](e, state, context)
     there = state.on(e.database)
     start = context.start.on(e.database) if context.start is not None else None
-    if there is None:
-        return (f"on {e.database}: {_claim_without_state(e)}", False,
+    if there is None:  # the claim as for an empty database, the detail why it is not met
+        text, _, _ = KINDS[e.kind](e, SandboxState(database=e.database, database_exists=False),
+                                   Context(context.sandbox))
+        return (f"on {e.database}: {text}", False,
                 f"the sandbox has no database {e.database!r} in settings.DATABASES "
                 "(`tutor reset` builds the lesson's databases again).")
     text, met, detail = KINDS[e.kind](e, there, Context(context.sandbox, start))
     return f"on {e.database}: {text}", met, detail
-
-
-def _claim_without_state(e: Expectation) -> str:
-    return f"{e.kind} {e.subject}" if not isinstance(e.subject, list) else e.kind
 
 
 Verdict = tuple[str, bool, str]

@@ -313,7 +313,7 @@ class Lesson:
     @property
     def shipped(self) -> bool:
         """Whether the lesson is one of the tutor's own (its file is in the shipped folder)."""
-        return self.file.resolve().parent == resource_dir("lessons").resolve()
+        return is_shipped_lesson(self.file)
 
     def start_resources(self) -> list[str]:
         """Every file beside the lesson that its start state is built from."""
@@ -342,6 +342,11 @@ class Lesson:
     def resource_path(self, relative: str) -> Path:
         folders = _resource_folders(self.file.parent, self.shared)
         return _find_resource(folders, relative) or self.file.parent / relative
+
+
+def is_shipped_lesson(file: Path) -> bool:
+    """Whether a lesson file is one of the tutor's own: directly in the shipped lessons."""
+    return file.resolve().parent == resource_dir("lessons").resolve()
 
 
 def _resource_folders(beside: Path, shared: Path | None) -> list[Path]:

@@ -85,8 +85,12 @@ class LintReport:
 def folder_course(folder: Path) -> Course:
     """Every lesson file of the folder, as a course (what `--solve` would run)."""
     require_folder(folder)
-    ids = sorted(p.stem for p in folder.glob("*.toml") if p.name != COURSE_FILE)
-    return Course([folder], ids)
+    return Course([folder], [path.stem for path in lesson_files(folder)])
+
+
+def lesson_files(folder: Path) -> list[Path]:
+    """The folder's lesson files, `<id>.toml`, in name order (its course.toml is none)."""
+    return sorted(p for p in folder.glob("*.toml") if p.name != COURSE_FILE)
 
 
 def require_folder(folder: Path) -> None:
@@ -108,7 +112,7 @@ def lint_folder(folder: Path, solve: bool = False,
             load_course(folder / COURSE_FILE)
         except LessonFileError as error:
             course.append(Problem.of(error, COURSE_FILE))
-    files = sorted(p for p in folder.glob("*.toml") if p.name != COURSE_FILE)
+    files = lesson_files(folder)
     if not files:
         course.append(Problem(str(folder), "", "holds no lesson files (<id>.toml)"))
     parsed = ParsedFiles()

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .exceptions import TutorError
+from .exceptions import LessonFileError, TutorError
 from .files import write_atomically
-from .lessons import Course, Lesson
+from .lessons import Course, Lesson, is_shipped_lesson
 from .markup import printable
 from .paths import claim_home, resource_dir
 
@@ -71,15 +71,17 @@ def lesson_code(lesson: Lesson) -> LessonCode | None:
     actions = [*lesson.start.commands,
                *(action for step in lesson.steps for action in step.solution)]
     files = [lesson.resource_path(name) for name in lesson.start_resources()]
-    python = [path for path in files if path.suffix == ".py"
-              and path.resolve().parent != shipped and shipped not in path.resolve().parents]
+    python = [path for path in files
+              if path.suffix == ".py" and shipped not in path.resolve().parents]
     return LessonCode(lesson.id, lesson.file, [a.describe() for a in actions], python, files)
 
 
 def course_code(course: Course) -> CourseCode | None:
     """What the course's own lessons (those not among the shipped ones) run; None when every
-    lesson of it is shipped with the tutor."""
-    own = [code for code in map(lesson_code, course.lessons) if code is not None]
+    lesson of it is shipped with the tutor. Only the course's own lessons are read: `tutor
+    start` on the shipped course pays for no lesson it does not show."""
+    own_ids = [i for i in course.order if not is_shipped_lesson(course.lesson_file(i))]
+    own = [code for code in map(lesson_code, _loadable(course, own_ids)) if code is not None]
     if not own:
         return None
     import hashlib  # a trust must not be had by a file made to collide with a trusted one
@@ -95,6 +97,17 @@ def course_code(course: Course) -> CourseCode | None:
             content = b"\0missing"
         digest.update(len(content).to_bytes(8, "little") + content)
     return CourseCode(course.file or own[0].file.parent, own, digest.hexdigest())
+
+
+def _loadable(course: Course, ids: list[str]) -> list[Lesson]:
+    """The lessons of `ids` that load (one that does not is named elsewhere, and runs nothing)."""
+    lessons = []
+    for lesson_id in ids:
+        try:
+            lessons.append(course.get(lesson_id))
+        except LessonFileError:
+            pass
+    return lessons
 
 
 class CourseNotTrusted(TutorError):
