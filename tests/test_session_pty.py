@@ -18,7 +18,7 @@ MENU = ["run", "check", "hint", "solution", "skip", "reset", "quit"]
 # The lessons these sessions start: their start states are built once per test session.
 SESSION_LESSONS = ("revert-applied", "delete-unapplied", "first-migrations",
                    "inconsistent-history", "cross-app-revert", "branch-switch",
-                   "applied-elsewhere")
+                   "applied-elsewhere", "expand-contract")
 
 
 @pytest.fixture
@@ -231,6 +231,40 @@ RECORD_0002 = ("python manage.py shell -v 0 -c \"from django.db import connectio
                "'0002_add_price_to_product')\"")
 
 
+def test_the_running_release_is_run_after_each_command_in_the_terminal(home):
+    """expand-contract (issue 14, point 3): after each command the session runs the release
+    on production and says whether it works; the one-deploy drop breaks it, a reset and the
+    expand keep it working, and once 1.5 is deployed the contract passes."""
+    child = spawn_tutor(home, "start", "expand-contract", timeout=60)
+    child.expect_exact("Drop a column the running site still reads")
+    child.expect_exact("Step 1/2")
+    child.expect_exact("Release 1.4 on production: works")
+    child.expect_exact("Release 1.5 on production: fails; its insert failed: NOT NULL")
+    run_command(child, "sed -i '/discount/d' store/models.py && python manage.py "
+                       "makemigrations store && python manage.py migrate --database production")
+    child.expect_exact("Applying store.0005_remove_product_discount... OK")
+    child.expect_exact("The running release 1.4, on production, broke: its read failed: "
+                       "no such column: store_product.discount")
+    child.expect_exact("Not yet (step 1")
+    choose(child, "reset")
+    child.expect_exact("Rebuild the sandbox for expand-contract from its start?")
+    child.send(ENTER)
+    child.expect_exact("Release 1.4 on production: works")
+    run_command(child, "sed -i 's/IntegerField(default=0)/IntegerField(default=0, null=True)/' "
+                       "store/models.py && python manage.py makemigrations store -v0 && "
+                       "python manage.py migrate --database production")
+    child.expect_exact("The running release 1.4, on production, works")
+    child.expect_exact("Step 1 passed")
+    child.expect_exact("Step 2/2")
+    run_command(child, "sed -i '/discount/d' store/models.py && python manage.py "
+                       "makemigrations store -v0 && python manage.py migrate --database "
+                       "production")
+    child.expect_exact("The running release 1.5, on production, works")
+    child.expect_exact("Step 2 passed")
+    child.expect_exact("Lesson complete")
+    quit_after_the_lesson(child)
+
+
 def test_inconsistent_history_played_through_in_the_terminal(home):
     """inconsistent-history: the schema is read and a question answered (wrongly, then right),
     `migrate --fake` is tried and refused by Django itself, the row is written with the
@@ -333,7 +367,7 @@ def test_a_lesson_that_needs_git_is_skipped_where_git_is_missing(home, tmp_path)
     empty = tmp_path / "no-programs"
     empty.mkdir()
     child = spawn_tutor(home, "start", "branch-switch", path=str(empty))
-    child.expect(r"Skipping lesson 24, A migration left behind by a branch switch\s+"
+    child.expect(r"Skipping lesson 25, A migration left behind by a branch switch\s+"
                  r"\(branch-switch\): it needs git, which is\s+not\s+installed\s+here")
     child.expect_exact("Bye")
     child.expect(pexpect.EOF)

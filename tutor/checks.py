@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .lessons import Expectation, MigrationSelector, is_within
-from .state import DJANGO_TABLES, Migration, SandboxState
+from .state import DJANGO_TABLES, Migration, ReleaseRun, SandboxState
 
 
 @dataclass(frozen=True)
@@ -289,6 +289,30 @@ def _databases_agree(e: Expectation, state: SandboxState, context: Context) -> V
         return text, True, ""
     said = [f"{name} has {_last_applied(applied[name])}" for name in [first, *differ]]
     return text, False, "; ".join(said) + "."
+
+
+def _release_works(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    run = state.releases.get(e.subject)
+    if run is None:
+        return (f"release {e.subject} works", False,
+                f"Release {e.subject} was not run when this state was read.")
+    text = f"release {run.name} works on {run.database}"
+    if run.does:
+        text += f" (it {listed(list(run.does))})"
+    if run.works:
+        return text, True, ""
+    detail = "; ".join(release_failures(run)) + "."
+    return text, False, detail[0].upper() + detail[1:]
+
+
+def release_failures(run: ReleaseRun, who: str = "it") -> list[str]:
+    """What went wrong when the release ran, in Django's words: "its insert failed: NOT NULL
+    constraint failed: store_product.discount" (`who`: "it", or "the running release")."""
+    whose = "its" if who == "it" else f"{who}'s"
+    said = {"database": "cannot reach its database", "start": "cannot start"}
+    return [f"{who} {said[action]}: {error}" if action in said
+            else f"{whose} {action} failed: {error}"
+            for action, error in run.failures]
 
 
 def _last_applied(names: list[str]) -> str:
@@ -663,4 +687,5 @@ KINDS: dict[str, Callable[[Expectation, SandboxState, Context], Verdict]] = {
     "values": _values,
     "branch": _branch,
     "databases_agree": _databases_agree,
+    "release_works": _release_works,
 }

@@ -15,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import release
 from .probe import probe
 from .state import SETTINGS_MODULE, StateUnreadable
 
@@ -37,7 +38,9 @@ def serve() -> int:
         if isinstance(request.get("manage"), list):
             answer = _manage_in_child(sandbox, [str(a) for a in request["manage"]])
         else:
-            answer = _state_in_child(sandbox, bool(request.get("fresh_build")))
+            releases = request.get("releases")
+            answer = _state_in_child(sandbox, bool(request.get("fresh_build")),
+                                     releases if isinstance(releases, list) else [])
         sys.stdout.write(answer + "\n")
         sys.stdout.flush()
     return 0
@@ -62,7 +65,30 @@ def _follow_the_tutor() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _state_in_child(sandbox: Path, fresh_build: bool) -> str:
+def _state_in_child(sandbox: Path, fresh_build: bool, releases: list) -> str:
+    """The state, read in a forked child, while each of the lesson's releases runs in a child
+    of its own (see `release.py`); their answers join the state's."""
+    releases = [request for request in releases if isinstance(request, dict)]
+    running = [_in_child(sandbox, lambda request=request: release.run(request), on_path=False)
+               for request in releases]
+    answer = _in_child(sandbox, lambda: probe(sandbox, fresh_build))()
+    runs = [(request, finish()) for request, finish in zip(releases, running)]
+    if not answer:
+        return json.dumps({"ok": False, "error": StateUnreadable(
+            "The state reader stopped without an answer.").to_json()})
+    result = json.loads(answer)
+    if result.get("ok") and runs:
+        result["state"]["releases"] = {}
+        for request, output in runs:
+            run = release.answer_from(request, output)
+            result["state"]["releases"][run["name"]] = run
+    return json.dumps(result)
+
+
+def _in_child(sandbox: Path, work, on_path: bool = True):
+    """Start `work` in a forked child, in the sandbox (on sys.path too, unless `on_path` is
+    false: a release imports its own models, never the sandbox's); returns a function that
+    waits for it and gives its answer as JSON ("" if it died without one)."""
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:
@@ -70,8 +96,9 @@ def _state_in_child(sandbox: Path, fresh_build: bool) -> str:
         os.dup2(2, 1)  # whatever the learner's code prints stays out of the answer
         try:
             os.chdir(sandbox)
-            sys.path.insert(0, str(sandbox))
-            answer = json.dumps(probe(sandbox, fresh_build))
+            if on_path:
+                sys.path.insert(0, str(sandbox))
+            answer = json.dumps(work())
         except BaseException as error:  # noqa: BLE001
             answer = json.dumps({"ok": False, "error": StateUnreadable(
                 f"The sandbox could not be read: {error}").to_json()})
@@ -79,11 +106,14 @@ def _state_in_child(sandbox: Path, fresh_build: bool) -> str:
             pipe.write(answer)
         os._exit(0)
     os.close(write_end)
-    with os.fdopen(read_end, encoding="utf-8") as pipe:
-        answer = pipe.read()
-    os.waitpid(child, 0)
-    return answer or json.dumps({"ok": False, "error": StateUnreadable(
-        "The state reader stopped without an answer.").to_json()})
+
+    def finish() -> str:
+        with os.fdopen(read_end, encoding="utf-8") as pipe:
+            answer = pipe.read()
+        os.waitpid(child, 0)
+        return answer
+
+    return finish
 
 
 def _manage_in_child(sandbox: Path, args: list[str]) -> str:

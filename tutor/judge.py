@@ -25,7 +25,7 @@ from .checks import Context, Outcome, judge_expectation, listed, observed
 from .lessons import Lesson, MigrationSelector, Question, Step
 from .questions import Posed, pose
 from .seen import StepStates
-from .state import SandboxState
+from .state import ReleaseRun, SandboxState
 
 
 @dataclass(frozen=True)
@@ -320,6 +320,14 @@ class CheckReport:
     def explanation(self, index: int) -> str:
         return self.verdict.explanations.get(index, "")
 
+    @property
+    def running_release(self) -> ReleaseRun | None:
+        """What the release that ran while the learner worked (the release of the step they
+        were on when they checked) did with this state; None: the lesson has no release."""
+        index = self.passed_steps[0] if self.passed_steps else self.step_index
+        release = self.lesson.running_release(index)
+        return self.state.releases.get(release.name) if release is not None else None
+
     def to_json(self) -> dict:
         step = self.lesson.steps[self.step_index]
         return {
@@ -334,6 +342,7 @@ class CheckReport:
             "expectations": [o.to_json() for o in self.result.outcomes],
             "notes": list(self.state.notes),
             "where": self.where,
+            "running_release": self.running_release.to_json() if self.running_release else None,
         }
 
 

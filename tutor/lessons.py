@@ -34,6 +34,8 @@ DEFAULT_DATABASE = "default"
 FILE_KINDS = frozenset({"field", "models_match_migrations", "files_build_database",
                         "no_file_contains", "file", "branch", "only_migrations",
                         "databases_agree"})  # (this one is about all of them at once)
+# About a release of the shop's code, which names the database it runs against itself.
+RELEASE_KINDS = frozenset({"release_works"})
 
 EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
     "migration": {"applied": bool, "on_disk": bool},
@@ -52,13 +54,14 @@ EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
     "values": {"equal": list},
     "branch": {},
     "databases_agree": {"databases": list},
+    "release_works": {},
 }
 KIND_TYPES: dict[str, type | tuple] = {
     "migration": (str, dict), "column": str, "table": str, "field": str, "no_orphans": str,
     "models_match_migrations": str, "schema_matches_record": str,
     "files_build_database": bool, "database_kept": bool, "only_migrations": list,
     "no_file_contains": str, "file": str, "rows": str, "values": str, "branch": str,
-    "databases_agree": str,
+    "databases_agree": str, "release_works": (bool, str),
 }
 # A migration named by what it does rather than by its name (see MigrationSelector).
 SELECTOR_FIELDS: dict[str, type] = {
@@ -211,6 +214,8 @@ class Step:
     expectations: list[Expectation]
     explanations: tuple[Explanation, ...] = ()
     question: Question | None = None
+    # The release deployed as this step begins (a `Release.name`): it runs from here on.
+    release: str = ""
 
 
 @dataclass(frozen=True)
@@ -261,6 +266,20 @@ class StartDatabase:
 
 
 @dataclass(frozen=True)
+class Release:
+    """A release of the shop's code, running against one of the lesson's databases, as data:
+    the models version it was built with, and what it does with them. The tutor runs it
+    after every command and in every check (see `release.py`)."""
+
+    name: str
+    database: str     # `default` or one of the start's databases
+    models: str       # a models version of store (a file in lessons/models/)
+    model: str = "Product"
+    reads: tuple[str, ...] = ()         # fields it reads, in one query
+    inserts: tuple[dict, ...] = ()      # rows it inserts (each rolled back once it went in)
+
+
+@dataclass(frozen=True)
 class Start:
     """Where a lesson's sandbox starts: which migrations exist in each app, which are applied,
     the files and rows it holds, and (for a lesson about branches) its git history."""
@@ -302,6 +321,27 @@ class Lesson:
     # Where resources not beside the lesson are found: the shipped lessons folder, so that an
     # instructor's own lesson can use the shipped models versions (None: the shipped one).
     shared: Path | None = field(default=None, compare=False)
+    # The releases of the shop's code that run during the lesson: the first from the start,
+    # each other from the step that names it (`Step.release`).
+    releases: list[Release] = field(default_factory=list)
+
+    def release(self, name: str) -> Release | None:
+        return next((release for release in self.releases if release.name == name), None)
+
+    def running_release(self, index: int) -> Release | None:
+        """The release running while step `index` (from 0) is the learner's: the last one
+        deployed at or before it, else the first."""
+        for step in reversed(self.steps[:index + 1]):
+            if step.release:
+                return self.release(step.release)
+        return self.releases[0] if self.releases else None
+
+    def database_file(self, name: str) -> str:
+        """The SQLite file of one of the lesson's databases, in the sandbox folder."""
+        for database in self.start.databases:
+            if database.name == name:
+                return database.file
+        return "db.sqlite3"
 
     def invariants_at(self, index: int) -> list[Expectation]:
         """The lesson's invariants that step `index` (from 0) must also meet."""
@@ -316,12 +356,14 @@ class Lesson:
         return is_shipped_lesson(self.file)
 
     def start_resources(self) -> list[str]:
-        """Every file beside the lesson that its start state is built from."""
+        """Every file beside the lesson that its start state is built from, and the models its
+        releases run with."""
         names = []
         for app in self.start.apps:
             names.extend(m.source or app.models_file(m.models) for m in app.migrations)
             names.append(app.models_file(app.models))
         names.extend(extra.source for extra in self.start.files)
+        names.extend(models_file("store", release.models) for release in self.releases)
         return sorted(set(names))
 
     def tools_needed(self) -> list[str]:
@@ -580,6 +622,7 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     start = part(_load_start, start_data, name, folders) if start_data is not None else None
     steps_data = part(reader.get, "steps", list)
     invariants_data = part(reader.get, "invariants", list, [])
+    releases_data = part(reader.get, "releases", list, [])
     part(reader.finish)
     if steps_data is not None and not steps_data:
         part(_fail, name, "steps", "a lesson needs at least one step")
@@ -589,12 +632,17 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
                   for i, entry in enumerate(invariants_data or [])]
     if start is not None and not start.git:
         part(_require_no_git, start, steps, name)
+    releases = [part(_load_release, entry, f"releases[{i}]", name, folders)
+                for i, entry in enumerate(releases_data or [])]
     if start is not None:
         part(_require_known_databases, start, steps, invariants, name)
+        part(_require_known_releases, start, releases, steps, invariants, name)
     if problems:
         return None
+    steps = _name_running_releases(steps, releases)
     return Lesson(id=lesson_id, title=title, summary=summary, intro=intro, start=start,
-                  steps=steps, file=path, shared=shared, invariants=invariants)
+                  steps=steps, file=path, shared=shared, invariants=invariants,
+                  releases=releases)
 
 
 def _load_invariant(data: Any, where: str, file: str, steps: int) -> Invariant:
@@ -608,6 +656,107 @@ def _load_invariant(data: Any, where: str, file: str, steps: int) -> Invariant:
     expectation = _load_expectation({k: v for k, v in data.items() if k != "steps"}, where,
                                     file)
     return Invariant(expectation, tuple(numbers))
+
+
+FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _load_release(data: Any, where: str, file: str, folders: list[Path]) -> Release:
+    """`{ name = "1.4", database = "production", models = "...", reads = [...], inserts =
+    [{ name = "Scarf", price = "12.00" }] }`."""
+    if not isinstance(data, dict):
+        raise LessonFileError(file, where, "must be a table with name, database and models")
+    reader = _Fields(data, file, where)
+    name = reader.get("name", str)
+    if not name.strip() or not name.isprintable():
+        raise LessonFileError(file, f"{where}.name", "must be a printable, non-empty name")
+    database = reader.get("database", str, default=DEFAULT_DATABASE)
+    models = reader.get("models", str)
+    made_from = inside_path(models_file("store", models), file, f"{where}.models",
+                            "the lesson's folder")
+    if not _find_resource(folders, made_from):
+        raise LessonFileError(file, f"{where}.models", f"no models version {made_from}")
+    model = reader.get("model", str, default="Product")
+    if not model.isidentifier():
+        raise LessonFileError(file, f"{where}.model", f"{model!r} is not a model's class name")
+    reads = reader.get("reads", list, default=[])
+    if not all(isinstance(f, str) and FIELD_NAME.fullmatch(f) for f in reads):
+        raise LessonFileError(file, f"{where}.reads", "must list field names")
+    inserts = reader.get("inserts", list, default=[])
+    for i, row in enumerate(inserts):
+        if not isinstance(row, dict) or not all(
+                FIELD_NAME.fullmatch(key) and isinstance(value, SCALAR)
+                for key, value in row.items()):
+            raise LessonFileError(file, f"{where}.inserts[{i}]",
+                                  "must be a table of field names and plain values")
+    if not reads and not inserts:
+        raise LessonFileError(file, where, "needs `reads` or `inserts`: what the release does")
+    reader.finish()
+    return Release(name=name, database=database, models=models, model=model,
+                   reads=tuple(reads), inserts=tuple(dict(row) for row in inserts))
+
+
+def _require_known_releases(start: Start, releases: list[Release | None],
+                            steps: list[Step | None], invariants: list[Invariant | None],
+                            file: str) -> None:
+    """Releases have names of their own and run against a database of the lesson; a step
+    deploys one of them, and an expectation names one that exists."""
+    known = {DEFAULT_DATABASE, *(database.name for database in start.databases)}
+    names = [release.name for release in releases if release is not None]
+    if len(set(names)) != len(names):
+        raise LessonFileError(file, "releases", "names a release twice")
+    for i, release in enumerate(releases):
+        if release is not None and release.database not in known:
+            raise LessonFileError(file, f"releases[{i}].database",
+                                  f"{release.database!r} is not a database of this lesson "
+                                  f"(one of {', '.join(sorted(known))})")
+    named = []
+    for i, step in enumerate(steps):
+        if step is None:
+            continue
+        if step.release and step.release not in names:
+            named.append((f"steps[{i}].release", step.release))
+        for j, expectation in enumerate(step.expectations):
+            for where, e in ((f"steps[{i}].expect[{j}]", expectation),
+                             *((f"steps[{i}].expect[{j}].when", c) for c in expectation.when)):
+                if e.kind in RELEASE_KINDS:
+                    named.append((f"{where}.release_works", e.subject))
+    for i, invariant in enumerate(invariants):
+        if invariant is not None and invariant.expectation.kind in RELEASE_KINDS:
+            if invariant.expectation.subject is True:
+                raise LessonFileError(file, f"invariants[{i}].release_works",
+                                      "must name a release: an invariant spans steps that may "
+                                      "run different ones")
+            named.append((f"invariants[{i}].release_works", invariant.expectation.subject))
+    for where, name in named:
+        if name is True and not names:
+            raise LessonFileError(file, where, "needs a release: the lesson declares none "
+                                               "([[releases]])")
+        if name is not True and name not in names:
+            raise LessonFileError(file, where, f"{name!r} is not a release of this lesson (one "
+                                               f"of {', '.join(names) or 'none'})")
+
+
+def _name_running_releases(steps: list[Step], releases: list[Release]) -> list[Step]:
+    """`release_works = true` is about the release running at its step: name it."""
+    import dataclasses
+
+    running = releases[0].name if releases else ""
+    named = []
+    for step in steps:
+        running = step.release or running
+
+        def resolved(e: Expectation) -> Expectation:
+            e = dataclasses.replace(e, when=tuple(resolved(c) for c in e.when))
+            if e.kind in RELEASE_KINDS and e.subject is True:
+                e = dataclasses.replace(e, subject=running)
+            return e
+
+        named.append(dataclasses.replace(
+            step, expectations=[resolved(e) for e in step.expectations],
+            explanations=tuple(dataclasses.replace(x, when=tuple(resolved(c) for c in x.when))
+                               for x in step.explanations)))
+    return named
 
 
 def _require_no_git(start: Start, steps: list[Step | None], file: str) -> None:
@@ -878,9 +1027,11 @@ def _load_step(data: Any, where: str, file: str) -> Step:
         raise LessonFileError(file, f"{where}.expect", "needs at least one expectation")
     explanations = _load_explanations(reader.get("explanation", (str, list), default=""),
                                       f"{where}.explanation", file)
+    release = reader.get("release", str, default="")
     reader.finish()
     return Step(title=title, goal=goal, hints=hints, solution=solution,
-                expectations=expectations, explanations=explanations, question=question)
+                expectations=expectations, explanations=explanations, question=question,
+                release=release)
 
 
 def _load_explanations(value: Any, where: str, file: str) -> tuple[Explanation, ...]:
@@ -995,6 +1146,9 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
                               f"{subject!r} must look like 'app.model.field'")
     elif kind in ("files_build_database", "database_kept") and subject is not True:
         raise LessonFileError(file, f"{where}.{kind}", "must be true")
+    elif kind == "release_works" and subject is False:
+        raise LessonFileError(file, f"{where}.{kind}",
+                              "must be true (the running release) or a release's name")
     options = {}
     for option, option_type in EXPECTATION_FIELDS[kind].items():
         if option in data:
@@ -1013,6 +1167,10 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
         raise LessonFileError(file, f"{where}.database",
                               f"{kind} is about the files, which every database shares: "
                               "leave `database` out")
+    if "database" in data and kind in RELEASE_KINDS:
+        raise LessonFileError(file, f"{where}.database",
+                              f"{kind} runs against the release's own database (its "
+                              "`database` in [[releases]]): leave `database` out")
     if condition:
         holds = reader.get("holds", bool, default=True)
         reader.finish()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 PROBE_MODULE = "tutor.probe"
 HELPER_MODULE = "tutor.helper"
+RELEASE_MODULE = "tutor.release"
 # The tutor's helper processes run the tutor's own code, never a `tutor/` package that
 # happens to lie in the folder the learner started it from: `-P` keeps the working folder
 # off sys.path (and PYTHONPATH names the tutor's own folder only, see `probe_environment`).
@@ -47,18 +48,63 @@ def sandbox_environment(sandbox: Path) -> dict[str, str]:
 
 
 def read_state(sandbox: Path, python: str | None = None, *,
-               fresh_build: bool = False) -> SandboxState:
-    """Read the sandbox's state in a fresh process, so that it sees the latest files."""
+               fresh_build: bool = False, releases: list[dict] = ()) -> SandboxState:
+    """Read the sandbox's state in a fresh process, so that it sees the latest files; the
+    lesson's `releases` (requests, see `release.py`) run beside it, each in a process too."""
     import subprocess
 
-    completed = subprocess.run(
-        [python or sys.executable, *ISOLATED, "-m", PROBE_MODULE, str(sandbox)]
-        + (["--fresh-build"] if fresh_build else []),
-        cwd=sandbox, env=probe_environment(sandbox), capture_output=True, text=True,
-        encoding="utf-8", stdin=subprocess.DEVNULL,
-    )
+    running = _start_releases(sandbox, python or sys.executable, releases)
+    try:
+        completed = subprocess.run(
+            [python or sys.executable, *ISOLATED, "-m", PROBE_MODULE, str(sandbox)]
+            + (["--fresh-build"] if fresh_build else []),
+            cwd=sandbox, env=probe_environment(sandbox), capture_output=True, text=True,
+            encoding="utf-8", stdin=subprocess.DEVNULL,
+        )
+    finally:
+        answers = _finish_releases(running)
     lines = completed.stdout.strip().splitlines()
-    return _state_from_answer(lines[-1] if lines else "", completed.stderr)
+    return _with_releases(_state_from_answer(lines[-1] if lines else "", completed.stderr),
+                          answers)
+
+
+def _start_releases(sandbox: Path, python: str, releases: list[dict]) -> list:
+    """Start each release in a new Python (the state is read meanwhile)."""
+    import subprocess
+
+    running = []
+    for request in releases:
+        process = subprocess.Popen(
+            [python, *ISOLATED, "-m", RELEASE_MODULE], cwd=sandbox,
+            env=probe_environment(sandbox), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
+        running.append((request, process))
+    for request, process in running:
+        try:
+            process.stdin.write(json.dumps(request))
+            process.stdin.close()
+        except OSError:
+            pass
+    return running
+
+
+def _finish_releases(running: list) -> list[dict]:
+    from .release import answer_from
+
+    answers = []
+    for request, process in running:
+        out = process.stdout.read()  # (its standard input was written and closed)
+        process.stdout.close()
+        process.wait()
+        answers.append(answer_from(request, out))
+    return answers
+
+
+def _with_releases(state: SandboxState, answers: list[dict]) -> SandboxState:
+    from .state import ReleaseRun
+
+    state.releases = {answer["name"]: ReleaseRun.from_json(answer) for answer in answers}
+    return state
 
 
 def probe_environment(sandbox: Path) -> dict[str, str]:
@@ -79,7 +125,7 @@ def _state_from_answer(line: str, stderr: str = "") -> SandboxState:
         ) from None
     if not result["ok"]:
         raise StateUnreadable.from_json(result["error"])
-    return SandboxState.from_json(result["state"])
+    return SandboxState.from_json(result["state"])  # with the releases the helper ran
 
 
 class StateReader:
@@ -103,18 +149,27 @@ class StateReader:
         self.in_process = in_process and self.python == sys.executable
         self._warm: subprocess.Popen | None = None
 
-    def read(self, sandbox: Path, *, fresh_build: bool = False) -> SandboxState:
+    def read(self, sandbox: Path, *, fresh_build: bool = False,
+             releases: list[dict] = ()) -> SandboxState:
         """`fresh_build`: also apply the migration files to an empty database (see
-        `FreshBuild`); it costs a migrate, so only checks that need it ask."""
+        `FreshBuild`); it costs a migrate, so only checks that need it ask. `releases`: the
+        lesson's releases to run against their databases (requests, see `release.py`), each
+        in a process of its own, while the state is read."""
         global _read_here
+        releases = list(releases)
         if self.in_process and not _read_here:
             _read_here = True
-            return _read_in_this_process(sandbox, fresh_build)
+            running = _start_releases(sandbox, self.python, releases)
+            try:
+                state = _read_in_this_process(sandbox, fresh_build)
+            finally:
+                answers = _finish_releases(running)
+            return _with_releases(state, answers)
         if hasattr(os, "fork"):
-            line = self._ask(sandbox, {"fresh_build": fresh_build})
+            line = self._ask(sandbox, {"fresh_build": fresh_build, "releases": releases})
             if line:
                 return _state_from_answer(line)
-        return read_state(sandbox, self.python, fresh_build=fresh_build)
+        return read_state(sandbox, self.python, fresh_build=fresh_build, releases=releases)
 
     def manage(self, sandbox: Path, args: list[str]) -> "subprocess.CompletedProcess | None":
         """Run `python manage.py ARGS` in the sandbox through the warm helper; None where it

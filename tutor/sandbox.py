@@ -102,8 +102,9 @@ class Sandbox:
             raise NoSandbox(self.path)
         return self.path
 
-    def read_state(self, *, fresh_build: bool = False) -> SandboxState:
-        return self.reader.read(self.require(), fresh_build=fresh_build)
+    def read_state(self, *, fresh_build: bool = False,
+                   releases: list[dict] = ()) -> SandboxState:
+        return self.reader.read(self.require(), fresh_build=fresh_build, releases=releases)
 
     # --- building -------------------------------------------------------------------------
 

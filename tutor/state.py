@@ -68,6 +68,33 @@ class FreshBuild:
                    tables=_tables_from_json(data["tables"]), recorded=tuple(data["recorded"]))
 
 
+@dataclass(frozen=True)
+class ReleaseRun:
+    """What a release of the shop's code did when the tutor ran it against one of the
+    sandbox's databases, with that release's own models, in a process of its own (see
+    `release.py`): each thing it does, and Django's error for each that failed."""
+
+    name: str
+    database: str
+    does: tuple[str, ...] = ()  # in words: "read name, price and discount", "insert a product"
+    failures: tuple[tuple[str, str], ...] = ()  # (what it did, Django's error)
+
+    @property
+    def works(self) -> bool:
+        return not self.failures
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "database": self.database, "does": list(self.does),
+                "works": self.works,
+                "failures": [{"action": action, "error": error}
+                             for action, error in self.failures]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ReleaseRun":
+        return cls(name=data["name"], database=data["database"], does=tuple(data["does"]),
+                   failures=tuple((f["action"], f["error"]) for f in data["failures"]))
+
+
 @dataclass
 class SandboxState:
     """What is true of a sandbox right now, read with Django's own machinery."""
@@ -104,6 +131,9 @@ class SandboxState:
     database: str = DEFAULT_DATABASE
     databases: dict[str, "SandboxState"] = field(default_factory=dict)
     database_file: str = DATABASE_FILE  # its SQLite file, in the sandbox folder
+    # The lesson's releases of the shop's code, each run against its database as this state
+    # was read (name -> what it did); only a lesson that declares releases has any.
+    releases: dict[str, ReleaseRun] = field(default_factory=dict)
 
     def applied_keys(self) -> set[str]:
         """Every applied migration, on every database: `app.name` on this one,
@@ -177,6 +207,7 @@ class SandboxState:
             "database_mark": self.database_mark,
             "fresh_build": self.fresh_build.to_json() if self.fresh_build else None,
             "databases": {name: state.to_json() for name, state in self.databases.items()},
+            "releases": {name: run.to_json() for name, run in self.releases.items()},
         }
 
     @classmethod
@@ -204,6 +235,8 @@ class SandboxState:
             database_file=data.get("database_file", DATABASE_FILE),
             databases={name: cls.from_json(state)
                        for name, state in data.get("databases", {}).items()},
+            releases={name: ReleaseRun.from_json(run)
+                      for name, run in data.get("releases", {}).items()},
         )
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the c
     from .exceptions import TutorError
     from .lessons import Lesson, SolutionAction, Step
     from .questions import Posed
-    from .state import SandboxState
+    from .state import ReleaseRun, SandboxState
     from .judge import AnswerReport, CheckReport
     from .workspace import Hint
 
@@ -122,6 +122,8 @@ def state_view(state: SandboxState):
                               style="red"))
     for name, other in others:
         parts.append(_other_database_view(name, other))
+    for run in state.releases.values():
+        parts.append(_release_view(run))
     if state.git_branch:
         parts.append(Text(f"git: on branch {state.git_branch}"))
     return Group(*parts)
@@ -149,6 +151,17 @@ def _other_database_view(name: str, state: SandboxState):
             lines.append(f"  record and schema disagree there ({app}): " + "; ".join(drift))
             style = "red"
     return Text("\n".join(lines), style=style)
+
+
+def _release_view(run: ReleaseRun):
+    from rich.text import Text
+
+    from .checks import release_failures
+
+    if run.works:
+        return Text(f"Release {run.name} on {run.database}: works (it {', '.join(run.does)})")
+    return Text(f"Release {run.name} on {run.database}: fails; "
+                + "; ".join(release_failures(run)), style="red")
 
 
 def _rows(state: SandboxState, table: str) -> str:
@@ -195,6 +208,19 @@ def show_outcomes(outcomes: list[Outcome]) -> None:
             say(f"      {outcome.detail}", style="yellow")
 
 
+def show_running_release(run: ReleaseRun) -> None:
+    """The release running on the lesson's production, as the tutor just ran it."""
+    from .checks import release_failures
+
+    where = literal(f"{run.name}, on {run.database},")
+    if run.works:
+        say(f"[dim]The running release {where} works: it "
+            f"{literal(', '.join(run.does))}.[/dim]")
+    else:
+        say(f"[bold red]The running release {where} broke:[/bold red] "
+            + literal("; ".join(release_failures(run))) + ".")
+
+
 def show_notes(notes: list[str]) -> None:
     for note in notes:
         say(f"[yellow]Note:[/yellow] {note}")
@@ -206,6 +232,8 @@ def show_check(report: CheckReport, notes: bool = True, next_step: bool = True) 
     lesson = report.lesson
     if notes:
         show_notes(report.state.notes)
+    if report.running_release is not None:
+        show_running_release(report.running_release)
     for index in report.passed_steps:
         step = lesson.steps[index]
         say(f"[bold green]Step {index + 1} passed:[/bold green] {step.title}")

@@ -123,9 +123,29 @@ class Workspace:
         """The live state; with `fresh_build`, the migration files are also applied to an
         empty database (see `FreshBuild`), which costs a migrate."""
         try:
-            return self.sandbox.read_state(fresh_build=fresh_build)
+            return self.sandbox.read_state(fresh_build=fresh_build,
+                                           releases=self._release_requests())
         except StateUnreadable as problem:
             raise SandboxBroken(problem.message, problem.advice) from None
+
+    def _release_requests(self) -> list[dict]:
+        """The releases of the sandbox's lesson, each to run against its database as the
+        state is read (see `release.py`); none for a lesson that declares none."""
+        lesson_id = self.sandbox.lesson_id()
+        if lesson_id not in self.course.order:
+            return []
+        try:
+            lesson = self.course.get(lesson_id)
+        except TutorError:
+            return []
+        if lesson.releases:
+            self._require_trust(lesson)  # a release imports the course's own models file
+        return [{"name": release.name, "database": release.database,
+                 "database_file": str(self.sandbox.path / lesson.database_file(release.database)),
+                 "app": "store", "model": release.model,
+                 "models_source": lesson.models_source(release.models),
+                 "reads": list(release.reads), "inserts": [dict(row) for row in release.inserts]}
+                for release in lesson.releases]
 
     def context(self) -> Context:
         from .checks import Context
