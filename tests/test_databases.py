@@ -318,7 +318,7 @@ def test_lint_lessons_solves_the_new_lessons_of_issue_14(tmp_path):
     folder = tmp_path / "team"
     folder.mkdir()
     for lesson in ("applied-elsewhere", "guard-in-ci", "roll-forward", "rename-not-drop",
-                   "expand-contract"):
+                   "expand-contract", "deploy-order"):
         shutil.copy(resource_dir("lessons") / f"{lesson}.toml", folder)
     (folder / "models").mkdir()
     for models in ("roll-forward_0004.py", "rename-not-drop_cost.py"):
@@ -328,7 +328,7 @@ def test_lint_lessons_solves_the_new_lessons_of_issue_14(tmp_path):
     assert result.returncode == 0, report
     assert {(x["id"], x["solved"], x["steps"]) for x in report["lessons"]} == {
         ("applied-elsewhere", True, 2), ("guard-in-ci", True, 3), ("roll-forward", True, 2),
-        ("rename-not-drop", True, 3), ("expand-contract", True, 2)}
+        ("rename-not-drop", True, 3), ("expand-contract", True, 2), ("deploy-order", True, 2)}
 
 
 def test_a_database_taken_out_of_the_settings_is_said_to_be_missing(built, course):

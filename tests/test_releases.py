@@ -46,7 +46,9 @@ def test_the_running_release_works_at_the_start_and_the_next_one_would_not(lesso
     assert status == 1
     assert runs(report) == {"name": "1.4", "database": "production", "works": True,
                             "does": ["reads name, price and discount", "inserts a product"],
-                            "failures": []}
+                            "failures": [], "ref": "",
+                            "fields": ["id", "name", "price", "discount"],
+                            "missing_files": []}
     _, state = tutor_json(home, "status")
     assert state["releases"]["1.5"]["failures"] == [
         {"action": "insert", "error": NEW_RELEASE_INSERT}]
@@ -241,3 +243,104 @@ def test_release_works_is_judged_from_the_run_in_the_state():
     assert broken.detail.startswith(f"Its insert failed: {NEW_RELEASE_INSERT}. 1.5 will insert")
     never_ran = judge_expectation(expectation, _state({}), context)
     assert not never_ran.met and "was not run" in never_ran.detail
+
+
+# --- code from git: the deployed branch (issue 14, point 2) ----------------------------------
+
+def git(home: Path, *args: str) -> str:
+    from tutor.sandbox import run_git
+
+    completed = run_git(home / "sandbox", list(args))
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def test_the_deployed_code_is_what_the_branch_holds_committed(lesson_home):
+    """deploy-order's release is the code on branch production: a checkout of it with an
+    uncommitted edit changes nothing; a commit there does."""
+    home = lesson_home("deploy-order")
+    _, report = tutor_json(home, "check")
+    assert runs(report)["ref"] == "production" and runs(report)["works"]
+    assert runs(report)["fields"] == ["id", "name", "price"]
+    git(home, "checkout", "-q", "production")
+    models = home / "sandbox" / "store" / "models.py"
+    models.write_text(models.read_text(encoding="utf-8")
+                      + "    colour = models.CharField(max_length=20, default='')\n",
+                      encoding="utf-8")
+    _, report = tutor_json(home, "check")
+    assert runs(report)["works"] and runs(report)["fields"] == ["id", "name", "price"]
+    git(home, "commit", "-q", "-am", "Read a colour")
+    _, report = tutor_json(home, "check")
+    assert runs(report)["fields"] == ["id", "name", "price", "colour"]
+    assert runs(report)["failures"][0] == {
+        "action": "read", "error": "no such column: store_product.colour"}
+
+
+def test_deployed_code_without_a_migration_production_applied_is_said(lesson_home):
+    home = lesson_home("deploy-order")
+    assert manage(home, "migrate", "--database", "production").returncode == 0
+    _, state = tutor_json(home, "status")
+    run = state["releases"]["production"]
+    # The schema went first: the running code has no file of 0004, which it never needs (it
+    # does not migrate), but its next deploy would.
+    assert run["missing_files"] == ["store.0004_add_discount_field"]
+    assert run["failures"] == [{"action": "insert",
+                                "error": "NOT NULL constraint failed: store_product.discount"}]
+
+
+def test_a_deployed_branch_that_is_gone_is_said(lesson_home):
+    home = lesson_home("deploy-order")
+    git(home, "branch", "-D", "production")
+    _, report = tutor_json(home, "check")
+    assert runs(report)["failures"] == [{
+        "action": "start",
+        "error": "the sandbox's git repository has no store/models.py on 'production'"}]
+    said = " ".join(tutor(home, "check").stdout.split())
+    assert ("The code on branch production, running on production, broke: it cannot start: "
+            "the sandbox's git repository has no store/models.py on 'production'.") in said
+
+
+DEPLOY = resource_dir("lessons") / "deploy-order.toml"
+
+
+@pytest.mark.parametrize("old, new, field, problem", [
+    ('ref = "production"\n', 'ref = "production"\nmodels = "0003_change_price_field"\n',
+     "releases[0]", "needs one of `models` (a models version) and `ref`"),
+    ('ref = "production"\n', '', "releases[0]", "needs one of `models`"),
+    ('ref = "production"', 'ref = "--upload-pack=evil"', "releases[0].ref",
+     "is not a branch or tag name"),
+    ('git = true\n', '', "releases[0].ref", "needs a git repository"),
+    ('reads = "all"', 'reads = "some"', "releases[0].reads", 'must list field names, or be "all"'),
+    ('knows = ["discount"]', 'knows = "discount"', "steps[1].expect[0].knows", "a list"),
+])
+def test_a_bad_release_from_git_is_named_where_it_is(tmp_path, old, new, field, problem):
+    text = DEPLOY.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / "deploy-order.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    found = {p.field: p.problem for p in lesson_problems(path)}
+    assert field in found and problem in found[field], found
+
+
+def test_knows_and_has_files_are_judged_from_the_run():
+    lesson = load_lesson(DEPLOY)
+    expectation = lesson.steps[1].expectations[0]
+    assert expectation.options == {"knows": ["discount"], "has_files": True}
+    context = Context(Path("."))
+
+    def judged(fields, missing=()):
+        run = {**_run("production", []), "ref": "production", "fields": fields,
+               "missing_files": list(missing)}
+        return judge_expectation(expectation, _state({"production": run}), context)
+
+    fine = judged(["id", "name", "price", "discount"])
+    assert fine.met and fine.text.startswith("the code on branch production works on "
+                                             "production")
+    old_code = judged(["id", "name", "price"])
+    assert not old_code.met
+    assert old_code.detail.startswith("Its models have no discount (they have id, name and "
+                                      "price).")
+    unfiled = judged(["id", "name", "price", "discount"], ["store.0005_x"])
+    assert not unfiled.met and unfiled.detail.startswith(
+        "It has no file of store.0005_x, which production has applied: its next `migrate` "
+        "would find it orphaned.")

@@ -367,7 +367,7 @@ def test_a_lesson_that_needs_git_is_skipped_where_git_is_missing(home, tmp_path)
     empty = tmp_path / "no-programs"
     empty.mkdir()
     child = spawn_tutor(home, "start", "branch-switch", path=str(empty))
-    child.expect(r"Skipping lesson 25, A migration left behind by a branch switch\s+"
+    child.expect(r"Skipping lesson 26, A migration left behind by a branch switch\s+"
                  r"\(branch-switch\): it needs git, which is\s+not\s+installed\s+here")
     child.expect_exact("Bye")
     child.expect(pexpect.EOF)

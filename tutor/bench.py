@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 BENCH_LESSON = "revert-applied"
+RELEASE_LESSON = "expand-contract"  # a lesson whose two releases run at every state read
 MANY_MIGRATIONS = 200
 
 
@@ -96,6 +97,8 @@ def build_pairs(work: Path, quick: bool) -> list[Pair]:
     workspace = Workspace(work / "warm-home")
     workspace.reset(lesson)
     workspace.check()  # the one read this process may do by itself
+    released = Workspace(work / "release-home")
+    released.reset(load_course().get(RELEASE_LESSON))
 
     many = _many_migrations_sandbox(work, MANY_MIGRATIONS if not quick else MANY_MIGRATIONS)
     showmigrations = [python, "manage.py", "showmigrations"]
@@ -113,6 +116,9 @@ def build_pairs(work: Path, quick: bool) -> list[Pair]:
         Pair("check inside tutor start (warm)", workspace.check,
              lambda: _run(showmigrations, cwd=workspace.sandbox.path, env=_manage_env()),
              "manage.py showmigrations", 0.25, [], []),
+        Pair("warm check, 2 releases running", released.check,
+             lambda: _run(showmigrations, cwd=released.sandbox.path, env=_manage_env()),
+             "manage.py showmigrations", 0.4, [], []),
         Pair("tutor reset (snapshot)",
              lambda: _run(tutor + ["reset", BENCH_LESSON, "--home", str(home)]),
              plain_migrate, "manage.py migrate from an empty database", 0.3, [], []),

@@ -293,16 +293,35 @@ def _databases_agree(e: Expectation, state: SandboxState, context: Context) -> V
 
 def _release_works(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     run = state.releases.get(e.subject)
+    knows = list(e.options.get("knows", []))
     if run is None:
         return (f"release {e.subject} works", False,
                 f"Release {e.subject} was not run when this state was read.")
-    text = f"release {run.name} works on {run.database}"
+    text = f"{release_name(run)} works on {run.database}"
     if run.does:
         text += f" (it {listed(list(run.does))})"
-    if run.works:
+    if knows:
+        text += f", and its models have {listed(knows)}"
+    if e.options.get("has_files"):
+        text += f", and it has the file of every migration {run.database} has applied"
+    problems = release_failures(run)
+    lacking = [field for field in knows if field not in run.fields]
+    if lacking and run.fields:
+        problems.append(f"its models have no {listed(lacking)} (they have "
+                        f"{listed(list(run.fields))})")
+    if e.options.get("has_files") and run.missing_files:
+        problems.append(f"it has no file of {listed(list(run.missing_files))}, which "
+                        f"{run.database} has applied: its next `migrate` would find "
+                        f"{'it' if len(run.missing_files) == 1 else 'them'} orphaned")
+    if not problems:
         return text, True, ""
-    detail = "; ".join(release_failures(run)) + "."
+    detail = "; ".join(problems) + "."
     return text, False, detail[0].upper() + detail[1:]
+
+
+def release_name(run: ReleaseRun) -> str:
+    """"release 1.4", or for the code a git branch holds, "the code on branch production"."""
+    return f"the code on branch {run.ref}" if run.ref else f"release {run.name}"
 
 
 def release_failures(run: ReleaseRun, who: str = "it") -> list[str]:

@@ -54,7 +54,7 @@ EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
     "values": {"equal": list},
     "branch": {},
     "databases_agree": {"databases": list},
-    "release_works": {},
+    "release_works": {"knows": list, "has_files": bool},
 }
 KIND_TYPES: dict[str, type | tuple] = {
     "migration": (str, dict), "column": str, "table": str, "field": str, "no_orphans": str,
@@ -273,9 +273,11 @@ class Release:
 
     name: str
     database: str     # `default` or one of the start's databases
-    models: str       # a models version of store (a file in lessons/models/)
+    models: str = ""  # a models version of store (a file in lessons/models/), or else
+    ref: str = ""     # a git branch or tag of the sandbox: the code deployed is what it holds
     model: str = "Product"
     reads: tuple[str, ...] = ()         # fields it reads, in one query
+    reads_all: bool = False             # or every field its model has (`reads = "all"`)
     inserts: tuple[dict, ...] = ()      # rows it inserts (each rolled back once it went in)
 
 
@@ -363,7 +365,8 @@ class Lesson:
             names.extend(m.source or app.models_file(m.models) for m in app.migrations)
             names.append(app.models_file(app.models))
         names.extend(extra.source for extra in self.start.files)
-        names.extend(models_file("store", release.models) for release in self.releases)
+        names.extend(models_file("store", release.models) for release in self.releases
+                     if release.models)
         return sorted(set(names))
 
     def tools_needed(self) -> list[str]:
@@ -659,6 +662,7 @@ def _load_invariant(data: Any, where: str, file: str, steps: int) -> Invariant:
 
 
 FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+GIT_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
 
 
 def _load_release(data: Any, where: str, file: str, folders: list[Path]) -> Release:
@@ -671,17 +675,28 @@ def _load_release(data: Any, where: str, file: str, folders: list[Path]) -> Rele
     if not name.strip() or not name.isprintable():
         raise LessonFileError(file, f"{where}.name", "must be a printable, non-empty name")
     database = reader.get("database", str, default=DEFAULT_DATABASE)
-    models = reader.get("models", str)
-    made_from = inside_path(models_file("store", models), file, f"{where}.models",
-                            "the lesson's folder")
-    if not _find_resource(folders, made_from):
-        raise LessonFileError(file, f"{where}.models", f"no models version {made_from}")
+    models = reader.get("models", str, default="")
+    ref = reader.get("ref", str, default="")
+    if bool(models) == bool(ref):
+        raise LessonFileError(file, where, "needs one of `models` (a models version) and `ref` "
+                                           "(a git branch or tag of the sandbox)")
+    if ref and not GIT_REF.fullmatch(ref):
+        raise LessonFileError(file, f"{where}.ref", f"{ref!r} is not a branch or tag name")
+    if models:
+        made_from = inside_path(models_file("store", models), file, f"{where}.models",
+                                "the lesson's folder")
+        if not _find_resource(folders, made_from):
+            raise LessonFileError(file, f"{where}.models", f"no models version {made_from}")
     model = reader.get("model", str, default="Product")
     if not model.isidentifier():
         raise LessonFileError(file, f"{where}.model", f"{model!r} is not a model's class name")
-    reads = reader.get("reads", list, default=[])
-    if not all(isinstance(f, str) and FIELD_NAME.fullmatch(f) for f in reads):
-        raise LessonFileError(file, f"{where}.reads", "must list field names")
+    reads = reader.get("reads", (list, str), default=[])
+    reads_all = reads == "all"
+    if reads_all:
+        reads = []
+    elif isinstance(reads, str) or not all(isinstance(f, str) and FIELD_NAME.fullmatch(f)
+                                           for f in reads):
+        raise LessonFileError(file, f"{where}.reads", 'must list field names, or be "all"')
     inserts = reader.get("inserts", list, default=[])
     for i, row in enumerate(inserts):
         if not isinstance(row, dict) or not all(
@@ -689,11 +704,12 @@ def _load_release(data: Any, where: str, file: str, folders: list[Path]) -> Rele
                 for key, value in row.items()):
             raise LessonFileError(file, f"{where}.inserts[{i}]",
                                   "must be a table of field names and plain values")
-    if not reads and not inserts:
+    if not reads and not reads_all and not inserts:
         raise LessonFileError(file, where, "needs `reads` or `inserts`: what the release does")
     reader.finish()
-    return Release(name=name, database=database, models=models, model=model,
-                   reads=tuple(reads), inserts=tuple(dict(row) for row in inserts))
+    return Release(name=name, database=database, models=models, ref=ref, model=model,
+                   reads=tuple(reads), reads_all=reads_all,
+                   inserts=tuple(dict(row) for row in inserts))
 
 
 def _require_known_releases(start: Start, releases: list[Release | None],
@@ -706,6 +722,9 @@ def _require_known_releases(start: Start, releases: list[Release | None],
     if len(set(names)) != len(names):
         raise LessonFileError(file, "releases", "names a release twice")
     for i, release in enumerate(releases):
+        if release is not None and release.ref and not start.git:
+            raise LessonFileError(file, f"releases[{i}].ref",
+                                  "needs a git repository: set git = true in [start]")
         if release is not None and release.database not in known:
             raise LessonFileError(file, f"releases[{i}].database",
                                   f"{release.database!r} is not a database of this lesson "

@@ -29,6 +29,8 @@ def describe(request: dict) -> list[str]:
     reads = [str(field) for field in request.get("reads", [])]
     noun = str(request.get("model", "")).lower()
     words = [f"reads {_listed(reads)}"] if reads else []
+    if request.get("reads_all"):
+        words.append(f"reads every field of a {noun}")
     return words + [f"inserts a {noun}" for _ in request.get("inserts", [])]
 
 
@@ -43,17 +45,18 @@ def answer_from(request: dict, output: str) -> dict:
     except (IndexError, ValueError):
         pass
     return {"name": str(request.get("name", "")), "database": str(request.get("database", "")),
-            "does": describe(request), "works": False,
-            "failures": [{"action": "start", "error": "it stopped without an answer"}]}
+            "does": describe(request), "works": False, "ref": str(request.get("ref", "")),
+            "fields": [], "missing_files": [], "failures": [{"action": "start", "error": "it stopped without an answer"}]}
 
 
 def run(request: dict) -> dict:
     """Run the release once, in this process (which must not have set Django up), and answer
     with a `ReleaseRun`'s JSON."""
     answer = {"name": str(request.get("name", "")), "database": str(request.get("database", "")),
-              "does": describe(request), "failures": []}
+              "does": describe(request), "failures": [], "ref": str(request.get("ref", "")),
+              "fields": [], "missing_files": []}
     try:
-        failures = _run(request)
+        failures = _run(request, answer)
     except Exception as error:  # noqa: BLE001 - the release's code is the lesson's, not ours
         failures = [("start", f"{type(error).__name__}: {error}")]
     answer["failures"] = [{"action": action, "error": error} for action, error in failures]
@@ -61,12 +64,16 @@ def run(request: dict) -> dict:
     return answer
 
 
-def _run(request: dict) -> list[tuple[str, str]]:
+def _run(request: dict, answer: dict) -> list[tuple[str, str]]:
     """Each failure as (what failed, Django's error): "read", "insert", or before either,
-    "database" (its file is gone) or "start" (its models do not load)."""
+    "database" (its file is gone) or "start" (its models do not load). The model's fields go
+    into `answer`, and for a release from git, the migrations its database has applied that
+    it has no file of (`missing_files`)."""
     import shutil
     import tempfile
 
+    if request.get("models_error"):
+        return [("start", str(request["models_error"]))]
     database = Path(request["database_file"])
     if not database.is_file():
         return [("database", f"{database.name} does not exist")]
@@ -80,17 +87,41 @@ def _run(request: dict) -> list[tuple[str, str]]:
         model = _set_up(app, request["model"], database)
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # its modules are imported by now
+    fields = [field.name for field in model._meta.concrete_fields]
+    answer["fields"] = fields
     failures = []
     if request.get("reads"):
         try:
             list(model.objects.values(*request["reads"])[:100])
         except Exception as error:  # noqa: BLE001 - Django's error is the finding
             failures.append(("read", str(error)))
+    if request.get("reads_all"):
+        try:
+            list(model.objects.all()[:100])  # every field its model has, as Django code reads
+        except Exception as error:  # noqa: BLE001
+            failures.append(("read", str(error)))
     for values in request.get("inserts", []):
-        error = _insert(model, values)
+        # A release writes the fields its code knows: a value for another is left out.
+        error = _insert(model, {key: value for key, value in values.items() if key in fields})
         if error:
             failures.append(("insert", error))
+    if "migration_files" in request:
+        # Not a failure of the running code (it never migrates), but its next deploy's.
+        answer["missing_files"] = [f"{app}.{name}" for name in
+                                   _applied_without_file(app, set(request["migration_files"]))]
     return failures
+
+
+def _applied_without_file(app: str, files: set[str]) -> list[str]:
+    """The app's migrations its database has applied that the release has no file of: its
+    next `migrate` would find them orphaned."""
+    from django.db import connection
+
+    if "django_migrations" not in connection.introspection.table_names():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM django_migrations WHERE app = %s ORDER BY name", [app])
+        return [name for (name,) in cursor.fetchall() if name not in files]
 
 
 def _set_up(app: str, model_name: str, database: Path):

@@ -76,8 +76,13 @@ class ReleaseRun:
 
     name: str
     database: str
-    does: tuple[str, ...] = ()  # in words: "read name, price and discount", "insert a product"
+    does: tuple[str, ...] = ()  # in words: "reads name, price and discount", "inserts a product"
     failures: tuple[tuple[str, str], ...] = ()  # (what it did, Django's error)
+    ref: str = ""  # the git branch or tag whose code it is ("": code the lesson ships)
+    fields: tuple[str, ...] = ()  # the fields its model has (empty: its models did not load)
+    # For code from git: migrations its database has applied that it has no file of (its next
+    # `migrate` would find them orphaned; the running code itself never migrates).
+    missing_files: tuple[str, ...] = ()
 
     @property
     def works(self) -> bool:
@@ -85,14 +90,17 @@ class ReleaseRun:
 
     def to_json(self) -> dict:
         return {"name": self.name, "database": self.database, "does": list(self.does),
-                "works": self.works,
+                "works": self.works, "ref": self.ref, "fields": list(self.fields),
+                "missing_files": list(self.missing_files),
                 "failures": [{"action": action, "error": error}
                              for action, error in self.failures]}
 
     @classmethod
     def from_json(cls, data: dict) -> "ReleaseRun":
         return cls(name=data["name"], database=data["database"], does=tuple(data["does"]),
-                   failures=tuple((f["action"], f["error"]) for f in data["failures"]))
+                   failures=tuple((f["action"], f["error"]) for f in data["failures"]),
+                   ref=data.get("ref", ""), fields=tuple(data.get("fields", ())),
+                   missing_files=tuple(data.get("missing_files", ())))
 
 
 @dataclass

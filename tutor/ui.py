@@ -156,12 +156,14 @@ def _other_database_view(name: str, state: SandboxState):
 def _release_view(run: ReleaseRun):
     from rich.text import Text
 
-    from .checks import release_failures
+    from .checks import listed, release_failures, release_name
 
+    name = release_name(run)
+    name = name[0].upper() + name[1:]
     if run.works:
-        return Text(f"Release {run.name} on {run.database}: works (it {', '.join(run.does)})")
-    return Text(f"Release {run.name} on {run.database}: fails; "
-                + "; ".join(release_failures(run)), style="red")
+        return Text(f"{name} on {run.database}: works (it {listed(list(run.does))})")
+    return Text(f"{name} on {run.database}: fails; " + "; ".join(release_failures(run)),
+                style="red")
 
 
 def _rows(state: SandboxState, table: str) -> str:
@@ -210,14 +212,16 @@ def show_outcomes(outcomes: list[Outcome]) -> None:
 
 def show_running_release(run: ReleaseRun) -> None:
     """The release running on the lesson's production, as the tutor just ran it."""
-    from .checks import release_failures
+    from .checks import listed, release_failures
 
-    where = literal(f"{run.name}, on {run.database},")
-    if run.works:
-        say(f"[dim]The running release {where} works: it "
-            f"{literal(', '.join(run.does))}.[/dim]")
+    if run.ref:
+        where = literal(f"The code on branch {run.ref}, running on {run.database},")
     else:
-        say(f"[bold red]The running release {where} broke:[/bold red] "
+        where = literal(f"The running release {run.name}, on {run.database},")
+    if run.works:
+        say(f"[dim]{where} works: it {literal(listed(list(run.does)))}.[/dim]")
+    else:
+        say(f"[bold red]{where} broke:[/bold red] "
             + literal("; ".join(release_failures(run))) + ".")
 
 

@@ -140,12 +140,34 @@ class Workspace:
             return []
         if lesson.releases:
             self._require_trust(lesson)  # a release imports the course's own models file
-        return [{"name": release.name, "database": release.database,
-                 "database_file": str(self.sandbox.path / lesson.database_file(release.database)),
-                 "app": "store", "model": release.model,
-                 "models_source": lesson.models_source(release.models),
-                 "reads": list(release.reads), "inserts": [dict(row) for row in release.inserts]}
-                for release in lesson.releases]
+        return [self._release_request(lesson, release) for release in lesson.releases]
+
+    def _release_request(self, lesson: Lesson, release) -> dict:
+        request = {"name": release.name, "database": release.database,
+                   "database_file": str(self.sandbox.path
+                                        / lesson.database_file(release.database)),
+                   "app": "store", "model": release.model, "reads": list(release.reads),
+                   "reads_all": release.reads_all,
+                   "inserts": [dict(row) for row in release.inserts], "ref": release.ref}
+        if not release.ref:
+            request["models_source"] = lesson.models_source(release.models)
+            return request
+        # The code deployed is what the branch (or tag) holds, committed: its models and its
+        # migration files, whatever the working copy has.
+        from .sandbox import run_git
+
+        folder = self.sandbox.path
+        shown = run_git(folder, ["show", f"{release.ref}:store/models.py"])
+        listed = run_git(folder, ["ls-tree", "--name-only", f"{release.ref}:store/migrations"])
+        if shown.returncode != 0 or listed.returncode != 0:
+            request["models_error"] = (f"the sandbox's git repository has no store/models.py "
+                                       f"on {release.ref!r}")
+            return request
+        request["models_source"] = shown.stdout
+        request["migration_files"] = sorted(
+            name[:-3] for name in listed.stdout.splitlines()
+            if name.endswith(".py") and name != "__init__.py")
+        return request
 
     def context(self) -> Context:
         from .checks import Context
