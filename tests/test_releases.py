@@ -20,6 +20,7 @@ from tutor.reader import StateReader, read_state
 from tutor.state import SandboxState
 
 LESSON = resource_dir("lessons") / "expand-contract.toml"
+DEPLOY = resource_dir("lessons") / "deploy-order.toml"  # its release is git's
 OLD_RELEASE_READ = "no such column: store_product.discount"
 NEW_RELEASE_INSERT = "NOT NULL constraint failed: store_product.discount"
 
@@ -156,43 +157,53 @@ def test_the_release_reads_its_own_models_not_the_sandboxs(lesson_home, warm_rea
 
 # --- the lesson format ------------------------------------------------------------------------
 
-def _with(tmp_path: Path, old: str, new: str) -> Path:
-    text = LESSON.read_text(encoding="utf-8")
+def _with(tmp_path: Path, lesson: Path, old: str, new: str) -> Path:
+    text = lesson.read_text(encoding="utf-8")
     assert old in text, old
-    path = tmp_path / "expand-contract.toml"
+    path = tmp_path / lesson.name
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return path
 
 
-@pytest.mark.parametrize("old, new, field, problem", [
-    ('database = "production"\nmodels = "0004', 'database = "staging"\nmodels = "0004',
+@pytest.mark.parametrize("lesson, old, new, field, problem", [
+    (LESSON, 'database = "production"\nmodels = "0004', 'database = "staging"\nmodels = "0004',
      "releases[0].database", "'staging' is not a database of this lesson"),
-    ('name = "1.5"', 'name = "1.4"', "releases", "names a release twice"),
-    ('models = "0003_change_price_field"', 'models = "no_such_models"', "releases[1].models",
-     "no models version models/no_such_models.py"),
-    ('models = "0003_change_price_field"', 'models = "../../etc/passwd"', "releases[1].models",
-     "leads out of the lesson's folder"),
-    ('release = "1.5"', 'release = "2.0"', "steps[1].release",
+    (LESSON, 'name = "1.5"', 'name = "1.4"', "releases", "names a release twice"),
+    (LESSON, 'models = "0003_change_price_field"', 'models = "no_such_models"',
+     "releases[1].models", "no models version models/no_such_models.py"),
+    (LESSON, 'models = "0003_change_price_field"', 'models = "../../etc/passwd"',
+     "releases[1].models", "leads out of the lesson's folder"),
+    (LESSON, 'release = "1.5"', 'release = "2.0"', "steps[1].release",
      "'2.0' is not a release of this lesson (one of 1.4, 1.5)"),
-    ('release_works = "1.5"', 'release_works = "1.6"', "steps[0].expect[0].release_works",
-     "'1.6' is not a release of this lesson"),
-    ('release_works = "1.5"', 'release_works = false', "steps[0].expect[0].release_works",
-     "must be true (the running release) or a release's name"),
-    ('release_works = "1.5"', 'release_works = "1.5"\ndatabase = "production"',
+    (LESSON, 'release_works = "1.5"', 'release_works = "1.6"',
+     "steps[0].expect[0].release_works", "'1.6' is not a release of this lesson"),
+    (LESSON, 'release_works = "1.5"', 'release_works = false',
+     "steps[0].expect[0].release_works", "must be true (the running release) or a release's name"),
+    (LESSON, 'release_works = "1.5"', 'release_works = "1.5"\ndatabase = "production"',
      "steps[0].expect[0].database", "runs against the release's own database"),
-    ('release_works = "1.4"\nsteps = [1]', 'release_works = true\nsteps = [1]',
+    (LESSON, 'release_works = "1.4"\nsteps = [1]', 'release_works = true\nsteps = [1]',
      "invariants[0].release_works", "must name a release"),
-    ('reads = ["name", "price"]\ninserts = [{ name = "Gift card", price = "25.00" }]', '',
-     "releases[1]", "needs `reads` or `inserts`"),
-    ('reads = ["name", "price"]', 'reads = ["name; DROP TABLE x"]', "releases[1].reads",
+    (LESSON, 'reads = ["name", "price"]\ninserts = [{ name = "Gift card", price = "25.00" }]',
+     '', "releases[1]", "needs `reads` or `inserts`"),
+    (LESSON, 'reads = ["name", "price"]', 'reads = ["name; DROP TABLE x"]', "releases[1].reads",
      "must list field names"),
-    ('inserts = [{ name = "Gift card", price = "25.00" }]', 'inserts = [{ name = [1] }]',
+    (LESSON, 'inserts = [{ name = "Gift card", price = "25.00" }]', 'inserts = [{ name = [1] }]',
      "releases[1].inserts[0]", "a table of field names and plain values"),
-    ('name = "1.5"\n', 'name = "1.5"\nmodel = "os.system"\n',
+    (LESSON, 'name = "1.5"\n', 'name = "1.5"\nmodel = "os.system"\n',
      "releases[1].model", "is not a model's class name"),
-])
-def test_a_bad_release_is_named_where_it_is(tmp_path, old, new, field, problem):
-    path = _with(tmp_path, old, new)
+    # A release from git.
+    (DEPLOY, 'ref = "production"\n', 'ref = "production"\nmodels = "0003_change_price_field"\n',
+     "releases[0]", "needs one of `models` (a models version) and `ref`"),
+    (DEPLOY, 'ref = "production"\n', '', "releases[0]", "needs one of `models`"),
+    (DEPLOY, 'ref = "production"', 'ref = "--upload-pack=evil"', "releases[0].ref",
+     "is not a branch or tag name"),
+    (DEPLOY, 'git = true\n', '', "releases[0].ref", "needs a git repository"),
+    (DEPLOY, 'reads = "all"', 'reads = "some"', "releases[0].reads",
+     'must list field names, or be "all"'),
+    (DEPLOY, 'knows = ["discount"]', 'knows = "discount"', "steps[1].expect[0].knows", "a list"),
+], ids=lambda value: value.stem if isinstance(value, Path) else None)
+def test_a_bad_release_is_named_where_it_is(tmp_path, lesson, old, new, field, problem):
+    path = _with(tmp_path, lesson, old, new)
     found = {p.field: p.problem for p in lesson_problems(path)}
     assert field in found and problem in found[field], found
     with pytest.raises(LessonFileError):
@@ -298,28 +309,6 @@ def test_a_deployed_branch_that_is_gone_is_said(lesson_home):
     said = " ".join(tutor(home, "check").stdout.split())
     assert ("The code on branch production, running on production, broke: it cannot start: "
             "the sandbox's git repository has no store/models.py on 'production'.") in said
-
-
-DEPLOY = resource_dir("lessons") / "deploy-order.toml"
-
-
-@pytest.mark.parametrize("old, new, field, problem", [
-    ('ref = "production"\n', 'ref = "production"\nmodels = "0003_change_price_field"\n',
-     "releases[0]", "needs one of `models` (a models version) and `ref`"),
-    ('ref = "production"\n', '', "releases[0]", "needs one of `models`"),
-    ('ref = "production"', 'ref = "--upload-pack=evil"', "releases[0].ref",
-     "is not a branch or tag name"),
-    ('git = true\n', '', "releases[0].ref", "needs a git repository"),
-    ('reads = "all"', 'reads = "some"', "releases[0].reads", 'must list field names, or be "all"'),
-    ('knows = ["discount"]', 'knows = "discount"', "steps[1].expect[0].knows", "a list"),
-])
-def test_a_bad_release_from_git_is_named_where_it_is(tmp_path, old, new, field, problem):
-    text = DEPLOY.read_text(encoding="utf-8")
-    assert old in text, old
-    path = tmp_path / "deploy-order.toml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    found = {p.field: p.problem for p in lesson_problems(path)}
-    assert field in found and problem in found[field], found
 
 
 def test_knows_and_has_files_are_judged_from_the_run():

@@ -9,7 +9,10 @@ standard input and prints one JSON answer; the warm helper (`helper.py`) calls `
 forked child instead, and the reader (`reader.py`) starts them beside the state's probe.
 
 A request: {"name": "1.4", "database": "production", "database_file": PATH, "app": "store",
-"model": "Product", "models_source": TEXT, "reads": [FIELD...], "inserts": [{FIELD: VALUE}...]}.
+"model": "Product", "models_source": TEXT, "reads": [FIELD...], "reads_all": BOOL,
+"inserts": [{FIELD: VALUE}...]}; for the code a git branch holds (built by `Workspace`), also
+"ref" and "migration_files" (the app's migrations on that branch), or "models_error" when the
+branch has no models to run.
 """
 
 from __future__ import annotations
@@ -44,30 +47,33 @@ def answer_from(request: dict, output: str) -> dict:
             return answer
     except (IndexError, ValueError):
         pass
+    return _answer(request, [("start", "it stopped without an answer")])
+
+
+def _answer(request: dict, failures: list[tuple[str, str]], **found) -> dict:
+    """A `ReleaseRun`'s JSON: what the release does, what failed, and what its run `found`
+    (`fields`, `missing_files`)."""
     return {"name": str(request.get("name", "")), "database": str(request.get("database", "")),
-            "does": describe(request), "works": False, "ref": str(request.get("ref", "")),
-            "fields": [], "missing_files": [], "failures": [{"action": "start", "error": "it stopped without an answer"}]}
+            "does": describe(request), "ref": str(request.get("ref", "")),
+            "fields": [], "missing_files": [], **found, "works": not failures,
+            "failures": [{"action": action, "error": error} for action, error in failures]}
 
 
 def run(request: dict) -> dict:
     """Run the release once, in this process (which must not have set Django up), and answer
     with a `ReleaseRun`'s JSON."""
-    answer = {"name": str(request.get("name", "")), "database": str(request.get("database", "")),
-              "does": describe(request), "failures": [], "ref": str(request.get("ref", "")),
-              "fields": [], "missing_files": []}
+    found: dict = {}
     try:
-        failures = _run(request, answer)
+        failures = _run(request, found)
     except Exception as error:  # noqa: BLE001 - the release's code is the lesson's, not ours
         failures = [("start", f"{type(error).__name__}: {error}")]
-    answer["failures"] = [{"action": action, "error": error} for action, error in failures]
-    answer["works"] = not failures
-    return answer
+    return _answer(request, failures, **found)
 
 
-def _run(request: dict, answer: dict) -> list[tuple[str, str]]:
+def _run(request: dict, found: dict) -> list[tuple[str, str]]:
     """Each failure as (what failed, Django's error): "read", "insert", or before either,
     "database" (its file is gone) or "start" (its models do not load). The model's fields go
-    into `answer`, and for a release from git, the migrations its database has applied that
+    into `found`, and for a release from git, the migrations its database has applied that
     it has no file of (`missing_files`)."""
     import shutil
     import tempfile
@@ -88,7 +94,7 @@ def _run(request: dict, answer: dict) -> list[tuple[str, str]]:
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # its modules are imported by now
     fields = [field.name for field in model._meta.concrete_fields]
-    answer["fields"] = fields
+    found["fields"] = fields
     failures = []
     if request.get("reads"):
         try:
@@ -107,7 +113,7 @@ def _run(request: dict, answer: dict) -> list[tuple[str, str]]:
             failures.append(("insert", error))
     if "migration_files" in request:
         # Not a failure of the running code (it never migrates), but its next deploy's.
-        answer["missing_files"] = [f"{app}.{name}" for name in
+        found["missing_files"] = [f"{app}.{name}" for name in
                                    _applied_without_file(app, set(request["migration_files"]))]
     return failures
 
