@@ -39,6 +39,7 @@ def _isolated_environment(monkeypatch, tmp_path):
     """No test reads the developer's own tutor home or course."""
     monkeypatch.delenv("TUTOR_HOME", raising=False)
     monkeypatch.delenv("TUTOR_TRUST_COURSE", raising=False)
+    monkeypatch.delenv("TUTOR_DATABASE", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")

@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
              "Python files) without asking; remembered for that course's content (default: "
              "$TUTOR_TRUST_COURSE=1, else `tutor start` asks and other commands refuse)")
     common.add_argument(
+        "--database", metavar="URL", default=argparse.SUPPRESS,
+        help="where the sandbox's own database lives: `postgresql://USER@HOST[:PORT]/` (a "
+             "throwaway database the tutor makes there, on the next reset) or `sqlite` (a file "
+             "in the sandbox); remembered (default: $TUTOR_DATABASE, else the one given before, "
+             "else sqlite)")
+    common.add_argument(
         "--name", metavar="NAME", default=argparse.SUPPRESS,
         help="your name, remembered for `tutor report` (default: the one given before, "
              "else $TUTOR_NAME; the first `tutor start` asks)")
@@ -168,6 +174,10 @@ def _workspace(args):
     from .workspace import Workspace
 
     home = resolve_home(getattr(args, "home", None))
+    if getattr(args, "database", None) is not None:
+        from .backends import chosen
+
+        chosen(home, args.database)  # checked (URL, driver) and remembered for the home
     workspace = Workspace(home, course=_course(args, home),
                           trust_course=getattr(args, "trust_course", False))
     _warn_about_unreadable_progress(workspace.progress_file)
@@ -254,6 +264,7 @@ def cmd_status(args) -> int:
         "step_index": index, "steps_total": len(lesson.steps),
         "lesson_complete": progress.step >= len(lesson.steps),
         "sandbox_exists": sandbox.exists(), "sandbox_lesson": sandbox.lesson_id(),
+        "backend": sandbox.backend() if sandbox.exists() else None,
         "migrations": [], "tables": {},
     }
     state = workspace.read_state() if sandbox.exists() else None
@@ -271,6 +282,8 @@ def cmd_status(args) -> int:
         ui.console.print(f"[bold]Step:[/bold]    {index + 1}/{len(lesson.steps)}: {step.title}")
     ui.console.print(f"[bold]Sandbox:[/bold] {sandbox.path}")
     ui.console.print(f"[bold]Python:[/bold]  {sandbox.python}")
+    if data["backend"]:
+        ui.console.print(f"[bold]Database:[/bold] {ui.literal(data['backend'])}")
     if state is None:
         ui.console.print("No sandbox yet: `tutor start` builds one.")
     else:
@@ -436,7 +449,8 @@ def cmd_lint_lessons(args) -> int:
             print(f"{lesson.id}: {verdict} {lesson.steps} step(s) ({lesson.seconds:.1f}s)",
                   flush=True)
 
-    report = lint_folder(folder, solve=args.solve, on_lesson=None if args.json else said)
+    report = lint_folder(folder, solve=args.solve, on_lesson=None if args.json else said,
+                         database=getattr(args, "database", None))
     if args.json:
         _print_json(report.to_json())
         return 0 if report.ok else 1

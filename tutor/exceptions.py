@@ -95,3 +95,13 @@ class ToolMissing(TutorError):
             "`tutor lessons` marks it.",
         )
         self.tool = tool
+
+
+class LessonUnavailable(TutorError):
+    """A lesson whose story holds on other database backends only: skipped, not failed."""
+
+    def __init__(self, lesson_id: str, reason: str):
+        super().__init__(f"Lesson {lesson_id} cannot be taken here: {reason}.",
+                         "`tutor start` skips it on this backend; `tutor reset LESSON "
+                         "--database sqlite` takes it on SQLite.")
+        self.lesson_id = lesson_id

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .exceptions import CourseFileError, LessonFileError, UnknownLesson
+from .exceptions import CourseFileError, LessonFileError, LessonUnavailable, UnknownLesson
 from .files import fingerprint, write_atomically
 from .paths import resource_dir
 
 FORMAT_VERSION = 1
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 COURSE_FILE = "course.toml"
 MODELS_FOLDER = "models"
 
@@ -323,9 +324,23 @@ class Lesson:
     # Where resources not beside the lesson are found: the shipped lessons folder, so that an
     # instructor's own lesson can use the shipped models versions (None: the shipped one).
     shared: Path | None = field(default=None, compare=False)
+    # The database backends the lesson's story holds on (empty: every one the tutor has).
+    backends: tuple[str, ...] = ()
     # The releases of the shop's code that run during the lesson: the first from the start,
     # each other from the step that names it (`Step.release`).
     releases: list[Release] = field(default_factory=list)
+
+    def unavailable_on(self, backend: str) -> str:
+        """Why the lesson cannot be taken on this backend ("" when it can)."""
+        if not self.backends or backend in self.backends:
+            return ""
+        return (f"it teaches what {' and '.join(BACKEND_NAMES[b] for b in self.backends)} "
+                f"does, and the sandbox's database is on {BACKEND_NAMES.get(backend, backend)}")
+
+    def require_backend(self, backend: str) -> None:
+        reason = self.unavailable_on(backend)
+        if reason:
+            raise LessonUnavailable(self.id, reason)
 
     def release(self, name: str) -> Release | None:
         return next((release for release in self.releases if release.name == name), None)
@@ -626,6 +641,9 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     steps_data = part(reader.get, "steps", list)
     invariants_data = part(reader.get, "invariants", list, [])
     releases_data = part(reader.get, "releases", list, [])
+    backends = part(reader.get, "backends", list, []) or []
+    if any(b not in BACKEND_NAMES for b in backends):
+        part(_fail, name, "backends", f"may list {', '.join(BACKEND_NAMES)}")
     part(reader.finish)
     if steps_data is not None and not steps_data:
         part(_fail, name, "steps", "a lesson needs at least one step")
@@ -645,7 +663,7 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     steps = _name_running_releases(steps, releases)
     return Lesson(id=lesson_id, title=title, summary=summary, intro=intro, start=start,
                   steps=steps, file=path, shared=shared, invariants=invariants,
-                  releases=releases)
+                  releases=releases, backends=tuple(backends))
 
 
 def _load_invariant(data: Any, where: str, file: str, steps: int) -> Invariant:

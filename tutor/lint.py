@@ -101,10 +101,12 @@ def require_folder(folder: Path) -> None:
 
 
 def lint_folder(folder: Path, solve: bool = False,
-                on_lesson: Callable[[LessonReport], None] | None = None) -> LintReport:
+                on_lesson: Callable[[LessonReport], None] | None = None,
+                database: str | None = None) -> LintReport:
     """Lint every `<id>.toml` in `folder` (and its course.toml, if any); `on_lesson` hears of
     each lesson as soon as it is done, since playing lessons through takes seconds each.
-    With `solve`, the lessons' code runs: the caller has settled that it is trusted."""
+    With `solve`, the lessons' code runs: the caller has settled that it is trusted; with
+    `database` (a URL), each sandbox's own database is on that server."""
     require_folder(folder)
     course: list[Problem] = []
     if (folder / COURSE_FILE).is_file():
@@ -121,16 +123,32 @@ def lint_folder(folder: Path, solve: bool = False,
         else contextlib.nullcontext()
     with scratch as scratch_folder:
         home = Path(scratch_folder) / "home" if scratch_folder else None
-        for path in files:
-            report = lint_lesson(path, parsed, home)
-            reports.append(report)
-            if on_lesson:
-                on_lesson(report)
+        server = None
+        if home is not None:
+            from .backends import chosen
+
+            server = chosen(home, database or "sqlite")
+        try:
+            for path in files:
+                report = lint_lesson(path, parsed, home,
+                                     server.vendor if server else "sqlite")
+                reports.append(report)
+                if on_lesson:
+                    on_lesson(report)
+        finally:
+            if server is not None:  # the home goes: so do its databases on the server
+                from .backends import OwnedDatabases
+
+                owned = OwnedDatabases(server, home)
+                for purpose in ("sandbox", "new", "fresh"):
+                    owned.drop(owned.name(purpose))
     return LintReport(folder, reports, course)
 
 
-def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None) -> LessonReport:
-    """One lesson file's problems; played through in `home` when one is given and it loads."""
+def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None,
+                backend: str = "sqlite") -> LessonReport:
+    """One lesson file's problems; played through in `home` when one is given and it loads
+    (and can be taken on that `backend`)."""
     report = LessonReport(file=path.name, id=path.stem)
     report.problems = [Problem.of(error, path.name) for error in lesson_problems(path, parsed)]
     if report.problems:
@@ -142,6 +160,8 @@ def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None) -> LessonRep
     missing = lesson.tools_missing()
     if home is not None and missing:
         report.skipped = f"needs {', '.join(missing)}, which is not installed here"
+    elif home is not None and lesson.unavailable_on(backend):
+        report.skipped = lesson.unavailable_on(backend)
     elif home is not None:
         began = time.monotonic()
         report.steps, solve_problems = play_through(lesson, home)

@@ -34,7 +34,8 @@ def _collect(sandbox: Path) -> SandboxState:
 
     # A read waits a second for a database another program is writing, not SQLite's five.
     for database in settings.DATABASES.values():
-        database.setdefault("OPTIONS", {}).setdefault("timeout", 1)
+        if "sqlite" in database.get("ENGINE", ""):
+            database.setdefault("OPTIONS", {}).setdefault("timeout", 1)
     django.setup()
     _raise_model_errors()
     local_apps = _local_apps(sandbox)
@@ -57,8 +58,8 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
     from django.db.migrations.loader import MigrationLoader
 
     connection = connections[alias]
-    database = Path(settings.DATABASES[alias]["NAME"])
-    database_exists = database.exists()
+    database = Path(str(settings.DATABASES[alias]["NAME"]))
+    database_exists = _exists(connection, database)
     # An SQLite connection would create a missing database file: read without one instead.
     loader = MigrationLoader(connection if database_exists else None,
                              ignore_no_migrations=True)
@@ -112,6 +113,22 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
     )
 
 
+def _exists(connection, database: Path) -> bool:
+    """Whether the database is there to read. An SQLite file is looked for (a connection
+    would create it); a server's database is connected to."""
+    if connection.vendor == "sqlite":
+        return database.exists()
+    from django.db import OperationalError
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as error:
+        if "does not exist" in str(error):
+            return False
+        raise
+    return True
+
+
 def _local_apps(sandbox: Path) -> set[str]:
     """The apps whose code is inside the sandbox: the learner's, not Django's own."""
     from django.apps import apps
@@ -125,9 +142,23 @@ def _read_tables(connection) -> dict[str, list[Column]]:
     with connection.cursor() as cursor:
         for table in sorted(connection.introspection.table_names(cursor)):
             description = connection.introspection.get_table_description(cursor, table)
-            tables[table] = [Column(name=c.name, type=str(c.type_code), null=bool(c.null_ok))
+            types = _server_types(cursor, connection, table)
+            tables[table] = [Column(name=c.name, type=types.get(c.name, str(c.type_code)),
+                                    null=bool(c.null_ok))
                              for c in description]
     return tables
+
+
+def _server_types(cursor, connection, table: str) -> dict[str, str]:
+    """The columns' SQL types as the server names them (`integer`, `numeric(6,2)`): Django's
+    introspection gives PostgreSQL's type numbers (SQLite's description already has names)."""
+    if connection.vendor != "postgresql":
+        return {}
+    cursor.execute("SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                   "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c "
+                   "ON a.attrelid = c.oid WHERE c.relname = %s AND a.attnum > 0 "
+                   "AND NOT a.attisdropped AND pg_catalog.pg_table_is_visible(c.oid)", [table])
+    return dict(cursor.fetchall())
 
 
 # SQLite keeps a 32-bit number of the application's in every database file's header; nothing
@@ -136,6 +167,13 @@ MARK_PRAGMA = "application_id"
 
 
 def _database_mark(connection) -> int | None:
+    if connection.vendor == "postgresql":  # the tutor's comment on its own database
+        from .backends import mark_number
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM "
+                           "pg_catalog.pg_database WHERE datname = current_database()")
+            return mark_number(cursor.fetchone()[0])
     if connection.vendor != "sqlite":
         return None
     with connection.cursor() as cursor:
@@ -570,7 +608,27 @@ def _fresh_build(sandbox: Path) -> FreshBuild:
     from django.conf import settings
 
     learner = dict(settings.DATABASES["default"])
-    settings.DATABASES = {FRESH_ALIAS: {**learner, "NAME": ":memory:"}, LEARNER_ALIAS: learner}
+    scratch = None
+    if "sqlite" in learner["ENGINE"]:
+        empty = ":memory:"
+    else:  # on a server: a scratch database of the tutor's own, dropped once read
+        from .backends import OwnedDatabases
+
+        scratch = OwnedDatabases.of_sandbox(learner)
+        empty = scratch.name("fresh")
+        scratch.create(empty, 1)
+    settings.DATABASES = {FRESH_ALIAS: {**learner, "NAME": empty}, LEARNER_ALIAS: learner}
+    try:
+        return _fresh_build_into(sandbox, learner)
+    finally:
+        if scratch is not None:
+            from django.db import connections
+
+            connections.close_all()
+            scratch.drop(empty)
+
+
+def _fresh_build_into(sandbox: Path, learner: dict) -> FreshBuild:
     import django
 
     django.setup()
@@ -580,7 +638,7 @@ def _fresh_build(sandbox: Path) -> FreshBuild:
 
     local_apps = _local_apps(sandbox)
     recorded = set()
-    if Path(learner["NAME"]).exists():
+    if _exists(connections[LEARNER_ALIAS], Path(str(learner["NAME"]))):
         recorder = MigrationRecorder(connections[LEARNER_ALIAS])
         if recorder.has_table():
             recorded = {key for key in recorder.applied_migrations() if key[0] in local_apps}

@@ -128,11 +128,27 @@ class Sandbox:
                 foreign.append(leftover)
         return foreign
 
+    @property
+    def server(self):
+        """The database server the sandbox's own database lives on (None: SQLite, a file in
+        the sandbox); see `backends.py`."""
+        from .backends import chosen
+
+        return chosen(self.home)
+
+    def backend(self) -> str:
+        """What the built sandbox's own database is: "sqlite", or the server's URL (no
+        password), as its marker records it."""
+        return str(self._marker().get("backend") or "sqlite")
+
     def build(self, lesson: Lesson) -> None:
         """Rebuild the sandbox in `lesson`'s starting state, replacing any previous one."""
         missing = lesson.tools_missing()
         if missing:
             raise ToolMissing(missing[0], lesson_id=lesson.id)
+        server = self.server
+        if server is not None:
+            lesson.require_backend(server.vendor)
         claim_home(self.home)
         for foreign in [*self.recover(), *([self.path] if _exists(self.path)
                                             and not _is_ours(self.path) else [])]:
@@ -145,23 +161,36 @@ class Sandbox:
         # The marker first: an interrupted build is then known as the tutor's own.
         staging.mkdir()
         (staging / SANDBOX_MARKER).write_text('{"building": true}\n', encoding="utf-8")
-        if (snapshot / SANDBOX_MARKER).is_file():
+        if server is None and (snapshot / SANDBOX_MARKER).is_file():
             shutil.copytree(snapshot, staging, dirs_exist_ok=True)
         else:
             shutil.copytree(resource_dir("sandbox_project"), staging, ignore=_not_template,
                             dirs_exist_ok=True)
             _make_writable(staging)
+            owned = None
+            if server is not None:  # built in a database of its own, renamed into place
+                from .backends import OwnedDatabases
+
+                owned = OwnedDatabases(server, self.home)
+                owned.create(owned.name("new"), _new_mark())
+                _declare_server(staging, server, owned.name("new"))
             self._make_start(lesson, staging)
-            for database in [DATABASE_FILE, *(d.file for d in lesson.start.databases)]:
+            files = [*([] if server else [DATABASE_FILE]), *(d.file for d in lesson.start.databases)]
+            for database in files:
                 _mark_database(staging / database)
             # The start state as it really is (start.commands may fake or unapply), so that a
             # check can tell "reverted too far" from "not applied yet", and compare rows with
             # the ones the lesson started with.
             start = self.reader.read(staging)
             (staging / SANDBOX_MARKER).write_text(
-                json.dumps({"lesson": lesson.id, "start_state": start.to_json()}) + "\n",
+                json.dumps({"lesson": lesson.id, "start_state": start.to_json(),
+                            "backend": server.shown() if server else "sqlite"}) + "\n",
                 encoding="utf-8")
-            self._keep_snapshot(staging, snapshot)
+            if owned is not None:
+                owned.rename(owned.name("new"), owned.name("sandbox"))
+                _declare_server(staging, server, owned.name("sandbox"))
+            else:
+                self._keep_snapshot(staging, snapshot)
         if self.path.exists():
             self.path.rename(self._old)
         staging.rename(self.path)
@@ -440,6 +469,26 @@ def _declare_databases(folder: Path, databases: list[StartDatabase]) -> None:
         handle.write("\n".join(lines) + "\n")
 
 
+SERVER_BLOCK = "# The sandbox's own database, on a server (tutor --database):"
+
+
+def _declare_server(folder: Path, server, name: str) -> None:
+    """Point the sandbox's `default` database at the tutor's own database on a server (the
+    block is written again, with the final name, once the build is renamed into place)."""
+    settings = folder / "shop" / "settings.py"
+    lines = settings.read_text(encoding="utf-8").splitlines()
+    line = f'DATABASES["default"] = {server.django_settings(name)!r}'
+    if SERVER_BLOCK in lines:
+        lines[lines.index(SERVER_BLOCK) + 1] = line
+    else:
+        lines += ["", SERVER_BLOCK, line]
+    settings.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _new_mark() -> int:
+    return int.from_bytes(os.urandom(4), "big") & 0x7FFFFFFF or 1
+
+
 def _mark_database(database: Path) -> None:
     """Write a random mark into the start's database file (SQLite's `application_id`, which
     no Django command, dump or load touches), so that a check can tell the database the
@@ -449,7 +498,7 @@ def _mark_database(database: Path) -> None:
     import sqlite3
     from contextlib import closing
 
-    mark = int.from_bytes(os.urandom(4), "big") & 0x7FFFFFFF or 1
+    mark = _new_mark()
     with closing(sqlite3.connect(database)) as connection:
         connection.execute(f"PRAGMA application_id = {mark}")
         connection.commit()

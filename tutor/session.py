@@ -42,9 +42,15 @@ class Session:
         lesson = self.pick_start(lesson_id)
         while lesson is not None:
             missing = lesson.tools_missing()
-            if missing:
-                # A lesson that needs git on a machine without it is skipped, not failed.
-                ui.show_skipped(lesson, self.workspace.course.number(lesson.id), missing)
+            unavailable = lesson.unavailable_on(self.workspace.backend())
+            if missing or unavailable:
+                # A lesson that needs git on a machine without it, or another database than
+                # the sandbox's, is skipped, not failed.
+                number = self.workspace.course.number(lesson.id)
+                if missing:
+                    ui.show_skipped(lesson, number, missing)
+                else:
+                    ui.show_unavailable(lesson, number, unavailable)
                 lesson = self.workspace.course.next_after(lesson.id)
                 continue
             self.open(lesson)

@@ -182,6 +182,12 @@ def show_skipped(lesson: Lesson, number: int, missing: list[str]) -> None:
                   f"{tools}, which is not installed here. Install {tools} to take it.[/yellow]")
 
 
+def show_unavailable(lesson: Lesson, number: int, reason: str) -> None:
+    console.print(f"[yellow]Skipping lesson {number}, {literal(lesson.title)} ({lesson.id}): "
+                  f"{literal(reason)}. `tutor reset {lesson.id} --database sqlite` takes it on "
+                  "SQLite.[/yellow]")
+
+
 def show_lesson_intro(lesson: Lesson, number: int, total: int) -> None:
     console.print(_panel(_markdown(lesson.intro), f"Lesson {number}/{total}: {lesson.title}"))
 

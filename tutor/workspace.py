@@ -128,6 +128,11 @@ class Workspace:
         except StateUnreadable as problem:
             raise SandboxBroken(problem.message, problem.advice) from None
 
+    def backend(self) -> str:
+        """The backend the next sandbox is built on: "sqlite", or a server's vendor."""
+        server = self.sandbox.server
+        return server.vendor if server is not None else "sqlite"
+
     def _release_requests(self) -> list[dict]:
         """The releases of the sandbox's lesson, each to run against its database as the
         state is read (see `release.py`); none for a lesson that declares none."""
