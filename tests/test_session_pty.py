@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -374,6 +375,32 @@ def test_a_lesson_that_needs_git_is_skipped_where_git_is_missing(home, tmp_path)
     child.close()
     assert child.exitstatus == 0
     assert not (home / "sandbox").exists()
+
+
+@pytest.mark.skipif(not os.environ.get("TUTOR_TEST_POSTGRESQL"),
+                    reason="no PostgreSQL server: set TUTOR_TEST_POSTGRESQL")
+def test_on_postgresql_a_lesson_whose_story_is_sqlites_is_skipped(home):
+    """On a PostgreSQL sandbox, the session skips the SQLite-only lessons with a note and
+    builds the next lesson there, on the server."""
+    from tutor.backends import OwnedDatabases, parse
+
+    server = os.environ["TUTOR_TEST_POSTGRESQL"]
+    child = spawn_tutor(home, "start", "half-applied", "--database", server, timeout=60)
+    try:
+        said = ("Skipping lesson 20, A half-applied migration (half-applied): it teaches what "
+                "SQLite does, and the sandbox's database is on PostgreSQL.")
+        child.expect(r"\s+".join(map(re.escape, said.split())))  # wrapped anywhere
+        child.expect_exact("Merge two branches' migrations, then revert both")
+        child.expect_exact("Sandbox ready")
+        child.expect_exact("What would you like to do")
+        child.sendcontrol("c")
+        child.expect_exact("progress is saved")
+        child.expect(pexpect.EOF)
+        assert not (home / "sandbox" / "db.sqlite3").exists()
+    finally:
+        child.close()
+        owned = OwnedDatabases(parse(server), home)
+        owned.drop(owned.name("sandbox"))
 
 
 def test_branch_switch_played_through_with_git_in_the_terminal(home):
