@@ -44,9 +44,7 @@ def on_server(home):
     """A home whose sandbox's database is on the test server; its databases go afterwards."""
     yield home
     if SERVER:
-        owned = OwnedDatabases(parse(SERVER), home)
-        for purpose in ("sandbox", "new", "fresh"):
-            owned.drop(owned.name(purpose))
+        OwnedDatabases(parse(SERVER), home).drop_all()
 
 
 # --- the URL and its errors (no server needed) -----------------------------------------------
@@ -102,7 +100,9 @@ def test_a_lesson_is_built_and_solved_on_the_server(on_server):
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (home / "sandbox" / "db.sqlite3").exists()
     token = OwnedDatabases(parse(SERVER), home).token
-    assert our_databases(home) == [f"tutor_{token}_sandbox"]
+    # The sandbox's database, and its start kept as a template for the next reset.
+    assert [n for n in our_databases(home) if not n.startswith(f"tutor_{token}_t")] == [
+        f"tutor_{token}_sandbox"]
     [(comment,)] = admin("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
                          "WHERE datname = %s", (f"tutor_{token}_sandbox",))
     assert comment.startswith(f"migration-tutor {token} ")
@@ -232,3 +232,43 @@ def test_lint_lessons_plays_lessons_on_the_server_and_cleans_up(tmp_path, monkey
     assert any(used), "lint made no database on the server"
     left = {name for (name,) in admin("SELECT datname FROM pg_database")}
     assert not {name for names in used for name in names} & left
+
+
+@needs_server
+def test_a_reset_after_the_first_copies_the_kept_start_on_the_server(on_server):
+    """The first build of a lesson keeps its start as a template database; a reset copies it
+    (CREATE DATABASE ... TEMPLATE), with the mark the start state was read with, so the
+    database is "the one the lesson started with" again, and the learner's changes are gone."""
+    from conftest import manage
+
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", SERVER).returncode == 0
+    templates = [name for name in our_databases(home) if not name.endswith("_sandbox")]
+    assert len(templates) == 1
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    result = tutor(home, "reset", "revert-applied")
+    assert result.returncode == 0 and "Building" not in result.stdout, result.stdout
+    status, report = tutor_json(home, "check")
+    assert status == 1
+    outcomes = {e["text"]: e["met"] for e in report["expectations"]}
+    assert outcomes[f"{OwnedDatabases(parse(SERVER), home).name('sandbox')} is the database "
+                    "this lesson started with"] is True
+    _, data = tutor_json(home, "status")
+    assert {m["name"] for m in data["migrations"] if m["applied"]} == {
+        "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
+    assert sorted(our_databases(home)) == sorted(
+        [OwnedDatabases(parse(SERVER), home).name("sandbox"), *templates])
+
+
+def test_an_installed_tutors_folder_is_kept_on_a_commands_path():
+    """The warm helper runs `manage.py` without the tutor's own PYTHONPATH entry, unless that
+    entry is site-packages (a tutor installed without `-e`): there live Django and the
+    drivers a command imports (psycopg was not found by every command of a sandbox on a
+    server, until this)."""
+    import site
+
+    from tutor.helper import _is_site_folder
+
+    assert _is_site_folder(site.getsitepackages()[0])
+    assert not _is_site_folder(str(Path(__file__).resolve().parents[1]))
+    assert not _is_site_folder("")

@@ -209,6 +209,35 @@ class OwnedDatabases:
                 "Drop or rename it yourself, or use another --home.")
         self._run((sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)), ()))
 
+    def drop_all(self) -> None:
+        """Drop every database this home's tutor made on the server (its sandbox, its kept
+        starts): for a home that goes."""
+        rows = self._run(("SELECT datname FROM pg_catalog.pg_database WHERE "
+                          "pg_catalog.shobj_description(oid, 'pg_database') LIKE %s",
+                          (f"{MARK} {self.token} %",)))
+        for (name,) in rows:
+            self.drop(name)
+
+    def copy(self, source: str, target: str) -> None:
+        """Make `target` a copy of `source` (one of the tutor's), with the same mark: a start
+        kept as a template comes back as the database the lesson's start state was read in."""
+        import psycopg
+        from psycopg import sql
+
+        mark = self.mark_of(source)
+        self.drop(target)
+        create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target),
+                                                                  sql.Identifier(source))
+        terminate = ("SELECT pg_catalog.pg_terminate_backend(pid) FROM "
+                     "pg_catalog.pg_stat_activity WHERE datname = %s AND "
+                     "pid <> pg_catalog.pg_backend_pid()", (source,))
+        try:  # a small database copies fastest file by file (PostgreSQL 15 and later)
+            self._run(terminate, (create + sql.SQL(" STRATEGY FILE_COPY"), ()))
+        except psycopg.errors.SyntaxError:
+            self._run(terminate, (create, ()))
+        self._run((sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+            sql.Identifier(target), sql.Literal(mark or "")), ()))
+
     def rename(self, old: str, new: str) -> None:
         from psycopg import sql
 

@@ -1,4 +1,4 @@
-"""The speed benchmark: `python -m tutor.bench [--quick] [--runs N]`.
+"""The speed benchmark: `python -m tutor.bench [--quick] [--runs N] [--database URL]`.
 
 It builds its own homes and sandboxes in a temporary folder, times each pair of commands
 side by side (interleaved, so that a busy machine slows both alike), and prints the median of
@@ -130,6 +130,35 @@ def build_pairs(work: Path, quick: bool) -> list[Pair]:
     ]
 
 
+def _server_reset_pair(work: Path, url: str, cleanups: list) -> Pair:
+    """`tutor reset` (from the kept template) on a server, against a plain `migrate` of the
+    same state into an empty database on that server."""
+    from .backends import OwnedDatabases, parse
+    from .lessons import load_course
+
+    tutor = _tutor_command()
+    home = work / "server-home"
+    _run(tutor + ["reset", BENCH_LESSON, "--home", str(home), "--database", url])
+    server = parse(url)
+    owned = OwnedDatabases(server, home)
+    cleanups.append(owned.drop_all)
+    lesson = load_course().get(BENCH_LESSON)
+    empty = work / "server-migrate"
+    shutil.copytree(home / "sandbox", empty)
+    from .sandbox import declare_server
+
+    declare_server(empty, server, owned.name("bench"))
+
+    def plain_migrate() -> None:
+        owned.create(owned.name("bench"), 1)
+        _run([sys.executable, "manage.py", "migrate", "store", lesson.start.applied],
+             cwd=empty, env=_manage_env())
+
+    return Pair(f"tutor reset (snapshot), {server.vendor}",
+                lambda: _run(tutor + ["reset", BENCH_LESSON, "--home", str(home)]),
+                plain_migrate, f"manage.py migrate, empty {server.vendor} database", 0.3, [], [])
+
+
 def _many_migrations_sandbox(work: Path, count: int) -> Path:
     """A sandbox whose `store` has `count` real migrations, all applied: each adds a field."""
     from .paths import resource_dir
@@ -207,11 +236,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--only", metavar="TEXT",
                         help="time only the measures whose name contains TEXT")
+    parser.add_argument("--database", metavar="URL",
+                        help="also time a reset whose sandbox database is on that PostgreSQL "
+                             "server, against a migrate there")
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 15)
     with tempfile.TemporaryDirectory(prefix="tutor-bench-") as folder:
         work = Path(folder)
         pairs = build_pairs(work, args.quick)
+        cleanups = []
+        if args.database:
+            pairs.append(_server_reset_pair(work, args.database, cleanups))
         if args.only:
             pairs = [pair for pair in pairs if args.only in pair.name]
         try:
@@ -220,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
             for closer in [getattr(p.ours, "__self__", None) for p in pairs]:
                 if closer is not None and hasattr(closer, "sandbox"):
                     closer.sandbox.reader.close()
+            for cleanup in cleanups:
+                cleanup()
     print(report(pairs, runs))
     return 1 if args.strict and not all(pair.met for pair in pairs) else 0
 

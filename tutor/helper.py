@@ -142,6 +142,8 @@ def _manage_in_child(sandbox: Path, args: list[str]) -> str:
                 # As `python manage.py` has it: the script's folder first, and nothing of
                 # the tutor's own PYTHONPATH (the tutor itself is imported already).
                 own = os.environ.pop("PYTHONPATH", "")
+                if _is_site_folder(own):  # an installed tutor: there live Django and the rest
+                    own = ""
                 sys.path[:] = [str(sandbox)] + [p for p in sys.path if p and p != own]
                 sys.argv = ["manage.py", *args]
                 os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
@@ -171,6 +173,17 @@ def _manage_in_child(sandbox: Path, args: list[str]) -> str:
         return json.dumps({"status": status,
                            "stdout": out_path.read_text(encoding="utf-8", errors="replace"),
                            "stderr": err_path.read_text(encoding="utf-8", errors="replace")})
+
+
+def _is_site_folder(folder: str) -> bool:
+    """Whether `folder` is one of this Python's site-packages: where a tutor installed without
+    `-e` lives, beside Django and the database drivers, which a command must still find."""
+    import site
+
+    if not folder:
+        return False
+    real = os.path.realpath(folder)
+    return any(os.path.realpath(path) == real for path in site.getsitepackages())
 
 
 def _import_django_without_setting_it_up() -> None:

@@ -139,9 +139,7 @@ def lint_folder(folder: Path, solve: bool = False,
             if server is not None:  # the home goes: so do its databases on the server
                 from .backends import OwnedDatabases
 
-                owned = OwnedDatabases(server, home)
-                for purpose in ("sandbox", "new", "fresh"):
-                    owned.drop(owned.name(purpose))
+                OwnedDatabases(server, home).drop_all()
     return LintReport(folder, reports, course)
 
 

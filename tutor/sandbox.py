@@ -147,8 +147,12 @@ class Sandbox:
         if missing:
             raise ToolMissing(missing[0], lesson_id=lesson.id)
         server = self.server
+        owned = None
         if server is not None:
+            from .backends import OwnedDatabases
+
             lesson.require_backend(server.vendor)
+            owned = OwnedDatabases(server, self.home)
         claim_home(self.home)
         for foreign in [*self.recover(), *([self.path] if _exists(self.path)
                                             and not _is_ours(self.path) else [])]:
@@ -161,19 +165,18 @@ class Sandbox:
         # The marker first: an interrupted build is then known as the tutor's own.
         staging.mkdir()
         (staging / SANDBOX_MARKER).write_text('{"building": true}\n', encoding="utf-8")
-        if server is None and (snapshot / SANDBOX_MARKER).is_file():
+        if self._has_snapshot(snapshot, owned):
             shutil.copytree(snapshot, staging, dirs_exist_ok=True)
+            if owned is not None:  # the start's database is kept on the server, as a template
+                owned.copy(_template(owned, snapshot), owned.name("new"))
+                declare_server(staging, server, owned.name("new"))
         else:
             shutil.copytree(resource_dir("sandbox_project"), staging, ignore=_not_template,
                             dirs_exist_ok=True)
             _make_writable(staging)
-            owned = None
-            if server is not None:  # built in a database of its own, renamed into place
-                from .backends import OwnedDatabases
-
-                owned = OwnedDatabases(server, self.home)
+            if owned is not None:  # built in a database of its own, renamed into place
                 owned.create(owned.name("new"), _new_mark())
-                _declare_server(staging, server, owned.name("new"))
+                declare_server(staging, server, owned.name("new"))
             self._make_start(lesson, staging)
             files = [*([] if server else [DATABASE_FILE]), *(d.file for d in lesson.start.databases)]
             for database in files:
@@ -186,11 +189,10 @@ class Sandbox:
                 json.dumps({"lesson": lesson.id, "start_state": start.to_json(),
                             "backend": server.shown() if server else "sqlite"}) + "\n",
                 encoding="utf-8")
-            if owned is not None:
-                owned.rename(owned.name("new"), owned.name("sandbox"))
-                _declare_server(staging, server, owned.name("sandbox"))
-            else:
-                self._keep_snapshot(staging, snapshot)
+            self._keep_snapshot(staging, snapshot, owned)
+        if owned is not None:
+            owned.rename(owned.name("new"), owned.name("sandbox"))
+            declare_server(staging, server, owned.name("sandbox"))
         if self.path.exists():
             self.path.rename(self._old)
         staging.rename(self.path)
@@ -205,7 +207,18 @@ class Sandbox:
         return self.home / "snapshots"
 
     def has_snapshot(self, lesson: Lesson) -> bool:
-        return (self._snapshot(lesson) / SANDBOX_MARKER).is_file()
+        server = self.server
+        if server is None:
+            return self._has_snapshot(self._snapshot(lesson), None)
+        from .backends import OwnedDatabases
+
+        return self._has_snapshot(self._snapshot(lesson), OwnedDatabases(server, self.home))
+
+    @staticmethod
+    def _has_snapshot(snapshot: Path, owned) -> bool:
+        """A kept start: its folder, and on a server its template database too."""
+        return (snapshot / SANDBOX_MARKER).is_file() and (
+            owned is None or owned.is_ours(_template(owned, snapshot)))
 
     def _snapshot(self, lesson: Lesson) -> Path:
         """Where this lesson's start state is kept, under a key that changes whenever anything
@@ -216,6 +229,8 @@ class Sandbox:
             for name in lesson.start_resources():
                 yield name.encode()
                 yield lesson.resource_path(name).read_bytes()
+            server = self.server  # a start kept on a server is kept apart from SQLite's
+            yield (server.shown() if server else "sqlite").encode()
             template = resource_dir("sandbox_project")
             for path in sorted(template.rglob("*")):
                 if path.is_file() and not _not_template(str(path.parent), [path.name]):
@@ -224,10 +239,15 @@ class Sandbox:
 
         return self.snapshots / f"{lesson.id}-{fingerprint(parts())}"
 
-    def _keep_snapshot(self, built: Path, snapshot: Path) -> None:
-        """Keep a copy of a fresh build; older snapshots of the same lesson go."""
+    def _keep_snapshot(self, built: Path, snapshot: Path, owned=None) -> None:
+        """Keep a copy of a fresh build (on a server, its database too, as a template); older
+        snapshots of the same lesson go."""
         for old in self.snapshots.glob(f"{snapshot.name.rsplit('-', 1)[0]}-*"):
+            if owned is not None and not old.name.endswith(".partial"):
+                owned.drop(_template(owned, old))
             shutil.rmtree(old, ignore_errors=True)
+        if owned is not None:
+            owned.copy(owned.name("new"), _template(owned, snapshot))
         partial = snapshot.with_name(snapshot.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         shutil.copytree(built, partial)
@@ -472,7 +492,12 @@ def _declare_databases(folder: Path, databases: list[StartDatabase]) -> None:
 SERVER_BLOCK = "# The sandbox's own database, on a server (tutor --database):"
 
 
-def _declare_server(folder: Path, server, name: str) -> None:
+def _template(owned, snapshot: Path) -> str:
+    """The template database on the server that keeps a snapshot's start."""
+    return owned.name("t" + snapshot.name.rsplit("-", 1)[-1][:16])
+
+
+def declare_server(folder: Path, server, name: str) -> None:
     """Point the sandbox's `default` database at the tutor's own database on a server (the
     block is written again, with the final name, once the build is renamed into place)."""
     settings = folder / "shop" / "settings.py"
