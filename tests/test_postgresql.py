@@ -19,7 +19,8 @@ from tutor.backends import OwnedDatabases, parse
 
 SERVER = os.environ.get("TUTOR_TEST_POSTGRESQL", "")
 needs_server = pytest.mark.skipif(
-    not SERVER, reason="no PostgreSQL server: set TUTOR_TEST_POSTGRESQL=postgresql://USER@HOST:PORT/")
+    not SERVER,
+    reason="no PostgreSQL server: set TUTOR_TEST_POSTGRESQL=postgresql://USER@HOST:PORT/")
 
 
 def admin(sql: str, params: tuple = ()) -> list:

@@ -178,7 +178,9 @@ class Sandbox:
                 owned.create(owned.name("new"), _new_mark())
                 declare_server(staging, server, owned.name("new"))
             self._make_start(lesson, staging)
-            files = [*([] if server else [DATABASE_FILE]), *(d.file for d in lesson.start.databases)]
+            # (On a server, the database was marked as it was made: in its comment.)
+            files = [*([] if server else [DATABASE_FILE]),
+                     *(d.file for d in lesson.start.databases)]
             for database in files:
                 _mark_database(staging / database)
             # The start state as it really is (start.commands may fake or unapply), so that a
