@@ -273,3 +273,19 @@ def test_an_installed_tutors_folder_is_kept_on_a_commands_path():
     assert _is_site_folder(site.getsitepackages()[0])
     assert not _is_site_folder(str(Path(__file__).resolve().parents[1]))
     assert not _is_site_folder("")
+
+
+def test_tutor_lessons_marks_what_a_server_sandbox_skips(home):
+    """No server is reached to list lessons: the choice of one is enough."""
+    _, data = tutor_json(home, "lessons", "--database", "postgresql://learner@localhost:1/")
+    unavailable = {row["id"]: row["unavailable"] for row in data["lessons"]}
+    assert unavailable["first-migrations"] == ""
+    assert unavailable["fake-the-record"] == ("it teaches what SQLite does, and the sandbox's "
+                                              "database is on PostgreSQL")
+    assert sorted(i for i, why in unavailable.items() if why) == [
+        "data-loss-on-revert", "deleted-applied-file", "fake-the-record", "half-applied",
+        "reset-all", "revert-blocked-by-data"]
+    table = tutor(home, "lessons").stdout  # remembered
+    assert "skipped: SQLite only" in table
+    _, data = tutor_json(home, "lessons", "--database", "sqlite")
+    assert not any(row["unavailable"] for row in data["lessons"])

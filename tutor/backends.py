@@ -10,14 +10,14 @@ to, and a database without that mark is never dropped, whatever its name. The dr
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from .exceptions import TutorError
-from .files import write_atomically
+
+# hashlib and urllib are imported where they are used: `tutor lessons` on an SQLite home,
+# which only looks for the remembered server, pays for neither.
 
 SQLITE = "sqlite"
 SERVER_FILE = "database.json"  # in the home: the server the learner chose, if any
@@ -61,6 +61,8 @@ class Server:
 
 def parse(url: str) -> Server | None:
     """A database URL, or "sqlite" (None: the sandbox's own SQLite file)."""
+    from urllib.parse import unquote, urlsplit
+
     text = url.strip()
     if text.lower() in ("", SQLITE, "sqlite3"):
         return None
@@ -104,10 +106,14 @@ def chosen(home: Path, given: str | None = None) -> Server | None:
 
 
 def remember(home: Path, server: Server | None) -> None:
+    from .files import write_atomically
+
     if server is None:
         (home / SERVER_FILE).unlink(missing_ok=True)
         return
-    home.mkdir(parents=True, exist_ok=True)
+    from .paths import claim_home
+
+    claim_home(home)  # the choice may be the first thing a new home holds
     write_atomically(home / SERVER_FILE, json.dumps({"url": server.url()}) + "\n")
     (home / SERVER_FILE).chmod(0o600)  # it may hold a password
 
@@ -122,6 +128,8 @@ def require_driver(server: Server) -> None:
 
 
 def home_token(home: Path) -> str:
+    import hashlib
+
     return hashlib.sha256(str(home.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 

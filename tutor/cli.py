@@ -223,6 +223,10 @@ def cmd_lessons(args) -> int:
 
     _warn_about_unreadable_progress(progress_file)
     _warn_about_broken_lessons(course)
+    from .backends import chosen
+
+    server = chosen(home, getattr(args, "database", None))  # where the sandbox's database is
+    backend = server.vendor if server is not None else "sqlite"
     rows = []
     for number, lesson in enumerate(course.lessons, 1):
         lesson_progress = progress.of(lesson.id)
@@ -233,6 +237,8 @@ def cmd_lessons(args) -> int:
             "completed": lesson_progress.completed,
             # Programs the lesson needs that this machine lacks: `tutor start` skips it.
             "missing": lesson.tools_missing(),
+            # Why it cannot be taken on the sandbox's database backend ("": it can).
+            "unavailable": lesson.unavailable_on(backend),
         })
     if args.json:
         _print_json({"course": {"title": course.title, "file": str(course.file)}, "lessons": rows})
@@ -243,6 +249,8 @@ def cmd_lessons(args) -> int:
             return "done"
         if row["missing"]:
             return f"skipped: needs {', '.join(row['missing'])}"
+        if row["unavailable"]:
+            return "skipped: SQLite only"
         if row["step_index"] or row["current"]:
             return f"step {row['step_index'] + 1}/{row['steps']}" + (" (current)" if row["current"] else "")
         return ""

@@ -81,6 +81,8 @@ class Session:
             mark = "✓" if progress.completed else ("…" if progress.step else " ")
             missing = lesson.tools_missing()
             needs = f" - needs {', '.join(missing)}, skipped" if missing else ""
+            if not missing and lesson.unavailable_on(self.workspace.backend()):
+                needs = " - not on this database, skipped"
             choices.append((lesson.id, f"{mark} {number}. {lesson.title} ({lesson.id}){needs}"))
         choices.append(("", "Quit"))
         chosen = ui.ask_choice("Which lesson?", choices)
