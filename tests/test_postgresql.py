@@ -57,6 +57,10 @@ def test_a_url_is_read_and_its_password_never_shown():
         "postgresql", "learner", "s3cret", "db.local", 5433)
     assert server.shown() == "postgresql://learner@db.local:5433/"
     assert parse("postgres://me@localhost").shown() == "postgresql://me@localhost/"
+    # What the home remembers reads back as the same server, whatever the password holds.
+    tricky = parse("postgresql://learner:p%2Fa%40s%3As@db.local/")
+    assert tricky.password == "p/a@s:s" and parse(tricky.url()) == tricky
+    assert tricky.shown() == "postgresql://learner@db.local/"
 
 
 @pytest.mark.parametrize("url, said", [

@@ -42,14 +42,17 @@ class Server:
 
     def shown(self) -> str:
         """The URL without its password: what the tutor prints."""
-        who = f"{self.user}@" if self.user else ""
-        where = self.host + (f":{self.port}" if self.port else "")
-        return f"{self.vendor}://{who}{where}/"
+        return self.url(with_password=False)
 
-    def url(self) -> str:
-        who = self.user + (f":{self.password}" if self.password else "")
-        return f"{self.vendor}://{who + '@' if who else ''}{self.host}" \
-               f"{':' + str(self.port) if self.port else ''}/"
+    def url(self, with_password: bool = True) -> str:
+        """The URL `parse` reads back as this server (user and password quoted)."""
+        from urllib.parse import quote
+
+        who = quote(self.user, safe="")
+        if self.password and with_password:
+            who += ":" + quote(self.password, safe="")
+        where = self.host + (f":{self.port}" if self.port else "")
+        return f"{self.vendor}://{who + '@' if who else ''}{where}/"
 
     def django_settings(self, name: str) -> dict:
         settings = {"ENGINE": ENGINES[self.vendor], "NAME": name, "USER": self.user,
@@ -111,10 +114,16 @@ def remember(home: Path, server: Server | None) -> None:
     if server is None:
         (home / SERVER_FILE).unlink(missing_ok=True)
         return
+    text = json.dumps({"url": server.url()}) + "\n"
+    try:
+        if (home / SERVER_FILE).read_text(encoding="utf-8") == text:
+            return  # chosen again (TUTOR_DATABASE is read at every build and check)
+    except OSError:
+        pass
     from .paths import claim_home
 
     claim_home(home)  # the choice may be the first thing a new home holds
-    write_atomically(home / SERVER_FILE, json.dumps({"url": server.url()}) + "\n")
+    write_atomically(home / SERVER_FILE, text)
     (home / SERVER_FILE).chmod(0o600)  # it may hold a password
 
 

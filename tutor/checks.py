@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .lessons import Expectation, MigrationSelector, is_within
+from .markup import listed
 from .state import DJANGO_TABLES, Migration, ReleaseRun, SandboxState
 
 
@@ -81,14 +82,6 @@ Verdict = tuple[str, bool, str]
 def plural(count: int, word: str, words: str | None = None) -> str:
     """`1 row`, `3 rows`: the number and the noun that agrees with it."""
     return f"{count} {word if count == 1 else (words or word + 's')}"
-
-
-def listed(items: list[str]) -> str:
-    """`a`, `a and b`, `a, b and c`."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _is_are(items: list) -> str:
@@ -324,13 +317,11 @@ def release_name(run: ReleaseRun) -> str:
     return f"the code on branch {run.ref}" if run.ref else f"release {run.name}"
 
 
-def release_failures(run: ReleaseRun, who: str = "it") -> list[str]:
+def release_failures(run: ReleaseRun) -> list[str]:
     """What went wrong when the release ran, in Django's words: "its insert failed: NOT NULL
-    constraint failed: store_product.discount" (`who`: "it", or "the running release")."""
-    whose = "its" if who == "it" else f"{who}'s"
+    constraint failed: store_product.discount"."""
     said = {"database": "cannot reach its database", "start": "cannot start"}
-    return [f"{who} {said[action]}: {error}" if action in said
-            else f"{whose} {action} failed: {error}"
+    return [f"it {said[action]}: {error}" if action in said else f"its {action} failed: {error}"
             for action, error in run.failures]
 
 

@@ -250,7 +250,7 @@ def cmd_lessons(args) -> int:
         if row["missing"]:
             return f"skipped: needs {', '.join(row['missing'])}"
         if row["unavailable"]:
-            return "skipped: SQLite only"
+            return f"skipped: {course.get(row['id']).backends_named()} only"
         if row["step_index"] or row["current"]:
             return f"step {row['step_index'] + 1}/{row['steps']}" + (" (current)" if row["current"] else "")
         return ""
@@ -272,7 +272,7 @@ def cmd_status(args) -> int:
         "step_index": index, "steps_total": len(lesson.steps),
         "lesson_complete": progress.step >= len(lesson.steps),
         "sandbox_exists": sandbox.exists(), "sandbox_lesson": sandbox.lesson_id(),
-        "backend": sandbox.backend() if sandbox.exists() else None,
+        "backend": sandbox.built_on() if sandbox.exists() else None,
         "migrations": [], "tables": {},
     }
     state = workspace.read_state() if sandbox.exists() else None

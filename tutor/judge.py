@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .checks import Context, Outcome, judge_expectation, listed, observed
+from .checks import Context, Outcome, judge_expectation, observed
+from .markup import listed
 from .lessons import Lesson, MigrationSelector, Question, Step
 from .questions import Posed, pose
 from .seen import StepStates

@@ -16,6 +16,7 @@ from typing import Any
 
 from .exceptions import CourseFileError, LessonFileError, LessonUnavailable, UnknownLesson
 from .files import fingerprint, write_atomically
+from .markup import listed
 from .paths import resource_dir
 
 FORMAT_VERSION = 1
@@ -104,9 +105,9 @@ class MigrationSelector:
         if self.after:
             parts.append(f"right after {self.after}")
         if self.replaces:
-            parts.append("that replaces " + _listed(self.replaces))
+            parts.append("that replaces " + listed(self.replaces))
         if self.depends_on:
-            parts.append("that depends on " + _listed(self.depends_on))
+            parts.append("that depends on " + listed(self.depends_on))
         if self.operations is not None:
             parts.append(("that does " + "; ".join(self.operations)) if self.operations
                          else "with no operations")
@@ -116,11 +117,6 @@ class MigrationSelector:
     def identifies_by_deed(self) -> bool:
         return bool(self.after or self.replaces or self.depends_on or self.initial is not None
                     or self.operations is not None)
-
-
-def _listed(names) -> str:
-    names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @dataclass(frozen=True)
@@ -334,8 +330,12 @@ class Lesson:
         """Why the lesson cannot be taken on this backend ("" when it can)."""
         if not self.backends or backend in self.backends:
             return ""
-        return (f"it teaches what {' and '.join(BACKEND_NAMES[b] for b in self.backends)} "
-                f"does, and the sandbox's database is on {BACKEND_NAMES.get(backend, backend)}")
+        return (f"it teaches what {self.backends_named()} does, and the sandbox's database is "
+                f"on {BACKEND_NAMES.get(backend, backend)}")
+
+    def backends_named(self) -> str:
+        """The backends the lesson's story holds on, by name: "SQLite"."""
+        return " and ".join(BACKEND_NAMES[b] for b in self.backends)
 
     def require_backend(self, backend: str) -> None:
         reason = self.unavailable_on(backend)
@@ -348,10 +348,7 @@ class Lesson:
     def running_release(self, index: int) -> Release | None:
         """The release running while step `index` (from 0) is the learner's: the last one
         deployed at or before it, else the first."""
-        for step in reversed(self.steps[:index + 1]):
-            if step.release:
-                return self.release(step.release)
-        return self.releases[0] if self.releases else None
+        return self.release(_running_at(self.steps, self.releases, index))
 
     def database_file(self, name: str) -> str:
         """The SQLite file of one of the lesson's databases, in the sandbox folder."""
@@ -774,26 +771,34 @@ def _require_known_releases(start: Start, releases: list[Release | None],
                                                f"of {', '.join(names) or 'none'})")
 
 
+def _running_at(steps: list[Step], releases: list[Release], index: int) -> str:
+    """The name of the release running while step `index` (from 0) is the learner's: the
+    last one deployed at or before it, else the first ("": the lesson has none)."""
+    for step in reversed(steps[:index + 1]):
+        if step.release:
+            return step.release
+    return releases[0].name if releases else ""
+
+
 def _name_running_releases(steps: list[Step], releases: list[Release]) -> list[Step]:
     """`release_works = true` is about the release running at its step: name it."""
     import dataclasses
 
-    running = releases[0].name if releases else ""
-    named = []
-    for step in steps:
-        running = step.release or running
+    def named(e: Expectation, running: str) -> Expectation:
+        e = dataclasses.replace(e, when=tuple(named(c, running) for c in e.when))
+        if e.kind in RELEASE_KINDS and e.subject is True:
+            e = dataclasses.replace(e, subject=running)
+        return e
 
-        def resolved(e: Expectation) -> Expectation:
-            e = dataclasses.replace(e, when=tuple(resolved(c) for c in e.when))
-            if e.kind in RELEASE_KINDS and e.subject is True:
-                e = dataclasses.replace(e, subject=running)
-            return e
-
-        named.append(dataclasses.replace(
-            step, expectations=[resolved(e) for e in step.expectations],
-            explanations=tuple(dataclasses.replace(x, when=tuple(resolved(c) for c in x.when))
+    steps_named = []
+    for index, step in enumerate(steps):
+        running = _running_at(steps, releases, index)
+        steps_named.append(dataclasses.replace(
+            step, expectations=[named(e, running) for e in step.expectations],
+            explanations=tuple(dataclasses.replace(x, when=tuple(named(c, running)
+                                                                 for c in x.when))
                                for x in step.explanations)))
-    return named
+    return steps_named
 
 
 def _require_no_git(start: Start, steps: list[Step | None], file: str) -> None:

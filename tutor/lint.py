@@ -156,10 +156,11 @@ def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None,
     report.code = lesson_code(lesson)
     report.problems = unknown_migrations(lesson) + unobservable_explains(lesson)
     missing = lesson.tools_missing()
+    unavailable = lesson.unavailable_on(backend)
     if home is not None and missing:
         report.skipped = f"needs {', '.join(missing)}, which is not installed here"
-    elif home is not None and lesson.unavailable_on(backend):
-        report.skipped = lesson.unavailable_on(backend)
+    elif home is not None and unavailable:
+        report.skipped = unavailable
     elif home is not None:
         began = time.monotonic()
         report.steps, solve_problems = play_through(lesson, home)

@@ -64,6 +64,14 @@ def literal(text: str) -> str:
     return "\n".join(printable(line).replace("[", "\\[") for line in text.split("\n"))
 
 
+def listed(items) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 class Verbatim(str):
     """A line that must reach the terminal as it is (a line of code): never wrapped."""
 

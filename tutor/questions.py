@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .lessons import Question
+from .markup import listed
 from .state import SandboxState
 
 
@@ -74,11 +75,11 @@ def judge(posed: Posed, answer: list[str]) -> tuple[bool, str]:
     ambiguous = [v for v in unknown if sum(c.startswith(v) for c in posed.choices) > 1]
     if ambiguous:
         verb = "matches" if len(ambiguous) == 1 else "each match"
-        return False, (f"{_listed(ambiguous)} {verb} more than one choice: be more specific "
+        return False, (f"{listed(ambiguous)} {verb} more than one choice: be more specific "
                        f"({', '.join(posed.choices)}).")
     if unknown:
         verb = "is not one" if len(unknown) == 1 else "are not"
-        return False, (f"{_listed(unknown)} {verb} of the choices "
+        return False, (f"{listed(unknown)} {verb} of the choices "
                        f"({', '.join(posed.choices)}).")
     missing = [c for c in posed.correct if c not in chosen]
     extra = [c for c in chosen if c not in posed.correct]
@@ -86,9 +87,9 @@ def judge(posed: Posed, answer: list[str]) -> tuple[bool, str]:
         return True, ""
     problems = []
     if extra:
-        problems.append(f"{_listed(extra)} should not be in your answer")
+        problems.append(f"{listed(extra)} should not be in your answer")
     if missing:
-        problems.append(f"{_listed(missing)} {'is' if len(missing) == 1 else 'are'} missing "
+        problems.append(f"{listed(missing)} {'is' if len(missing) == 1 else 'are'} missing "
                         "from it")
     return False, "Not quite: " + "; ".join(problems) + "."
 
@@ -129,8 +130,3 @@ def _resolve(target: str, names: list[str]) -> str:
     if target == "zero":
         return target
     return _match(target, names) or target
-
-
-def _listed(items: list[str]) -> str:
-    """`a`, `a and b`, `a, b and c`."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

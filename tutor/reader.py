@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .state import SETTINGS_MODULE, SandboxState, StateUnreadable
 
@@ -53,19 +53,32 @@ def read_state(sandbox: Path, python: str | None = None, *,
     lesson's `releases` (requests, see `release.py`) run beside it, each in a process too."""
     import subprocess
 
-    running = _start_releases(sandbox, python or sys.executable, releases)
-    try:
+    def probe() -> SandboxState:
         completed = subprocess.run(
             [python or sys.executable, *ISOLATED, "-m", PROBE_MODULE, str(sandbox)]
             + (["--fresh-build"] if fresh_build else []),
             cwd=sandbox, env=probe_environment(sandbox), capture_output=True, text=True,
             encoding="utf-8", stdin=subprocess.DEVNULL,
         )
+        lines = completed.stdout.strip().splitlines()
+        return _state_from_answer(lines[-1] if lines else "", completed.stderr)
+
+    return _beside_releases(sandbox, python or sys.executable, releases, probe)
+
+
+def _beside_releases(sandbox: Path, python: str, releases: list[dict],
+                     read: Callable[[], SandboxState]) -> SandboxState:
+    """`read` the state while each release runs in a new Python; their runs join the state
+    (and a read that fails still waits for them)."""
+    from .state import ReleaseRun
+
+    running = _start_releases(sandbox, python, releases)
+    try:
+        state = read()
     finally:
         answers = _finish_releases(running)
-    lines = completed.stdout.strip().splitlines()
-    return _with_releases(_state_from_answer(lines[-1] if lines else "", completed.stderr),
-                          answers)
+    state.releases = {answer["name"]: ReleaseRun.from_json(answer) for answer in answers}
+    return state
 
 
 def _start_releases(sandbox: Path, python: str, releases: list[dict]) -> list:
@@ -98,13 +111,6 @@ def _finish_releases(running: list) -> list[dict]:
         process.wait()
         answers.append(answer_from(request, out))
     return answers
-
-
-def _with_releases(state: SandboxState, answers: list[dict]) -> SandboxState:
-    from .state import ReleaseRun
-
-    state.releases = {answer["name"]: ReleaseRun.from_json(answer) for answer in answers}
-    return state
 
 
 def probe_environment(sandbox: Path) -> dict[str, str]:
@@ -159,12 +165,8 @@ class StateReader:
         releases = list(releases)
         if self.in_process and not _read_here:
             _read_here = True
-            running = _start_releases(sandbox, self.python, releases)
-            try:
-                state = _read_in_this_process(sandbox, fresh_build)
-            finally:
-                answers = _finish_releases(running)
-            return _with_releases(state, answers)
+            return _beside_releases(sandbox, self.python, releases,
+                                    lambda: _read_in_this_process(sandbox, fresh_build))
         if hasattr(os, "fork"):
             line = self._ask(sandbox, {"fresh_build": fresh_build, "releases": releases})
             if line:

@@ -21,6 +21,8 @@ import json
 import sys
 from pathlib import Path
 
+from .markup import listed
+
 
 class _RollBack(Exception):
     """Raised inside an insert's transaction so that it is undone once it has run."""
@@ -31,7 +33,7 @@ def describe(request: dict) -> list[str]:
     product"."""
     reads = [str(field) for field in request.get("reads", [])]
     noun = str(request.get("model", "")).lower()
-    words = [f"reads {_listed(reads)}"] if reads else []
+    words = [f"reads {listed(reads)}"] if reads else []
     if request.get("reads_all"):
         words.append(f"reads every field of a {noun}")
     return words + [f"inserts a {noun}" for _ in request.get("inserts", [])]
@@ -158,12 +160,6 @@ def _insert(model, values: dict) -> str:
         return ""
     except Exception as error:  # noqa: BLE001
         return str(error)
-
-
-def _listed(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def main() -> int:

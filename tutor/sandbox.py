@@ -136,8 +136,17 @@ class Sandbox:
 
         return chosen(self.home)
 
-    def backend(self) -> str:
-        """What the built sandbox's own database is: "sqlite", or the server's URL (no
+    def _server_databases(self):
+        """The server and the tutor's own databases on it, or (None, None) for SQLite."""
+        server = self.server
+        if server is None:
+            return None, None
+        from .backends import OwnedDatabases
+
+        return server, OwnedDatabases(server, self.home)
+
+    def built_on(self) -> str:
+        """Where the built sandbox's own database is: "sqlite", or the server's URL (no
         password), as its marker records it."""
         return str(self._marker().get("backend") or "sqlite")
 
@@ -146,13 +155,9 @@ class Sandbox:
         missing = lesson.tools_missing()
         if missing:
             raise ToolMissing(missing[0], lesson_id=lesson.id)
-        server = self.server
-        owned = None
+        server, owned = self._server_databases()
         if server is not None:
-            from .backends import OwnedDatabases
-
             lesson.require_backend(server.vendor)
-            owned = OwnedDatabases(server, self.home)
         claim_home(self.home)
         for foreign in [*self.recover(), *([self.path] if _exists(self.path)
                                             and not _is_ours(self.path) else [])]:
@@ -161,7 +166,7 @@ class Sandbox:
                 "Move it away (or choose another --home), then run the command again.",
             )
         staging = self._staging
-        snapshot = self._snapshot(lesson)
+        snapshot = self._snapshot(lesson, server)
         # The marker first: an interrupted build is then known as the tutor's own.
         staging.mkdir()
         (staging / SANDBOX_MARKER).write_text('{"building": true}\n', encoding="utf-8")
@@ -209,12 +214,8 @@ class Sandbox:
         return self.home / "snapshots"
 
     def has_snapshot(self, lesson: Lesson) -> bool:
-        server = self.server
-        if server is None:
-            return self._has_snapshot(self._snapshot(lesson), None)
-        from .backends import OwnedDatabases
-
-        return self._has_snapshot(self._snapshot(lesson), OwnedDatabases(server, self.home))
+        server, owned = self._server_databases()
+        return self._has_snapshot(self._snapshot(lesson, server), owned)
 
     @staticmethod
     def _has_snapshot(snapshot: Path, owned) -> bool:
@@ -222,7 +223,7 @@ class Sandbox:
         return (snapshot / SANDBOX_MARKER).is_file() and (
             owned is None or owned.is_ours(_template(owned, snapshot)))
 
-    def _snapshot(self, lesson: Lesson) -> Path:
+    def _snapshot(self, lesson: Lesson, server) -> Path:
         """Where this lesson's start state is kept, under a key that changes whenever anything
         it is built from changes: the lesson and its files, the template, Django, Python."""
         def parts():
@@ -231,7 +232,7 @@ class Sandbox:
             for name in lesson.start_resources():
                 yield name.encode()
                 yield lesson.resource_path(name).read_bytes()
-            server = self.server  # a start kept on a server is kept apart from SQLite's
+            # A start kept on a server is kept apart from SQLite's.
             yield (server.shown() if server else "sqlite").encode()
             template = resource_dir("sandbox_project")
             for path in sorted(template.rglob("*")):

@@ -76,12 +76,13 @@ class Session:
     def choose_lesson(self) -> Lesson | None:
         course = self.workspace.course
         choices = []
+        backend = self.workspace.backend()
         for number, lesson in enumerate(course.lessons, 1):
             progress = self.workspace.lesson_progress(lesson)
             mark = "✓" if progress.completed else ("…" if progress.step else " ")
             missing = lesson.tools_missing()
             needs = f" - needs {', '.join(missing)}, skipped" if missing else ""
-            if not missing and lesson.unavailable_on(self.workspace.backend()):
+            if not missing and lesson.unavailable_on(backend):
                 needs = " - not on this database, skipped"
             choices.append((lesson.id, f"{mark} {number}. {lesson.title} ({lesson.id}){needs}"))
         choices.append(("", "Quit"))

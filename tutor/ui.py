@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .markup import box_table, code_spans, literal, prose, say
+from .markup import box_table, code_spans, listed, literal, prose, say
 
 if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the checking engine
     from .checks import Outcome
@@ -156,7 +156,7 @@ def _other_database_view(name: str, state: SandboxState):
 def _release_view(run: ReleaseRun):
     from rich.text import Text
 
-    from .checks import listed, release_failures, release_name
+    from .checks import release_failures, release_name
 
     name = release_name(run)
     name = name[0].upper() + name[1:]
@@ -218,7 +218,7 @@ def show_outcomes(outcomes: list[Outcome]) -> None:
 
 def show_running_release(run: ReleaseRun) -> None:
     """The release running on the lesson's production, as the tutor just ran it."""
-    from .checks import listed, release_failures
+    from .checks import release_failures
 
     if run.ref:
         where = literal(f"The code on branch {run.ref}, running on {run.database},")
