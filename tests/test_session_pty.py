@@ -382,7 +382,8 @@ def test_a_lesson_that_needs_git_is_skipped_where_git_is_missing(home, tmp_path)
 def test_on_postgresql_a_lesson_whose_story_is_sqlites_is_skipped(home):
     """On a PostgreSQL sandbox, the session skips the SQLite-only lessons with a note and
     builds the next lesson there, on the server."""
-    from tutor.backends import OwnedDatabases, parse
+    from tutor.backends import parse
+    from tutor.server_databases import OwnedDatabases
 
     server = os.environ["TUTOR_TEST_POSTGRESQL"]
     child = spawn_tutor(home, "start", "half-applied", "--database", server, timeout=60)
@@ -399,7 +400,7 @@ def test_on_postgresql_a_lesson_whose_story_is_sqlites_is_skipped(home):
         assert not (home / "sandbox" / "db.sqlite3").exists()
     finally:
         child.close()
-        owned = OwnedDatabases(parse(server), home)
+        owned = OwnedDatabases.on(parse(server), home)
         owned.drop(owned.name("sandbox"))
 
 

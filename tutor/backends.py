@@ -1,11 +1,12 @@
 """Where the sandbox's own database lives: an SQLite file in the sandbox (the default, nothing
-to install), or a throwaway database on a PostgreSQL server the learner names with
-`--database postgresql://USER@HOST[:PORT]/` (or `TUTOR_DATABASE`).
+to install), or a throwaway database on a server the learner names with `--database URL` (or
+`TUTOR_DATABASE`): `postgresql://USER@HOST[:PORT]/`, or `mysql://USER@HOST[:PORT]/` for MariaDB
+(`mariadb://` reads the same).
 
-On a server the tutor only ever creates, renames and drops databases it made itself: each
-carries the tutor's mark in its comment (`COMMENT ON DATABASE`), naming the home it belongs
-to, and a database without that mark is never dropped, whatever its name. The driver
-(psycopg 3) is an optional extra, imported only when a server is used.
+This module reads and remembers that choice; `server_databases.py` makes, copies and drops the
+tutor's own databases on the server. The drivers are optional extras, imported only when a
+server is used: psycopg 3 for PostgreSQL; mysqlclient for MariaDB, or the pure-Python PyMySQL
+where mysqlclient cannot be built (the sandbox's settings put it in mysqlclient's place).
 """
 
 from __future__ import annotations
@@ -22,10 +23,29 @@ from .exceptions import TutorError
 SQLITE = "sqlite"
 SERVER_FILE = "database.json"  # in the home: the server the learner chose, if any
 VARIABLE = "TUTOR_DATABASE"
-SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql"}
-DRIVERS = {"postgresql": ("psycopg", "PostgreSQL", "postgresql")}  # module, name, extra
-ENGINES = {"postgresql": "django.db.backends.postgresql"}
-MARK = "migration-tutor"
+# A URL's scheme, and the vendor it names: Django's own names for them.
+SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql",
+           "mariadb": "mysql"}
+ENGINES = {"postgresql": "django.db.backends.postgresql", "mysql": "django.db.backends.mysql"}
+
+
+@dataclass(frozen=True)
+class Driver:
+    modules: tuple[str, ...]  # any one of them will do
+    extra: str  # the project's extra that installs the first
+    advice: str = ""
+
+
+DRIVERS = {
+    "postgresql": Driver(("psycopg",), "postgresql"),
+    "mysql": Driver(("MySQLdb", "pymysql"), "mysql",
+                    ' Where mysqlclient cannot be built (it needs a C compiler and the '
+                    'MariaDB client headers), `python -m pip install "migration-tutor'
+                    '[mysql-pure]"` gives the pure-Python PyMySQL in its place.'),
+}
+DRIVER_NAMES = {"psycopg": "psycopg", "MySQLdb": "mysqlclient", "pymysql": "PyMySQL"}
+VENDOR_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL"}
+URL_FORMS = {"postgresql": "postgresql://USER@HOST[:PORT]/", "mysql": "mysql://USER@HOST[:PORT]/"}
 
 
 class BackendError(TutorError):
@@ -34,7 +54,7 @@ class BackendError(TutorError):
 
 @dataclass(frozen=True)
 class Server:
-    vendor: str  # "postgresql"
+    vendor: str  # "postgresql" or "mysql" (MariaDB, or MySQL)
     user: str = ""
     password: str = ""
     host: str = ""
@@ -59,6 +79,8 @@ class Server:
                     "PASSWORD": self.password, "HOST": self.host}
         if self.port:
             settings["PORT"] = str(self.port)
+        if self.vendor == "mysql":  # every character a learner may type (the server's own
+            settings["OPTIONS"] = {"charset": "utf8mb4"}  # sql_mode is kept: it is theirs)
         return settings
 
 
@@ -80,12 +102,13 @@ def parse(url: str) -> Server | None:
     if parts.path not in ("", "/") or parts.query:
         raise BackendError(
             f"{text!r} names a database ({parts.path.strip('/')}): the tutor makes its own.",
-            "Leave the name out: `postgresql://USER@HOST[:PORT]/`.")
+            f"Leave the name out: `{URL_FORMS[vendor]}`.")
     return Server(vendor, unquote(parts.username or ""), unquote(parts.password or ""),
                   parts.hostname or "", port)
 
 
-_URL_ADVICE = ("Give `postgresql://USER[:PASSWORD]@HOST[:PORT]/`, or `sqlite` for the "
+_URL_ADVICE = ("Give `postgresql://USER[:PASSWORD]@HOST[:PORT]/`, "
+               "`mysql://USER[:PASSWORD]@HOST[:PORT]/` (MariaDB), or `sqlite` for the "
                "sandbox's own file (the default).")
 
 
@@ -127,160 +150,21 @@ def remember(home: Path, server: Server | None) -> None:
     (home / SERVER_FILE).chmod(0o600)  # it may hold a password
 
 
-def require_driver(server: Server) -> None:
+def require_driver(server: Server) -> str:
+    """The name of the driver module the server is reached with (the first installed)."""
     import importlib.util
 
-    module, name, extra = DRIVERS[server.vendor]
-    if importlib.util.find_spec(module) is None:
-        raise BackendError(f"The {name} driver ({module}) is not installed.",
-                           f'Install it: `python -m pip install "migration-tutor[{extra}]"`.')
+    driver = DRIVERS[server.vendor]
+    for module in driver.modules:
+        if importlib.util.find_spec(module) is not None:
+            return module
+    name = DRIVER_NAMES[driver.modules[0]]
+    raise BackendError(f"The {VENDOR_NAMES[server.vendor]} driver ({name}) is not installed.",
+                       f'Install it: `python -m pip install "migration-tutor[{driver.extra}]"`.'
+                       + driver.advice)
 
 
 def home_token(home: Path) -> str:
     import hashlib
 
     return hashlib.sha256(str(home.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:12]
-
-
-class OwnedDatabases:
-    """The tutor's own databases on one server, for one home: `tutor_<home>_<purpose>`."""
-
-    def __init__(self, server: Server, home: Path | None = None, token: str = ""):
-        self.server = server
-        self.token = token or home_token(home)
-
-    @classmethod
-    def of_sandbox(cls, settings: dict) -> "OwnedDatabases":
-        """The owner of a sandbox's server database, from its Django settings (its name is
-        `tutor_<home>_sandbox`)."""
-        vendor = next(v for v, engine in ENGINES.items() if engine == settings["ENGINE"])
-        port = settings.get("PORT")
-        server = Server(vendor, settings.get("USER", ""), settings.get("PASSWORD", ""),
-                        settings.get("HOST", ""), int(port) if port else None)
-        return cls(server, token=str(settings["NAME"]).split("_")[1])
-
-    def name(self, purpose: str) -> str:
-        return f"tutor_{self.token}_{purpose}"
-
-    def _connect(self):
-        require_driver(self.server)
-        import psycopg
-
-        try:
-            return psycopg.connect(dbname="postgres", user=self.server.user or None,
-                                   password=self.server.password or None,
-                                   host=self.server.host or None, port=self.server.port,
-                                   autocommit=True, connect_timeout=5)
-        except psycopg.OperationalError as error:
-            raise _connection_error(self.server, error) from None
-
-    def _run(self, *statements: tuple[str, tuple]) -> list:
-        import psycopg
-
-        rows = []
-        with self._connect() as connection:
-            try:
-                for sql, params in statements:
-                    cursor = connection.execute(sql, params)
-                    rows = cursor.fetchall() if cursor.description else rows
-            except psycopg.errors.InsufficientPrivilege as error:
-                raise BackendError(
-                    f"{self.server.user or 'That user'} may not create databases on "
-                    f"{self.server.shown()}: {str(error).strip()}",
-                    "Give the user the right (`ALTER ROLE ... CREATEDB`), or name another "
-                    "user in the URL.") from None
-        return rows
-
-    def mark_of(self, name: str) -> str | None:
-        """The comment of the database (None: there is no such database)."""
-        rows = self._run(("SELECT pg_catalog.shobj_description(oid, 'pg_database') "
-                          "FROM pg_catalog.pg_database WHERE datname = %s", (name,)))
-        return (rows[0][0] or "") if rows else None
-
-    def is_ours(self, name: str) -> bool:
-        mark = self.mark_of(name)
-        return mark is not None and mark.startswith(f"{MARK} {self.token} ")
-
-    def create(self, name: str, mark: int) -> None:
-        """Create an empty database of the tutor's, marked (`mark` tells one build from the
-        next, as the mark in an SQLite file's header does)."""
-        from psycopg import sql
-
-        self.drop(name)
-        ident = sql.Identifier(name)
-        self._run((sql.SQL("CREATE DATABASE {}").format(ident), ()),
-                  (sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                      ident, sql.Literal(f"{MARK} {self.token} {mark}")), ()))
-
-    def drop(self, name: str) -> None:
-        """Drop a database the tutor made; one it did not make is never touched."""
-        from psycopg import sql
-
-        mark = self.mark_of(name)
-        if mark is None:
-            return
-        if not mark.startswith(f"{MARK} {self.token} "):
-            raise BackendError(
-                f"A database {name!r} exists on {self.server.shown()} and was not made by "
-                "this tutor home, so the tutor will not touch it.",
-                "Drop or rename it yourself, or use another --home.")
-        self._run((sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)), ()))
-
-    def drop_all(self) -> None:
-        """Drop every database this home's tutor made on the server (its sandbox, its kept
-        starts): for a home that goes."""
-        rows = self._run(("SELECT datname FROM pg_catalog.pg_database WHERE "
-                          "pg_catalog.shobj_description(oid, 'pg_database') LIKE %s",
-                          (f"{MARK} {self.token} %",)))
-        for (name,) in rows:
-            self.drop(name)
-
-    def copy(self, source: str, target: str) -> None:
-        """Make `target` a copy of `source` (one of the tutor's), with the same mark: a start
-        kept as a template comes back as the database the lesson's start state was read in."""
-        import psycopg
-        from psycopg import sql
-
-        mark = self.mark_of(source)
-        self.drop(target)
-        create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target),
-                                                                  sql.Identifier(source))
-        terminate = ("SELECT pg_catalog.pg_terminate_backend(pid) FROM "
-                     "pg_catalog.pg_stat_activity WHERE datname = %s AND "
-                     "pid <> pg_catalog.pg_backend_pid()", (source,))
-        try:  # a small database copies fastest file by file (PostgreSQL 15 and later)
-            self._run(terminate, (create + sql.SQL(" STRATEGY FILE_COPY"), ()))
-        except psycopg.errors.SyntaxError:
-            self._run(terminate, (create, ()))
-        self._run((sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-            sql.Identifier(target), sql.Literal(mark or "")), ()))
-
-    def rename(self, old: str, new: str) -> None:
-        from psycopg import sql
-
-        self.drop(new)
-        # A reader that read the build may still hold a connection to it: a rename needs none.
-        self._run(("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
-                   "WHERE datname = %s AND pid <> pg_catalog.pg_backend_pid()", (old,)),
-                  (sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-                      sql.Identifier(old), sql.Identifier(new)), ()))
-
-
-def _connection_error(server: Server, error) -> BackendError:
-    text = str(error).strip()
-    lowered = text.lower()
-    if "password authentication failed" in lowered or "role" in lowered \
-            and "does not exist" in lowered or "no password supplied" in lowered:
-        return BackendError(f"The server at {server.shown()} refused the credentials of "
-                            f"{server.user or 'the default user'}: {text}",
-                            "Check the user and password in the URL.")
-    return BackendError(f"The database server at {server.shown()} cannot be reached: {text}",
-                        "Start the server, or check the host and port in the URL.")
-
-
-def mark_number(comment: str | None) -> int | None:
-    """The build's mark in a database comment the tutor wrote (None: not the tutor's)."""
-    parts = (comment or "").split()
-    if len(parts) == 3 and parts[0] == MARK and parts[2].isdigit():
-        return int(parts[2])
-    return None

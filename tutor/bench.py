@@ -133,14 +133,15 @@ def build_pairs(work: Path, quick: bool) -> list[Pair]:
 def _server_reset_pair(work: Path, url: str, cleanups: list) -> Pair:
     """`tutor reset` (from the kept template) on a server, against a plain `migrate` of the
     same state into an empty database on that server."""
-    from .backends import OwnedDatabases, parse
+    from .backends import parse
+    from .server_databases import OwnedDatabases
     from .lessons import load_course
 
     tutor = _tutor_command()
     home = work / "server-home"
     _run(tutor + ["reset", BENCH_LESSON, "--home", str(home), "--database", url])
     server = parse(url)
-    owned = OwnedDatabases(server, home)
+    owned = OwnedDatabases.on(server, home)
     cleanups.append(owned.drop_all)
     lesson = load_course().get(BENCH_LESSON)
     empty = work / "server-migrate"

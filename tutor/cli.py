@@ -44,9 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
              "$TUTOR_TRUST_COURSE=1, else `tutor start` asks and other commands refuse)")
     common.add_argument(
         "--database", metavar="URL", default=argparse.SUPPRESS,
-        help="where the sandbox's own database lives: `postgresql://USER@HOST[:PORT]/` (a "
-             "throwaway database the tutor makes there, on the next reset) or `sqlite` (a file "
-             "in the sandbox); remembered (default: $TUTOR_DATABASE, else the one given before, "
+        help="where the sandbox's own database lives: `postgresql://USER@HOST[:PORT]/` or "
+             "`mysql://USER@HOST[:PORT]/` (MariaDB; a throwaway database the tutor makes "
+             "there, on the next reset) or `sqlite` (a file in the sandbox); remembered (default: $TUTOR_DATABASE, else the one given before, "
              "else sqlite)")
     common.add_argument(
         "--name", metavar="NAME", default=argparse.SUPPRESS,

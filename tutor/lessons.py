@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .backends import VENDOR_NAMES
 from .exceptions import CourseFileError, LessonFileError, LessonUnavailable, UnknownLesson
 from .files import fingerprint, write_atomically
 from .markup import listed
 from .paths import resource_dir
 
 FORMAT_VERSION = 1
-BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 COURSE_FILE = "course.toml"
 MODELS_FOLDER = "models"
 
@@ -331,11 +331,11 @@ class Lesson:
         if not self.backends or backend in self.backends:
             return ""
         return (f"it teaches what {self.backends_named()} does, and the sandbox's database is "
-                f"on {BACKEND_NAMES.get(backend, backend)}")
+                f"on {VENDOR_NAMES.get(backend, backend)}")
 
     def backends_named(self) -> str:
         """The backends the lesson's story holds on, by name: "SQLite"."""
-        return " and ".join(BACKEND_NAMES[b] for b in self.backends)
+        return " and ".join(VENDOR_NAMES[b] for b in self.backends)
 
     def require_backend(self, backend: str) -> None:
         reason = self.unavailable_on(backend)
@@ -639,8 +639,8 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     invariants_data = part(reader.get, "invariants", list, [])
     releases_data = part(reader.get, "releases", list, [])
     backends = part(reader.get, "backends", list, []) or []
-    if any(b not in BACKEND_NAMES for b in backends):
-        part(_fail, name, "backends", f"may list {', '.join(BACKEND_NAMES)}")
+    if any(b not in VENDOR_NAMES for b in backends):
+        part(_fail, name, "backends", f"may list {', '.join(VENDOR_NAMES)}")
     part(reader.finish)
     if steps_data is not None and not steps_data:
         part(_fail, name, "steps", "a lesson needs at least one step")

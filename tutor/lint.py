@@ -137,9 +137,9 @@ def lint_folder(folder: Path, solve: bool = False,
                     on_lesson(report)
         finally:
             if server is not None:  # the home goes: so do its databases on the server
-                from .backends import OwnedDatabases
+                from .server_databases import OwnedDatabases
 
-                OwnedDatabases(server, home).drop_all()
+                OwnedDatabases.on(server, home).drop_all()
     return LintReport(folder, reports, course)
 
 

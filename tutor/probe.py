@@ -123,7 +123,8 @@ def _exists(connection, database: Path) -> bool:
     try:
         connection.ensure_connection()
     except OperationalError as error:
-        if "does not exist" in str(error):
+        # PostgreSQL's `database "..." does not exist`, MariaDB's (1049, "Unknown database")
+        if "does not exist" in str(error) or "Unknown database" in str(error):
             return False
         raise
     return True
@@ -151,7 +152,11 @@ def _read_tables(connection) -> dict[str, list[Column]]:
 
 def _server_types(cursor, connection, table: str) -> dict[str, str]:
     """The columns' SQL types as the server names them (`integer`, `numeric(6,2)`): Django's
-    introspection gives PostgreSQL's type numbers (SQLite's description already has names)."""
+    introspection gives the drivers' type numbers (SQLite's description already has names)."""
+    if connection.vendor == "mysql":
+        cursor.execute("SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS "
+                       "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s", [table])
+        return dict(cursor.fetchall())
     if connection.vendor != "postgresql":
         return {}
     cursor.execute("SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
@@ -168,12 +173,20 @@ MARK_PRAGMA = "application_id"
 
 def _database_mark(connection) -> int | None:
     if connection.vendor == "postgresql":  # the tutor's comment on its own database
-        from .backends import mark_number
+        from .server_databases import mark_number
 
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM "
                            "pg_catalog.pg_database WHERE datname = current_database()")
             return mark_number(cursor.fetchone()[0])
+    if connection.vendor == "mysql":  # MariaDB's comment on the database, likewise
+        from .server_databases import mark_number
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA "
+                           "WHERE SCHEMA_NAME = DATABASE()")
+            row = cursor.fetchone()
+            return mark_number(row[0] if row else None)
     if connection.vendor != "sqlite":
         return None
     with connection.cursor() as cursor:
@@ -612,7 +625,7 @@ def _fresh_build(sandbox: Path) -> FreshBuild:
     if "sqlite" in learner["ENGINE"]:
         empty = ":memory:"
     else:  # on a server: a scratch database of the tutor's own, dropped once read
-        from .backends import OwnedDatabases
+        from .server_databases import OwnedDatabases
 
         scratch = OwnedDatabases.of_sandbox(learner)
         empty = scratch.name("fresh")

@@ -141,9 +141,9 @@ class Sandbox:
         server = self.server
         if server is None:
             return None, None
-        from .backends import OwnedDatabases
+        from .server_databases import OwnedDatabases
 
-        return server, OwnedDatabases(server, self.home)
+        return server, OwnedDatabases.on(server, self.home)
 
     def built_on(self) -> str:
         """Where the built sandbox's own database is: "sqlite", or the server's URL (no
@@ -510,7 +510,21 @@ def declare_server(folder: Path, server, name: str) -> None:
         lines[lines.index(SERVER_BLOCK) + 1] = line
     else:
         lines += ["", SERVER_BLOCK, line]
+        if server.vendor == "mysql":
+            lines += PURE_PYTHON_MYSQL
     settings.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# Django's MariaDB backend imports mysqlclient (MySQLdb); where only PyMySQL is installed, it
+# stands in (the tutor's `mysql-pure` extra).
+PURE_PYTHON_MYSQL = [
+    "try:  # mysqlclient, or the pure-Python PyMySQL in its place",
+    "    import MySQLdb  # noqa: F401",
+    "except ImportError:",
+    "    import pymysql",
+    "",
+    "    pymysql.install_as_MySQLdb()",
+]
 
 
 def _new_mark() -> int:

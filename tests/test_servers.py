@@ -1,0 +1,440 @@
+"""A sandbox whose own database is on a server (issue 15): PostgreSQL and MariaDB. The URL and
+its errors, the tutor's own databases (made, marked, renamed into place, copied for a reset,
+and never one it did not make), the state read there, and the course played through on it.
+
+Tests that need a server run against each one named (`.ci/run` starts both):
+TUTOR_TEST_POSTGRESQL=`postgresql://USER@HOST:PORT/` and TUTOR_TEST_MARIADB=
+`mysql://USER@HOST:PORT/`, each a user who may create databases and users. The tests' own
+administration (a database made by hand, a user without rights) is written in each server's
+SQL here, apart from the tutor's."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from conftest import tutor, tutor_json
+
+from tutor.backends import parse
+from tutor.server_databases import OwnedDatabases
+
+SERVERS = {"postgresql": os.environ.get("TUTOR_TEST_POSTGRESQL", ""),
+           "mariadb": os.environ.get("TUTOR_TEST_MARIADB", "")}
+
+
+class Admin:
+    """The server's administrator, by hand: SQL of the server's own, not the tutor's code."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.server = parse(url)
+        self.vendor = self.server.vendor
+
+    def run(self, sql: str, params: tuple = ()) -> list:
+        server = self.server
+        if self.vendor == "postgresql":
+            import psycopg
+
+            with psycopg.connect(dbname="postgres", user=server.user or None,
+                                 host=server.host, port=server.port,
+                                 password=server.password or None,
+                                 autocommit=True) as connection:
+                cursor = connection.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
+        import pymysql
+
+        connection = pymysql.connect(host=server.host, port=server.port, user=server.user,
+                                     password=server.password, autocommit=True)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params or None)
+                return list(cursor.fetchall()) if cursor.description else []
+        finally:
+            connection.close()
+
+    def databases(self, prefix: str = "") -> list[str]:
+        if self.vendor == "postgresql":
+            rows = self.run("SELECT datname FROM pg_database")
+        else:
+            rows = self.run("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
+        return sorted(name for (name,) in rows if name.startswith(prefix))
+
+    def comment(self, name: str) -> str:
+        if self.vendor == "postgresql":
+            [(comment,)] = self.run("SELECT shobj_description(oid, 'pg_database') FROM "
+                                    "pg_database WHERE datname = %s", (name,))
+        else:
+            [(comment,)] = self.run("SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA "
+                                    "WHERE SCHEMA_NAME = %s", (name,))
+        return comment
+
+    def quoted(self, name: str) -> str:
+        return f'"{name}"' if self.vendor == "postgresql" else f"`{name}`"
+
+    def create_database(self, name: str) -> None:
+        self.run(f"CREATE DATABASE {self.quoted(name)}")
+
+    def drop_database(self, name: str) -> None:
+        force = " WITH (FORCE)" if self.vendor == "postgresql" else ""
+        self.run(f"DROP DATABASE {self.quoted(name)}{force}")
+
+    def create_user_who_may_not_create_databases(self, user: str) -> str:
+        """A user who may log in but not create databases; its URL."""
+        if self.vendor == "postgresql":
+            self.run(f'CREATE ROLE "{user}" LOGIN NOCREATEDB')
+        else:
+            self.run(f"CREATE USER '{user}'@'%' IDENTIFIED BY 'pw'")
+            self.run(f"CREATE USER '{user}'@'localhost' IDENTIFIED BY 'pw'")
+            self.run(f"GRANT SELECT ON *.* TO '{user}'@'%'")
+            self.run(f"GRANT SELECT ON *.* TO '{user}'@'localhost'")
+        password = "" if self.vendor == "postgresql" else ":pw"
+        return f"{self.server.vendor}://{user}{password}@{self.server.host}:{self.server.port}/"
+
+    def drop_user(self, user: str) -> None:
+        if self.vendor == "postgresql":
+            self.run(f'DROP ROLE "{user}"')
+        else:
+            self.run(f"DROP USER '{user}'@'%', '{user}'@'localhost'")
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def url(request):
+    """Each configured server in turn (a test is skipped for a server that is not)."""
+    if not SERVERS[request.param]:
+        pytest.skip(f"no {request.param} server: set TUTOR_TEST_"
+                    f"{request.param.upper()} (see this file's docstring)")
+    return SERVERS[request.param]
+
+
+@pytest.fixture
+def admin(url) -> Admin:
+    return Admin(url)
+
+
+def our_databases(url: str, home: Path) -> list[str]:
+    token = OwnedDatabases.on(parse(url), home).token
+    return Admin(url).databases(f"tutor_{token}_")
+
+
+@pytest.fixture
+def on_server(home, url):
+    """A home whose sandbox's database is on the test server; its databases go afterwards."""
+    yield home
+    OwnedDatabases.on(parse(url), home).drop_all()
+
+
+# --- the URL and its errors (no server needed) -----------------------------------------------
+
+def test_a_url_is_read_and_its_password_never_shown():
+    assert parse("sqlite") is None and parse("") is None
+    server = parse("postgresql://learner:s3cret@db.local:5433/")
+    assert (server.vendor, server.user, server.password, server.host, server.port) == (
+        "postgresql", "learner", "s3cret", "db.local", 5433)
+    assert server.shown() == "postgresql://learner@db.local:5433/"
+    assert parse("postgres://me@localhost").shown() == "postgresql://me@localhost/"
+    # What the home remembers reads back as the same server, whatever the password holds.
+    tricky = parse("postgresql://learner:p%2Fa%40s%3As@db.local/")
+    assert tricky.password == "p/a@s:s" and parse(tricky.url()) == tricky
+    assert tricky.shown() == "postgresql://learner@db.local/"
+
+
+@pytest.mark.parametrize("given, said", [
+    ("mysql2://root@localhost/", "is not a database the tutor can use"),
+    ("postgresql://me@localhost/shop", "names a database (shop): the tutor makes its own"),
+    ("mysql://me@localhost/shop", "Leave the name out: `mysql://USER@HOST[:PORT]/`"),
+    ("postgresql://me@localhost:notaport/", "is not a database URL"),
+])
+def test_a_bad_url_is_refused_before_anything_is_built(home, given, said):
+    result = tutor(home, "reset", "first-migrations", "--database", given)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert said in " ".join(result.stderr.split())
+    assert not (home / "sandbox").exists()
+
+
+def test_mariadb_urls_read_as_one_vendor():
+    assert parse("mariadb://root@db:3307/") == parse("mysql://root@db:3307/")
+    server = parse("mysql://learner:pw@localhost/")
+    assert (server.vendor, server.shown()) == ("mysql", "mysql://learner@localhost/")
+    assert parse(server.url()) == server
+
+
+@pytest.mark.parametrize("given, hidden, said, extra", [
+    ("postgresql://postgres@localhost/", ["psycopg"],
+     "The PostgreSQL driver (psycopg) is not installed.", "postgresql"),
+    ("mysql://root@localhost/", ["MySQLdb", "pymysql"],
+     "The MariaDB/MySQL driver (mysqlclient) is not installed.", "mysql"),
+])
+def test_a_missing_driver_names_the_extra_to_install(home, monkeypatch, given, hidden, said,
+                                                     extra):
+    for module in hidden:
+        monkeypatch.setitem(sys.modules, module, None)  # how Python says "not importable"
+    result = tutor(home, "reset", "first-migrations", "--database", given)
+    assert result.returncode == 2
+    told = " ".join(result.stderr.split())
+    assert said in told
+    assert f'python -m pip install "migration-tutor[{extra}]"' in told
+    assert "Traceback" not in result.stderr
+    if extra == "mysql":  # and where mysqlclient cannot be built, the pure-Python one
+        assert '"migration-tutor[mysql-pure]"' in told
+
+
+def test_either_mariadb_driver_will_do(home, monkeypatch):
+    """PyMySQL alone is enough (mysqlclient needs a compiler to install)."""
+    from tutor.backends import require_driver
+
+    monkeypatch.setitem(sys.modules, "MySQLdb", None)
+    assert require_driver(parse("mysql://root@localhost/")) == "pymysql"
+
+
+@pytest.mark.parametrize("given", ["postgresql://postgres@127.0.0.1:1/",
+                                   "mysql://root@127.0.0.1:1/"])
+def test_an_unreachable_server_is_said_clearly(home, given):
+    result = tutor(home, "reset", "first-migrations", "--database", given)
+    assert result.returncode == 2, result.stdout + result.stderr
+    said = " ".join(result.stderr.split())
+    assert f"The database server at {given} cannot be reached" in said
+    assert "Traceback" not in result.stderr
+    assert not (home / "sandbox").exists()
+
+
+@pytest.mark.parametrize("found, want, same", [
+    # A NUMERIC(6,2) as each backend's cursor gives it: SQLite a number (12 for 12.00),
+    # PostgreSQL and MariaDB a Decimal, which the state keeps as its text.
+    (12, 12.00, True), (9.99, 9.99, True), ("12.00", 12, True), ("9.99", 9.99, True),
+    ("4.50", 4.5, True), ("4.50", "4.50", True), ("9.99", 9.98, False), (12, "12.01", False),
+    # A boolean: PostgreSQL's True, SQLite's and MariaDB's 1.
+    (True, True, True), (1, True, True), (0, False, True), (True, False, False),
+    (None, 0, False), ("abc", 0, False),
+])
+def test_row_values_compare_alike_on_every_backend(found, want, same):
+    from tutor.checks import _same_value
+
+    assert _same_value(found, want) is same
+
+
+# --- on a real server: each test runs on each server configured ------------------------------
+
+# The column types each server names for lesson 1's table.
+PRODUCT_TYPES = {
+    "postgresql": {"id": "bigint", "name": "character varying(100)"},
+    "mysql": {"id": "bigint(20)", "name": "varchar(100)"},
+}
+
+
+def test_a_lesson_is_built_and_solved_on_the_server(on_server, url, admin):
+    home = on_server
+    result = tutor(home, "reset", "first-migrations", "--database", url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (home / "sandbox" / "db.sqlite3").exists()
+    token = OwnedDatabases.on(parse(url), home).token
+    # The sandbox's database, and its start kept as a template for the next reset.
+    assert [n for n in our_databases(url, home) if not n.startswith(f"tutor_{token}_t")] == [
+        f"tutor_{token}_sandbox"]
+    comment = admin.comment(f"tutor_{token}_sandbox")
+    assert comment.startswith(f"migration-tutor {token} ")
+    status, data = tutor_json(home, "status")  # remembered: no --database needed any more
+    assert data["backend"] == parse(url).shown()
+    assert data["database_mark"] == int(comment.split()[2])
+    for _ in range(4):
+        assert tutor(home, "solve").returncode in (0, 1)
+    _, data = tutor_json(home, "status")
+    assert data["lesson_complete"] is True
+    assert {c["name"]: c["type"] for c in data["tables"]["store_product"]} == \
+        PRODUCT_TYPES[admin.vendor]
+    said = tutor(home, "status").stdout
+    assert f"Database: {parse(url).shown()}" in said
+
+
+def test_a_lesson_that_checks_a_fresh_build_leaves_no_scratch_database(on_server, url):
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    for _ in range(2):
+        tutor(home, "solve")
+    status, report = tutor_json(home, "check")
+    assert status == 0 and report["lesson_complete"], report
+    assert [name for name in our_databases(url, home) if name.endswith("_fresh")] == []
+
+
+def test_a_database_the_tutor_did_not_make_is_never_dropped(on_server, url, admin):
+    home = on_server
+    name = OwnedDatabases.on(parse(url), home).name("new")
+    admin.create_database(name)
+    try:
+        result = tutor(home, "reset", "first-migrations", "--database", url)
+        assert result.returncode == 2
+        assert "was not made by this tutor home, so the tutor will not touch it" in \
+            " ".join(result.stderr.split())
+        assert name in admin.databases()
+    finally:
+        admin.drop_database(name)
+
+
+def test_a_user_without_the_right_to_create_databases_is_told(on_server, admin):
+    home = on_server
+    user = f"tutor_test_{uuid.uuid4().hex[:8]}"
+    weak = admin.create_user_who_may_not_create_databases(user)
+    try:
+        result = tutor(home, "reset", "first-migrations", "--database", weak)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert f"{user} may not create databases on" in " ".join(result.stderr.split())
+        assert "Traceback" not in result.stderr
+    finally:
+        admin.drop_user(user)
+
+
+def test_a_user_the_server_does_not_know_is_refused(home, admin):
+    server = admin.server
+    given = f"{server.vendor}://nobody_{uuid.uuid4().hex[:6]}@{server.host}:{server.port}/"
+    result = tutor(home, "reset", "first-migrations", "--database", given)
+    assert result.returncode == 2
+    assert "refused the credentials" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_a_database_made_again_by_hand_has_no_mark(on_server, url, admin):
+    """`database_kept` holds on a server too: a database dropped and made again (dropdb,
+    createdb, migrate) is not the one the lesson started with."""
+    from conftest import manage
+
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    _, before = tutor_json(home, "status")
+    assert before["database_mark"]
+    name = OwnedDatabases.on(parse(url), home).name("sandbox")
+    admin.drop_database(name)
+    admin.create_database(name)
+    try:
+        assert manage(home, "migrate").returncode == 0
+        _, after = tutor_json(home, "status")
+    finally:
+        admin.drop_database(name)  # made here, so not the tutor's to drop
+    assert after["database_mark"] is None
+    assert {m["name"] for m in after["migrations"] if m["applied"]} >= {"0001_initial"}
+
+
+def test_a_lesson_whose_story_is_sqlites_is_not_built_on_the_server(on_server, url, admin):
+    home = on_server
+    result = tutor(home, "reset", "fake-the-record", "--database", url)
+    assert result.returncode == 2
+    said = " ".join(result.stderr.split())
+    vendor = {"postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL"}[admin.vendor]
+    assert "Lesson fake-the-record cannot be taken here: it teaches what SQLite does, and " \
+           f"the sandbox's database is on {vendor}." in said
+    # Back to SQLite: the same lesson builds, in a file.
+    result = tutor(home, "reset", "fake-the-record", "--database", "sqlite")
+    assert result.returncode == 0, result.stderr
+    assert (home / "sandbox" / "db.sqlite3").is_file()
+
+
+def test_lint_lessons_plays_lessons_on_the_server_and_cleans_up(tmp_path, monkeypatch, url,
+                                                               admin):
+    import shutil
+    import tempfile
+
+    from tutor.lint import lint_folder
+    from tutor.paths import resource_dir
+
+    folder = tmp_path / "some"
+    folder.mkdir()
+    for lesson in ("first-migrations", "fake-the-record", "applied-elsewhere"):
+        shutil.copy(resource_dir("lessons") / f"{lesson}.toml", folder)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where lint makes its home
+    used: list[list[str]] = []  # the names of lint's databases, each time it is heard
+
+    def heard(report) -> None:  # while lint runs, its home (and so its databases) is known
+        used.extend(our_databases(url, home) for home in scratch.glob("tutor-lint-*/home"))
+
+    report = lint_folder(folder, solve=True, on_lesson=heard, database=url)
+    by_id = {x.id: x for x in report.lessons}
+    assert by_id["first-migrations"].solved is True
+    assert by_id["applied-elsewhere"].solved is True  # its teammate stays an SQLite file
+    assert "teaches what SQLite does" in by_id["fake-the-record"].skipped
+    assert any(used), "lint made no database on the server"
+    assert not {name for names in used for name in names} & set(admin.databases())
+
+
+def test_a_reset_after_the_first_copies_the_kept_start_on_the_server(on_server, url):
+    """The first build of a lesson keeps its start as a template database; a reset copies it
+    (PostgreSQL: CREATE DATABASE ... TEMPLATE; MariaDB: each table made again and filled),
+    with the mark the start state was read with, so the database is "the one the lesson
+    started with" again, and the learner's changes are gone."""
+    from conftest import manage
+
+    home = on_server
+    owned = OwnedDatabases.on(parse(url), home)
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    templates = [name for name in our_databases(url, home) if not name.endswith("_sandbox")]
+    assert len(templates) == 1
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    assert manage(home, "shell", "-c", "from store.models import Product; "
+                  "Product.objects.create(name='kept?', price=1)").returncode == 0
+    result = tutor(home, "reset", "revert-applied")
+    assert result.returncode == 0 and "Building" not in result.stdout, result.stdout
+    status, report = tutor_json(home, "check")
+    assert status == 1
+    outcomes = {e["text"]: e["met"] for e in report["expectations"]}
+    assert outcomes[f"{owned.name('sandbox')} is the database this lesson started "
+                    "with"] is True
+    _, data = tutor_json(home, "status")
+    assert {m["name"] for m in data["migrations"] if m["applied"]} == {
+        "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
+    assert "kept?" not in str(data.get("rows"))
+    assert sorted(our_databases(url, home)) == sorted([owned.name("sandbox"), *templates])
+
+
+def test_a_copy_keeps_rows_foreign_keys_and_the_next_id(on_server, url, admin):
+    """A reset's copy is the start itself: every table, its rows, its constraints (a
+    foreign key still refuses a missing row) and its sequence (the next id follows the
+    start's rows)."""
+    from conftest import manage
+
+    home = on_server
+    assert tutor(home, "reset", "cross-app-revert", "--database", url).returncode == 0
+    assert tutor(home, "reset", "cross-app-revert").returncode == 0  # from the template
+    make = ("from store.models import Product; p = Product.objects.create(name='x', price=1); "
+            "print(p.id > 0)")
+    result = manage(home, "shell", "-c", make)
+    assert result.returncode == 0 and "True" in result.stdout, result.stdout + result.stderr
+    _, data = tutor_json(home, "status")
+    assert {"django_migrations", "store_product", "orders_order"} <= set(data["tables"])
+    assert data["rows"]["orders_order"], "the orders were not copied"
+    refused = manage(home, "shell", "-c", "from django.db import IntegrityError\n"
+                     "from orders.models import Order\n"
+                     "try:\n    Order.objects.create(product_id=999999, quantity=1)\n"
+                     "except IntegrityError:\n    print('refused')")
+    assert "refused" in refused.stdout, "a foreign key was lost in the copy"
+
+
+def test_an_installed_tutors_folder_is_kept_on_a_commands_path():
+    """The warm helper runs `manage.py` without the tutor's own PYTHONPATH entry, unless that
+    entry is site-packages (a tutor installed without `-e`): there live Django and the
+    drivers a command imports (psycopg was not found by every command of a sandbox on a
+    server, until this)."""
+    import site
+
+    from tutor.helper import _is_site_folder
+
+    assert _is_site_folder(site.getsitepackages()[0])
+    assert not _is_site_folder(str(Path(__file__).resolve().parents[1]))
+    assert not _is_site_folder("")
+
+
+def test_tutor_lessons_marks_what_a_server_sandbox_skips(home):
+    """No server is reached to list lessons: the choice of one is enough."""
+    _, data = tutor_json(home, "lessons", "--database", "postgresql://learner@localhost:1/")
+    unavailable = {row["id"]: row["unavailable"] for row in data["lessons"]}
+    assert unavailable["first-migrations"] == ""
+    assert unavailable["fake-the-record"] == ("it teaches what SQLite does, and the sandbox's "
+                                              "database is on PostgreSQL")
+    assert sorted(i for i, why in unavailable.items() if why) == [
+        "data-loss-on-revert", "deleted-applied-file", "fake-the-record", "half-applied",
+        "reset-all", "revert-blocked-by-data"]
+    table = tutor(home, "lessons").stdout  # remembered
+    assert "skipped: SQLite only" in table
+    _, data = tutor_json(home, "lessons", "--database", "sqlite")
+    assert not any(row["unavailable"] for row in data["lessons"])
