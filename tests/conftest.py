@@ -122,6 +122,42 @@ def step_home(_step_homes, tmp_path):
     return make
 
 
+# The test servers (`.ci/run` starts them), by the tutor's name for their vendor.
+TEST_SERVERS = {"postgresql": os.environ.get("TUTOR_TEST_POSTGRESQL", ""),
+                "mysql": os.environ.get("TUTOR_TEST_MARIADB", "")}
+TEST_SERVER_VARIABLES = {"postgresql": "TUTOR_TEST_POSTGRESQL", "mysql": "TUTOR_TEST_MARIADB"}
+
+
+@pytest.fixture
+def server_home(tmp_path, warm_reader):
+    """A home whose sandbox's database is on the test server of a vendor, at the start of
+    step `step` of a lesson, reached by the reference solutions (a home on a server is not
+    copied: its copy would share the database). Skipped without that server; the home's
+    databases are dropped afterwards."""
+    from tutor.backends import parse
+    from tutor.server_databases import OwnedDatabases
+    from tutor.workspace import Workspace
+
+    made: list[tuple[str, Path]] = []
+
+    def make(vendor: str, lesson_id: str, step: int = 1) -> Path:
+        url = TEST_SERVERS[vendor]
+        if not url:
+            pytest.skip(f"no {vendor} server: set {TEST_SERVER_VARIABLES[vendor]}")
+        home = tmp_path / f"home-{vendor}-{lesson_id}-{step}"
+        made.append((url, home))
+        result = tutor(home, "reset", lesson_id, "--database", url)
+        assert result.returncode == 0, result.stdout + result.stderr
+        for passed in range(step - 1):
+            report = Workspace(home, reader=warm_reader).solve(lambda *_: None)
+            assert report.passed_steps == [passed], (lesson_id, step, report.passed_steps)
+        return home
+
+    yield make
+    for url, home in made:
+        OwnedDatabases.on(parse(url), home).drop_all()
+
+
 @pytest.fixture
 def lesson_home(_built_homes, tmp_path):
     """A home whose sandbox is at the start of the given lesson (a private copy)."""

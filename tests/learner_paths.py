@@ -44,17 +44,21 @@ class LearnerPath:
     from_step: int
     summary: str
     actions: list[Action] = field(default_factory=list)
+    backend: str = "sqlite"  # where the sandbox's database is: "postgresql", "mysql" a server
 
     @classmethod
     def load(cls, file: Path) -> "LearnerPath":
         data = tomllib.loads(file.read_text(encoding="utf-8"))
-        unknown = set(data) - {"lesson", "from_step", "summary", "actions"}
+        unknown = set(data) - {"lesson", "from_step", "summary", "actions", "backend"}
         assert not unknown, f"{file.name}: unknown fields {sorted(unknown)}"
         assert data.get("summary"), f"{file.name}: say what the path is about in `summary`"
         actions = [Action(a, f"{file.name}: actions[{i}]") for i, a in enumerate(data["actions"])]
         assert any(a.kind in ("check", "answer") for a in actions), \
             f"{file.name}: a path that never checks proves nothing"
-        return cls(file, data["lesson"], data.get("from_step", 1), data["summary"], actions)
+        backend = data.get("backend", "sqlite")
+        assert backend in ("sqlite", "postgresql", "mysql"), f"{file.name}: backend {backend!r}"
+        return cls(file, data["lesson"], data.get("from_step", 1), data["summary"], actions,
+                   backend)
 
 
 def said(show, *args, **kwargs) -> str:

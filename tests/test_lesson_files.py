@@ -24,7 +24,7 @@ def test_the_shipped_course_loads_without_problems():
         "fake-the-record", "revert-blocked-by-data", "half-applied", "merge-migrations",
         "inconsistent-history", "reset-keep-data", "squashed-migrations", "cross-app-revert",
         "branch-switch", "applied-elsewhere", "guard-in-ci", "roll-forward",
-        "rename-not-drop", "expand-contract", "deploy-order",
+        "rename-not-drop", "expand-contract", "deploy-order", "mysql-half-applied",
     }
     for lesson in course.lessons:
         names = [m.name for m in lesson.start.migrations]
@@ -83,3 +83,72 @@ def test_one_broken_lesson_leaves_the_others_working(lesson_copy):
     course = load_course(lesson_copy)
     assert "revert-applied" not in course.ids and "delete-unapplied" in course.ids
     assert [p.file for p in course.problems] == ["revert-applied.toml"]
+
+
+# --- a lesson told per backend (issue 15): `[on.X]`, `[steps.on.X]`, an expectation's backends
+
+def test_a_lesson_is_told_for_each_backend(lesson_copy):
+    path = _break(lesson_copy, '[[steps.expect]]\n', '''[steps.on.postgresql]
+goal = "On PostgreSQL: unapply 0003."
+hints = ["psql's own hint"]
+
+[[steps.expect]]
+table = "store_product"
+explain = "said on MariaDB only"
+backends = ["mysql"]
+
+[[steps.expect]]
+''')
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('[start]', '[on.mysql]\nintro = "Told on MariaDB."\n\n[start]',
+                                 1), encoding="utf-8")
+    lesson = load_lesson(path)
+    sqlite, postgresql, mysql = (lesson.on(b) for b in ("sqlite", "postgresql", "mysql"))
+    assert lesson is sqlite and sqlite.told == "sqlite"  # unnamed: told as on SQLite
+    assert postgresql.steps[0].goal == "On PostgreSQL: unapply 0003."
+    assert postgresql.steps[0].hints == ["psql's own hint"]
+    assert sqlite.steps[0].goal == mysql.steps[0].goal != postgresql.steps[0].goal
+    assert postgresql.steps[0].solution == sqlite.steps[0].solution  # the rest is the step's
+    assert mysql.intro == "Told on MariaDB." and postgresql.intro == sqlite.intro
+    mariadb_only = [e for e in mysql.steps[0].expectations if e.explain == "said on MariaDB only"]
+    assert len(mariadb_only) == 1
+    assert not any(e.explain == "said on MariaDB only"
+                   for told in (sqlite, postgresql) for e in told.steps[0].expectations)
+    assert len(mysql.steps[0].expectations) == len(sqlite.steps[0].expectations) + 1
+    # Each telling knows the others: asking again from any of them gives the same.
+    assert postgresql.on("mysql") is mysql and mysql.on("sqlite") is sqlite
+
+
+def test_a_lesson_told_alike_everywhere_is_one_lesson(lesson_copy):
+    lesson = load_lesson(lesson_copy / "revert-applied.toml")
+    assert lesson.on("postgresql") is lesson and lesson.tellings == {}
+
+
+@pytest.mark.parametrize("insert, field, problem", [
+    ('[steps.on.oracle]\ngoal = "x"\n\n', "steps[0].on.oracle", "is not a backend"),
+    ('[steps.on.postgresql]\nrelease = "1.5"\n\n', "steps[0].on.postgresql.release",
+     "is the same on every backend"),
+    ('[steps.on.postgresql]\nhints = []\n\n', "steps[0].on.postgresql.hints",
+     "needs at least one hint"),
+    ('[steps.on.mysql]\ngol = "x"\n\n', "steps[0].on.mysql.gol", "is not a known field"),
+    ('[steps.on.mysql]\nsolution = ["rm -rf /"]\n\n', "steps[0].on.mysql.solution[0]",
+     "must start with 'python manage.py' or 'git'"),
+    ('[[steps.expect]]\ntable = "store_product"\nbackends = ["db2"]\n\n',
+     "steps[0].expect[0].backends", "must list some of sqlite, postgresql, mysql"),
+    ('[[steps.expect]]\ntable = "store_product"\nbackends = []\n\n',
+     "steps[0].expect[0].backends", "must list some of"),
+])
+def test_a_malformed_backend_variant_names_its_field(lesson_copy, insert, field, problem):
+    path = _break(lesson_copy, '[[steps.expect]]\n', insert + '[[steps.expect]]\n')
+    with pytest.raises(LessonFileError) as caught:
+        load_lesson(path)
+    assert (caught.value.field, problem in caught.value.problem) == (field, True), \
+        caught.value.message
+
+
+def test_a_variant_of_the_lesson_may_only_tell_its_texts(lesson_copy):
+    path = _break(lesson_copy, '[start]', '[on.postgresql]\nsteps = []\n\n[start]')
+    with pytest.raises(LessonFileError) as caught:
+        load_lesson(path)
+    assert caught.value.field == "on.postgresql.steps"
+    assert "is not a known field" in caught.value.problem

@@ -431,10 +431,61 @@ def test_tutor_lessons_marks_what_a_server_sandbox_skips(home):
     assert unavailable["first-migrations"] == ""
     assert unavailable["fake-the-record"] == ("it teaches what SQLite does, and the sandbox's "
                                               "database is on PostgreSQL")
+    assert unavailable["mysql-half-applied"] == ("it teaches what MariaDB/MySQL does, and the "
+                                                 "sandbox's database is on PostgreSQL")
     assert sorted(i for i, why in unavailable.items() if why) == [
-        "data-loss-on-revert", "deleted-applied-file", "fake-the-record", "half-applied",
+        "data-loss-on-revert", "deleted-applied-file", "fake-the-record", "mysql-half-applied",
         "reset-all", "revert-blocked-by-data"]
     table = tutor(home, "lessons").stdout  # remembered
-    assert "skipped: SQLite only" in table
+    assert "skipped: SQLite only" in table and "skipped: MariaDB/MySQL only" in table
+    _, data = tutor_json(home, "lessons", "--database", "mysql://root@localhost:1/")
+    assert sorted(row["id"] for row in data["lessons"] if row["unavailable"]) == [
+        "data-loss-on-revert", "deleted-applied-file", "fake-the-record", "reset-all",
+        "revert-blocked-by-data"]
     _, data = tutor_json(home, "lessons", "--database", "sqlite")
-    assert not any(row["unavailable"] for row in data["lessons"])
+    assert [row["id"] for row in data["lessons"] if row["unavailable"]] == ["mysql-half-applied"]
+
+
+def test_a_lesson_is_told_for_the_server_its_sandbox_is_on(on_server, url, admin):
+    """half-applied tells each backend its own error and client; what a sandbox is told
+    follows where its database is, not the choice made for the next build."""
+    home = on_server
+    assert tutor(home, "reset", "half-applied", "--database", url).returncode == 0
+    own = {"postgresql": ['column "on_sale" does not exist', "\\d store_product"],
+           "mysql": ["Unknown column 'on_sale'", "DESCRIBE store_product"]}[admin.vendor]
+    sqlites = ["the store_product table has no on_sale", ".schema store_product"]
+
+    def hint(*options: str) -> str:  # each asks for the next
+        return " ".join(tutor(home, "hint", *options).stdout.replace("`", "").split())
+
+    first = hint()
+    assert own[0] in first and sqlites[0] not in first
+    # SQLite chosen for the next build: this sandbox is still on the server.
+    assert own[1] in hint("--database", "sqlite")
+    assert tutor(home, "reset", "half-applied").returncode == 0  # now built on SQLite
+    first = hint()
+    assert sqlites[0] in first and own[0] not in first
+
+
+@pytest.mark.parametrize("engine, warmed", [
+    ("django.db.backends.postgresql", "django.db.backends.postgresql.base"),
+    ("django.db.backends.mysql", "django.db.backends.mysql.base"),
+    ("django.db.backends.sqlite3", None),
+])
+def test_the_warm_helper_imports_a_servers_backend_once_it_served_one(tmp_path, engine,
+                                                                       warmed):
+    """After a sandbox on a server, the helper's later children find its driver imported
+    (a quarter of a second each, otherwise); a SQLite sandbox warms nothing more."""
+    import subprocess
+
+    settings = tmp_path / "shop" / "settings.py"
+    settings.parent.mkdir()
+    settings.write_text(f"DATABASES = {{'default': {{'ENGINE': '{engine}', 'NAME': 'x'}}}}\n")
+    code = ("import sys; from tutor.helper import _warm_the_server_backend as warm; "
+            f"warm(__import__('pathlib').Path({str(tmp_path)!r})); "
+            "print(sorted({'django.db.backends.postgresql.base', "
+            "'django.db.backends.mysql.base'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stderr
+    assert eval(result.stdout) == ([warmed] if warmed else [])

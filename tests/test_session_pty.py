@@ -368,7 +368,7 @@ def test_a_lesson_that_needs_git_is_skipped_where_git_is_missing(home, tmp_path)
     empty = tmp_path / "no-programs"
     empty.mkdir()
     child = spawn_tutor(home, "start", "branch-switch", path=str(empty))
-    child.expect(r"Skipping lesson 26, A migration left behind by a branch switch\s+"
+    child.expect(r"Skipping lesson 27, A migration left behind by a branch switch\s+"
                  r"\(branch-switch\): it needs git, which is\s+not\s+installed\s+here")
     child.expect_exact("Bye")
     child.expect(pexpect.EOF)
@@ -386,13 +386,16 @@ def test_on_postgresql_a_lesson_whose_story_is_sqlites_is_skipped(home):
     from tutor.server_databases import OwnedDatabases
 
     server = os.environ["TUTOR_TEST_POSTGRESQL"]
-    child = spawn_tutor(home, "start", "half-applied", "--database", server, timeout=60)
+    child = spawn_tutor(home, "start", "revert-blocked-by-data", "--database", server,
+                        timeout=60)
     try:
-        said = ("Skipping lesson 20, A half-applied migration (half-applied): it teaches what "
-                "SQLite does, and the sandbox's database is on PostgreSQL.")
+        said = ("Skipping lesson 19, A revert blocked by NULLs (revert-blocked-by-data): it "
+                "teaches what SQLite does, and the sandbox's database is on PostgreSQL.")
         child.expect(r"\s+".join(map(re.escape, said.split())))  # wrapped anywhere
-        child.expect_exact("Merge two branches' migrations, then revert both")
+        # The next lesson, half-applied, is built there and told as on PostgreSQL.
+        child.expect_exact("A half-applied migration")
         child.expect_exact("Sandbox ready")
+        child.expect(r'dbshell\s+--\s+-c\s+"\\d\s+store_product"')
         child.expect_exact("What would you like to do")
         child.sendcontrol("c")
         child.expect_exact("progress is saved")

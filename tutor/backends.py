@@ -107,6 +107,11 @@ def parse(url: str) -> Server | None:
                   parts.hostname or "", port)
 
 
+def vendor_of(url: str) -> str:
+    """The vendor of a URL the tutor wrote ("sqlite", or a server's)."""
+    return SCHEMES.get(url.partition("://")[0].lower(), SQLITE)
+
+
 _URL_ADVICE = ("Give `postgresql://USER[:PASSWORD]@HOST[:PORT]/`, "
                "`mysql://USER[:PASSWORD]@HOST[:PORT]/` (MariaDB), or `sqlite` for the "
                "sandbox's own file (the default).")

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .backends import VENDOR_NAMES
 from .exceptions import CourseFileError, LessonFileError, LessonUnavailable, UnknownLesson
@@ -133,6 +133,11 @@ class Expectation:
     # Which of the sandbox's databases it is about: `default` (the learner's own) or one the
     # lesson's start declares (`[[start.databases]]`).
     database: str = DEFAULT_DATABASE
+    # The backends it is checked on (empty: every one): where a lesson's story differs.
+    backends: tuple[str, ...] = ()
+
+    def checked_on(self, backend: str) -> bool:
+        return not self.backends or backend in self.backends
 
 
 @dataclass(frozen=True)
@@ -213,6 +218,17 @@ class Step:
     question: Question | None = None
     # The release deployed as this step begins (a `Release.name`): it runs from here on.
     release: str = ""
+    # The step as told on another backend (`[steps.on.postgresql]`): its fields there.
+    variants: dict[str, "Step"] = field(default_factory=dict, compare=False, repr=False)
+
+    def told_on(self, backend: str) -> "Step":
+        """The step on `backend`: its variant there, if any, with only the expectations
+        checked there."""
+        import dataclasses
+
+        step = self.variants.get(backend, self)
+        return dataclasses.replace(step, variants={}, expectations=[
+            e for e in step.expectations if e.checked_on(backend)])
 
 
 @dataclass(frozen=True)
@@ -325,6 +341,15 @@ class Lesson:
     # The releases of the shop's code that run during the lesson: the first from the start,
     # each other from the step that names it (`Step.release`).
     releases: list[Release] = field(default_factory=list)
+    # The backend this telling of the lesson is for ("": any, the lesson tells no variant),
+    # and the lesson as told on each backend (`on`, `[steps.on.X]`, an expectation's
+    # `backends`), one telling shared by all of them.
+    told: str = ""
+    tellings: dict[str, "Lesson"] = field(default_factory=dict, compare=False, repr=False)
+
+    def on(self, backend: str) -> "Lesson":
+        """The lesson as told where the sandbox's database is `backend`."""
+        return self.tellings.get(backend, self)
 
     def unavailable_on(self, backend: str) -> str:
         """Why the lesson cannot be taken on this backend ("" when it can)."""
@@ -471,6 +496,9 @@ class Course:
         self.title = title
         self.file = file  # the course file read, if any
         self._loaded: dict[str, Lesson | LessonFileError] = {}
+        # The backend each lesson is told for (see `Lesson.on`); set by the workspace, which
+        # knows where the sandbox's database is (None: as on SQLite).
+        self.backend_of: Callable[[str], str] | None = None
 
     def lesson_file(self, lesson_id: str) -> Path:
         """The file that holds the lesson: the first folder that has one wins."""
@@ -483,7 +511,10 @@ class Course:
                 self._loaded[lesson_id] = load_lesson(self.lesson_file(lesson_id), self.parsed)
             except LessonFileError as problem:
                 self._loaded[lesson_id] = problem
-        return self._loaded[lesson_id]
+        loaded = self._loaded[lesson_id]
+        if isinstance(loaded, Lesson) and loaded.tellings and self.backend_of is not None:
+            return loaded.on(self.backend_of(lesson_id))
+        return loaded
 
     def get(self, lesson_id: str) -> Lesson:
         if lesson_id not in self.order:
@@ -641,6 +672,7 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     backends = part(reader.get, "backends", list, []) or []
     if any(b not in VENDOR_NAMES for b in backends):
         part(_fail, name, "backends", f"may list {', '.join(VENDOR_NAMES)}")
+    texts_on = part(_load_lesson_variants, part(reader.get, "on", dict, {}) or {}, name) or {}
     part(reader.finish)
     if steps_data is not None and not steps_data:
         part(_fail, name, "steps", "a lesson needs at least one step")
@@ -648,19 +680,56 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
              for i, step in enumerate(steps_data or [])]
     invariants = [part(_load_invariant, entry, f"invariants[{i}]", name, len(steps))
                   for i, entry in enumerate(invariants_data or [])]
-    if start is not None and not start.git:
-        part(_require_no_git, start, steps, name)
     releases = [part(_load_release, entry, f"releases[{i}]", name, folders)
                 for i, entry in enumerate(releases_data or [])]
-    if start is not None:
-        part(_require_known_databases, start, steps, invariants, name)
-        part(_require_known_releases, start, releases, steps, invariants, name)
-    if problems:
-        return None
-    steps = _name_running_releases(steps, releases)
-    return Lesson(id=lesson_id, title=title, summary=summary, intro=intro, start=start,
-                  steps=steps, file=path, shared=shared, invariants=invariants,
-                  releases=releases, backends=tuple(backends))
+    told_differently = bool(texts_on) or any(
+        step is not None and (step.variants or any(e.backends for e in step.expectations))
+        for step in steps) or any(i is not None and i.expectation.backends for i in invariants)
+    tellings: dict[str, Lesson] = {}
+    lesson = None
+    for backend in (VENDOR_NAMES if told_differently else [""]):
+        told_steps = [step.told_on(backend) if step is not None else None for step in steps]
+        told_invariants = [i for i in invariants
+                           if i is None or i.expectation.checked_on(backend)]
+        # Every telling is checked whole: a variant's commands and names too.
+        if start is not None and not start.git:
+            part(_require_no_git, start, told_steps, name)
+        if start is not None:
+            part(_require_known_databases, start, told_steps, told_invariants, name)
+            part(_require_known_releases, start, releases, told_steps, told_invariants, name)
+        if problems:
+            return None
+        texts = {"title": title, "summary": summary, "intro": intro,
+                 **texts_on.get(backend, {})}
+        told_lesson = Lesson(
+            id=lesson_id, **texts, start=start,
+            steps=_name_running_releases(told_steps, releases), file=path, shared=shared,
+            invariants=told_invariants, releases=releases, backends=tuple(backends),
+            told=backend, tellings=tellings)
+        if backend:
+            tellings[backend] = told_lesson
+        if backend in ("", "sqlite"):  # where nothing names the backend: SQLite's telling
+            lesson = told_lesson
+    return lesson
+
+
+LESSON_TEXTS = ("title", "summary", "intro")
+
+
+def _load_lesson_variants(data: dict, file: str) -> dict[str, dict[str, str]]:
+    """`[on.postgresql]`: the lesson's texts as told on another backend."""
+    variants = {}
+    for backend, texts in data.items():
+        where = f"on.{backend}"
+        if backend not in VENDOR_NAMES:
+            raise LessonFileError(file, where, f"is not a backend: one of "
+                                               f"{', '.join(VENDOR_NAMES)}")
+        if not isinstance(texts, dict):
+            raise LessonFileError(file, where, f"must be a table of {', '.join(LESSON_TEXTS)}")
+        reader = _Fields(texts, file, where)
+        variants[backend] = {key: reader.get(key, str) for key in LESSON_TEXTS if key in texts}
+        reader.finish()
+    return variants
 
 
 def _load_invariant(data: Any, where: str, file: str, steps: int) -> Invariant:
@@ -1044,7 +1113,31 @@ def _require_file(folders: list[Path], relative: str, file: str, field_name: str
 def _load_step(data: Any, where: str, file: str) -> Step:
     if not isinstance(data, dict):
         raise LessonFileError(file, where, "must be a table")
-    reader = _Fields(data, file, where)
+    step = _load_step_fields(data, where, file)
+    told = data.get("on", {})
+    if not isinstance(told, dict):
+        raise LessonFileError(file, f"{where}.on", "must be a table of backends")
+    variants = {}
+    for backend, fields in told.items():
+        there = f"{where}.on.{backend}"
+        if backend not in VENDOR_NAMES:
+            raise LessonFileError(file, there, f"is not a backend: one of "
+                                               f"{', '.join(VENDOR_NAMES)}")
+        if not isinstance(fields, dict):
+            raise LessonFileError(file, there, "must be a table of the step's fields")
+        for key in ("on", "release"):
+            if key in fields:
+                raise LessonFileError(file, f"{there}.{key}",
+                                      "is the same on every backend: give it in the step")
+        variants[backend] = _load_step_fields(
+            {**{k: v for k, v in data.items() if k != "on"}, **fields}, there, file)
+    import dataclasses
+
+    return dataclasses.replace(step, variants=variants)
+
+
+def _load_step_fields(data: dict, where: str, file: str) -> Step:
+    reader = _Fields({k: v for k, v in data.items() if k != "on"}, file, where)
     title = reader.get("title", str)
     goal = reader.get("goal", str)
     hints = reader.get("hints", list)
@@ -1219,6 +1312,10 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
         return Expectation(kind=kind, subject=subject, options=options, holds=holds,
                            database=database)
     explain = reader.get("explain", str, default="")
+    backends = reader.get("backends", list, default=[])
+    if not backends and "backends" in data or any(b not in VENDOR_NAMES for b in backends):
+        raise LessonFileError(file, f"{where}.backends",
+                              f"must list some of {', '.join(VENDOR_NAMES)}")
     when = _load_conditions(reader.get("when", (dict, list), default=None), f"{where}.when",
                             file)
     if when and not explain:
@@ -1226,7 +1323,7 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
                                                      "missing")
     reader.finish()
     return Expectation(kind=kind, subject=subject, options=options, explain=explain,
-                       when=when, database=database)
+                       when=when, database=database, backends=tuple(backends))
 
 
 def _load_selector(value: Any, where: str, file: str) -> MigrationSelector:

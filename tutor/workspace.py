@@ -50,6 +50,7 @@ class Workspace:
         if self.course is None:
             self.course = load_course(cache=course_cache(self.home))
         self.sandbox = Sandbox(self.home, **({"reader": self.reader} if self.reader else {}))
+        self.course.backend_of = self.backend_of_lesson
         self.progress_file = ProgressFile(self.home)
         self.progress: Progress = self.progress_file.load()
         self.seen = SeenFile(self.home)
@@ -132,6 +133,15 @@ class Workspace:
         """The backend the next sandbox is built on: "sqlite", or a server's vendor."""
         server = self.sandbox.server
         return server.vendor if server is not None else "sqlite"
+
+    def backend_of_lesson(self, lesson_id: str) -> str:
+        """The backend a lesson is told for: where the sandbox's database is, while the
+        sandbox holds that lesson; else where the next sandbox will be built."""
+        if self.sandbox.lesson_id() == lesson_id:
+            from .backends import vendor_of
+
+            return vendor_of(self.sandbox.built_on())
+        return self.backend()
 
     def _release_requests(self) -> list[dict]:
         """The releases of the sandbox's lesson, each to run against its database as the
