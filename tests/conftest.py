@@ -122,6 +122,15 @@ def step_home(_step_homes, tmp_path):
     return make
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """A test on a server (tests/test_servers.py's `url`) is marked `server`, as are the
+    learner paths and play-throughs on one (marked where they are parametrized), so that
+    `pytest -m server` runs them all and `-m "not server"` none."""
+    for item in items:
+        if "url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.server)
+
+
 # The test servers (`.ci/run` starts them), by the tutor's name for their vendor.
 TEST_SERVERS = {"postgresql": os.environ.get("TUTOR_TEST_POSTGRESQL", ""),
                 "mysql": os.environ.get("TUTOR_TEST_MARIADB", "")}

@@ -137,6 +137,9 @@ def test_a_lesson_told_alike_everywhere_is_one_lesson(lesson_copy):
      "steps[0].expect[0].backends", "must list some of sqlite, postgresql, mysql"),
     ('[[steps.expect]]\ntable = "store_product"\nbackends = []\n\n',
      "steps[0].expect[0].backends", "must list some of"),
+    # A variant is checked with the whole lesson: no git in a lesson without a repository.
+    ('[steps.on.postgresql]\nsolution = ["git status"]\n\n', "steps[0].solution[0]",
+     "git"),
 ])
 def test_a_malformed_backend_variant_names_its_field(lesson_copy, insert, field, problem):
     path = _break(lesson_copy, '[[steps.expect]]\n', insert + '[[steps.expect]]\n')

@@ -18,7 +18,13 @@ PATHS = sorted((Path(__file__).parent / "paths").glob("*/*.toml"))
 LESSONS = load_course().order
 
 
-@pytest.mark.parametrize("path_file", PATHS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def _on_a_server(path_file: Path) -> bool:
+    return LearnerPath.load(path_file).backend != "sqlite"
+
+
+@pytest.mark.parametrize("path_file", [
+    pytest.param(p, marks=[pytest.mark.server] if _on_a_server(p) else [],
+                 id=f"{p.parent.name}/{p.stem}") for p in PATHS])
 def test_learner_path(path_file, step_home, server_home, warm_reader):
     path = LearnerPath.load(path_file)
     assert path.lesson == path_file.parent.name, "a path lives in its lesson's folder"

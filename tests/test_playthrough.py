@@ -17,7 +17,9 @@ from tutor.workspace import Workspace
 COURSE = load_course()
 
 
-@pytest.mark.parametrize("lesson_id", COURSE.ids)
+@pytest.mark.parametrize("lesson_id", [
+    pytest.param(lesson.id, marks=[pytest.mark.server] if lesson.unavailable_on("sqlite") else [],
+                 id=lesson.id) for lesson in COURSE.lessons])
 def test_reference_solution_finishes_the_lesson(lesson_id, step_home, server_home,
                                                 warm_reader):
     lesson = COURSE.get(lesson_id)
@@ -50,3 +52,19 @@ def test_every_shipped_step_has_a_hint_a_solution_and_something_to_judge():
         for step in lesson.steps:
             assert step.hints and step.solution, (lesson.id, step.title)
             assert step.expectations or step.question, (lesson.id, step.title)
+
+
+def test_every_backends_telling_keeps_what_sqlites_tells():
+    """A variant replaces the fields it gives: a step told on a server has hints, a solution,
+    expectations and an explanation wherever SQLite's telling has them (a TOML table opened
+    too early, `[steps.on.X]` above the step's own `explanation`, would take it away)."""
+    for lesson in COURSE.lessons:
+        for backend in ("postgresql", "mysql"):
+            if lesson.unavailable_on(backend) or lesson.unavailable_on("sqlite"):
+                continue
+            for ours, theirs in zip(lesson.on("sqlite").steps, lesson.on(backend).steps):
+                where = (lesson.id, backend, ours.title)
+                assert bool(theirs.explanations) == bool(ours.explanations), where
+                assert theirs.hints and theirs.solution, where
+                assert bool(theirs.expectations) == bool(ours.expectations), where
+                assert (theirs.question is None) == (ours.question is None), where

@@ -317,14 +317,14 @@ def test_a_database_made_again_by_hand_has_no_mark(on_server, url, admin):
 
 def test_a_lesson_whose_story_is_sqlites_is_not_built_on_the_server(on_server, url, admin):
     home = on_server
-    result = tutor(home, "reset", "fake-the-record", "--database", url)
+    result = tutor(home, "reset", "reset-all", "--database", url)
     assert result.returncode == 2
     said = " ".join(result.stderr.split())
     vendor = {"postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL"}[admin.vendor]
-    assert "Lesson fake-the-record cannot be taken here: it teaches what SQLite does, and " \
+    assert "Lesson reset-all cannot be taken here: it teaches what SQLite does, and " \
            f"the sandbox's database is on {vendor}." in said
     # Back to SQLite: the same lesson builds, in a file.
-    result = tutor(home, "reset", "fake-the-record", "--database", "sqlite")
+    result = tutor(home, "reset", "reset-all", "--database", "sqlite")
     assert result.returncode == 0, result.stderr
     assert (home / "sandbox" / "db.sqlite3").is_file()
 
@@ -339,7 +339,7 @@ def test_lint_lessons_plays_lessons_on_the_server_and_cleans_up(tmp_path, monkey
 
     folder = tmp_path / "some"
     folder.mkdir()
-    for lesson in ("first-migrations", "fake-the-record", "applied-elsewhere"):
+    for lesson in ("first-migrations", "reset-all", "applied-elsewhere"):
         shutil.copy(resource_dir("lessons") / f"{lesson}.toml", folder)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -353,7 +353,7 @@ def test_lint_lessons_plays_lessons_on_the_server_and_cleans_up(tmp_path, monkey
     by_id = {x.id: x for x in report.lessons}
     assert by_id["first-migrations"].solved is True
     assert by_id["applied-elsewhere"].solved is True  # its teammate stays an SQLite file
-    assert "teaches what SQLite does" in by_id["fake-the-record"].skipped
+    assert "teaches what SQLite does" in by_id["reset-all"].skipped
     assert any(used), "lint made no database on the server"
     assert not {name for names in used for name in names} & set(admin.databases())
 
@@ -429,19 +429,16 @@ def test_tutor_lessons_marks_what_a_server_sandbox_skips(home):
     _, data = tutor_json(home, "lessons", "--database", "postgresql://learner@localhost:1/")
     unavailable = {row["id"]: row["unavailable"] for row in data["lessons"]}
     assert unavailable["first-migrations"] == ""
-    assert unavailable["fake-the-record"] == ("it teaches what SQLite does, and the sandbox's "
-                                              "database is on PostgreSQL")
+    assert unavailable["reset-all"] == ("it teaches what SQLite does, and the sandbox's "
+                                        "database is on PostgreSQL")
     assert unavailable["mysql-half-applied"] == ("it teaches what MariaDB/MySQL does, and the "
                                                  "sandbox's database is on PostgreSQL")
     assert sorted(i for i, why in unavailable.items() if why) == [
-        "data-loss-on-revert", "deleted-applied-file", "fake-the-record", "mysql-half-applied",
-        "reset-all", "revert-blocked-by-data"]
+        "mysql-half-applied", "reset-all"]
     table = tutor(home, "lessons").stdout  # remembered
     assert "skipped: SQLite only" in table and "skipped: MariaDB/MySQL only" in table
     _, data = tutor_json(home, "lessons", "--database", "mysql://root@localhost:1/")
-    assert sorted(row["id"] for row in data["lessons"] if row["unavailable"]) == [
-        "data-loss-on-revert", "deleted-applied-file", "fake-the-record", "reset-all",
-        "revert-blocked-by-data"]
+    assert sorted(row["id"] for row in data["lessons"] if row["unavailable"]) == ["reset-all"]
     _, data = tutor_json(home, "lessons", "--database", "sqlite")
     assert [row["id"] for row in data["lessons"] if row["unavailable"]] == ["mysql-half-applied"]
 

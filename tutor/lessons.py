@@ -680,37 +680,45 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
              for i, step in enumerate(steps_data or [])]
     invariants = [part(_load_invariant, entry, f"invariants[{i}]", name, len(steps))
                   for i, entry in enumerate(invariants_data or [])]
+    if start is not None and not start.git:
+        part(_require_no_git, start, steps, name)
     releases = [part(_load_release, entry, f"releases[{i}]", name, folders)
                 for i, entry in enumerate(releases_data or [])]
+    if start is not None:
+        part(_require_known_databases, start, steps, invariants, name)
+        part(_require_known_releases, start, releases, steps, invariants, name)
+    if problems:
+        return None
     told_differently = bool(texts_on) or any(
-        step is not None and (step.variants or any(e.backends for e in step.expectations))
-        for step in steps) or any(i is not None and i.expectation.backends for i in invariants)
+        step.variants or any(e.backends for e in step.expectations) for step in steps) or any(
+        i.expectation.backends for i in invariants)
     tellings: dict[str, Lesson] = {}
-    lesson = None
     for backend in (VENDOR_NAMES if told_differently else [""]):
-        told_steps = [step.told_on(backend) if step is not None else None for step in steps]
-        told_invariants = [i for i in invariants
-                           if i is None or i.expectation.checked_on(backend)]
-        # Every telling is checked whole: a variant's commands and names too.
-        if start is not None and not start.git:
-            part(_require_no_git, start, told_steps, name)
-        if start is not None:
-            part(_require_known_databases, start, told_steps, told_invariants, name)
-            part(_require_known_releases, start, releases, told_steps, told_invariants, name)
-        if problems:
+        told = part(_told_on, backend, start, steps, invariants, releases, name)
+        if told is None:  # a problem of a variant's, noted
             return None
-        texts = {"title": title, "summary": summary, "intro": intro,
-                 **texts_on.get(backend, {})}
-        told_lesson = Lesson(
-            id=lesson_id, **texts, start=start,
-            steps=_name_running_releases(told_steps, releases), file=path, shared=shared,
-            invariants=told_invariants, releases=releases, backends=tuple(backends),
-            told=backend, tellings=tellings)
-        if backend:
-            tellings[backend] = told_lesson
-        if backend in ("", "sqlite"):  # where nothing names the backend: SQLite's telling
-            lesson = told_lesson
+        tellings[backend] = Lesson(
+            id=lesson_id, **{"title": title, "summary": summary, "intro": intro,
+                             **texts_on.get(backend, {})},
+            start=start, steps=told[0], file=path, shared=shared, invariants=told[1],
+            releases=releases, backends=tuple(backends), told=backend, tellings=tellings)
+    # Where nothing names the backend, the lesson is told as on SQLite (it was written so).
+    lesson = tellings.pop("", None) or tellings["sqlite"]
     return lesson
+
+
+def _told_on(backend: str, start: Start, steps: list[Step], invariants: list[Invariant],
+             releases: list[Release], file: str) -> tuple[list[Step], list[Invariant]]:
+    """The steps and invariants as told on `backend` ("": a lesson told alike everywhere),
+    each variant checked as the lesson's own steps are (its commands, its names)."""
+    told_steps = [step.told_on(backend) for step in steps]
+    told_invariants = [i for i in invariants if i.expectation.checked_on(backend)]
+    if backend and any(step.variants for step in steps):
+        if not start.git:
+            _require_no_git(start, told_steps, file)
+        _require_known_databases(start, told_steps, told_invariants, file)
+        _require_known_releases(start, releases, told_steps, told_invariants, file)
+    return _name_running_releases(told_steps, releases), told_invariants
 
 
 LESSON_TEXTS = ("title", "summary", "intro")
@@ -719,17 +727,25 @@ LESSON_TEXTS = ("title", "summary", "intro")
 def _load_lesson_variants(data: dict, file: str) -> dict[str, dict[str, str]]:
     """`[on.postgresql]`: the lesson's texts as told on another backend."""
     variants = {}
-    for backend, texts in data.items():
-        where = f"on.{backend}"
-        if backend not in VENDOR_NAMES:
-            raise LessonFileError(file, where, f"is not a backend: one of "
-                                               f"{', '.join(VENDOR_NAMES)}")
-        if not isinstance(texts, dict):
-            raise LessonFileError(file, where, f"must be a table of {', '.join(LESSON_TEXTS)}")
+    for backend, texts, where in _backend_tables(data, "on", file, ", ".join(LESSON_TEXTS)):
         reader = _Fields(texts, file, where)
         variants[backend] = {key: reader.get(key, str) for key in LESSON_TEXTS if key in texts}
         reader.finish()
     return variants
+
+
+def _backend_tables(data: Any, where: str, file: str, what: str):
+    """`on`: a table for each backend, each a table of `what`: (backend, table, its place)."""
+    if not isinstance(data, dict):
+        raise LessonFileError(file, where, "must be a table of backends")
+    for backend, table in data.items():
+        there = f"{where}.{backend}"
+        if backend not in VENDOR_NAMES:
+            raise LessonFileError(file, there, f"is not a backend: one of "
+                                               f"{', '.join(VENDOR_NAMES)}")
+        if not isinstance(table, dict):
+            raise LessonFileError(file, there, f"must be a table of {what}")
+        yield backend, table, there
 
 
 def _load_invariant(data: Any, where: str, file: str, steps: int) -> Invariant:
@@ -1114,17 +1130,9 @@ def _load_step(data: Any, where: str, file: str) -> Step:
     if not isinstance(data, dict):
         raise LessonFileError(file, where, "must be a table")
     step = _load_step_fields(data, where, file)
-    told = data.get("on", {})
-    if not isinstance(told, dict):
-        raise LessonFileError(file, f"{where}.on", "must be a table of backends")
     variants = {}
-    for backend, fields in told.items():
-        there = f"{where}.on.{backend}"
-        if backend not in VENDOR_NAMES:
-            raise LessonFileError(file, there, f"is not a backend: one of "
-                                               f"{', '.join(VENDOR_NAMES)}")
-        if not isinstance(fields, dict):
-            raise LessonFileError(file, there, "must be a table of the step's fields")
+    for backend, fields, there in _backend_tables(data.get("on", {}), f"{where}.on", file,
+                                                  "the step's fields"):
         for key in ("on", "release"):
             if key in fields:
                 raise LessonFileError(file, f"{there}.{key}",

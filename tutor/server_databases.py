@@ -226,7 +226,7 @@ def _unreachable(server: Server, text: str) -> BackendError:
 
 
 # MariaDB's error numbers the tutor tells apart.
-ACCESS_DENIED, NO_RIGHT_ON_DATABASE, DATABASE_EXISTS = 1045, 1044, 1007
+ACCESS_DENIED, NO_RIGHT_ON_DATABASE, DATABASE_EXISTS, SYNTAX_ERROR = 1045, 1044, 1007, 1064
 SOCKET_AUTHENTICATION_FAILED = 1698  # root@localhost, allowed only through its Unix socket
 
 
@@ -288,8 +288,14 @@ class MariadbDatabases(OwnedDatabases):
             self._run((f"CREATE DATABASE {_quoted(name)} CHARACTER SET utf8mb4 COMMENT %s",
                        (mark,)))
         except Exception as error:
-            if _error_parts(error)[0] == DATABASE_EXISTS:  # one this user cannot even see
+            code = _error_parts(error)[0]
+            if code == DATABASE_EXISTS:  # one this user cannot even see
                 raise self._refuse_foreign(name) from None
+            if code == SYNTAX_ERROR:  # MySQL, or a MariaDB before 10.5: no database comments
+                raise BackendError(
+                    f"The server at {self.server.shown()} keeps no comment on a database, "
+                    "where the tutor marks the databases it makes (so that it never drops "
+                    "another).", "Use MariaDB 10.5 or later.") from None
             raise
 
     def _drop(self, name: str) -> None:
