@@ -137,24 +137,38 @@ TEST_SERVERS = {"postgresql": os.environ.get("TUTOR_TEST_POSTGRESQL", ""),
 TEST_SERVER_VARIABLES = {"postgresql": "TUTOR_TEST_POSTGRESQL", "mysql": "TUTOR_TEST_MARIADB"}
 
 
-@pytest.fixture
-def server_home(tmp_path, warm_reader):
-    """A home whose sandbox's database is on the test server of a vendor, at the start of
-    step `step` of a lesson, reached by the reference solutions (a home on a server is not
-    copied: its copy would share the database). Skipped without that server; the home's
-    databases are dropped afterwards."""
+@pytest.fixture(scope="session")
+def _server_homes(tmp_path_factory):
+    """One home per server and lesson for the whole session, and the databases they made,
+    dropped at its end."""
     from tutor.backends import parse
     from tutor.server_databases import OwnedDatabases
+
+    made: dict[Path, str] = {}
+    yield tmp_path_factory.mktemp("server-homes"), made
+    for home, url in made.items():
+        OwnedDatabases.on(parse(url), home).drop_all()
+
+
+@pytest.fixture
+def server_home(_server_homes, warm_reader):
+    """A home whose sandbox's database is on the test server of a vendor, at the start of
+    step `step` of a lesson, reached by the reference solutions. Skipped without that
+    server. A home on a server is not copied (its copy would share the database): each
+    server and lesson has one home, where the next test starts the lesson again as a learner
+    would who lost their progress file (`tutor reset` then copies the start it kept)."""
     from tutor.workspace import Workspace
 
-    made: list[tuple[str, Path]] = []
+    root, made = _server_homes
 
     def make(vendor: str, lesson_id: str, step: int = 1) -> Path:
         url = TEST_SERVERS[vendor]
         if not url:
             pytest.skip(f"no {vendor} server: set {TEST_SERVER_VARIABLES[vendor]}")
-        home = tmp_path / f"home-{vendor}-{lesson_id}-{step}"
-        made.append((url, home))
+        home = root / f"{vendor}-{lesson_id}"
+        made[home] = url
+        for learners in ("progress.json", "steps-seen.json"):
+            (home / learners).unlink(missing_ok=True)
         result = tutor(home, "reset", lesson_id, "--database", url)
         assert result.returncode == 0, result.stdout + result.stderr
         for passed in range(step - 1):
@@ -162,9 +176,7 @@ def server_home(tmp_path, warm_reader):
             assert report.passed_steps == [passed], (lesson_id, step, report.passed_steps)
         return home
 
-    yield make
-    for url, home in made:
-        OwnedDatabases.on(parse(url), home).drop_all()
+    return make
 
 
 @pytest.fixture
