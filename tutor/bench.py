@@ -238,8 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="TEXT",
                         help="time only the measures whose name contains TEXT")
     parser.add_argument("--database", metavar="URL",
-                        help="also time a reset whose sandbox database is on that PostgreSQL "
-                             "server, against a migrate there")
+                        help="also time a reset whose sandbox database is on that server "
+                             "(PostgreSQL or MariaDB), against a migrate there")
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 15)
     with tempfile.TemporaryDirectory(prefix="tutor-bench-") as folder:
