@@ -7,6 +7,7 @@ that must never pass, and the messages each must get: adding a case is adding a 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from learner_paths import LearnerPath, play
 from tutor.lessons import load_course
 
 PATHS = sorted((Path(__file__).parent / "paths").glob("*/*.toml"))
+# Set by .ci/run for one of its two suites: the paths on SQLite are played by the other.
+ONE_LINE_VARIABLE = "TUTOR_TEST_PATHS_ELSEWHERE"
 LESSONS = load_course().order
 
 
@@ -29,6 +32,9 @@ def test_learner_path(path_file, step_home, server_home, warm_reader):
     path = LearnerPath.load(path_file)
     assert path.lesson == path_file.parent.name, "a path lives in its lesson's folder"
     if path.backend == "sqlite":
+        if os.environ.get(ONE_LINE_VARIABLE):
+            pytest.skip(f"{ONE_LINE_VARIABLE} is set: CI plays the SQLite paths on the other "
+                        "Django line (the machine has two cores for both suites and the servers)")
         home = step_home(path.lesson, path.from_step)
     else:  # a server's database cannot be copied with the home: built for the path alone
         home = server_home(path.backend, path.lesson, path.from_step)
