@@ -171,20 +171,21 @@ def _server_types(cursor, connection, table: str) -> dict[str, str]:
 MARK_PRAGMA = "application_id"
 
 
+# On a server, the comment the tutor wrote on the database it is connected to.
+MARK_QUERIES = {
+    "postgresql": "SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM "
+                  "pg_catalog.pg_database WHERE datname = current_database()",
+    "mysql": "SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA "
+             "WHERE SCHEMA_NAME = DATABASE()",
+}
+
+
 def _database_mark(connection) -> int | None:
-    if connection.vendor == "postgresql":  # the tutor's comment on its own database
+    if connection.vendor in MARK_QUERIES:  # the tutor's comment on its own database
         from .server_databases import mark_number
 
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM "
-                           "pg_catalog.pg_database WHERE datname = current_database()")
-            return mark_number(cursor.fetchone()[0])
-    if connection.vendor == "mysql":  # MariaDB's comment on the database, likewise
-        from .server_databases import mark_number
-
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA "
-                           "WHERE SCHEMA_NAME = DATABASE()")
+            cursor.execute(MARK_QUERIES[connection.vendor])
             row = cursor.fetchone()
             return mark_number(row[0] if row else None)
     if connection.vendor != "sqlite":
