@@ -1,5 +1,5 @@
 """A sandbox whose own database is on a server (issue 15): PostgreSQL and MariaDB. The URL and
-its errors, the tutor's own databases (made, marked, renamed into place, copied for a reset,
+its errors, the tutor's own databases (made, marked, copied ahead of a reset by a worker,
 and never one it did not make), the state read there, and the course played through on it.
 
 Tests that need a server run against each one named (`.ci/run` starts both):
@@ -10,7 +10,9 @@ SQL here, apart from the tutor's."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -20,6 +22,7 @@ from conftest import tutor, tutor_json
 
 from tutor.backends import parse
 from tutor.server_databases import OwnedDatabases
+from tutor.spare_database import SPARE_FILE, spare_turn
 
 SERVERS = {"postgresql": os.environ.get("TUTOR_TEST_POSTGRESQL", ""),
            "mariadb": os.environ.get("TUTOR_TEST_MARIADB", "")}
@@ -115,8 +118,26 @@ def admin(url) -> Admin:
 
 
 def our_databases(url: str, home: Path) -> list[str]:
+    """The home's databases on the server, once the worker a build leaves behind is done."""
+    spare_made(home)
     token = OwnedDatabases.on(parse(url), home).token
     return Admin(url).databases(f"tutor_{token}_")
+
+
+def spare_made(home: Path) -> None:
+    """Wait for the worker the last build left behind (it holds the spare lock till done)."""
+    with spare_turn(home):
+        pass
+
+
+def sandbox_database(home: Path) -> str:
+    """The name of the database the sandbox uses now, as the state reader finds it."""
+    return tutor_json(home, "status")[1]["database_file"]
+
+
+def spare_database(home: Path) -> str:
+    spare_made(home)
+    return json.loads((home / SPARE_FILE).read_text(encoding="utf-8"))["name"]
 
 
 @pytest.fixture
@@ -230,11 +251,16 @@ def test_a_lesson_is_built_and_solved_on_the_server(on_server, url, admin):
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (home / "sandbox" / "db.sqlite3").exists()
     token = OwnedDatabases.on(parse(url), home).token
-    # The sandbox's database, and its start kept as a template for the next reset.
-    assert [n for n in our_databases(url, home) if not n.startswith(f"tutor_{token}_t")] == [
-        f"tutor_{token}_sandbox"]
-    comment = admin.comment(f"tutor_{token}_sandbox")
+    # The sandbox's database, its start kept as a template, and a copy of that made ready
+    # (in the background) for the next reset.
+    sandbox = sandbox_database(home)
+    assert sandbox.startswith(f"tutor_{token}_db")
+    spare = spare_database(home)
+    assert sorted(n for n in our_databases(url, home) if not n.startswith(f"tutor_{token}_t")) \
+        == sorted([sandbox, spare]) and spare != sandbox
+    comment = admin.comment(sandbox)
     assert comment.startswith(f"migration-tutor {token} ")
+    assert admin.comment(spare) == comment  # a copy of the start: the same mark
     status, data = tutor_json(home, "status")  # remembered: no --database needed any more
     assert data["backend"] == parse(url).shown()
     assert data["database_mark"] == int(comment.split()[2])
@@ -259,15 +285,21 @@ def test_a_lesson_that_checks_a_fresh_build_leaves_no_scratch_database(on_server
 
 
 def test_a_database_the_tutor_did_not_make_is_never_dropped(on_server, url, admin):
+    """A database made by hand under the name of the start the tutor keeps (after the
+    tutor's own went) stops the build: it is neither copied nor replaced."""
     home = on_server
-    name = OwnedDatabases.on(parse(url), home).name("new")
+    assert tutor(home, "reset", "first-migrations", "--database", url).returncode == 0
+    token = OwnedDatabases.on(parse(url), home).token
+    [name] = [n for n in our_databases(url, home) if n.startswith(f"tutor_{token}_t")]
+    OwnedDatabases.on(parse(url), home).drop_all()
     admin.create_database(name)
     try:
-        result = tutor(home, "reset", "first-migrations", "--database", url)
+        result = tutor(home, "reset", "first-migrations")
         assert result.returncode == 2
         assert "was not made by this tutor home, so the tutor will not touch it" in \
             " ".join(result.stderr.split())
         assert name in admin.databases()
+        assert "Traceback" not in result.stderr
     finally:
         admin.drop_database(name)
 
@@ -303,7 +335,8 @@ def test_a_database_made_again_by_hand_has_no_mark(on_server, url, admin):
     assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
     _, before = tutor_json(home, "status")
     assert before["database_mark"]
-    name = OwnedDatabases.on(parse(url), home).name("sandbox")
+    name = sandbox_database(home)
+    spare_made(home)
     admin.drop_database(name)
     admin.create_database(name)
     try:
@@ -360,32 +393,121 @@ def test_lint_lessons_plays_lessons_on_the_server_and_cleans_up(tmp_path, monkey
 
 
 def test_a_reset_after_the_first_copies_the_kept_start_on_the_server(on_server, url):
-    """The first build of a lesson keeps its start as a template database; a reset copies it
-    (PostgreSQL: CREATE DATABASE ... TEMPLATE; MariaDB: each table made again and filled),
-    with the mark the start state was read with, so the database is "the one the lesson
-    started with" again, and the learner's changes are gone."""
+    """The first build of a lesson keeps its start as a template database, and leaves a
+    worker behind that copies it (PostgreSQL: CREATE DATABASE ... TEMPLATE; MariaDB: each
+    table made again and filled), with the mark the start state was read with. A reset takes
+    that copy: the database is "the one the lesson started with" again, the learner's changes
+    are gone, and the database the learner changed is dropped, once a new copy is made."""
     from conftest import manage
 
     home = on_server
-    owned = OwnedDatabases.on(parse(url), home)
+    token = OwnedDatabases.on(parse(url), home).token
     assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
-    templates = [name for name in our_databases(url, home) if not name.endswith("_sandbox")]
+    templates = [n for n in our_databases(url, home) if n.startswith(f"tutor_{token}_t")]
     assert len(templates) == 1
+    changed, spare = sandbox_database(home), spare_database(home)
     assert manage(home, "migrate", "store", "0002").returncode == 0
     assert manage(home, "shell", "-c", "from store.models import Product; "
                   "Product.objects.create(name='kept?', price=1)").returncode == 0
     result = tutor(home, "reset", "revert-applied")
     assert result.returncode == 0 and "Building" not in result.stdout, result.stdout
+    assert sandbox_database(home) == spare
     status, report = tutor_json(home, "check")
     assert status == 1
     outcomes = {e["text"]: e["met"] for e in report["expectations"]}
-    assert outcomes[f"{owned.name('sandbox')} is the database this lesson started "
-                    "with"] is True
+    assert outcomes[f"{spare} is the database this lesson started with"] is True
     _, data = tutor_json(home, "status")
     assert {m["name"] for m in data["migrations"] if m["applied"]} == {
         "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
     assert "kept?" not in str(data.get("rows"))
-    assert sorted(our_databases(url, home)) == sorted([owned.name("sandbox"), *templates])
+    next_spare = spare_database(home)
+    assert next_spare not in (spare, changed)
+    assert sorted(our_databases(url, home)) == sorted([spare, next_spare, *templates])
+
+
+def test_a_reset_with_a_spare_made_ready_never_reaches_the_server(on_server, url):
+    """What makes a reset on a server as quick as one on SQLite: with the spare made ready,
+    it neither connects nor even imports the driver (here: no driver can be imported)."""
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    spare = spare_database(home)
+    no_driver = ("import sys\nfor name in ('psycopg', 'psycopg2', 'MySQLdb', 'pymysql'):\n"
+                 "    sys.modules[name] = None\n"
+                 "from tutor.cli import main\nsys.exit(main(sys.argv[1:]))")
+    result = subprocess.run([sys.executable, "-c", no_driver, "reset", "revert-applied",
+                             "--home", str(home)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sandbox_database(home) == spare
+
+
+def test_a_spare_of_another_lessons_start_is_not_taken(on_server, url):
+    """The spare is a copy of one lesson's start: a reset into another lesson copies that
+    one's start instead, and the spare goes (the worker drops it)."""
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    spare = spare_database(home)
+    assert tutor(home, "reset", "cross-app-revert").returncode == 0
+    now = sandbox_database(home)
+    assert now != spare
+    _, data = tutor_json(home, "status")
+    assert "orders_order" in data["tables"]  # cross-app-revert's start, not revert-applied's
+    assert spare not in our_databases(url, home)
+    assert tutor(home, "reset", "revert-applied").returncode == 0  # its kept start, copied
+    _, data = tutor_json(home, "status")
+    assert "orders_order" not in data["tables"]
+    assert {m["name"] for m in data["migrations"] if m["applied"]} == {
+        "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
+
+
+def test_a_spare_dropped_by_hand_is_made_again_under_its_name(on_server, url, admin):
+    """A reset takes the spare without asking the server whether it is still there; one
+    dropped by hand is copied again, under the name the sandbox now points at, by the worker
+    the reset leaves behind; meanwhile the state says the database is missing, as it is."""
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    spare = spare_database(home)
+    admin.drop_database(spare)
+    assert tutor(home, "reset", "revert-applied").returncode == 0
+    spare_made(home)
+    status, report = tutor_json(home, "check")
+    outcomes = {e["text"]: e["met"] for e in report["expectations"]}
+    assert outcomes[f"{spare} is the database this lesson started with"] is True
+    _, data = tutor_json(home, "status")
+    assert {m["name"] for m in data["migrations"] if m["applied"]} == {
+        "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
+
+
+def test_a_sandbox_database_dropped_by_hand_is_said_as_a_servers(on_server, url, admin):
+    """No "database file" on a server: the check, the notes and "what changed" speak of the
+    database on the server, dropped."""
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    name = sandbox_database(home)
+    spare_made(home)
+    admin.drop_database(name)
+    status, report = tutor_json(home, "check")
+    assert status == 1
+    reasons = " ".join(e["detail"] for e in report["expectations"])
+    assert f"there is no database {name} on the server, so no table store_product." in reasons
+    assert f"there is no {name} any more: the database this lesson started with was " \
+           "dropped." in reasons
+    assert "database file" not in reasons
+    _, data = tutor_json(home, "status")
+    assert f"There is no database {name} on the server: nothing is applied" in \
+        " ".join(data["notes"])
+    said = " ".join(tutor(home, "status").stdout.split())
+    assert f"Table store_product does not exist: there is no database {name} on the " \
+           "server." in said
+
+
+def test_a_home_that_goes_takes_the_spare_being_made_with_it(on_server, url):
+    """`drop_all` right after a build waits for its worker, so no spare is made after the
+    home's databases went."""
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    OwnedDatabases.on(parse(url), home).drop_all()
+    assert our_databases(url, home) == []
+    assert not (home / SPARE_FILE).exists()
 
 
 def test_a_copy_keeps_rows_foreign_keys_and_the_next_id(on_server, url, admin):

@@ -402,8 +402,7 @@ def test_on_postgresql_a_lesson_whose_story_is_sqlites_is_skipped(home):
         assert not (home / "sandbox" / "db.sqlite3").exists()
     finally:
         child.close()
-        owned = OwnedDatabases.on(parse(server), home)
-        owned.drop(owned.name("sandbox"))
+        OwnedDatabases.on(parse(server), home).drop_all()
 
 
 def test_branch_switch_played_through_with_git_in_the_terminal(home):

@@ -356,7 +356,7 @@ def _column(e: Expectation, state: SandboxState, context: Context) -> Verdict:
 
 def _no_table(state: SandboxState, table: str) -> str:
     if not state.database_exists:
-        return f"there is no database file ({state.database_file}), so no table {table}."
+        return f"{state.no_database()}, so no table {table}."
     return f"there is no table {table} in the database."
 
 
@@ -433,8 +433,9 @@ def _database_kept(e: Expectation, state: SandboxState, context: Context) -> Ver
     if mark is None:  # the lesson started without a database (or an old sandbox): no mark
         return text, True, ""
     if not state.database_exists:
+        gone = "deleted" if state.database_vendor == "sqlite" else "dropped"
         return text, False, (f"there is no {state.database_file} any more: the database this "
-                             f"lesson started with was deleted. {LOST_FOR_GOOD}")
+                             f"lesson started with was {gone}. {LOST_FOR_GOOD}")
     if state.database_mark != mark:
         return text, False, (f"{state.database_file} is a new database, not the one this "
                              f"lesson started with: that one was deleted or replaced. "

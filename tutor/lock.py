@@ -19,7 +19,7 @@ import contextlib
 import os
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .exceptions import TutorError
 
@@ -37,29 +37,63 @@ class HomeBusy(TutorError):
 
 
 @contextlib.contextmanager
-def home_lock(home: Path, wait_seconds: float | None = None) -> Iterator[None]:
+def home_lock(home: Path, wait_seconds: float | None = None) -> Iterator["HeldLock"]:
     """Hold the home's lock, waiting up to `wait_seconds` (default: DEFAULT_WAIT_SECONDS,
     read when called) for another process to release it."""
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / LOCK_FILE
+    wait = DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    with file_lock(home / LOCK_FILE, wait, lambda holder: HomeBusy(home, holder)) as held:
+        yield held
+
+
+class HeldLock:
+    """A lock this process holds. `keep_open_for_child()` hands it to a child process started
+    with its file descriptor (`fileno`): the child then holds it, and this process lets go of
+    its copy without unlocking, so that the lock is never free in between."""
+
+    can_hand_over = os.name != "nt"  # a POSIX lock belongs to the open file, shared by both
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.handed_over = False
+
+    @property
+    def fileno(self) -> int:
+        return self.handle.fileno()
+
+    def keep_open_for_child(self) -> None:
+        self.handed_over = True
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, wait_seconds: float,
+              busy: "Callable[[str], TutorError]") -> Iterator[HeldLock]:
+    """Hold the lock on `path`, waiting up to `wait_seconds` for another process to release
+    it, then raising `busy(holder)` (holder: " (pid N)", or "")."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+", encoding="utf-8")
     try:
-        wait = DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds
-        deadline = time.monotonic() + wait
+        deadline = time.monotonic() + wait_seconds
         while not _try_lock(handle):
             if time.monotonic() >= deadline:
-                raise HomeBusy(home, _holder(path))
+                raise busy(_holder(path))
             time.sleep(0.05)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+        write_holder(handle)
+        held = HeldLock(handle)
         try:
-            yield
+            yield held
         finally:
-            _unlock(handle)
+            if not held.handed_over:
+                _unlock(handle)
     finally:
         handle.close()
+
+
+def write_holder(handle) -> None:
+    """Write this process's id into the lock file, for the message of one that waits."""
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
 
 
 def _holder(path: Path) -> str:

@@ -89,7 +89,8 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
                      if app in local_apps}
         pending = _pending_changes(loader, local_apps)
         file_models = _file_models(full_state, local_apps)
-        notes = _notes(sandbox, local_apps, database, database_exists, conflicts)
+        notes = _notes(sandbox, local_apps, database, database_exists, conflicts,
+                       connection.vendor)
         branch = _git_branch(sandbox)
     else:
         conflicts, pending = files_read.conflicts, files_read.pending_changes
@@ -110,6 +111,7 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
         database_mark=mark,
         database=alias,
         database_file=database.name,
+        database_vendor=connection.vendor,
     )
 
 
@@ -295,15 +297,19 @@ def _git_branch(sandbox: Path) -> str:
 
 
 def _notes(sandbox: Path, local_apps: set[str], database: Path, exists: bool,
-           conflicts: dict[str, list[str]]) -> list[str]:
+           conflicts: dict[str, list[str]], vendor: str) -> list[str]:
     notes = [
         f"Conflicting migrations in {app}: {', '.join(names)} are both leaves of the graph, so "
         f"`migrate` refuses to run. `python manage.py makemigrations --merge` joins them."
         for app, names in conflicts.items()
     ]
-    if not exists:
+    if not exists and vendor == "sqlite":
         notes.append(f"There is no database file ({database.name}): nothing is applied, and the "
                      "next `migrate` creates an empty database.")
+    elif not exists:  # Django connects to a server's database, and never creates one
+        notes.append(f"There is no database {database.name} on the server: nothing is "
+                     "applied, and `migrate` cannot run until the database is created again "
+                     "(`tutor reset` makes the lesson's start again).")
     for app in sorted(local_apps):
         folder = sandbox / app / "migrations"
         if not folder.is_dir():

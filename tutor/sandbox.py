@@ -24,6 +24,7 @@ from .lessons import (EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp, Start
                       is_within)
 from .paths import claim_home, resource_dir
 from .reader import StateReader, sandbox_environment, shared_reader
+from .spare_database import new_database_name, spare_turn, start_worker
 from .state import DATABASE_FILE, SandboxState
 
 if TYPE_CHECKING:
@@ -165,29 +166,45 @@ class Sandbox:
                 f"{foreign} exists but was not made by the tutor, so it will not touch it.",
                 "Move it away (or choose another --home), then run the command again.",
             )
-        staging = self._staging
         snapshot = self._snapshot(lesson, server)
+        if owned is None:
+            self._build(lesson, snapshot)
+            return
+        with spare_turn(self.home) as held:  # no worker meanwhile: see spare_database.py
+            database = self._build(lesson, snapshot, server, owned)
+            start_worker(self.home, held, _template(owned, snapshot), keep=database)
+
+    def _build(self, lesson: Lesson, snapshot: Path, server=None, owned=None) -> str | None:
+        """Build into the staging folder and swap it into place; on a server, returns the
+        name of the database the sandbox now uses."""
+        staging = self._staging
         # The marker first: an interrupted build is then known as the tutor's own.
         staging.mkdir()
         (staging / SANDBOX_MARKER).write_text('{"building": true}\n', encoding="utf-8")
-        if self._has_snapshot(snapshot, owned):
+        database = None
+        spare = self._take_spare(snapshot, server, owned)
+        if spare is not None or self._has_snapshot(snapshot, owned):
             shutil.copytree(snapshot, staging, dirs_exist_ok=True)
             if owned is not None:  # the start's database is kept on the server, as a template
-                owned.copy(_template(owned, snapshot), owned.name("new"))
-                declare_server(staging, server, owned.name("new"))
+                database = spare
+                if database is None:  # no spare made ready for it: copied now
+                    database = new_database_name(owned)
+                    owned.copy(_template(owned, snapshot), database)
+                declare_server(staging, server, database)
         else:
             shutil.copytree(resource_dir("sandbox_project"), staging, ignore=_not_template,
                             dirs_exist_ok=True)
             _make_writable(staging)
-            if owned is not None:  # built in a database of its own, renamed into place
-                owned.create(owned.name("new"), _new_mark())
-                declare_server(staging, server, owned.name("new"))
+            if owned is not None:  # built in a database of its own
+                database = new_database_name(owned)
+                owned.create(database, _new_mark())
+                declare_server(staging, server, database)
             self._make_start(lesson, staging)
             # (On a server, the database was marked as it was made: in its comment.)
             files = [*([] if server else [DATABASE_FILE]),
                      *(d.file for d in lesson.start.databases)]
-            for database in files:
-                _mark_database(staging / database)
+            for file in files:
+                _mark_database(staging / file)
             # The start state as it really is (start.commands may fake or unapply), so that a
             # check can tell "reverted too far" from "not applied yet", and compare rows with
             # the ones the lesson started with.
@@ -196,16 +213,22 @@ class Sandbox:
                 json.dumps({"lesson": lesson.id, "start_state": start.to_json(),
                             "backend": server.shown() if server else "sqlite"}) + "\n",
                 encoding="utf-8")
-            self._keep_snapshot(staging, snapshot, owned)
-        if owned is not None:
-            owned.rename(owned.name("new"), owned.name("sandbox"))
-            declare_server(staging, server, owned.name("sandbox"))
+            self._keep_snapshot(staging, snapshot, owned, database)
         if self.path.exists():
             self.path.rename(self._old)
         staging.rename(self.path)
         if self._old.exists():
             shutil.rmtree(self._old)
         self.write_python_shim()
+        return database
+
+    def _take_spare(self, snapshot: Path, server, owned) -> str | None:
+        """The spare database a worker made ready for this start (None: none, or SQLite)."""
+        if owned is None or not (snapshot / SANDBOX_MARKER).is_file():
+            return None
+        from .spare_database import take
+
+        return take(self.home, server, _template(owned, snapshot))
 
     # --- snapshots: a reset after the first build of a lesson copies instead of migrating ---
 
@@ -215,7 +238,13 @@ class Sandbox:
 
     def has_snapshot(self, lesson: Lesson) -> bool:
         server, owned = self._server_databases()
-        return self._has_snapshot(self._snapshot(lesson, server), owned)
+        snapshot = self._snapshot(lesson, server)
+        if owned is not None and (snapshot / SANDBOX_MARKER).is_file():
+            from .spare_database import is_ready
+
+            if is_ready(self.home, server, _template(owned, snapshot)):
+                return True  # (said without a word to the server: see spare_database.py)
+        return self._has_snapshot(snapshot, owned)
 
     @staticmethod
     def _has_snapshot(snapshot: Path, owned) -> bool:
@@ -242,7 +271,8 @@ class Sandbox:
 
         return self.snapshots / f"{lesson.id}-{fingerprint(parts())}"
 
-    def _keep_snapshot(self, built: Path, snapshot: Path, owned=None) -> None:
+    def _keep_snapshot(self, built: Path, snapshot: Path, owned=None,
+                       database: str | None = None) -> None:
         """Keep a copy of a fresh build (on a server, its database too, as a template); older
         snapshots of the same lesson go."""
         for old in self.snapshots.glob(f"{snapshot.name.rsplit('-', 1)[0]}-*"):
@@ -250,7 +280,7 @@ class Sandbox:
                 owned.drop(_template(owned, old))
             shutil.rmtree(old, ignore_errors=True)
         if owned is not None:
-            owned.copy(owned.name("new"), _template(owned, snapshot))
+            owned.copy(database, _template(owned, snapshot))
         partial = snapshot.with_name(snapshot.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         shutil.copytree(built, partial)
@@ -501,8 +531,8 @@ def _template(owned, snapshot: Path) -> str:
 
 
 def declare_server(folder: Path, server, name: str) -> None:
-    """Point the sandbox's `default` database at the tutor's own database on a server (the
-    block is written again, with the final name, once the build is renamed into place)."""
+    """Point the sandbox's `default` database at the tutor's own database on a server (a
+    reset from a kept start writes the block again, with the name of the start's copy)."""
     settings = folder / "shop" / "settings.py"
     lines = settings.read_text(encoding="utf-8").splitlines()
     line = f'DATABASES["default"] = {server.django_settings(name)!r}'

@@ -9,6 +9,7 @@ made again by hand has lost it, as a new SQLite file has no mark in its header.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from .backends import BackendError, Server, home_token, require_driver
@@ -29,6 +30,7 @@ class OwnedDatabases:
 
     def __init__(self, server: Server, home: Path | None = None, token: str = ""):
         self.server = server
+        self.home = home
         self.token = token or home_token(home)
 
     @staticmethod
@@ -80,11 +82,22 @@ class OwnedDatabases:
             raise self._refuse_foreign(name)
         self._drop(name)
 
+    def names(self) -> list[str]:
+        """Every database this home's tutor made on the server."""
+        return self._marked(f"{MARK} {self.token} %")
+
     def drop_all(self) -> None:
         """Drop every database this home's tutor made on the server (its sandbox, its kept
-        starts): for a home that goes."""
-        for name in self._marked(f"{MARK} {self.token} %"):
-            self.drop(name)
+        starts, its spare): for a home that goes. A worker still making a spare finishes
+        first (`spare_database.py`)."""
+        from .spare_database import forget, spare_turn
+
+        with spare_turn(self.home) if self.home is not None and self.home.is_dir() \
+                else contextlib.nullcontext():
+            if self.home is not None:
+                forget(self.home)
+            for name in self.names():
+                self.drop(name)
 
     def copy(self, source: str, target: str) -> None:
         """Make `target` a copy of `source` (one of the tutor's), with the same mark: a start

@@ -138,10 +138,17 @@ class SandboxState:
     # records, tables and rows.
     database: str = DEFAULT_DATABASE
     databases: dict[str, "SandboxState"] = field(default_factory=dict)
-    database_file: str = DATABASE_FILE  # its SQLite file, in the sandbox folder
+    database_file: str = DATABASE_FILE  # its SQLite file, in the sandbox folder; on a server, its name
+    database_vendor: str = "sqlite"  # Django's name for its backend: sqlite, postgresql, mysql
     # The lesson's releases of the shop's code, each run against its database as this state
     # was read (name -> what it did); only a lesson that declares releases has any.
     releases: dict[str, ReleaseRun] = field(default_factory=dict)
+
+    def no_database(self) -> str:
+        """That the database is missing, as true of its backend: a file, or a server's."""
+        if self.database_vendor == "sqlite":
+            return f"there is no database file ({self.database_file})"
+        return f"there is no database {self.database_file} on the server"
 
     def applied_keys(self) -> set[str]:
         """Every applied migration, on every database: `app.name` on this one,
@@ -192,6 +199,7 @@ class SandboxState:
         return {
             "database": self.database,
             "database_file": self.database_file,
+            "database_vendor": self.database_vendor,
             "django_version": self.django_version,
             "database_exists": self.database_exists,
             "migrations": [
@@ -241,6 +249,7 @@ class SandboxState:
             if data.get("fresh_build") else None,
             database=data.get("database", DEFAULT_DATABASE),
             database_file=data.get("database_file", DATABASE_FILE),
+            database_vendor=data.get("database_vendor", "sqlite"),
             databases={name: cls.from_json(state)
                        for name, state in data.get("databases", {}).items()},
             releases={name: ReleaseRun.from_json(run)

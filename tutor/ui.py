@@ -92,7 +92,7 @@ def state_view(state: SandboxState):
         parts.append(migrations)
     columns = state.columns(FOCUS_TABLE)
     if columns is None:
-        reason = "" if state.database_exists else " (there is no database file)"
+        reason = "" if state.database_exists else f": {state.no_database()}"
         parts.append(Text(f"Table {FOCUS_TABLE} does not exist{reason}.", style="yellow"))
     else:
         table = Table(title=f"{FOCUS_TABLE} columns ({_rows(state, FOCUS_TABLE)})",
@@ -135,7 +135,7 @@ def _other_database_view(name: str, state: SandboxState):
     from rich.text import Text
 
     if not state.database_exists:
-        return Text(f"Database {name}: there is no database file.", style="yellow")
+        return Text(f"Database {name}: {state.no_database()}.", style="yellow")
     tables = [f"{table} ({_rows(state, table)}: "
               + ", ".join(c.name for c in state.columns(table) or []) + ")"
               for table in sorted(state.row_counts)]
