@@ -380,20 +380,21 @@ def test_a_lesson_that_needs_git_is_skipped_where_git_is_missing(home, tmp_path)
 @pytest.mark.server
 @pytest.mark.skipif(not os.environ.get("TUTOR_TEST_POSTGRESQL"),
                     reason="no PostgreSQL server: set TUTOR_TEST_POSTGRESQL")
-def test_on_postgresql_a_lesson_whose_story_is_sqlites_is_skipped(home):
-    """On a PostgreSQL sandbox, the session skips the SQLite-only lessons with a note and
+def test_on_postgresql_a_lesson_whose_story_is_mariadbs_is_skipped(home):
+    """On a PostgreSQL sandbox, the session skips the MariaDB-only lesson with a note and
     builds the next lesson there, on the server."""
     from tutor.backends import parse
     from tutor.server_databases import OwnedDatabases
 
     server = os.environ["TUTOR_TEST_POSTGRESQL"]
-    child = spawn_tutor(home, "start", "reset-all", "--database", server, timeout=60)
+    child = spawn_tutor(home, "start", "mysql-half-applied", "--database", server, timeout=60)
     try:
-        said = ("Skipping lesson 18, Start over in development (reset-all): it teaches what "
-                "SQLite does, and the sandbox's database is on PostgreSQL.")
+        said = ("Skipping lesson 21, Half-applied on MariaDB, in a transaction "
+                "(mysql-half-applied): it teaches what MariaDB/MySQL does, and the sandbox's "
+                "database is on PostgreSQL.")
         child.expect(r"\s+".join(map(re.escape, said.split())))  # wrapped anywhere
         # The next lesson is built there (a lesson told on every backend).
-        child.expect_exact("A revert blocked by NULLs")
+        child.expect_exact("Merge two branches' migrations, then revert both")
         child.expect_exact("Sandbox ready")
         child.expect_exact("What would you like to do")
         child.sendcontrol("c")

@@ -141,13 +141,13 @@ def _server_reset_pair(work: Path, url: str, cleanups: list) -> Pair:
     from .lessons import load_course
 
     tutor = _tutor_command()
-    home = work / "server-home"
+    home = work / f"server-home-{len(cleanups)}"
     _run(tutor + ["reset", BENCH_LESSON, "--home", str(home), "--database", url])
     server = parse(url)
     owned = OwnedDatabases.on(server, home)
     cleanups.append(owned.drop_all)
     lesson = load_course().get(BENCH_LESSON)
-    empty = work / "server-migrate"
+    empty = work / f"server-migrate-{len(cleanups)}"
     shutil.copytree(home / "sandbox", empty)
     from .sandbox import declare_server
     from .spare_database import spare_turn
@@ -253,17 +253,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--only", metavar="TEXT",
                         help="time only the measures whose name contains TEXT")
-    parser.add_argument("--database", metavar="URL",
+    parser.add_argument("--database", metavar="URL", action="append",
                         help="also time a reset whose sandbox database is on that server "
-                             "(PostgreSQL or MariaDB), against a migrate there")
+                             "(PostgreSQL or MariaDB), against a migrate there (give it "
+                             "once for each server)")
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 15)
     with tempfile.TemporaryDirectory(prefix="tutor-bench-") as folder:
         work = Path(folder)
         pairs = build_pairs(work, args.quick)
         cleanups = []
-        if args.database:
-            pairs.append(_server_reset_pair(work, args.database, cleanups))
+        for url in args.database or ():
+            pairs.append(_server_reset_pair(work, url, cleanups))
         if args.only:
             pairs = [pair for pair in pairs if args.only in pair.name]
         try:

@@ -157,8 +157,7 @@ class Sandbox:
         if missing:
             raise ToolMissing(missing[0], lesson_id=lesson.id)
         server, owned = self._server_databases()
-        if server is not None:
-            lesson.require_backend(server.vendor)
+        lesson.require_backend(server.vendor if server else "sqlite")
         claim_home(self.home)
         for foreign in [*self.recover(), *([self.path] if _exists(self.path)
                                             and not _is_ours(self.path) else [])]:
