@@ -24,7 +24,7 @@ from .lessons import (EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp, Start
                       is_within)
 from .paths import claim_home, resource_dir
 from .reader import StateReader, sandbox_environment, shared_reader
-from .spare_database import new_database_name, spare_turn, start_worker
+from .spare_database import is_ready, new_database_name, spare_turn, start_worker, take
 from .state import DATABASE_FILE, SandboxState
 
 if TYPE_CHECKING:
@@ -225,8 +225,6 @@ class Sandbox:
         """The spare database a worker made ready for this start (None: none, or SQLite)."""
         if owned is None or not (snapshot / SANDBOX_MARKER).is_file():
             return None
-        from .spare_database import take
-
         return take(self.home, server, _template(owned, snapshot))
 
     # --- snapshots: a reset after the first build of a lesson copies instead of migrating ---
@@ -239,8 +237,6 @@ class Sandbox:
         server, owned = self._server_databases()
         snapshot = self._snapshot(lesson, server)
         if owned is not None and (snapshot / SANDBOX_MARKER).is_file():
-            from .spare_database import is_ready
-
             if is_ready(self.home, server, _template(owned, snapshot)):
                 return True  # (said without a word to the server: see spare_database.py)
         return self._has_snapshot(snapshot, owned)

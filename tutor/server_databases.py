@@ -1,5 +1,5 @@
-"""The tutor's own databases on a server, for one home: `tutor_<home>_<purpose>`, made, copied,
-renamed and dropped here, and only here (`backends.py` says which server).
+"""The tutor's own databases on a server, for one home: `tutor_<home>_<purpose>`, made, copied
+and dropped here, and only here (`backends.py` says which server; `spare_database.py` when).
 
 Each carries the tutor's mark in its comment (PostgreSQL's `COMMENT ON DATABASE`, MariaDB's
 `CREATE DATABASE ... COMMENT`), naming the home it belongs to and the build it holds. A
@@ -106,10 +106,6 @@ class OwnedDatabases:
         self.drop(target)
         self._copy(source, target, mark)
 
-    def rename(self, old: str, new: str) -> None:
-        self.drop(new)
-        self._rename(old, new)
-
     # Each vendor's own SQL.
     def mark_of(self, name: str) -> str | None:
         """The comment of the database (None: there is no such database)."""
@@ -128,8 +124,6 @@ class OwnedDatabases:
     def _copy(self, source: str, target: str, mark: str) -> None:
         raise NotImplementedError
 
-    def _rename(self, old: str, new: str) -> None:
-        raise NotImplementedError
 
 
 def _no_right_to_create(server: Server, error, advice: str) -> BackendError:
@@ -138,8 +132,7 @@ def _no_right_to_create(server: Server, error, advice: str) -> BackendError:
 
 
 class PostgresqlDatabases(OwnedDatabases):
-    """On PostgreSQL (psycopg 3): a copy is `CREATE DATABASE ... TEMPLATE`, a rename is
-    `ALTER DATABASE ... RENAME`."""
+    """On PostgreSQL (psycopg 3): a copy is `CREATE DATABASE ... TEMPLATE`."""
 
     def _connect(self):
         require_driver(self.server)
@@ -193,8 +186,8 @@ class PostgresqlDatabases(OwnedDatabases):
         return [name for (name,) in rows]
 
     def _terminate(self, name: str) -> tuple[str, tuple]:
-        """End the connections to a database (a reader's, say), which a copy or a rename of
-        it must not have."""
+        """End the connections to a database (a reader's, say), which a copy of it must not
+        have."""
         return ("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
                 "WHERE datname = %s AND pid <> pg_catalog.pg_backend_pid()", (name,))
 
@@ -211,11 +204,6 @@ class PostgresqlDatabases(OwnedDatabases):
         self._run((sql.SQL("COMMENT ON DATABASE {} IS {}").format(
             sql.Identifier(target), sql.Literal(mark)), ()))
 
-    def _rename(self, old: str, new: str) -> None:
-        from psycopg import sql
-
-        self._run(self._terminate(old), (sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-            sql.Identifier(old), sql.Identifier(new)), ()))
 
 
 def _postgresql_connection_error(server: Server, error) -> BackendError:
@@ -245,9 +233,8 @@ SOCKET_AUTHENTICATION_FAILED = 1698  # root@localhost, allowed only through its 
 
 class MariadbDatabases(OwnedDatabases):
     """On MariaDB (mysqlclient, or PyMySQL): a database's comment holds the mark (MariaDB
-    10.5 and later). There is no template and no database rename: a copy makes each table
-    again from `SHOW CREATE TABLE` and fills it, a rename moves the tables across
-    (`RENAME TABLE`, which moves files, not rows)."""
+    10.5 and later). There is no template: a copy makes each table again from `SHOW CREATE
+    TABLE` and fills it."""
 
     def _connect(self):
         module = require_driver(self.server)
@@ -335,14 +322,6 @@ class MariadbDatabases(OwnedDatabases):
                   *[(f"INSERT INTO {_quoted(t)} SELECT * FROM {_quoted(source)}.{_quoted(t)}",
                      None) for t in tables])
 
-    def _rename(self, old: str, new: str) -> None:
-        self._create(new, self.mark_of(old) or "")
-        tables = self._tables(old)
-        if tables:
-            self._run(("RENAME TABLE " + ", ".join(
-                f"{_quoted(old)}.{_quoted(t)} TO {_quoted(new)}.{_quoted(t)}" for t in tables),
-                None))
-        self._drop(old)
 
 
 def _quoted(name: str) -> str:
