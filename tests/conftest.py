@@ -142,12 +142,12 @@ def _server_homes(tmp_path_factory):
     """One home per server and lesson for the whole session, and the databases they made,
     dropped at its end."""
     from tutor.backends import parse
-    from tutor.server_databases import OwnedDatabases
+    from tutor.spare_database import drop_home
 
     made: dict[Path, str] = {}
     yield tmp_path_factory.mktemp("server-homes"), made
     for home, url in made.items():
-        OwnedDatabases.on(parse(url), home).drop_all()
+        drop_home(parse(url), home)
 
 
 @pytest.fixture

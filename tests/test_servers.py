@@ -22,7 +22,7 @@ from conftest import tutor, tutor_json
 
 from tutor.backends import parse
 from tutor.server_databases import OwnedDatabases
-from tutor.spare_database import SPARE_FILE, spare_turn
+from tutor.spare_database import SPARE_FILE, drop_home, spare_turn
 
 SERVERS = {"postgresql": os.environ.get("TUTOR_TEST_POSTGRESQL", ""),
            "mariadb": os.environ.get("TUTOR_TEST_MARIADB", "")}
@@ -144,7 +144,7 @@ def spare_database(home: Path) -> str:
 def on_server(home, url):
     """A home whose sandbox's database is on the test server; its databases go afterwards."""
     yield home
-    OwnedDatabases.on(parse(url), home).drop_all()
+    drop_home(parse(url), home)
 
 
 # --- the URL and its errors (no server needed) -----------------------------------------------
@@ -291,7 +291,7 @@ def test_a_database_the_tutor_did_not_make_is_never_dropped(on_server, url, admi
     assert tutor(home, "reset", "first-migrations", "--database", url).returncode == 0
     token = OwnedDatabases.on(parse(url), home).token
     [name] = [n for n in our_databases(url, home) if n.startswith(f"tutor_{token}_t")]
-    OwnedDatabases.on(parse(url), home).drop_all()
+    drop_home(parse(url), home)
     admin.create_database(name)
     try:
         result = tutor(home, "reset", "first-migrations")
@@ -511,11 +511,11 @@ def test_a_sandbox_database_dropped_by_hand_is_said_as_a_servers(on_server, url,
 
 
 def test_a_home_that_goes_takes_the_spare_being_made_with_it(on_server, url):
-    """`drop_all` right after a build waits for its worker, so no spare is made after the
+    """`drop_home` right after a build waits for its worker, so no spare is made after the
     home's databases went."""
     home = on_server
     assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
-    OwnedDatabases.on(parse(url), home).drop_all()
+    drop_home(parse(url), home)
     assert our_databases(url, home) == []
     assert not (home / SPARE_FILE).exists()
 

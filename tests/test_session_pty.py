@@ -384,7 +384,7 @@ def test_on_postgresql_a_lesson_whose_story_is_mariadbs_is_skipped(home):
     """On a PostgreSQL sandbox, the session skips the MariaDB-only lesson with a note and
     builds the next lesson there, on the server."""
     from tutor.backends import parse
-    from tutor.server_databases import OwnedDatabases
+    from tutor.spare_database import drop_home
 
     server = os.environ["TUTOR_TEST_POSTGRESQL"]
     child = spawn_tutor(home, "start", "mysql-half-applied", "--database", server, timeout=60)
@@ -403,7 +403,7 @@ def test_on_postgresql_a_lesson_whose_story_is_mariadbs_is_skipped(home):
         assert not (home / "sandbox" / "db.sqlite3").exists()
     finally:
         child.close()
-        OwnedDatabases.on(parse(server), home).drop_all()
+        drop_home(parse(server), home)
 
 
 def test_branch_switch_played_through_with_git_in_the_terminal(home):

@@ -137,21 +137,20 @@ def _server_reset_pair(work: Path, url: str, cleanups: list) -> Pair:
     """`tutor reset` (from the kept template) on a server, against a plain `migrate` of the
     same state into an empty database on that server."""
     from .backends import parse
-    from .server_databases import OwnedDatabases
     from .lessons import load_course
+    from .sandbox import declare_server
+    from .server_databases import OwnedDatabases
+    from .spare_database import drop_home, spare_turn
 
     tutor = _tutor_command()
     home = work / f"server-home-{len(cleanups)}"
     _run(tutor + ["reset", BENCH_LESSON, "--home", str(home), "--database", url])
     server = parse(url)
     owned = OwnedDatabases.on(server, home)
-    cleanups.append(owned.drop_all)
+    cleanups.append(lambda: drop_home(server, home))
     lesson = load_course().get(BENCH_LESSON)
     empty = work / f"server-migrate-{len(cleanups)}"
     shutil.copytree(home / "sandbox", empty)
-    from .sandbox import declare_server
-    from .spare_database import spare_turn
-
     declare_server(empty, server, owned.name("bench"))
 
     def plain_migrate() -> None:

@@ -137,9 +137,9 @@ def lint_folder(folder: Path, solve: bool = False,
                     on_lesson(report)
         finally:
             if server is not None:  # the home goes: so do its databases on the server
-                from .server_databases import OwnedDatabases
+                from .spare_database import drop_home
 
-                OwnedDatabases.on(server, home).drop_all()
+                drop_home(server, home)
     return LintReport(folder, reports, course)
 
 

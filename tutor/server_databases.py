@@ -9,7 +9,6 @@ made again by hand has lost it, as a new SQLite file has no mark in its header.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from .backends import BackendError, Server, home_token, require_driver
@@ -88,16 +87,10 @@ class OwnedDatabases:
 
     def drop_all(self) -> None:
         """Drop every database this home's tutor made on the server (its sandbox, its kept
-        starts, its spare): for a home that goes. A worker still making a spare finishes
-        first (`spare_database.py`)."""
-        from .spare_database import forget, spare_turn
-
-        with spare_turn(self.home) if self.home is not None and self.home.is_dir() \
-                else contextlib.nullcontext():
-            if self.home is not None:
-                forget(self.home)
-            for name in self.names():
-                self.drop(name)
+        starts, its spare). For a home that goes, see `spare_database.drop_home`, which lets
+        a worker still making a spare finish first."""
+        for name in self.names():
+            self.drop(name)
 
     def copy(self, source: str, target: str) -> None:
         """Make `target` a copy of `source` (one of the tutor's), with the same mark: a start

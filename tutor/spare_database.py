@@ -11,7 +11,7 @@ reset of that lesson says nothing to the server: it points the sandbox's setting
 
 Builds and the worker take turns with the spare lock (`HOME/.spare-lock`). A build hands its
 lock to its worker without ever letting go of it, so whoever takes the lock next finds the
-worker's work done: the next build, `OwnedDatabases.drop_all` (a home that goes), a test.
+worker's work done: the next build, `drop_home` (a home that goes), a test.
 
 Each sandbox database has a name of its own (`tutor_<home>_db<8 hex digits>`), so that the
 worker can drop the ones left behind by name without touching the one in use, the kept starts
@@ -101,6 +101,16 @@ def take(home: Path, server, template: str) -> str | None:
 def forget(home: Path) -> None:
     """No spare any more (its database is being dropped)."""
     (home / SPARE_FILE).unlink(missing_ok=True)
+
+
+def drop_home(server, home: Path) -> None:
+    """Drop every database the home's tutor made on `server`, once a worker still making a
+    spare has finished (else it would make one after the others went)."""
+    from .server_databases import OwnedDatabases
+
+    with spare_turn(home) if home.is_dir() else contextlib.nullcontext():
+        forget(home)
+        OwnedDatabases.on(server, home).drop_all()
 
 
 def start_worker(home: Path, held: HeldLock, template: str, keep: str) -> None:
