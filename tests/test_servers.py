@@ -22,7 +22,7 @@ from conftest import tutor, tutor_json
 
 from tutor.backends import parse
 from tutor.server_databases import OwnedDatabases
-from tutor.spare_database import SPARE_FILE, drop_home, spare_turn
+from tutor.spare_database import SPARE_FILE, drop_home, wait_for_worker
 
 SERVERS = {"postgresql": os.environ.get("TUTOR_TEST_POSTGRESQL", ""),
            "mariadb": os.environ.get("TUTOR_TEST_MARIADB", "")}
@@ -125,9 +125,8 @@ def our_databases(url: str, home: Path) -> list[str]:
 
 
 def spare_made(home: Path) -> None:
-    """Wait for the worker the last build left behind (it holds the spare lock till done)."""
-    with spare_turn(home):
-        pass
+    """Wait for the worker the last build left behind."""
+    wait_for_worker(home)
 
 
 def sandbox_database(home: Path) -> str:

@@ -140,7 +140,7 @@ def _server_reset_pair(work: Path, url: str, cleanups: list) -> Pair:
     from .lessons import load_course
     from .sandbox import declare_server
     from .server_databases import OwnedDatabases
-    from .spare_database import drop_home, spare_turn
+    from .spare_database import drop_home, wait_for_worker
 
     tutor = _tutor_command()
     home = work / f"server-home-{len(cleanups)}"
@@ -158,14 +158,10 @@ def _server_reset_pair(work: Path, url: str, cleanups: list) -> Pair:
         _run([sys.executable, "manage.py", "migrate", "store", lesson.start.applied],
              cwd=empty, env=_manage_env())
 
-    def spare_made() -> None:  # the worker a reset leaves behind is done
-        with spare_turn(home):
-            pass
-
     return Pair(f"tutor reset (snapshot), {server.vendor}",
                 lambda: _run(tutor + ["reset", BENCH_LESSON, "--home", str(home)]),
                 plain_migrate, f"manage.py migrate, empty {server.vendor} database", 0.3, [], [],
-                settle=spare_made)
+                settle=lambda: wait_for_worker(home))
 
 
 def _many_migrations_sandbox(work: Path, count: int) -> Path:

@@ -143,7 +143,6 @@ def _row_changes(before: SandboxState, after: SandboxState) -> list[str]:
         if table in before.rows and table in after.rows:
             lines.extend(_value_changes(table, before.rows[table], after.rows[table]))
     if before.database_exists and not after.database_exists:
-        lines.append(f"database file {before.database_file}: deleted"
-                     if before.database_vendor == "sqlite"
-                     else f"database {before.database_file}: dropped")
+        kind = "database file" if before.database_vendor == "sqlite" else "database"
+        lines.append(f"{kind} {before.database_file}: {before.removed}")
     return lines

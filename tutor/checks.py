@@ -433,9 +433,8 @@ def _database_kept(e: Expectation, state: SandboxState, context: Context) -> Ver
     if mark is None:  # the lesson started without a database (or an old sandbox): no mark
         return text, True, ""
     if not state.database_exists:
-        gone = "deleted" if state.database_vendor == "sqlite" else "dropped"
         return text, False, (f"there is no {state.database_file} any more: the database this "
-                             f"lesson started with was {gone}. {LOST_FOR_GOOD}")
+                             f"lesson started with was {state.removed}. {LOST_FOR_GOOD}")
     if state.database_mark != mark:
         return text, False, (f"{state.database_file} is a new database, not the one this "
                              f"lesson started with: that one was deleted or replaced. "

@@ -29,7 +29,6 @@ class OwnedDatabases:
 
     def __init__(self, server: Server, home: Path | None = None, token: str = ""):
         self.server = server
-        self.home = home
         self.token = token or home_token(home)
 
     @staticmethod

@@ -54,6 +54,13 @@ def spare_turn(home: Path) -> Iterator[HeldLock]:
         yield held
 
 
+def wait_for_worker(home: Path) -> None:
+    """Return once the worker the last build left behind is done (it holds the lock till
+    then)."""
+    with spare_turn(home):
+        pass
+
+
 def new_database_name(owned) -> str:
     """A name for a sandbox database, never used before in this home."""
     return owned.name("db" + os.urandom(4).hex())
@@ -116,13 +123,13 @@ def drop_home(server, home: Path) -> None:
 def start_worker(home: Path, held: HeldLock, template: str, keep: str) -> None:
     """Leave a worker behind: it drops the home's sandbox databases other than `keep` and
     makes a spare copy of `template`, holding the lock `held` until it is done."""
+    from .backends import VARIABLE
+
     command = [sys.executable, "-m", "tutor.spare_database", str(home), template, keep]
     fds: tuple[int, ...] = ()
     if held.can_hand_over:
         command.append(str(held.fileno))
         fds = (held.fileno,)
-    from .backends import VARIABLE
-
     # The worker reads the server the home remembers, never one from the environment.
     environment = {k: v for k, v in os.environ.items()
                    if k not in (VARIABLE, "DJANGO_SETTINGS_MODULE")}

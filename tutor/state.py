@@ -150,6 +150,12 @@ class SandboxState:
             return f"there is no database file ({self.database_file})"
         return f"there is no database {self.database_file} on the server"
 
+    @property
+    def removed(self) -> str:
+        """How the database went, when it did: an SQLite file is deleted, a server's database
+        dropped."""
+        return "deleted" if self.database_vendor == "sqlite" else "dropped"
+
     def applied_keys(self) -> set[str]:
         """Every applied migration, on every database: `app.name` on this one,
         `database:app.name` on the others."""
