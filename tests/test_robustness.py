@@ -380,6 +380,57 @@ def test_a_second_ctrl_c_that_lands_while_the_note_is_said_still_ends_the_comman
     assert _gone(pid)
 
 
+def test_ctrl_c_is_counted_while_a_command_runs_never_raised_inside_the_wait(tmp_path):
+    """The hang behind a rare CI failure: a KeyboardInterrupt raised inside `Popen.wait` can
+    land between its taking a lock and guarding it, and the next wait then blocks for good.
+    While a command runs, Ctrl-C must be counted, not raised there; the tutor's own handler
+    comes back afterwards. (A process of its own: signals and a possible hang.)"""
+    script = (
+        "import os, signal, subprocess, threading, time\n"
+        "from tutor.attached import run_attached\n"
+        "raised_inside = []\n"
+        "real_wait = subprocess.Popen._wait\n"
+        "def watched_wait(self, *args, **kwargs):\n"
+        "    try:\n"
+        "        return real_wait(self, *args, **kwargs)\n"
+        "    except KeyboardInterrupt:\n"
+        "        raised_inside.append(1)\n"
+        "        raise\n"
+        "subprocess.Popen._wait = watched_wait\n"
+        "notes = []\n"
+        "def ctrl_c_twice():\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    deadline = time.monotonic() + 20\n"
+        "    while not notes and time.monotonic() < deadline:\n"
+        "        time.sleep(0.02)\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "threading.Timer(0.5, ctrl_c_twice).start()\n"
+        "try:\n"
+        "    run_attached(\"trap '' INT; sleep 600\", '.', dict(os.environ), None, notes.append)\n"
+        "    print('returned')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', len(notes), len(raised_inside),\n"
+        "          signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, timeout=30,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)),
+                            capture_output=True, text=True)
+    assert result.stdout.split() == ["interrupted", "1", "0", "True"], result.stdout + result.stderr
+
+
+def test_a_command_run_where_ctrl_c_is_ignored_ignores_it_too(tmp_path):
+    script = (
+        "import os, signal\n"
+        "from tutor.attached import run_attached\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "run_attached('python3 -c \"import signal; print(signal.getsignal(2) == signal.SIG_IGN)\"', '.',\n"
+        "             dict(os.environ))\n"
+        "print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, timeout=30,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)),
+                            capture_output=True, text=True)
+    assert result.stdout.split() == ["True", "True"], result.stderr
+
+
 def test_ctrl_c_during_a_reset_exits_cleanly_and_the_next_run_recovers(tmp_path):
     home = tmp_path / "home"
     env = dict(os.environ, PYTHONPATH=str(REPO))

@@ -28,40 +28,81 @@ def run_attached(command: str, cwd, env: dict[str, str],
     `on_stderr` as it comes, when given. Returns its exit status; raises KeyboardInterrupt
     once it has ended after a Ctrl-C."""
     filtered = on_stderr is not None and os.name != "nt"  # select() needs POSIX pipes
-    process = subprocess.Popen(command, shell=True, cwd=cwd, env=env,
-                               stderr=subprocess.PIPE if filtered else None)
-    pump = _StderrPump(process, on_stderr) if filtered else None
-    interrupted_at: float | None = None
-    told = False
-    try:
-        while True:
-            # Every part of a round may be where a Ctrl-C lands, the note to the learner
-            # included: each is handled here, never left to stop the loop by itself.
-            try:
-                if _ended(process, pump):
+    with _CtrlCCounter() as ctrl_c:
+        process = subprocess.Popen(command, shell=True, cwd=cwd, env=env,
+                                   stderr=subprocess.PIPE if filtered else None)
+        pump = _StderrPump(process, on_stderr) if filtered else None
+        interrupted_at: float | None = None
+        told = False
+        try:
+            while True:
+                try:
+                    ended = _ended(process, pump)
+                except KeyboardInterrupt:  # outside the main thread, where it is not counted
+                    ctrl_c.count += 1
+                    ended = False
+                if ctrl_c.count and interrupted_at is None:
+                    interrupted_at = time.monotonic()
+                if ended:
+                    break
+                if ctrl_c.count >= 2:
+                    end_tree(process)
                     break
                 if (interrupted_at is not None and not told
                         and time.monotonic() - interrupted_at > GRACE_SECONDS):
                     told = True
                     if on_still_running:
-                        on_still_running(STILL_RUNNING)
-            except KeyboardInterrupt:
-                if interrupted_at is not None:  # the second Ctrl-C
-                    raise
-                interrupted_at = time.monotonic()
-    except BaseException:
-        # Leaving before the command ended (a second Ctrl-C, an error in the tutor): it
-        # must not go on without us, nor may we wait for one that ignores Ctrl-C.
-        if process.poll() is None:
-            end_tree(process)
-        raise
-    finally:
-        if pump is not None:
-            pump.close()
-        process.wait()
+                        try:
+                            on_still_running(STILL_RUNNING)
+                        except KeyboardInterrupt:
+                            ctrl_c.count += 1
+        except BaseException:
+            # An error in the tutor: the command must not go on without us.
+            if process.poll() is None:
+                end_tree(process)
+            raise
+        finally:
+            if pump is not None:
+                pump.close()
+            process.wait()
     if interrupted_at is not None:
         raise KeyboardInterrupt
     return process.returncode
+
+
+class _CtrlCCounter:
+    """While a command runs, a Ctrl-C is counted, not raised: a KeyboardInterrupt raised at
+    any instruction can land inside `Popen.wait` between taking its lock and guarding it,
+    and the lock left taken hangs the next wait for good (seen as a rare hang in CI). So the
+    loop above reads the count between its rounds instead. Outside the main thread, where
+    no handler can be set, Ctrl-C still arrives as an exception and is counted there."""
+
+    def __init__(self):
+        self.count = 0
+        self._installed = False
+        self._previous = None
+
+    def __enter__(self) -> "_CtrlCCounter":
+        import signal
+        import threading
+
+        # Where Ctrl-C is ignored (a run under nohup), the command inherits that as before.
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
+            self._previous = signal.signal(signal.SIGINT, self._count)
+            self._installed = True
+        return self
+
+    def _count(self, signum, frame) -> None:
+        self.count += 1
+
+    def __exit__(self, *exc) -> None:
+        if self._installed:
+            import signal
+
+            # None: a handler Python did not set; the default one is what it stood for.
+            signal.signal(signal.SIGINT, self._previous if self._previous is not None
+                          else signal.default_int_handler)
 
 
 def _ended(process: subprocess.Popen, pump: "_StderrPump | None") -> bool:
