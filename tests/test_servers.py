@@ -220,6 +220,28 @@ def test_an_unreachable_server_is_said_clearly(home, given):
     assert not (home / "sandbox").exists()
 
 
+def test_a_server_left_that_cannot_be_reached_is_said_and_tried_again(home):
+    """Its databases cannot be dropped now: the learner is told, the reset still happens, and
+    the next reset tries again (no server needed: nothing listens on port 1)."""
+    assert tutor(home, "reset", "first-migrations").returncode == 0
+    gone = "postgresql://postgres@127.0.0.1:1/"
+    (home / "servers-left.json").write_text(json.dumps([gone]), encoding="utf-8")
+    for _ in range(2):
+        result = tutor(home, "reset", "first-migrations")
+        assert result.returncode == 0, result.stderr
+        said = " ".join(result.stderr.split())
+        assert (f"Note: The tutor's databases for this home on {gone} could not be dropped: "
+                in said), said
+        assert "They will be tried again at the next reset." in said
+        assert json.loads((home / "servers-left.json").read_text(encoding="utf-8")) == [gone]
+    # Chosen again, that server is not one the sandbox has left: it is no longer tried.
+    (home / "servers-left.json").write_text(json.dumps([gone, "not a url"]), encoding="utf-8")
+    from tutor.left_servers import leave
+
+    assert leave(home, None, parse(gone)) == []
+    assert not (home / "servers-left.json").exists()
+
+
 @pytest.mark.parametrize("found, want, same", [
     # A NUMERIC(6,2) as each backend's cursor gives it: SQLite a number (12 for 12.00),
     # PostgreSQL and MariaDB a Decimal, which the state keeps as its text.
@@ -517,6 +539,69 @@ def test_a_home_that_goes_takes_the_spare_being_made_with_it(on_server, url):
     drop_home(parse(url), home)
     assert our_databases(url, home) == []
     assert not (home / SPARE_FILE).exists()
+
+
+def test_leaving_a_server_drops_the_homes_databases_there_and_no_other(on_server, url, admin):
+    """Back to SQLite (`--database sqlite`): the sandbox, the kept starts and the spare on
+    the server go with the build that leaves it, as the old SQLite file goes with the old
+    sandbox; a database of the same name pattern that the tutor did not make stays."""
+    home = on_server
+    token = OwnedDatabases.on(parse(url), home).token
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    again = tutor(home, "reset", "revert-applied")  # the same server: nothing is left
+    assert again.returncode == 0 and "no longer uses" not in again.stderr
+    assert len(our_databases(url, home)) >= 3  # the sandbox, a kept start, a spare
+    foreign = f"tutor_{token}_byhand"
+    admin.create_database(foreign)
+    try:
+        result = tutor(home, "reset", "revert-applied", "--database", "sqlite")
+        assert result.returncode == 0, result.stderr
+        shown = parse(url).shown()
+        assert (f"Note: The sandbox no longer uses {shown}: the tutor's databases for this "
+                "home there are dropped.") in " ".join(result.stderr.split())
+        assert our_databases(url, home) == [foreign]
+        assert not (home / "servers-left.json").exists()
+        _, data = tutor_json(home, "status")
+        assert data["database_vendor"] == "sqlite"
+        assert {m["name"] for m in data["migrations"] if m["applied"]} == {
+            "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
+    finally:
+        admin.drop_database(foreign)
+
+
+@pytest.mark.server
+@pytest.mark.skipif(not all(SERVERS.values()), reason="needs both servers: set "
+                    "TUTOR_TEST_POSTGRESQL and TUTOR_TEST_MARIADB")
+def test_moving_to_another_server_drops_the_homes_databases_on_the_first(home):
+    first, second = parse(SERVERS["postgresql"]), parse(SERVERS["mariadb"])
+    try:
+        assert tutor(home, "reset", "revert-applied", "--database", first.url()).returncode == 0
+        assert our_databases(first.url(), home)
+        result = tutor(home, "reset", "revert-applied", "--database", second.url())
+        assert result.returncode == 0, result.stderr
+        assert f"no longer uses {first.shown()}" in " ".join(result.stderr.split())
+        assert our_databases(first.url(), home) == []
+        assert our_databases(second.url(), home)
+        assert tutor_json(home, "status")[1]["database_vendor"] == "mysql"
+    finally:
+        drop_home(first, home)
+        drop_home(second, home)
+
+
+def test_a_server_without_database_comments_is_refused_clearly(home, url):
+    """MySQL's information_schema has no SCHEMA_COMMENT, where the tutor reads its marks: the
+    server's real error for an unknown column of that name becomes a clear refusal (there
+    is no MySQL server here; MariaDB gives the same error for a table without the column)."""
+    from tutor.backends import BackendError
+
+    owned = OwnedDatabases.on(parse(url), home)
+    if owned.server.vendor != "mysql":
+        pytest.skip("MariaDB/MySQL only")
+    with pytest.raises(BackendError) as refused:
+        owned._run(("SELECT SCHEMA_COMMENT FROM information_schema.TABLES LIMIT 1", None))
+    assert "keeps no comment on a database" in refused.value.message
+    assert "MySQL has none" in refused.value.message
+    assert "MariaDB 10.5 or later" in refused.value.advice
 
 
 def test_a_copy_keeps_rows_foreign_keys_and_the_next_id(on_server, url, admin):

@@ -74,6 +74,19 @@ class Server:
         where = self.host + (f":{self.port}" if self.port else "")
         return f"{self.vendor}://{who + '@' if who else ''}{where}/"
 
+    def same_place(self, other: "Server | None") -> bool:
+        """Whether `other` is this server (its databases are the same ones), whoever logs in."""
+        return other is not None and (self.vendor, self.host or "localhost", self.port) == (
+            other.vendor, other.host or "localhost", other.port)
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> "Server":
+        """The server a Django `DATABASES` entry the tutor wrote points at."""
+        vendor = next(v for v, engine in ENGINES.items() if engine == settings["ENGINE"])
+        port = settings.get("PORT")
+        return cls(vendor, settings.get("USER", ""), settings.get("PASSWORD", ""),
+                   settings.get("HOST", ""), int(port) if port else None)
+
     def django_settings(self, name: str) -> dict:
         settings = {"ENGINE": ENGINES[self.vendor], "NAME": name, "USER": self.user,
                     "PASSWORD": self.password, "HOST": self.host}

@@ -46,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--database", metavar="URL", default=argparse.SUPPRESS,
         help="where the sandbox's own database lives: `postgresql://USER@HOST[:PORT]/` or "
              "`mysql://USER@HOST[:PORT]/` (MariaDB; a throwaway database the tutor makes "
-             "there, on the next reset) or `sqlite` (a file in the sandbox); remembered (default: $TUTOR_DATABASE, else the one given before, "
-             "else sqlite)")
+             "there, on the next reset, dropping those it made where the sandbox was before) "
+             "or `sqlite` (a file in the sandbox); remembered (default: $TUTOR_DATABASE, else "
+             "the one given before, else sqlite)")
     common.add_argument(
         "--name", metavar="NAME", default=argparse.SUPPRESS,
         help="your name, remembered for `tutor report` (default: the one given before, "
@@ -363,7 +364,8 @@ def cmd_reset(args) -> int:
     if not workspace.sandbox.has_snapshot(lesson) and not lesson.tools_missing():
         print(f"Building the sandbox for {lesson.id} with real makemigrations and migrate...",
               flush=True)
-    workspace.reset(lesson, forget_progress=args.all)
+    for note in workspace.reset(lesson, forget_progress=args.all):
+        print(f"Note: {note}", file=sys.stderr)
     print(f"The sandbox at {workspace.sandbox.path} is at the start of {lesson.id}, step 1.")
     return 0
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import subprocess
 
 SANDBOX_MARKER = ".tutor-sandbox"
+_MARKERS: dict[Path, tuple[tuple, dict]] = {}  # a marker read, by its file's identity
 # 2: the marker records the migrations applied at the start; 3: the whole start state and the
 # database's mark.
 SNAPSHOT_FORMAT = 3
@@ -71,11 +72,21 @@ class Sandbox:
         return (self.path / SANDBOX_MARKER).is_file()
 
     def _marker(self) -> dict:
+        """The marker's contents; read again only once the file changed (a course of told
+        lessons asks for it once per lesson, and it holds the whole start state)."""
+        path = self.path / SANDBOX_MARKER
         try:
-            data = json.loads((self.path / SANDBOX_MARKER).read_text(encoding="utf-8"))
+            found = path.stat()
+            key = (found.st_ino, found.st_mtime_ns, found.st_size)
+            cached = _MARKERS.get(path)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return data if isinstance(data, dict) else {}
+        data = data if isinstance(data, dict) else {}
+        _MARKERS[path] = (key, data)
+        return data
 
     def lesson_id(self) -> str | None:
         lesson = self._marker().get("lesson")
@@ -151,12 +162,14 @@ class Sandbox:
         password), as its marker records it."""
         return str(self._marker().get("backend") or "sqlite")
 
-    def build(self, lesson: Lesson) -> None:
-        """Rebuild the sandbox in `lesson`'s starting state, replacing any previous one."""
+    def build(self, lesson: Lesson) -> list[str]:
+        """Rebuild the sandbox in `lesson`'s starting state, replacing any previous one.
+        Returns what to tell about the databases of a server the sandbox has left."""
         missing = lesson.tools_missing()
         if missing:
             raise ToolMissing(missing[0], lesson_id=lesson.id)
         server, owned = self._server_databases()
+        previous = self.built_server()
         lesson.require_backend(server.vendor if server else "sqlite")
         claim_home(self.home)
         for foreign in [*self.recover(), *([self.path] if _exists(self.path)
@@ -168,10 +181,29 @@ class Sandbox:
         snapshot = self._snapshot(lesson, server)
         if owned is None:
             self._build(lesson, snapshot)
-            return
-        with spare_turn(self.home) as held:  # no worker meanwhile: see spare_database.py
-            database = self._build(lesson, snapshot, server, owned)
-            start_worker(self.home, held, _template(owned, snapshot), keep=database)
+        else:
+            with spare_turn(self.home) as held:  # no worker meanwhile: see spare_database.py
+                database = self._build(lesson, snapshot, server, owned)
+                start_worker(self.home, held, _template(owned, snapshot), keep=database)
+        from .left_servers import leave
+
+        return leave(self.home, previous, server)
+
+    def built_server(self):
+        """The server the built sandbox's database is on, as its settings say (None: SQLite,
+        or no sandbox)."""
+        import ast
+
+        try:
+            lines = (self.path / "shop" / "settings.py").read_text(encoding="utf-8").splitlines()
+            settings = ast.literal_eval(lines[lines.index(SERVER_BLOCK) + 1].partition("=")[2]
+                                        .strip())
+            from .backends import Server
+
+            return Server.from_settings(settings)
+        except (OSError, ValueError, SyntaxError, IndexError, KeyError, TypeError,
+                AttributeError, StopIteration):
+            return None  # no sandbox, SQLite, or settings the learner rewrote
 
     def _build(self, lesson: Lesson, snapshot: Path, server=None, owned=None) -> str | None:
         """Build into the staging folder and swap it into place; on a server, returns the

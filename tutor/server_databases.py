@@ -40,14 +40,8 @@ class OwnedDatabases:
     @classmethod
     def of_sandbox(cls, settings: dict) -> "OwnedDatabases":
         """The owner of a sandbox's server database, from its Django settings (its name is
-        `tutor_<home>_sandbox`)."""
-        from .backends import ENGINES
-
-        vendor = next(v for v, engine in ENGINES.items() if engine == settings["ENGINE"])
-        port = settings.get("PORT")
-        server = Server(vendor, settings.get("USER", ""), settings.get("PASSWORD", ""),
-                        settings.get("HOST", ""), int(port) if port else None)
-        return cls.on(server, token=str(settings["NAME"]).split("_")[1])
+        `tutor_<home>_<purpose>`)."""
+        return cls.on(Server.from_settings(settings), token=str(settings["NAME"]).split("_")[1])
 
     def name(self, purpose: str) -> str:
         return f"tutor_{self.token}_{purpose}"
@@ -220,6 +214,7 @@ def _unreachable(server: Server, text: str) -> BackendError:
 
 # MariaDB's error numbers the tutor tells apart.
 ACCESS_DENIED, NO_RIGHT_ON_DATABASE, DATABASE_EXISTS, SYNTAX_ERROR = 1045, 1044, 1007, 1064
+BAD_FIELD = 1054  # an unknown column: MySQL's information_schema has no SCHEMA_COMMENT
 SOCKET_AUTHENTICATION_FAILED = 1698  # root@localhost, allowed only through its Unix socket
 
 
@@ -259,7 +254,9 @@ class MariadbDatabases(OwnedDatabases):
                 results.append(rows)
         except (connection.driver.OperationalError, connection.driver.ProgrammingError) \
                 as error:
-            code, _ = _error_parts(error)
+            code, text = _error_parts(error)
+            if code == BAD_FIELD and "SCHEMA_COMMENT" in text:  # MySQL: no such column
+                raise _no_database_comments(self.server) from None
             if code == NO_RIGHT_ON_DATABASE:
                 raise _no_right_to_create(
                     self.server, error, "Give the user the right to create and drop "
@@ -284,10 +281,7 @@ class MariadbDatabases(OwnedDatabases):
             if code == DATABASE_EXISTS:  # one this user cannot even see
                 raise self._refuse_foreign(name) from None
             if code == SYNTAX_ERROR:  # MySQL, or a MariaDB before 10.5: no database comments
-                raise BackendError(
-                    f"The server at {self.server.shown()} keeps no comment on a database, "
-                    "where the tutor marks the databases it makes (so that it never drops "
-                    "another).", "Use MariaDB 10.5 or later.") from None
+                raise _no_database_comments(self.server) from None
             raise
 
     def _drop(self, name: str) -> None:
@@ -314,6 +308,14 @@ class MariadbDatabases(OwnedDatabases):
                   *[(f"INSERT INTO {_quoted(t)} SELECT * FROM {_quoted(source)}.{_quoted(t)}",
                      None) for t in tables])
 
+
+
+def _no_database_comments(server: Server) -> BackendError:
+    return BackendError(
+        f"The server at {server.shown()} keeps no comment on a database, where the tutor "
+        "marks the databases it makes (so that it never drops another): MySQL has none, nor "
+        "has MariaDB before 10.5.", "Use MariaDB 10.5 or later, or PostgreSQL, or leave "
+        "--database out for the sandbox's own SQLite file.")
 
 
 def _quoted(name: str) -> str:

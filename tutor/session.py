@@ -106,7 +106,9 @@ class Session:
 
     def reset(self, lesson: Lesson) -> None:
         with ui.console.status("Building the sandbox with real makemigrations and migrate..."):
-            self.workspace.reset(lesson)
+            notes = self.workspace.reset(lesson)
+        for note in notes:
+            ui.show_warning(note)
         ui.console.print(f"Sandbox ready at [bold]{self.workspace.sandbox.path}[/bold].")
         self.state = None
 

@@ -361,13 +361,14 @@ class Workspace:
             self.save()
             return self.current_step()[2]
 
-    def reset(self, lesson: Lesson, forget_progress: bool = False) -> None:
+    def reset(self, lesson: Lesson, forget_progress: bool = False) -> list[str]:
         """Rebuild the sandbox in `lesson`'s starting state and make it current, at step one
-        (with `forget_progress`, all progress is forgotten first)."""
+        (with `forget_progress`, all progress is forgotten first). Returns notes to tell (the
+        databases of a server the sandbox has left)."""
         with self.changing():
             if forget_progress:
                 self.progress = Progress(learner=self.progress.learner)  # a name is not progress
-            self._reset(lesson)
+            return self._reset(lesson)
 
     def _require_trust(self, lesson: Lesson) -> None:
         """A lesson from outside the shipped course runs only once its course is trusted."""
@@ -377,14 +378,14 @@ class Workspace:
 
         require_trust(self.home, self.course, lesson, self.trust_course)
 
-    def _reset(self, lesson: Lesson) -> None:
+    def _reset(self, lesson: Lesson) -> list[str]:
         self._require_trust(lesson)
         if self.progress.current in self.course.order:
             # The time up to a reset was spent on the step the learner was on (if that lesson
             # still loads: a reset is the way out of a broken one).
             with contextlib.suppress(TutorError):
                 self._record()
-        self.sandbox.build(lesson)
+        notes = self.sandbox.build(lesson)
         self.seen.forget()  # the states seen were another build's
         self.progress.current = lesson.id
         # `completed` remembers that the lesson was once finished, and the step records what
@@ -394,3 +395,4 @@ class Workspace:
                                                           steps=before.steps)
         self.progress.begin(lesson.id, 0, now())
         self.save()
+        return notes
