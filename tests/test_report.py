@@ -245,7 +245,7 @@ def _spawn_start(home, *args):
 
 
 DOWN, ENTER = "\x1b[B", "\r"
-MENU = ["run", "check", "hint", "solution", "skip", "reset", "quit"]
+MENU = ["run", "check", "undo", "hint", "solution", "skip", "reset", "quit"]
 
 
 def _choose(child, item: str) -> None:

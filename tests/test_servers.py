@@ -604,6 +604,25 @@ def test_a_server_without_database_comments_is_refused_clearly(home, url):
     assert "MariaDB 10.5 or later" in refused.value.advice
 
 
+def test_undo_on_a_server_is_refused_with_the_reason(on_server, url):
+    """Undo takes back files; a server's database is none (a later slice of issue 16): it
+    says so, changes nothing, and no timeline is kept meanwhile."""
+    from conftest import manage
+
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    assert tutor(home, "check").returncode in (0, 1)
+    result = tutor(home, "undo")
+    assert result.returncode == 2
+    said = " ".join(result.stderr.split())
+    assert f"its database is on {parse(url).shown()}, not a file in it" in said
+    assert "Undo works on the SQLite sandbox for now" in said
+    assert not (home / "history" / "points").exists()
+    applied = {m["name"] for m in tutor_json(home, "status")[1]["migrations"] if m["applied"]}
+    assert "0003_change_price_field" not in applied
+
+
 def test_a_copy_keeps_rows_foreign_keys_and_the_next_id(on_server, url, admin):
     """A reset's copy is the start itself: every table, its rows, its constraints (a
     foreign key still refuses a missing row) and its sequence (the next id follows the

@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, manage, solve_steps, tutor, tutor_json
 
 DOWN, ENTER, BACKSPACE, ESC = "\x1b[B", "\r", "\x7f", "\x1b"
-MENU = ["run", "check", "hint", "solution", "skip", "reset", "quit"]
+MENU = ["run", "check", "undo", "hint", "solution", "skip", "reset", "quit"]
 # The lessons these sessions start: their start states are built once per test session.
 SESSION_LESSONS = ("revert-applied", "delete-unapplied", "first-migrations",
                    "inconsistent-history", "cross-app-revert", "branch-switch",

@@ -37,6 +37,8 @@ class Pair:
     # Run untimed after each of ours: what it leaves to the background finishes before the
     # reference is timed (else the reference would be slowed, and the ratio flattered).
     settle: Callable[[], None] | None = None
+    # Run untimed before each of ours: the change it is timed on (a database a command wrote).
+    prepare: Callable[[], None] | None = None
 
     @property
     def ratio(self) -> float:
@@ -125,11 +127,45 @@ def build_pairs(work: Path, quick: bool) -> list[Pair]:
         Pair("tutor reset (snapshot)",
              lambda: _run(tutor + ["reset", BENCH_LESSON, "--home", str(home)]),
              plain_migrate, "manage.py migrate from an empty database", 0.3, [], []),
+        *_undo_pairs(work, lesson, plain_migrate, showmigrations),
         Pair(f"state read, {MANY_MIGRATIONS} migrations",
              lambda: _run([python, "-m", "tutor.probe", str(many)], cwd=many,
                           env=_probe_environment(many)),
              lambda: _run(showmigrations, cwd=many, env=_manage_env()),
              "manage.py showmigrations", 1.5, [], []),
+    ]
+
+
+def _undo_pairs(work: Path, lesson, plain_migrate, showmigrations) -> list[Pair]:
+    """The timeline of issue 16, inside `tutor start`: the snapshot taken before a command,
+    after one wrote the database (the point it can be undone to), and undoing one command
+    (restoring the sandbox; the check that follows is any command's)."""
+    import sqlite3
+    from contextlib import closing
+
+    from .workspace import Workspace
+
+    workspace = Workspace(work / "undo-home")
+    workspace.reset(lesson)
+    database = workspace.sandbox.path / "db.sqlite3"
+
+    def write_the_database() -> None:  # what a command does: the file's content changes
+        with closing(sqlite3.connect(database)) as connection:
+            connection.execute("INSERT INTO store_product (name, price) VALUES ('b', 1)")
+            connection.commit()
+
+    def command_to_undo() -> None:
+        workspace.remember_before_command()
+        write_the_database()
+        workspace.remember_before_command()
+
+    return [
+        Pair("snapshot before a command", workspace.remember_before_command,
+             lambda: _run(showmigrations, cwd=workspace.sandbox.path, env=_manage_env()),
+             "manage.py showmigrations", 0.1, [], [], prepare=write_the_database),
+        Pair("undo one command (the restore)", lambda: workspace.undo(1), plain_migrate,
+             "manage.py migrate from an empty database", 0.3, [], [],
+             prepare=command_to_undo),
     ]
 
 
@@ -203,11 +239,15 @@ def _many_migrations_sandbox(work: Path, count: int) -> Path:
 
 def measure(pairs: list[Pair], runs: int) -> None:
     for pair in pairs:  # one untimed round: caches, bytecode, the warm reader
+        if pair.prepare is not None:
+            pair.prepare()
         pair.ours()
         _settle(pair)
         pair.reference()
     for _ in range(runs):
         for pair in pairs:
+            if pair.prepare is not None:
+                pair.prepare()
             pair.ours_times.append(_timed(pair.ours))
             _settle(pair)
             pair.reference_times.append(_timed(pair.reference))

@@ -95,6 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the lesson to reset (default: the current lesson)")
     reset.add_argument("--all", action="store_true",
                        help="forget all progress and start the course from its first lesson")
+    undo = command("undo", "take the sandbox back to how it was before the last command(s)",
+                   "Its migration files, models, databases and git repository go back to a "
+                   "point the tutor saw: before each command it ran, and at each check (so "
+                   "work done in any terminal goes back at least to the last check). Steps "
+                   "passed since are not passed any more. Never past a reset; `tutor history` "
+                   "lists the points.")
+    undo.add_argument("count", nargs="?", type=int, default=1, metavar="N",
+                      help="how many commands to undo (default: 1)")
+    history = command("history", "the current lesson's timeline: each command, what it "
+                      "changed, the step it passed")
+    history.add_argument("--json", action="store_true", help="print JSON for scripts")
     command("shell", "open your shell inside the sandbox",
             "`python` there has Django, so you can type `python manage.py ...` yourself.")
     command("watch", "check the current step again whenever the sandbox changes",
@@ -352,6 +363,39 @@ def cmd_solve(args) -> int:
     return EXIT_PASSED if report.passed else EXIT_NOT_YET
 
 
+def cmd_undo(args) -> int:
+    from . import ui
+    from .changes import describe_changes
+
+    workspace = _workspace(args)
+    try:
+        before = workspace.read_state()
+    except TutorError:
+        before = None  # a sandbox broken enough not to be read: undo is how it mends
+    _, undone = workspace.undo(args.count)
+    ui.show_undone(undone)
+    report = workspace.check()
+    if before is not None:
+        ui.show_changes(describe_changes(before, report.state))
+    ui.show_check(report)
+    return EXIT_PASSED if report.passed else EXIT_NOT_YET
+
+
+def cmd_history(args) -> int:
+    from . import ui
+
+    workspace = _workspace(args)
+    lesson = workspace.current_lesson()
+    points = workspace.history.points()
+    if args.json:
+        _print_json({"lesson": lesson.id, "points": [
+            {"number": p.number, "did": p.did, "at": p.at, "step": p.step + 1}
+            for p in points]})
+    else:
+        ui.show_history(lesson, points)
+    return 0
+
+
 def cmd_reset(args) -> int:
     workspace = _workspace(args)
     if args.all and args.lesson:
@@ -427,6 +471,7 @@ def cmd_shell(args) -> int:
         shell = [os.environ.get("COMSPEC", "cmd.exe")]
     else:
         shell = [os.environ.get("SHELL") or "/bin/sh"]
+    workspace.remember_before_command()  # what the shell's commands can be undone to
     print(f"A shell in the sandbox ({sandbox.path}). `python manage.py showmigrations` works "
           "here; type `exit` to leave, then `tutor check`.")
     try:
@@ -555,7 +600,8 @@ def _require_terminal(command: str) -> None:
 
 COMMANDS = {
     "start": cmd_start, "lessons": cmd_lessons, "status": cmd_status, "check": cmd_check,
-    "hint": cmd_hint, "answer": cmd_answer, "solve": cmd_solve, "reset": cmd_reset, "shell": cmd_shell,
+    "hint": cmd_hint, "answer": cmd_answer, "solve": cmd_solve, "reset": cmd_reset,
+    "undo": cmd_undo, "history": cmd_history, "shell": cmd_shell,
     "lint-lessons": cmd_lint_lessons, "watch": cmd_watch,
     "report": cmd_report, "class-report": cmd_class_report,
 }

@@ -245,11 +245,7 @@ class Sandbox:
                             "backend": server.shown() if server else "sqlite"}) + "\n",
                 encoding="utf-8")
             self._keep_snapshot(staging, snapshot, owned, database)
-        if self.path.exists():
-            self.path.rename(self._old)
-        staging.rename(self.path)
-        if self._old.exists():
-            shutil.rmtree(self._old)
+        swap_in(staging, self.path)
         self.write_python_shim()
         return database
 
@@ -612,6 +608,17 @@ def _django_identity() -> bytes:
     if spec is None or spec.origin is None:
         return b"no django"
     return Path(spec.origin).read_bytes()
+
+
+def swap_in(staging: Path, sandbox: Path) -> None:
+    """Put a sandbox built beside the current one (`sandbox.new`) in its place; cut anywhere,
+    `Sandbox.recover` finds the one or the other whole (`sandbox.old` is put back)."""
+    old = sandbox.with_name(sandbox.name + ".old")
+    if sandbox.exists():
+        sandbox.rename(old)
+    staging.rename(sandbox)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 def _remove_tree(folder: Path) -> None:

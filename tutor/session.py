@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 MENU = [
     ("run", "Run a command in the sandbox"),
     ("check", "Check my work"),
+    ("undo", "Undo the last command"),
     ("hint", "Show a hint"),
     ("solution", "Show the solution"),
     ("skip", "Skip: let the tutor do this step"),
@@ -163,6 +164,9 @@ class Session:
             report = workspace.check()
             self.state = report.state
             ui.show_check(report)
+        elif choice == "undo":
+            self.undo()
+            return True
         elif choice == "hint":
             ui.show_hint(workspace.next_hint())
         elif choice == "solution":
@@ -193,6 +197,7 @@ class Session:
         if not command.strip():
             return
         before = self.state
+        self.workspace.remember_before_command()
         ui.console.print(f"[bold cyan]$ {command}[/bold cyan]")
         errors = TracebackFilter(ui.write_error)
         try:
@@ -208,6 +213,12 @@ class Session:
                              "own (`tutor shell`) to see all of it.[/dim]")
         if status:
             ui.console.print(f"[dim](exit status {status})[/dim]")
+        self.after_change(before, self.workspace.check(did=command))
+
+    def undo(self) -> None:
+        before = self.state
+        target, undone = self.workspace.undo(1)
+        ui.show_undone(undone)
         self.after_change(before, self.workspace.check())
 
     def after_change(self, before: SandboxState | None, report: CheckReport) -> None:

@@ -295,6 +295,31 @@ def show_changes(lines: list[str]) -> None:
         say(f"  • {line}")
 
 
+def show_undone(undone: list) -> None:
+    """The points of the timeline just undone, newest first."""
+    say("[bold]Undone:[/bold]")
+    for point in reversed(undone):
+        say(f"  ↶ {literal(point.did) if point.did else 'changes made outside the tutor'}")
+
+
+def show_history(lesson: Lesson, points: list) -> None:
+    import time
+
+    if not points:
+        say(f"No history yet for {lesson.id}: it starts with the first command or check "
+            "after a reset.", style="dim")
+        return
+    say(f"[bold]{lesson.id}[/bold]: what `tutor undo` can go back to, newest last")
+    for position, point in enumerate(points):
+        when = time.strftime("%H:%M:%S", time.localtime(point.at))
+        what = literal(point.did) if point.did else "changes made outside the tutor"
+        step = ("lesson done" if point.step >= len(lesson.steps)
+                else f"step {point.step + 1}")
+        back = len(points) - 1 - position
+        undo = f"tutor undo {back}" if back else "now"
+        say(f"  {when}  {what}  [dim]({step}; {undo})[/dim]")
+
+
 def show_hint(hint: Hint) -> None:
     say(f"[bold magenta]Hint {hint.number}/{hint.total}:[/bold magenta] {code_spans(hint.text)}")
     if hint.number == hint.total:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from .exceptions import SandboxBroken, TutorError
+from .history import History, Point
 from .lessons import Course, Lesson, SolutionAction, Step, load_course
 from .lock import home_lock
 from .paths import claim_home, course_cache
@@ -54,6 +55,7 @@ class Workspace:
         self.progress_file = ProgressFile(self.home)
         self.progress: Progress = self.progress_file.load()
         self.seen = SeenFile(self.home)
+        self.history = History(self.home, self.sandbox.path)
         self._lock_depth = 0
         # What stands where a reset keeps its work but is not the tutor's: left alone, and
         # named (the CLI says so) so that the learner can move it away.
@@ -199,13 +201,15 @@ class Workspace:
                 f"Run `tutor reset {lesson.id}` to build this lesson's sandbox.",
             )
 
-    def check(self) -> CheckReport:
+    def check(self, did: str = "") -> CheckReport:
         """Judge the current step; on success advance, and keep passing the steps after it
-        that the state already satisfies."""
+        that the state already satisfies. `did`: the command that led here, for the
+        timeline (see `history.py`); "" for work the tutor did not run."""
         with self.changing():
-            return self._check()
+            return self._check(did=did)
 
-    def _check(self, state: SandboxState | None = None, counted: bool = True) -> CheckReport:
+    def _check(self, state: SandboxState | None = None, counted: bool = True,
+               did: str = "") -> CheckReport:
         """`counted`: a check the learner asked for (every `tutor check`, the session's check
         after each command, the one after a right answer), not the one after a solution."""
         from .judge import CheckReport, judge_lesson, where_you_are
@@ -244,10 +248,47 @@ class Workspace:
             self.seen.save(lesson.id, seen)
         self.progress.current = lesson.id
         self.save()
+        self._remember(did, progress.step)
         where = "" if verdict.passed else where_you_are(
             lesson.steps[verdict.step_index], state,
             self._applied_when_step_began(verdict.step_index, seen))
         return CheckReport(lesson, verdict, state, where)
+
+    # --- the timeline: undo ------------------------------------------------------------------
+
+    def _remember(self, did: str, step: int) -> None:
+        """A point of the timeline, when the sandbox changed since the last (SQLite only)."""
+        if self.sandbox.built_on() == "sqlite":
+            self.history.record(did, step)
+
+    def remember_before_command(self) -> None:
+        """Before a command runs: the sandbox as it is, so that the command can be undone."""
+        with self.changing():
+            if self.sandbox.exists() and self.progress.current in self.course.order:
+                lesson = self.current_lesson()
+                self._remember("", self.lesson_progress(lesson).step)
+
+    def undo(self, count: int = 1) -> tuple[Point, list[Point]]:
+        """Take the sandbox back `count` points of its timeline; progress follows it: a step
+        passed since is not passed any more. Returns the point gone back to and those undone."""
+        with self.changing():
+            lesson = self.current_lesson()
+            self.require_lesson_sandbox(lesson)
+            if self.sandbox.built_on() != "sqlite":
+                raise TutorError(
+                    f"Undo takes back the sandbox's files, and its database is on "
+                    f"{self.sandbox.built_on()}, not a file in it.",
+                    "Undo works on the SQLite sandbox for now; `tutor reset` starts the "
+                    "lesson over.")
+            target, undone = self.history.undo(count)
+            progress = self.lesson_progress(lesson)
+            if target.step < progress.step:
+                progress.step = target.step
+                progress.answered = [i for i in progress.answered if i < target.step]
+                self.progress.begin(lesson.id, target.step, now())
+            self.progress.current = lesson.id
+            self.save()
+            return target, undone
 
     def _applied_when_step_began(self, index: int, seen) -> set[str]:
         """The migrations applied when the step began (the lesson's start for its first
@@ -331,6 +372,7 @@ class Workspace:
         self.require_lesson_sandbox(lesson)
         self._require_trust(lesson)
         self._record().solutions += 1
+        self._remember("", self.lesson_progress(lesson).step)
         for action in step.solution:
             status, output = self.sandbox.perform(action)
             on_action(action, status, output)
@@ -351,7 +393,9 @@ class Workspace:
             shown = " ".join(posed.correct) or "--none"
             on_action(SolutionAction(run=f"tutor answer {shown}"), 0, "")
             self.lesson_progress(lesson).answered.append(index)
-        return self._check(state, counted=False)
+        return self._check(state, counted=False,
+                           did=f"tutor solve (step {index + 1}: "
+                               + "; ".join(a.describe() for a in step.solution) + ")")
 
     def show_solution(self) -> Step:
         """The current step, whose reference solution the learner asked to see: that counts
@@ -387,6 +431,8 @@ class Workspace:
                 self._record()
         notes = self.sandbox.build(lesson)
         self.seen.forget()  # the states seen were another build's
+        self.history.forget()  # and so was the timeline: undo never crosses a reset
+        self._remember(f"tutor reset {lesson.id}", 0)
         self.progress.current = lesson.id
         # `completed` remembers that the lesson was once finished, and the step records what
         # was done (for `tutor report`); the steps start over.

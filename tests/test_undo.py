@@ -1,0 +1,209 @@
+"""`tutor undo` and `tutor history` (issue 16): the sandbox goes back to a point the tutor saw,
+restored from real files (the database's rows and record included), and progress follows."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+from conftest import manage, tutor, tutor_json
+
+from tutor.history import KEEP, History
+
+
+def live(home):
+    """What undo must give back exactly: the record, the schema and the rows."""
+    _, data = tutor_json(home, "status")
+    return {key: data[key] for key in ("migrations", "tables", "rows", "row_counts",
+                                       "database_exists", "database_mark", "orphans")}
+
+
+def test_undo_after_migrate_zero_gives_back_the_record_schema_and_rows(lesson_home):
+    home = lesson_home("revert-applied")
+    assert manage(home, "shell", "-c", "from store.models import Product; "
+                  "Product.objects.create(name='kept', price=7)").returncode == 0
+    assert tutor(home, "check").returncode == 1  # seen: a point of the timeline
+    before = live(home)
+    assert {"name": "kept", "price": 7} in [
+        {k: row[k] for k in ("name", "price")} for row in before["rows"]["store_product"]]
+    assert manage(home, "migrate", "store", "zero").returncode == 0
+    assert live(home) != before
+    result = tutor(home, "undo")
+    assert result.returncode == 1, result.stderr  # back where it was: step 1, not yet done
+    assert "Undone:" in result.stdout and "changes made outside the tutor" in result.stdout
+    assert "store.0001_initial: not applied -> applied" in result.stdout
+    assert live(home) == before
+
+
+def test_undo_after_the_database_file_is_deleted_brings_back_the_lessons_own(lesson_home):
+    home = lesson_home("revert-applied")
+    before = live(home)
+    (home / "sandbox" / "db.sqlite3").unlink()
+    assert tutor_json(home, "status")[1]["database_exists"] is False
+    assert tutor(home, "undo").returncode == 1
+    assert live(home) == before  # its mark too: the database the lesson started with
+    _, report = tutor_json(home, "check")
+    met = {e["text"]: e["met"] for e in report["expectations"]}
+    assert met["db.sqlite3 is the database this lesson started with"] is True
+
+
+def test_undo_brings_back_a_deleted_applied_file_byte_for_byte(lesson_home):
+    home = lesson_home("revert-applied")
+    migration = home / "sandbox" / "store" / "migrations" / "0003_change_price_field.py"
+    content, mode = migration.read_bytes(), migration.stat().st_mode
+    migration.unlink()
+    assert tutor(home, "undo").returncode == 1
+    assert migration.read_bytes() == content and migration.stat().st_mode == mode
+
+
+def test_undo_past_a_passed_step_makes_it_unpassed(lesson_home):
+    home = lesson_home("revert-applied")
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    _, report = tutor_json(home, "check")
+    assert report["step_index"] == 1  # step 1 passed
+    result = tutor(home, "undo")
+    _, status = tutor_json(home, "status")
+    assert status["step_index"] == 0, result.stdout
+    assert {m["name"] for m in status["migrations"] if m["applied"]} == {
+        "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
+    # Done again, it passes again: progress follows the state.
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    assert tutor_json(home, "check")[1]["step_index"] == 1
+
+
+def test_undo_several_and_the_history_that_lists_them(lesson_home):
+    home = lesson_home("revert-applied")
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    tutor(home, "check")
+    assert manage(home, "migrate", "store", "0001").returncode == 0
+    tutor(home, "check")
+    _, history = tutor_json(home, "history")
+    assert [p["did"] for p in history["points"]] == ["tutor reset revert-applied", "", ""]
+    assert [p["step"] for p in history["points"]] == [1, 2, 2]
+    shown = tutor(home, "history").stdout
+    assert "tutor reset revert-applied" in shown and "tutor undo 2" in shown and "now" in shown
+    assert tutor(home, "undo", "2").returncode == 1
+    _, status = tutor_json(home, "status")
+    assert status["step_index"] == 0
+    assert len(tutor_json(home, "history")[1]["points"]) == 1
+
+
+@pytest.mark.parametrize("count, said", [
+    ("1", "There is nothing to undo since the lesson's start."),
+    ("0", "Undo takes a number of commands from 1 up, not 0."),
+    ("-3", "Undo takes a number of commands from 1 up, not -3."),
+])
+def test_nothing_to_undo_is_said_and_changes_nothing(lesson_home, count, said):
+    home = lesson_home("revert-applied")
+    before = live(home)
+    result = tutor(home, "undo", count)
+    assert result.returncode == 2
+    assert said in " ".join(result.stderr.split()), result.stderr
+    assert "Traceback" not in result.stderr
+    assert live(home) == before
+
+
+def test_more_than_the_timeline_holds_is_said(lesson_home):
+    home = lesson_home("revert-applied")
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    result = tutor(home, "undo", "5")
+    assert result.returncode == 2
+    assert "Only 1 change can be undone since the lesson's start, not 5." in " ".join(
+        result.stderr.split())
+    assert "tutor history" in result.stderr
+
+
+def test_undo_never_crosses_a_reset(lesson_home):
+    home = lesson_home("revert-applied")
+    assert manage(home, "migrate", "store", "zero").returncode == 0
+    tutor(home, "check")
+    assert tutor(home, "reset").returncode == 0
+    result = tutor(home, "undo")
+    assert result.returncode == 2 and "nothing to undo" in result.stderr
+
+
+def test_a_hostile_point_cannot_write_outside_the_sandbox(lesson_home, tmp_path):
+    """A point edited to name `../` (or a path through a link) is not read: undo goes to the
+    real points only, and nothing appears outside the sandbox."""
+    home = lesson_home("revert-applied")
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    tutor(home, "check")
+    history = History(home, home / "sandbox")
+    good = history.points()[-1].to_json()
+    digest = next(entry[0] for entry in good["files"].values() if entry[0] != "->")
+    for number, path in ((90, "../../escaped.txt"), (91, "/tmp/escaped.txt"),
+                         (92, "link/escaped.txt")):
+        files = {path: [digest, 0o644, 1, 1, 1]}
+        if path.startswith("link/"):
+            files["link"] = ["->", str(tmp_path)]
+        (home / "history" / "points" / f"{number:06d}.json").write_text(
+            json.dumps({**good, "number": number, "files": files}), encoding="utf-8")
+    assert len(history.points()) == 2  # the reset's and the check's
+    assert tutor(home, "undo").returncode == 1
+    assert not (home / "escaped.txt").exists() and not (tmp_path / "escaped.txt").exists()
+    assert not os.path.exists("/tmp/escaped.txt")
+
+
+def test_a_file_rewritten_within_the_clocks_tick_is_read_again(tmp_path):
+    """The same size and the same timestamp (a coarse file-system clock): a file changed
+    right after a snapshot is not taken for the one snapshotted."""
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    target = sandbox / "models.py"
+    target.write_text("price = 1\n", encoding="utf-8")
+    history = History(tmp_path, sandbox)
+    history.record("", 0)
+    stamp = target.stat().st_mtime_ns
+    target.write_text("price = 2\n", encoding="utf-8")
+    os.utime(target, ns=(stamp, stamp))
+    assert history.record("edit", 0) is not None
+    assert history.record("", 0) is None  # and unchanged, nothing new
+
+
+def test_the_timeline_keeps_its_last_points_and_only_their_contents(tmp_path):
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    history = History(tmp_path, sandbox)
+    for number in range(KEEP + 5):
+        (sandbox / "db.sqlite3").write_bytes(f"version {number}".encode())
+        assert history.record(f"change {number}", 0) is not None
+    points = history.points()
+    assert len(points) == KEEP and points[0].did == "change 5"
+    used = {entry[0] for point in points for entry in point.files.values()}
+    assert {p.name for p in (tmp_path / "history" / "objects").iterdir()} == used
+
+
+def test_undo_in_the_session_menu(lesson_home):
+    from test_session_pty import choose, run_command, spawn_tutor
+
+    import pexpect
+
+    home = lesson_home("revert-applied")
+    child = spawn_tutor(home, "start")
+    run_command(child, "python manage.py migrate store zero")
+    child.expect_exact("Unapplying store.0001_initial")
+    choose(child, "undo")
+    child.expect_exact("Undone:")
+    child.expect_exact("↶ python manage.py migrate store zero")
+    child.expect_exact("store.0001_initial: not applied -> applied")
+    child.expect_exact("What would you like to do")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    applied = {m["name"] for m in tutor_json(home, "status")[1]["migrations"] if m["applied"]}
+    assert applied == {"0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
+    assert [p["did"] for p in tutor_json(home, "history")[1]["points"]] == [
+        "tutor reset revert-applied"]
+
+
+def test_a_snapshot_of_an_unchanged_sandbox_writes_nothing(lesson_home):
+    home = lesson_home("revert-applied")
+    history = History(home, home / "sandbox")
+    history.record("", 0)
+    objects = home / "history" / "objects"
+    before = {p.name: p.stat().st_mtime_ns for p in objects.iterdir()}
+    time.sleep(0.06)  # beyond the racy window: the stat details are trusted
+    assert history.record("", 0) is None
+    assert {p.name: p.stat().st_mtime_ns for p in objects.iterdir()} == before

@@ -1,0 +1,246 @@
+"""The sandbox's timeline within one build of a lesson: a snapshot of its files (its SQLite
+databases and its git repository among them) at each point the tutor sees it, so that
+`tutor undo` can take it back to any of them and `tutor history` can list them.
+
+A point is taken before each command the session runs and at each check (whatever the
+terminal the work was done in), and only when something changed since the last one. A file's
+content is kept once, under its SHA-256 (`HOME/history/objects/`), and each point is a small
+manifest (`HOME/history/points/NNNNNN.json`): a snapshot of an unchanged sandbox writes no
+content, and one after a migrate writes the database file alone. A reset starts a new
+timeline: undo never crosses it. The last `KEEP` points are kept, with what they refer to.
+
+Only the sandbox's own SQLite files can be taken back so: a database on a server is not a
+file in the sandbox, and undo says so there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .exceptions import TutorError
+
+KEEP = 50
+# Left out of a snapshot: the tutor's own marker (the build it describes does not change),
+# and what Python writes for itself.
+SKIPPED_NAMES = frozenset({".tutor-sandbox", "__pycache__"})
+# A file changed this close to the previous snapshot may have changed after it within the
+# same timestamp (coarse file-system clocks): it is read again, not taken on trust.
+RACY_NS = 50_000_000
+
+
+class NothingToUndo(TutorError):
+    pass
+
+
+@dataclass
+class Point:
+    number: int
+    did: str       # the command that led here; "" for changes seen at a check
+    at: int        # seconds since the epoch
+    step: int      # the lesson's current step index once this point was checked
+    files: dict[str, list]  # path -> [sha256, mode, size, mtime_ns, inode]; links: ["->", target]
+    dirs: list[str] = field(default_factory=list)
+    taken_ns: int = 0
+
+    def content(self) -> tuple:
+        """What the sandbox holds at this point (its stat details left out)."""
+        return (tuple(sorted((path, entry[0], entry[1]) for path, entry in self.files.items())),
+                tuple(sorted(self.dirs)))
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "did": self.did, "at": self.at, "step": self.step,
+                "files": self.files, "dirs": self.dirs, "taken_ns": self.taken_ns}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Point":
+        """A point as written; one edited to reach outside the sandbox (`..`, an absolute
+        path, a path through a link) or to name content that is not a digest is refused."""
+        point = cls(int(data["number"]), str(data["did"]), int(data["at"]), int(data["step"]),
+                    {str(k): list(v) for k, v in data["files"].items()},
+                    [str(d) for d in data["dirs"]], int(data.get("taken_ns", 0)))
+        links = {path for path, entry in point.files.items() if entry[:1] == ["->"]}
+        for path in [*point.files, *point.dirs]:
+            parts = path.split("/")
+            if (not path or path.startswith("/") or "\\" in path
+                    or any(part in ("", ".", "..") for part in parts)
+                    or any("/".join(parts[:i]) in links for i in range(1, len(parts)))):
+                raise ValueError(f"bad path {path!r}")
+        for entry in point.files.values():
+            if entry[0] == "->":
+                if len(entry) != 2 or not isinstance(entry[1], str):
+                    raise ValueError("bad link")
+            elif not (len(entry) == 5 and isinstance(entry[0], str) and len(entry[0]) == 64
+                      and all(c in "0123456789abcdef" for c in entry[0])
+                      and all(isinstance(n, int) for n in entry[1:])):
+                raise ValueError("bad file entry")
+        return point
+
+
+class History:
+    def __init__(self, home: Path, sandbox: Path):
+        self.folder = home / "history"
+        self.sandbox = sandbox
+
+    @property
+    def _points(self) -> Path:
+        return self.folder / "points"
+
+    @property
+    def _objects(self) -> Path:
+        return self.folder / "objects"
+
+    def forget(self) -> None:
+        """A new build: a new timeline (the kept contents stay, for the next one to share)."""
+        shutil.rmtree(self._points, ignore_errors=True)
+
+    def _names(self) -> list[str]:
+        try:
+            return sorted(p.name for p in self._points.iterdir() if p.suffix == ".json")
+        except OSError:
+            return []
+
+    def _read(self, name: str) -> Point | None:
+        try:
+            return Point.from_json(json.loads((self._points / name).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return None  # a point that cannot be read is left out
+
+    def points(self) -> list[Point]:
+        """The timeline, oldest first."""
+        return [p for p in map(self._read, self._names()) if p is not None]
+
+    def last(self) -> Point | None:
+        for name in reversed(self._names()):
+            point = self._read(name)
+            if point is not None:
+                return point
+        return None
+
+    def record(self, did: str, step: int) -> Point | None:
+        """Take a point of the sandbox as it is now, when it differs from the last one (None:
+        nothing changed since)."""
+        if not self.sandbox.is_dir():
+            return None
+        names = self._names()
+        last = self.last()
+        now = self._take(last, did, step, (last.number + 1) if last else 0)
+        if last is not None and now.content() == last.content():
+            if last.step != step:  # the same files, checked further on: the step follows
+                last.step = step
+                self._write(last)
+            return None
+        self._write(now)
+        if len(names) + 1 > KEEP:
+            for name in names[:len(names) + 1 - KEEP]:
+                (self._points / name).unlink(missing_ok=True)
+            self._collect()
+        return now
+
+    def undo(self, count: int) -> tuple[Point, list[Point]]:
+        """Take the sandbox back to how it was `count` points ago; returns that point and the
+        points undone (newest last). The sandbox as it is now is taken first, so that work
+        the tutor has not seen yet counts as one step back."""
+        if count < 1:
+            raise TutorError(f"Undo takes a number of commands from 1 up, not {count}.")
+        points = self.points()
+        if points:
+            taken = self.record("", points[-1].step)
+            if taken is not None:
+                points.append(taken)
+        if len(points) <= count:
+            can = max(len(points) - 1, 0)
+            raise NothingToUndo(
+                "There is nothing to undo since the lesson's start." if can == 0 else
+                f"Only {can} change{'s' if can != 1 else ''} can be undone since the "
+                f"lesson's start, not {count}.",
+                "`tutor history` lists them; `tutor reset` starts the lesson over.")
+        target, undone = points[-1 - count], points[-count:]
+        self._restore(target)
+        for point in undone:
+            (self._points / f"{point.number:06d}.json").unlink(missing_ok=True)
+        return target, undone
+
+    # --- snapshots ----------------------------------------------------------------------
+
+    def _take(self, last: Point | None, did: str, step: int, number: int) -> Point:
+        taken_ns = time.time_ns()
+        known = last.files if last is not None else {}
+        trusted_before = (last.taken_ns if last is not None else 0) - RACY_NS
+        files: dict[str, list] = {}
+        dirs: list[str] = []
+        self._objects.mkdir(parents=True, exist_ok=True)
+        pending = [(self.sandbox, "")]
+        while pending:
+            folder, prefix = pending.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name in SKIPPED_NAMES or entry.name.endswith(".pyc"):
+                        continue
+                    path = prefix + entry.name
+                    if entry.is_symlink():
+                        files[path] = ["->", os.readlink(entry.path)]
+                    elif entry.is_dir():
+                        dirs.append(path)
+                        pending.append((Path(entry.path), path + "/"))
+                    elif entry.is_file():
+                        files[path] = self._file(entry, known.get(path), trusted_before)
+        return Point(number, did, int(time.time()), step, files, sorted(dirs), taken_ns)
+
+    def _file(self, entry: os.DirEntry, known: list | None, trusted_before: int) -> list:
+        found = entry.stat()
+        details = [stat.S_IMODE(found.st_mode), found.st_size, found.st_mtime_ns, found.st_ino]
+        if (known is not None and known[0] != "->" and known[1:] == details
+                and found.st_mtime_ns < trusted_before):
+            return known
+        data = Path(entry.path).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        kept = self._objects / digest
+        if not kept.exists():
+            temporary = kept.with_name(f".{digest}.{os.getpid()}.tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, kept)
+        return [digest, *details]
+
+    def _write(self, point: Point) -> None:
+        from .files import write_atomically
+
+        self._points.mkdir(parents=True, exist_ok=True)
+        write_atomically(self._points / f"{point.number:06d}.json",
+                         json.dumps(point.to_json()), durable=False)
+
+    def _collect(self) -> None:
+        """Drop the contents no kept point refers to."""
+        used = {entry[0] for point in self.points() for entry in point.files.values()}
+        for kept in self._objects.iterdir():
+            if kept.name not in used and not kept.name.startswith("."):
+                kept.unlink(missing_ok=True)
+
+    # --- restoring -----------------------------------------------------------------------
+
+    def _restore(self, point: Point) -> None:
+        """Make the sandbox what it was at `point`: built beside it, then swapped into place
+        as a reset swaps (cut anywhere, the tutor finds the one or the other whole)."""
+        from .sandbox import SANDBOX_MARKER, swap_in
+
+        staging = self.sandbox.with_name(self.sandbox.name + ".new")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        shutil.copy2(self.sandbox / SANDBOX_MARKER, staging / SANDBOX_MARKER)  # first: ours
+        for folder in point.dirs:
+            (staging / folder).mkdir(parents=True, exist_ok=True)
+        for path, entry in point.files.items():
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if entry[0] == "->":
+                os.symlink(entry[1], target)
+                continue
+            shutil.copyfile(self._objects / entry[0], target)
+            os.chmod(target, entry[1] & 0o7777)
+        swap_in(staging, self.sandbox)
