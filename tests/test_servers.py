@@ -623,6 +623,20 @@ def test_undo_on_a_server_is_refused_with_the_reason(on_server, url):
     assert "0003_change_price_field" not in applied
 
 
+def test_fast_forward_on_a_server_carries_the_solutions_out_there(on_server, url):
+    """No copy is kept on a server (its database is no file): each `--step` plays the
+    reference solutions on the server's database."""
+    home = on_server
+    for _ in range(2):
+        result = tutor(home, "reset", "revert-applied", "--step", "2", "--database", url)
+        assert result.returncode == 0, result.stderr
+        _, status = tutor_json(home, "status")
+        assert status["step_index"] == 1 and status["database_vendor"] == parse(url).vendor
+        assert {m["name"] for m in status["migrations"] if m["applied"]} == {
+            "0001_initial", "0002_add_price_to_product"}
+    assert not list((home / "snapshots").glob("*-step2"))
+
+
 def test_a_copy_keeps_rows_foreign_keys_and_the_next_id(on_server, url, admin):
     """A reset's copy is the start itself: every table, its rows, its constraints (a
     foreign key still refuses a missing row) and its sequence (the next id follows the

@@ -207,3 +207,74 @@ def test_a_snapshot_of_an_unchanged_sandbox_writes_nothing(lesson_home):
     time.sleep(0.06)  # beyond the racy window: the stat details are trusted
     assert history.record("", 0) is None
     assert {p.name: p.stat().st_mtime_ns for p in objects.iterdir()} == before
+
+
+def test_undo_restores_in_place_so_a_terminal_in_the_sandbox_stays_there(lesson_home):
+    home = lesson_home("revert-applied")
+    folder = (home / "sandbox").stat().st_ino
+    assert manage(home, "migrate", "store", "zero").returncode == 0
+    assert tutor(home, "undo").returncode == 1
+    assert (home / "sandbox").stat().st_ino == folder
+    # A command run from that folder now (a learner's own terminal) sees the restored state.
+    assert "[X] 0003_change_price_field" in manage(home, "showmigrations", "store").stdout
+
+
+def test_an_undo_cut_short_is_finished_by_the_next_tutor(lesson_home):
+    """As after a SIGKILL in the middle of a restore: the point it was going to is noted,
+    some files are back and some are not. The next tutor command finishes it."""
+    home = lesson_home("revert-applied")
+    before = live(home)
+    migration = home / "sandbox" / "store" / "migrations" / "0003_change_price_field.py"
+    content = migration.read_bytes()
+    tutor(home, "check")
+    history = History(home, home / "sandbox")
+    target = history.points()[-1]
+    assert manage(home, "migrate", "store", "zero").returncode == 0
+    migration.unlink()
+    (home / "sandbox" / "store" / "stray.py").write_text("# made since\n", encoding="utf-8")
+    (home / "history" / "restoring").write_text(str(target.number), encoding="utf-8")
+    _, status = tutor_json(home, "status")  # any command
+    assert not (home / "history" / "restoring").exists()
+    assert migration.read_bytes() == content
+    assert not (home / "sandbox" / "store" / "stray.py").exists()
+    assert live(home) == before
+
+
+def test_notes_hold_each_command_what_it_changed_and_the_mistakes_undone(lesson_home, tmp_path):
+    from tutor.workspace import Workspace
+
+    home = lesson_home("revert-applied")
+    workspace = Workspace(home)
+    workspace.remember_before_command()
+    assert manage(home, "migrate", "store", "zero").returncode == 0
+    workspace.check(did="python manage.py migrate store zero")
+    workspace.undo(1)
+    workspace.check(did="tutor undo")
+    assert manage(home, "migrate", "store", "0002").returncode == 0
+    workspace.check(did="python manage.py migrate store 0002")
+    out = tmp_path / "notes.md"
+    result = tutor(home, "notes", "--output", str(out))
+    assert result.returncode == 0 and f"Notes written to {out}." in result.stdout
+    sheet = out.read_text(encoding="utf-8")
+    assert "## 2. Undo an applied migration (not finished)" in sheet
+    zero = sheet.index("- `python manage.py migrate store zero`")
+    undone = sheet.index("- **Undone** (a mistake taken back): `python manage.py migrate store zero`.")
+    right = sheet.index("- `python manage.py migrate store 0002`")
+    assert zero < undone < right
+    assert "  - table store\\_product: dropped" in sheet[zero:undone]
+    assert "  - store.0003\\_change\\_price\\_field: applied -> not applied" in sheet[right:]
+    assert "  - **Passed step 1: Unapply 0003 by migrating to 0002**" in sheet[right:]
+    assert "    > Django printed `Unapplying store.0003_change_price_field... OK`" in sheet
+    assert tutor(home, "notes").stdout == sheet
+
+
+@pytest.mark.parametrize("output, said", [(".", "is a folder"),
+                                          ("missing/notes.md", "There is no folder")])
+def test_notes_to_a_place_that_cannot_take_them_is_said(home, output, said):
+    result = tutor(home, "notes", "--output", output)
+    assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr
+
+
+def test_notes_before_anything_is_done(home):
+    result = tutor(home, "notes")
+    assert result.returncode == 0 and "Nothing done yet" in result.stdout

@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the lesson to reset (default: the current lesson)")
     reset.add_argument("--all", action="store_true",
                        help="forget all progress and start the course from its first lesson")
+    reset.add_argument("--step", type=int, default=1, metavar="N",
+                       help="start at step N: the reference solutions of the steps before it "
+                            "are carried out (kept after the first time), and those steps "
+                            "are marked fast-forwarded, not solved by you")
     undo = command("undo", "take the sandbox back to how it was before the last command(s)",
                    "Its migration files, models, databases and git repository go back to a "
                    "point the tutor saw: before each command it ran, and at each check (so "
@@ -106,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     history = command("history", "the current lesson's timeline: each command, what it "
                       "changed, the step it passed")
     history.add_argument("--json", action="store_true", help="print JSON for scripts")
+    notes = command("notes", "a take-home sheet (Markdown) of what you did, lesson by lesson",
+                    "The commands you ran, in order, each with what it changed and the step it "
+                    "passed (with the lesson's explanation), and the mistakes you undid.")
+    notes.add_argument("--output", metavar="FILE",
+                       help="write the sheet to FILE (default: print it)")
     command("shell", "open your shell inside the sandbox",
             "`python` there has Django, so you can type `python manage.py ...` yourself.")
     command("watch", "check the current step again whenever the sandbox changes",
@@ -374,7 +383,7 @@ def cmd_undo(args) -> int:
         before = None  # a sandbox broken enough not to be read: undo is how it mends
     _, undone = workspace.undo(args.count)
     ui.show_undone(undone)
-    report = workspace.check()
+    report = workspace.check(did=f"tutor undo {args.count}" if args.count != 1 else "tutor undo")
     if before is not None:
         ui.show_changes(describe_changes(before, report.state))
     ui.show_check(report)
@@ -396,6 +405,30 @@ def cmd_history(args) -> int:
     return 0
 
 
+def cmd_notes(args) -> int:
+    from pathlib import Path
+
+    from .notes import render
+
+    workspace = _workspace(args)
+    sheet = render(workspace.course, workspace.progress, workspace.journal.entries())
+    if not args.output:
+        sys.stdout.write(sheet)
+        return 0
+    target = Path(args.output).expanduser()
+    if target.is_dir():
+        raise TutorError(f"{target} is a folder.", "Give the name of a file to write, e.g. "
+                         "--output migration-notes.md.")
+    if not target.parent.is_dir():
+        raise TutorError(f"There is no folder {target.parent} to write {target.name} in.",
+                         "Create it first, or give another --output.")
+    from .files import write_atomically
+
+    write_atomically(target, sheet)
+    print(f"Notes written to {target}.")
+    return 0
+
+
 def cmd_reset(args) -> int:
     workspace = _workspace(args)
     if args.all and args.lesson:
@@ -408,9 +441,12 @@ def cmd_reset(args) -> int:
     if not workspace.sandbox.has_snapshot(lesson) and not lesson.tools_missing():
         print(f"Building the sandbox for {lesson.id} with real makemigrations and migrate...",
               flush=True)
-    for note in workspace.reset(lesson, forget_progress=args.all):
+    if 1 < args.step <= len(lesson.steps):
+        print(f"Fast-forwarding {lesson.id} to step {args.step}...", flush=True)
+    for note in workspace.reset(lesson, forget_progress=args.all, step=args.step):
         print(f"Note: {note}", file=sys.stderr)
-    print(f"The sandbox at {workspace.sandbox.path} is at the start of {lesson.id}, step 1.")
+    print(f"The sandbox at {workspace.sandbox.path} is at the start of {lesson.id}, step "
+          f"{args.step}.")
     return 0
 
 
@@ -601,7 +637,7 @@ def _require_terminal(command: str) -> None:
 COMMANDS = {
     "start": cmd_start, "lessons": cmd_lessons, "status": cmd_status, "check": cmd_check,
     "hint": cmd_hint, "answer": cmd_answer, "solve": cmd_solve, "reset": cmd_reset,
-    "undo": cmd_undo, "history": cmd_history, "shell": cmd_shell,
+    "undo": cmd_undo, "history": cmd_history, "notes": cmd_notes, "shell": cmd_shell,
     "lint-lessons": cmd_lint_lessons, "watch": cmd_watch,
     "report": cmd_report, "class-report": cmd_class_report,
 }

@@ -7,7 +7,9 @@ terminal the work was done in), and only when something changed since the last o
 content is kept once, under its SHA-256 (`HOME/history/objects/`), and each point is a small
 manifest (`HOME/history/points/NNNNNN.json`): a snapshot of an unchanged sandbox writes no
 content, and one after a migrate writes the database file alone. A reset starts a new
-timeline: undo never crosses it. The last `KEEP` points are kept, with what they refer to.
+timeline: undo never crosses it. The last `KEEP` points are kept, with what they refer to. An undo
+restores the sandbox in place, file by file (a terminal open in it stays valid), and a
+restore cut short is finished by the next tutor.
 
 Only the sandbox's own SQLite files can be taken back so: a database on a server is not a
 file in the sandbox, and undo says so there.
@@ -224,23 +226,88 @@ class History:
 
     # --- restoring -----------------------------------------------------------------------
 
-    def _restore(self, point: Point) -> None:
-        """Make the sandbox what it was at `point`: built beside it, then swapped into place
-        as a reset swaps (cut anywhere, the tutor finds the one or the other whole)."""
-        from .sandbox import SANDBOX_MARKER, swap_in
+    @property
+    def _restoring(self) -> Path:
+        return self.folder / "restoring"
 
-        staging = self.sandbox.with_name(self.sandbox.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        shutil.copy2(self.sandbox / SANDBOX_MARKER, staging / SANDBOX_MARKER)  # first: ours
-        for folder in point.dirs:
-            (staging / folder).mkdir(parents=True, exist_ok=True)
-        for path, entry in point.files.items():
-            target = staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if entry[0] == "->":
-                os.symlink(entry[1], target)
+    def _restore(self, point: Point) -> None:
+        """Make the sandbox what it was at `point`, in place (a terminal open in it stays
+        there). The point is noted first, so that a restore cut short (a SIGKILL) is finished
+        by the next tutor (`finish_restore`): each file is replaced whole, and the point and
+        the contents it names stay until the restore is done."""
+        from .files import write_atomically
+
+        write_atomically(self._restoring, str(point.number))
+        self._apply(point)
+        self._restoring.unlink(missing_ok=True)
+
+    def restoring(self) -> bool:
+        """Whether a restore was cut short (see `finish_restore`)."""
+        return self._restoring.exists()
+
+    def finish_restore(self) -> bool:
+        """Finish a restore that was cut short; True when there was one."""
+        try:
+            number = int(self._restoring.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        point = self._read(f"{number:06d}.json")
+        if point is not None and self.sandbox.is_dir():
+            self._apply(point)
+        self._restoring.unlink(missing_ok=True)
+        return True
+
+    def _apply(self, point: Point) -> None:
+        wanted_dirs = set(point.dirs)
+        # What the point does not hold goes, deepest first (a folder once it is empty).
+        for folder, subfolders, names in os.walk(self.sandbox, topdown=False):
+            relative = os.path.relpath(folder, self.sandbox)
+            prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+            if any(part in SKIPPED_NAMES for part in prefix.split("/")):
                 continue
-            shutil.copyfile(self._objects / entry[0], target)
-            os.chmod(target, entry[1] & 0o7777)
-        swap_in(staging, self.sandbox)
+            for name in names + [d for d in subfolders
+                                 if os.path.islink(os.path.join(folder, d))]:
+                if name in SKIPPED_NAMES or name.endswith(".pyc"):
+                    continue
+                full = os.path.join(folder, name)
+                entry = point.files.get(prefix + name)
+                if os.path.islink(full):
+                    keep = entry is not None and entry[0] == "->" and os.readlink(full) == entry[1]
+                else:
+                    keep = entry is not None and entry[0] != "->"
+                if not keep:
+                    os.unlink(full)
+            for name in subfolders:
+                path = prefix + name
+                full = os.path.join(folder, name)
+                if name in SKIPPED_NAMES or os.path.islink(full):
+                    continue
+                if path not in wanted_dirs:
+                    shutil.rmtree(full, ignore_errors=True)
+        for folder in sorted(wanted_dirs):
+            target = self.sandbox / folder
+            if target.is_symlink() or (target.exists() and not target.is_dir()):
+                target.unlink()
+            target.mkdir(parents=True, exist_ok=True)
+        for path, entry in point.files.items():
+            target = self.sandbox / path
+            if entry[0] == "->":
+                if not target.is_symlink():
+                    if target.is_dir():
+                        shutil.rmtree(target)
+                    os.symlink(entry[1], target)
+                continue
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            if target.is_file() and not target.is_symlink() and _digest(target) == entry[0]:
+                if stat.S_IMODE(target.stat().st_mode) != entry[1] & 0o7777:
+                    os.chmod(target, entry[1] & 0o7777)
+                continue
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.undo")
+            shutil.copyfile(self._objects / entry[0], temporary)
+            os.chmod(temporary, entry[1] & 0o7777)
+            os.replace(temporary, target)  # whole: a reader sees the old file or the new
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

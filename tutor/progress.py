@@ -56,6 +56,7 @@ class StepRecord:
     hints: int = 0                 # the most hints revealed at once
     solutions: int = 0             # solutions shown or carried out (solve, skip)
     answers: int = 0               # answers tried to its question
+    fast_forwarded: bool = False   # passed by `tutor reset --step`, not by the learner
 
     def to_json(self) -> dict:
         # Only what differs from a fresh record: a whole course of records stays short.
@@ -64,8 +65,12 @@ class StepRecord:
 
     @classmethod
     def from_json(cls, data: dict) -> "StepRecord":
+        fast_forwarded = data.get("fast_forwarded", False)
+        if not isinstance(fast_forwarded, bool):
+            raise ValueError(f"bad flag {fast_forwarded!r}")
         return cls(started_at=_timestamp(data.get("started_at")),
                    passed_at=_timestamp(data.get("passed_at")),
+                   fast_forwarded=fast_forwarded,
                    **{name: _count(data.get(name, 0))
                       for name in ("seconds", "checks", "hints", "solutions", "answers")})
 

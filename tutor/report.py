@@ -35,7 +35,7 @@ NAME_QUESTION = "Your name, for your progress report (Enter to skip):"
 # One step of the export, in order; CSV rows are these with the learner first.
 STEP_FIELDS = ["lesson", "step", "title", "current", "passed", "started_at", "passed_at",
                "attempts", "answers", "hints", "solutions", "time_spent_seconds",
-               "stuck_for_seconds"]
+               "stuck_for_seconds", "fast_forwarded"]
 STEP_COLUMNS = ["learner", *STEP_FIELDS]
 # `class-report` without --all-steps: one row per learner, where they are now.
 WHERE_COLUMNS = ["learner", "lesson", "step", "title", "steps_passed", "attempts", "hints",
@@ -152,6 +152,7 @@ def learner_report(progress: Progress, course: Course, at: int | None = None) ->
                 "attempts": record.checks, "answers": record.answers, "hints": record.hints,
                 "solutions": record.solutions, "time_spent_seconds": spent,
                 "stuck_for_seconds": spent if stuck else None,
+                "fast_forwarded": record.fast_forwarded,
             })
     return {"format": REPORT_FORMAT, "version": REPORT_VERSION,
             "learner": learner_name(progress), "exported_at": iso_time(at),
@@ -170,7 +171,8 @@ def print_learner_report(report: dict, form: str) -> None:
         headers = ["lesson", "step", "title", "passed", "attempts", "answers", "hints",
                    "solutions", "time spent", "stuck for"]
         rows = [[_cell(s["lesson"]), str(s["step"]), _cell(_short(s["title"])),
-                 "yes" if s["passed"] else "no", str(s["attempts"]), str(s["answers"]),
+                 ("fast-forwarded" if s.get("fast_forwarded") else "yes") if s["passed"]
+                 else "no", str(s["attempts"]), str(s["answers"]),
                  str(s["hints"]), str(s["solutions"]), duration(s["time_spent_seconds"]),
                  duration(s["stuck_for_seconds"])] for s in report["steps"]]
         _print_table(f"Progress{_for(report)}", headers, rows,
@@ -191,6 +193,7 @@ _STEP_KINDS = {"lesson": _TEXT, "step": _COUNT, "title": _TEXT, "current": _FLAG
                "passed": _FLAG, "started_at": _TEXT + " or null", "passed_at": _TEXT + " or null",
                "attempts": _COUNT, "answers": _COUNT, "hints": _COUNT, "solutions": _COUNT,
                "time_spent_seconds": _COUNT, "stuck_for_seconds": _COUNT + " or null"}
+_OPTIONAL_STEP_KINDS = {"fast_forwarded": _FLAG}  # added since version 1
 
 
 def _fits(value, kind: str) -> bool:
@@ -271,6 +274,9 @@ def _shape_problem(data: dict) -> str:
                 return f"steps[{number}].{key} is missing."
             if not _fits(step[key], kind):
                 return f"steps[{number}].{key}: expected {kind}."
+        for key, kind in _OPTIONAL_STEP_KINDS.items():
+            if key in step and not _fits(step[key], kind):
+                return f"steps[{number}].{key}: expected {kind}."
     return ""
 
 
@@ -292,8 +298,8 @@ def print_class_report(paths: list[Path], all_steps: bool, as_csv: bool) -> int:
         say("No report could be read.", err=True)
         return 2
     if all_steps:
-        rows = [[learner, *(s[key] for key in STEP_FIELDS)]
-                for learner, report in reports for s in report["steps"]]
+        rows = [[learner, *_step_values(s)] for learner, report in reports
+                for s in report["steps"]]
         if as_csv:
             sys.stdout.write(to_csv(STEP_COLUMNS, rows))
         else:
@@ -406,7 +412,14 @@ def to_csv(columns: list[str], rows: list[list]) -> str:
 
 
 def _step_rows(report: dict) -> list[list]:
-    return [[report["learner"], *(s[key] for key in STEP_FIELDS)] for s in report["steps"]]
+    return [[report["learner"], *_step_values(s)] for s in report["steps"]]
+
+
+def _step_values(step: dict) -> list:
+    """A step's fields in STEP_FIELDS order. An export from before `fast_forwarded` has
+    none: its steps were all the learner's."""
+    return [step.get(key, False) if key in _OPTIONAL_STEP_KINDS else step[key]
+            for key in STEP_FIELDS]
 
 
 def _not_stuck_last(stuck_for: int | None) -> int:

@@ -294,6 +294,24 @@ class Sandbox:
 
         return self.snapshots / f"{lesson.id}-{fingerprint(parts())}"
 
+    def step_cache(self, lesson: Lesson, step: int) -> Path | None:
+        """Where the sandbox fast-forwarded to `step` of the lesson is kept (None on a
+        server, whose database is not a file to keep)."""
+        if self.server is not None:
+            return None
+        snapshot = self._snapshot(lesson, None)
+        return snapshot.with_name(f"{snapshot.name}-step{step}")
+
+    def restore_copy(self, folder: Path) -> None:
+        """Put a kept copy of a sandbox in place, as a reset does (swapped in whole)."""
+        staging = self._staging
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        shutil.copy2(folder / SANDBOX_MARKER, staging / SANDBOX_MARKER)  # first: the tutor's
+        shutil.copytree(folder, staging, symlinks=True, dirs_exist_ok=True)
+        swap_in(staging, self.path)
+        self.write_python_shim()
+
     def _keep_snapshot(self, built: Path, snapshot: Path, owned=None,
                        database: str | None = None) -> None:
         """Keep a copy of a fresh build (on a server, its database too, as a template); older

@@ -30,6 +30,7 @@ MENU = [
     ("quit", "Quit (progress is saved)"),
 ]
 ANSWER = ("answer", "Answer the question")
+AT_A_STEP = "@step"  # the lesson menu's "start at a later step" (no lesson id has an @)
 AFTER_LESSON = [("next", "Start the next lesson"), ("menu", "Choose a lesson"),
                 ("quit", "Quit")]
 
@@ -86,9 +87,35 @@ class Session:
             if not missing and lesson.unavailable_on(backend):
                 needs = " - not on this database, skipped"
             choices.append((lesson.id, f"{mark} {number}. {lesson.title} ({lesson.id}){needs}"))
+        choices.append((AT_A_STEP, "Start a lesson at a later step (fast-forward)"))
         choices.append(("", "Quit"))
         chosen = ui.ask_choice("Which lesson?", choices)
+        if chosen == AT_A_STEP:
+            return self.choose_step(choices[:-2])
         return course.get(chosen) if chosen else None
+
+    def choose_step(self, lessons: list[tuple[str, str]]) -> Lesson | None:
+        """A lesson and a step of it: the steps before it are fast-forwarded (their
+        reference solutions carried out), and the lesson opens there."""
+        course = self.workspace.course
+        chosen = ui.ask_choice("Fast-forward which lesson?",
+                               [c for c in lessons if len(course.get(c[0]).steps) > 1]
+                               + [("", "Back")])
+        if not chosen:
+            return self.choose_lesson()
+        lesson = course.get(chosen)
+        step = ui.ask_choice("Start at which step?", [
+            (str(number), f"Step {number}/{len(lesson.steps)}: {step.title}")
+            for number, step in enumerate(lesson.steps, 1) if number > 1])
+        with ui.console.status(f"Fast-forwarding {lesson.id} to step {step} with the "
+                               "reference solutions..."):
+            notes = self.workspace.reset(lesson, step=int(step))
+        for note in notes:
+            ui.show_warning(note)
+        ui.console.print(f"Sandbox ready at [bold]{self.workspace.sandbox.path}[/bold], "
+                         f"at step {step}.")
+        self.state = None
+        return lesson
 
     def open(self, lesson: Lesson) -> None:
         """Make `lesson` current, building its sandbox unless it is already in progress."""
@@ -219,7 +246,7 @@ class Session:
         before = self.state
         target, undone = self.workspace.undo(1)
         ui.show_undone(undone)
-        self.after_change(before, self.workspace.check())
+        self.after_change(before, self.workspace.check(did="tutor undo"))
 
     def after_change(self, before: SandboxState | None, report: CheckReport) -> None:
         """Say what a command changed, show the state it left, and the check's verdict."""

@@ -6,12 +6,14 @@ neither decides anything on its own.
 from __future__ import annotations
 
 import contextlib
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from .exceptions import SandboxBroken, TutorError
 from .history import History, Point
+from .journal import Journal
 from .lessons import Course, Lesson, SolutionAction, Step, load_course
 from .lock import home_lock
 from .paths import claim_home, course_cache
@@ -56,10 +58,15 @@ class Workspace:
         self.progress: Progress = self.progress_file.load()
         self.seen = SeenFile(self.home)
         self.history = History(self.home, self.sandbox.path)
+        self.journal = Journal(self.home)
+        self._fast_forwarding = False  # its solutions are not the learner's commands
         self._lock_depth = 0
         # What stands where a reset keeps its work but is not the tutor's: left alone, and
         # named (the CLI says so) so that the learner can move it away.
         self.foreign: list[Path] = []
+        if self.history.restoring():
+            with self.changing():  # an undo cut short (a SIGKILL): finished now
+                self.history.finish_restore()
         if any(path.exists() or path.is_symlink()
                for path in (self.home / "sandbox.new", self.home / "sandbox.old")):
             with self.changing():
@@ -249,10 +256,27 @@ class Workspace:
         self.progress.current = lesson.id
         self.save()
         self._remember(did, progress.step)
+        if not self._fast_forwarding:
+            self._write_journal(lesson, did, state, verdict)
         where = "" if verdict.passed else where_you_are(
             lesson.steps[verdict.step_index], state,
             self._applied_when_step_began(verdict.step_index, seen))
         return CheckReport(lesson, verdict, state, where)
+
+    def _write_journal(self, lesson: Lesson, did: str, state: SandboxState, verdict) -> None:
+        """The command (or outside change) just checked, for `tutor notes`: what it changed
+        since the journal last saw the sandbox, and the steps it passed."""
+        from .changes import describe_changes
+
+        before = self.journal.last_state(lesson.id) or self.sandbox.start_state()
+        changes = describe_changes(before, state) if before is not None else []
+        passed = [{"step": index + 1, "title": lesson.steps[index].title,
+                   "explanation": verdict.explanations.get(index, "")}
+                  for index in verdict.passed_steps]
+        if did or changes or passed:
+            self.journal.add({"lesson": lesson.id, "at": now(), "kind": "command", "did": did,
+                              "changes": changes, "passed": passed})
+        self.journal.saw(lesson.id, state)
 
     # --- the timeline: undo ------------------------------------------------------------------
 
@@ -281,6 +305,8 @@ class Workspace:
                     "Undo works on the SQLite sandbox for now; `tutor reset` starts the "
                     "lesson over.")
             target, undone = self.history.undo(count)
+            self.journal.add({"lesson": lesson.id, "at": now(), "kind": "undo",
+                              "undone": [point.did for point in reversed(undone)]})
             progress = self.lesson_progress(lesson)
             if target.step < progress.step:
                 progress.step = target.step
@@ -365,14 +391,20 @@ class Workspace:
             return self._solve(on_action)
 
     def _solve(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
-        from .judge import question_state
-        from .questions import pose
-
         lesson, index, step = self.current_step()
         self.require_lesson_sandbox(lesson)
         self._require_trust(lesson)
         self._record().solutions += 1
         self._remember("", self.lesson_progress(lesson).step)
+        return self._carry_out(on_action)
+
+    def _carry_out(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
+        """The current step's reference solution, carried out, then checked (not counted as
+        a check of the learner's)."""
+        from .judge import question_state
+        from .questions import pose
+
+        lesson, index, step = self.current_step()
         for action in step.solution:
             status, output = self.sandbox.perform(action)
             on_action(action, status, output)
@@ -405,14 +437,18 @@ class Workspace:
             self.save()
             return self.current_step()[2]
 
-    def reset(self, lesson: Lesson, forget_progress: bool = False) -> list[str]:
+    def reset(self, lesson: Lesson, forget_progress: bool = False, step: int = 1) -> list[str]:
         """Rebuild the sandbox in `lesson`'s starting state and make it current, at step one
-        (with `forget_progress`, all progress is forgotten first). Returns notes to tell (the
-        databases of a server the sandbox has left)."""
+        (with `forget_progress`, all progress is forgotten first); with `step`, the reference
+        solutions of the steps before it are carried out (fast-forwarded). Returns notes to
+        tell (the databases of a server the sandbox has left)."""
+        if not 1 <= step <= len(lesson.steps):
+            raise TutorError(f"{lesson.id} has {len(lesson.steps)} steps: there is no step "
+                             f"{step}.", f"Give --step 1 to {len(lesson.steps)}.")
         with self.changing():
             if forget_progress:
                 self.progress = Progress(learner=self.progress.learner)  # a name is not progress
-            return self._reset(lesson)
+            return self._reset(lesson, step)
 
     def _require_trust(self, lesson: Lesson) -> None:
         """A lesson from outside the shipped course runs only once its course is trusted."""
@@ -422,7 +458,7 @@ class Workspace:
 
         require_trust(self.home, self.course, lesson, self.trust_course)
 
-    def _reset(self, lesson: Lesson) -> list[str]:
+    def _reset(self, lesson: Lesson, step: int = 1) -> list[str]:
         self._require_trust(lesson)
         if self.progress.current in self.course.order:
             # The time up to a reset was spent on the step the learner was on (if that lesson
@@ -441,4 +477,64 @@ class Workspace:
                                                           steps=before.steps)
         self.progress.begin(lesson.id, 0, now())
         self.save()
+        self.journal.add({"lesson": lesson.id, "at": now(), "kind": "reset", "step": step})
+        self.journal.saw(lesson.id, None)  # from the lesson's start
+        if step > 1:
+            self._fast_forwarding = True
+            try:
+                self._fast_forward(lesson, step)
+            finally:
+                self._fast_forwarding = False
+            self.history.forget()  # the timeline starts where the learner does
+            self.journal.saw(lesson.id, self.read_state())
+        self._remember(f"tutor reset {lesson.id}" + (f" --step {step}" if step > 1 else ""),
+                       step - 1)
         return notes
+
+    def _fast_forward(self, lesson: Lesson, step: int) -> None:
+        """From the lesson's start, the reference solutions of steps 1 to `step` - 1: from the
+        copy kept the first time (the sandbox and the states its steps saw), else carried out
+        with real commands, each step checked to pass. Those steps are marked fast-forwarded,
+        not solved by the learner (a step they passed before keeps their pass)."""
+        self._require_trust(lesson)
+        passed_before = {index for index in range(step - 1)
+                         if self.progress.record(lesson.id, index).passed_at is not None}
+        # From the nearest step kept before (the first time: from the lesson's start).
+        begin = 1
+        for nearest in range(step, 1, -1):
+            kept = self.sandbox.step_cache(lesson, nearest)
+            if kept is not None and (kept / "sandbox").is_dir() and (kept / "seen.json").is_file():
+                self.sandbox.restore_copy(kept / "sandbox")
+                shutil.copyfile(kept / "seen.json", self.seen.path)
+                begin = nearest
+                break
+        progress = self.lesson_progress(lesson)
+        progress.step = begin - 1
+        progress.answered = [index for index in range(begin - 1)
+                             if lesson.steps[index].question is not None]
+        for index in range(begin - 1, step - 1):
+            report = self._carry_out(lambda action, status, output: None)
+            if index not in report.passed_steps:
+                raise TutorError(
+                    f"Step {index + 1} of {lesson.id} did not pass after its reference "
+                    "solution, so the lesson cannot be fast-forwarded past it.",
+                    "The lesson file is at fault: `tutor lint-lessons --solve` tells more.")
+        kept = self.sandbox.step_cache(lesson, step)
+        if kept is not None and begin < step and self.seen.path.is_file():
+            partial = kept.with_name(kept.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            shutil.copytree(self.sandbox.path, partial / "sandbox", symlinks=True)
+            shutil.copyfile(self.seen.path, partial / "seen.json")
+            shutil.rmtree(kept, ignore_errors=True)
+            partial.rename(kept)
+        progress = self.lesson_progress(lesson)
+        at = now()
+        for index in range(step - 1):
+            if index not in passed_before:
+                self.progress.record(lesson.id, index).fast_forwarded = True
+            self.progress.pass_step(lesson.id, index, at)
+        progress.step = step - 1
+        progress.answered = [index for index in range(step - 1)
+                             if lesson.steps[index].question is not None]
+        self.progress.begin(lesson.id, step - 1, at)
+        self.save()
