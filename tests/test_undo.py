@@ -82,7 +82,14 @@ def test_undo_several_and_the_history_that_lists_them(lesson_home):
     _, history = tutor_json(home, "history")
     assert [p["did"] for p in history["points"]] == ["tutor reset revert-applied", "", ""]
     assert [p["step"] for p in history["points"]] == [1, 2, 2]
+    assert [p["passed"] for p in history["points"]] == [[], [1], []]
+    assert "store.0003_change_price_field: applied -> not applied" in history["points"][1][
+        "changes"]
+    assert "store.0002_add_price_to_product: applied -> not applied" in history["points"][2][
+        "changes"]
     shown = tutor(home, "history").stdout
+    assert "✓ step 1 passed" in shown
+    assert "• store.0002_add_price_to_product: applied -> not applied" in shown
     assert "tutor reset revert-applied" in shown and "tutor undo 2" in shown and "now" in shown
     assert tutor(home, "undo", "2").returncode == 1
     _, status = tutor_json(home, "status")
@@ -278,3 +285,75 @@ def test_notes_to_a_place_that_cannot_take_them_is_said(home, output, said):
 def test_notes_before_anything_is_done(home):
     result = tutor(home, "notes")
     assert result.returncode == 0 and "Nothing done yet" in result.stdout
+
+
+def test_a_sigkill_in_the_middle_of_an_undo_loses_nothing(lesson_home):
+    """A real `tutor undo`, killed with SIGKILL while it restores (a large file makes the
+    restore last long enough to be caught in it): the next command finishes it."""
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    home = lesson_home("revert-applied")
+    large = home / "sandbox" / "fixtures.json"
+    large.write_bytes(b"[" + b"0," * 40_000_000 + b"0]")
+    assert tutor(home, "check").returncode == 1
+    before, content = live(home), large.read_bytes()
+    large.unlink()
+    assert manage(home, "migrate", "store", "zero").returncode == 0
+    restoring = home / "history" / "restoring"
+    for _ in range(5):  # caught in the restore, or tried again
+        process = subprocess.Popen([sys.executable, "-m", "tutor", "undo", "--home", str(home)],
+                                   cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while process.poll() is None and not restoring.exists():
+            time.sleep(0.0005)
+        caught = restoring.exists() and process.poll() is None
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if caught:
+            break
+        assert tutor(home, "reset").returncode == 0  # it finished first: set it up again
+        large.write_bytes(content)
+        assert tutor(home, "check").returncode == 1
+        large.unlink()
+        assert manage(home, "migrate", "store", "zero").returncode == 0
+    assert caught, "no undo was caught in its restore"
+    assert restoring.exists()
+    assert live(home) == before  # finished by `tutor status`, the next command
+    assert not restoring.exists()
+    assert large.read_bytes() == content
+
+
+def test_undo_takes_the_git_repository_back_too(lesson_home):
+    import subprocess
+
+    home = lesson_home("branch-switch")
+    sandbox = home / "sandbox"
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=sandbox, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    head, branch = git("rev-parse", "HEAD"), git("branch", "--show-current")
+    assert tutor(home, "check").returncode in (0, 1)
+    git("switch", "-c", "experiment")
+    git("-c", "user.name=L", "-c", "user.email=l@example.com", "commit", "--allow-empty",
+        "-m", "an experiment")
+    assert git("rev-parse", "HEAD") != head
+    assert tutor(home, "undo").returncode in (0, 1)
+    assert git("rev-parse", "HEAD") == head and git("branch", "--show-current") == branch
+    assert "experiment" not in git("branch", "--list")
+
+
+def test_undo_without_a_sandbox_says_what_to_do(lesson_home):
+    import shutil
+
+    home = lesson_home("revert-applied")
+    tutor(home, "check")
+    shutil.rmtree(home / "sandbox")
+    result = tutor(home, "undo")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "tutor reset" in result.stderr

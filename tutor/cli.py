@@ -398,8 +398,8 @@ def cmd_history(args) -> int:
     points = workspace.history.points()
     if args.json:
         _print_json({"lesson": lesson.id, "points": [
-            {"number": p.number, "did": p.did, "at": p.at, "step": p.step + 1}
-            for p in points]})
+            {"number": p.number, "did": p.did, "at": p.at, "step": p.step + 1,
+             "changes": p.changes, "passed": p.passed} for p in points]})
     else:
         ui.show_history(lesson, points)
     return 0

@@ -50,6 +50,8 @@ class Point:
     files: dict[str, list]  # path -> [sha256, mode, size, mtime_ns, inode]; links: ["->", target]
     dirs: list[str] = field(default_factory=list)
     taken_ns: int = 0
+    changes: list[str] = field(default_factory=list)  # what the check here saw change
+    passed: list[int] = field(default_factory=list)   # the steps (from 1) passed here
 
     def content(self) -> tuple:
         """What the sandbox holds at this point (its stat details left out)."""
@@ -58,7 +60,8 @@ class Point:
 
     def to_json(self) -> dict:
         return {"number": self.number, "did": self.did, "at": self.at, "step": self.step,
-                "files": self.files, "dirs": self.dirs, "taken_ns": self.taken_ns}
+                "files": self.files, "dirs": self.dirs, "taken_ns": self.taken_ns,
+                "changes": self.changes, "passed": self.passed}
 
     @classmethod
     def from_json(cls, data: dict) -> "Point":
@@ -66,7 +69,9 @@ class Point:
         path, a path through a link) or to name content that is not a digest is refused."""
         point = cls(int(data["number"]), str(data["did"]), int(data["at"]), int(data["step"]),
                     {str(k): list(v) for k, v in data["files"].items()},
-                    [str(d) for d in data["dirs"]], int(data.get("taken_ns", 0)))
+                    [str(d) for d in data["dirs"]], int(data.get("taken_ns", 0)),
+                    [str(c) for c in data.get("changes", [])],
+                    [int(n) for n in data.get("passed", [])])
         links = {path for path, entry in point.files.items() if entry[:1] == ["->"]}
         for path in [*point.files, *point.dirs]:
             parts = path.split("/")
@@ -125,17 +130,20 @@ class History:
                 return point
         return None
 
-    def record(self, did: str, step: int) -> Point | None:
+    def record(self, did: str, step: int, changes: list[str] = (),
+               passed: list[int] = ()) -> Point | None:
         """Take a point of the sandbox as it is now, when it differs from the last one (None:
-        nothing changed since)."""
+        nothing changed since). `changes` and `passed`: what the check here saw."""
         if not self.sandbox.is_dir():
             return None
         names = self._names()
         last = self.last()
         now = self._take(last, did, step, (last.number + 1) if last else 0)
+        now.changes, now.passed = list(changes), list(passed)
         if last is not None and now.content() == last.content():
-            if last.step != step:  # the same files, checked further on: the step follows
+            if last.step != step or passed:  # the same files, checked further on
                 last.step = step
+                last.passed = sorted({*last.passed, *passed})
                 self._write(last)
             return None
         self._write(now)

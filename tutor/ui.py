@@ -318,6 +318,10 @@ def show_history(lesson: Lesson, points: list) -> None:
         back = len(points) - 1 - position
         undo = f"tutor undo {back}" if back else "now"
         say(f"  {when}  {what}  [dim]({step}; {undo})[/dim]")
+        for change in point.changes:
+            say(f"            • {literal(change)}")
+        for number in point.passed:
+            say(f"            [green]✓ step {number} passed[/green]")
 
 
 def show_hint(hint: Hint) -> None:

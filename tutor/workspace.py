@@ -255,17 +255,18 @@ class Workspace:
             self.seen.save(lesson.id, seen)
         self.progress.current = lesson.id
         self.save()
-        self._remember(did, progress.step)
-        if not self._fast_forwarding:
-            self._write_journal(lesson, did, state, verdict)
+        changes, passed = ([], []) if self._fast_forwarding else self._write_journal(
+            lesson, did, state, verdict)
+        self._remember(did, progress.step, changes, [index + 1 for index in passed])
         where = "" if verdict.passed else where_you_are(
             lesson.steps[verdict.step_index], state,
             self._applied_when_step_began(verdict.step_index, seen))
         return CheckReport(lesson, verdict, state, where)
 
-    def _write_journal(self, lesson: Lesson, did: str, state: SandboxState, verdict) -> None:
+    def _write_journal(self, lesson: Lesson, did: str, state: SandboxState,
+                       verdict) -> tuple[list[str], list[int]]:
         """The command (or outside change) just checked, for `tutor notes`: what it changed
-        since the journal last saw the sandbox, and the steps it passed."""
+        since the journal last saw the sandbox, and the steps it passed (returned too)."""
         from .changes import describe_changes
 
         before = self.journal.last_state(lesson.id) or self.sandbox.start_state()
@@ -277,13 +278,15 @@ class Workspace:
             self.journal.add({"lesson": lesson.id, "at": now(), "kind": "command", "did": did,
                               "changes": changes, "passed": passed})
         self.journal.saw(lesson.id, state)
+        return changes, list(verdict.passed_steps)
 
     # --- the timeline: undo ------------------------------------------------------------------
 
-    def _remember(self, did: str, step: int) -> None:
+    def _remember(self, did: str, step: int, changes: list[str] = (),
+                  passed: list[int] = ()) -> None:
         """A point of the timeline, when the sandbox changed since the last (SQLite only)."""
         if self.sandbox.built_on() == "sqlite":
-            self.history.record(did, step)
+            self.history.record(did, step, changes, passed)
 
     def remember_before_command(self) -> None:
         """Before a command runs: the sandbox as it is, so that the command can be undone."""
