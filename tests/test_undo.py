@@ -357,3 +357,18 @@ def test_undo_without_a_sandbox_says_what_to_do(lesson_home):
     result = tutor(home, "undo")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "tutor reset" in result.stderr
+
+
+def test_a_reset_takes_the_old_timelines_contents_with_it(lesson_home):
+    """The home stays as small as one lesson's timeline: what only the old one held goes."""
+    home = lesson_home("revert-applied")
+    extra = home / "sandbox" / "scratch.txt"
+    extra.write_text("a note of the learner's\n", encoding="utf-8")
+    tutor(home, "check")
+    import hashlib
+
+    digest = hashlib.sha256(extra.read_bytes()).hexdigest()
+    assert (home / "history" / "objects" / digest).exists()
+    assert tutor(home, "reset").returncode == 0
+    assert not (home / "history" / "objects" / digest).exists()
+    assert len(History(home, home / "sandbox").points()) == 1

@@ -104,8 +104,9 @@ class History:
         return self.folder / "objects"
 
     def forget(self) -> None:
-        """A new build: a new timeline (the kept contents stay, for the next one to share)."""
-        shutil.rmtree(self._points, ignore_errors=True)
+        """A new build: a new timeline, and the contents only the old one held go with it
+        (the home stays as small as one lesson's timeline)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def _names(self) -> list[str]:
         try:
