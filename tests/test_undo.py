@@ -372,3 +372,47 @@ def test_a_reset_takes_the_old_timelines_contents_with_it(lesson_home):
     assert tutor(home, "reset").returncode == 0
     assert not (home / "history" / "objects" / digest).exists()
     assert len(History(home, home / "sandbox").points()) == 1
+
+
+def test_each_command_in_a_bash_tutor_shell_is_a_point_undo_takes_back(lesson_home, tmp_path):
+    """In `tutor shell` on bash, a point after each command, named after it: `tutor undo`
+    takes back the last one only. The learner's own ~/.bashrc still runs first."""
+    import shutil
+    import sys
+
+    import pexpect
+    from conftest import REPO
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash here")
+    home = lesson_home("revert-applied")
+    own = tmp_path / "learner"
+    own.mkdir()
+    (own / ".bashrc").write_text("export FROM_MY_BASHRC=yes\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO), SHELL=bash, HOME=str(own),
+               PATH="/usr/bin:/bin", DJANGO_COLORS="nocolor", HISTFILE=str(own / ".history"),
+               PS1="sandbox$ ")
+    (own / ".history").write_text("echo from an older session\n", encoding="utf-8")
+    child = pexpect.spawn(sys.executable, ["-m", "tutor", "shell", "--home", str(home)],
+                          env=env, encoding="utf-8", timeout=30, cwd=str(REPO))
+    child.expect_exact("A shell in the sandbox")
+    child.sendline("echo mine=$FROM_MY_BASHRC")
+    child.expect_exact("mine=yes")
+    child.sendline("python manage.py migrate store 0002")
+    child.expect_exact("Unapplying store.0003_change_price_field... OK")
+    child.sendline("python manage.py migrate store 0001")
+    child.expect_exact("Unapplying store.0002_add_price_to_product... OK")
+    child.sendline("echo done")
+    child.expect_exact("done")
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+    child.close()
+    _, history = tutor_json(home, "history")
+    assert [p["did"] for p in history["points"]] == [
+        "tutor reset revert-applied", "python manage.py migrate store 0002",
+        "python manage.py migrate store 0001"]
+    assert tutor(home, "undo").returncode in (0, 1)
+    applied = {m["name"] for m in tutor_json(home, "status")[1]["migrations"] if m["applied"]}
+    assert applied == {"0001_initial", "0002_add_price_to_product"}
+    assert not list((home / "shell").glob("seen-*"))  # the shell's own note went with it

@@ -508,10 +508,21 @@ def cmd_shell(args) -> int:
     else:
         shell = [os.environ.get("SHELL") or "/bin/sh"]
     workspace.remember_before_command()  # what the shell's commands can be undone to
+    if os.path.basename(shell[0]) == "bash":  # and a point after each command: see shell_hook
+        from .shell_hook import rc_file
+
+        shell += ["--rcfile", str(rc_file(workspace.home, sys.executable)), "-i"]
     print(f"A shell in the sandbox ({sandbox.path}). `python manage.py showmigrations` works "
           "here; type `exit` to leave, then `tutor check`.")
     try:
-        return subprocess.call(shell, cwd=sandbox.path, env=sandbox.learner_environment())
+        process = subprocess.Popen(shell, cwd=sandbox.path, env=sandbox.learner_environment())
+        try:
+            return process.wait()
+        except BaseException:  # as subprocess.call does: the shell does not outlive us
+            process.kill()
+            raise
+        finally:
+            (workspace.home / "shell" / f"seen-{process.pid}").unlink(missing_ok=True)
     except OSError as error:
         raise TutorError(f"Your shell, {shell[0]}, could not be started: "
                          f"{error.strerror or error}.",

@@ -1,0 +1,93 @@
+"""Inside `tutor shell`, a point of the timeline after each command the learner types, named
+after it, so that `tutor undo` takes back one shell command at a time (see `history.py`).
+
+Bash runs it before each prompt (`PROMPT_COMMAND`, added by the rc file `tutor shell` starts
+bash with, after the learner's own ~/.bashrc): `python -m tutor.shell_hook HOME "$(history
+1)"`; a command bash keeps out of its history is said as a change made outside the tutor.
+It is quick and silent, and never stops the shell: whatever goes wrong, the worst is a
+point not taken (a check still takes one). Other shells get the point taken as the shell
+opens, and one at each check.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from pathlib import Path
+
+_NUMBERED = re.compile(r"^\s*\d+\*?\s+")  # `history 1` prints "  42  the command"
+
+
+def rc_file(home: Path, python: str) -> Path:
+    """The rc file bash is started with: the learner's own ~/.bashrc, then the hook."""
+    folder = home / "shell"
+    folder.mkdir(parents=True, exist_ok=True)
+    hook = (f"{shlex.quote(python)} -m tutor.shell_hook {shlex.quote(str(home))} $$ "
+            '"$(HISTTIMEFORMAT= builtin history 1)"')
+    rc = folder / "bashrc"
+    rc.write_text(
+        "# Written by `tutor shell`: your own ~/.bashrc, then a point of the tutor's timeline\n"
+        "# after each command (so that `tutor undo` can take it back).\n"
+        '[ -f ~/.bashrc ] && . ~/.bashrc\n'
+        f"__tutor_point() {{ {hook} 2>/dev/null; }}\n"
+        'PROMPT_COMMAND="__tutor_point${PROMPT_COMMAND:+; $PROMPT_COMMAND}"\n',
+        encoding="utf-8")
+    return rc
+
+
+def record(home: Path, shell: str, typed: str) -> None:
+    from .history import History
+    from .lock import home_lock
+    from .progress import ProgressFile
+
+    did = _command(home, shell, typed)
+    sandbox = home / "sandbox"
+    try:
+        import json
+
+        marker = json.loads((sandbox / ".tutor-sandbox").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(marker, dict) or (marker.get("backend") or "sqlite") != "sqlite":
+        return  # on a server, undo is not offered (see Workspace.undo)
+    with home_lock(home):
+        progress = ProgressFile(home).load()
+        lesson = marker.get("lesson")
+        step = progress.lessons[lesson].step if lesson in progress.lessons else 0
+        History(home, sandbox).record(did, step)
+
+
+def _command(home: Path, shell: str, typed: str) -> str:
+    """The command just run, from `history 1`: only when bash's history has a new entry
+    since the last prompt ("" at the shell's first prompt, whose entry is an older session's,
+    and after a command bash kept out of its history, a ` command` or a repeat)."""
+    line = typed.strip().splitlines()[0] if typed.strip() else ""
+    number = re.match(r"\s*(\d+)", line)
+    seen = home / "shell" / f"seen-{shell if shell.isdigit() else 'shell'}"
+    try:
+        before = seen.read_text(encoding="utf-8")
+    except OSError:
+        before = None
+    now = number.group(1) if number else ""
+    try:
+        seen.write_text(now, encoding="utf-8")
+    except OSError:
+        pass
+    if before is None or not now or now == before:
+        return ""
+    return _NUMBERED.sub("", line)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3:
+        return 2
+    try:
+        record(Path(argv[0]), argv[1], argv[2])
+    except Exception:  # never the shell's problem
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
