@@ -353,6 +353,13 @@ def test_a_second_ctrl_c_ends_a_command_that_ignores_the_first(lesson_home, tmp_
     assert "Traceback" not in child.before
 
 
+def _run_script(script: str, cwd: Path) -> subprocess.CompletedProcess:
+    """A Python script of a test's own, in a process of its own (signals, a possible hang)."""
+    return subprocess.run([sys.executable, "-c", script], cwd=cwd, timeout=30,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)),
+                          capture_output=True, text=True)
+
+
 def test_a_second_ctrl_c_that_lands_while_the_note_is_said_still_ends_the_command(tmp_path):
     """The race behind a flaky run: the second Ctrl-C arrives while the tutor is still saying
     "press Ctrl-C again". It must end the command, not leave the tutor waiting for one that
@@ -369,9 +376,7 @@ def test_a_second_ctrl_c_that_lands_while_the_note_is_said_still_ends_the_comman
         "                 None, note)\n"
         "except KeyboardInterrupt:\n"
         "    print('interrupted')\n")
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, timeout=30,
-                            env=dict(os.environ, PYTHONPATH=str(REPO)),
-                            capture_output=True, text=True)
+    result = _run_script(script, tmp_path)
     assert result.stdout.strip() == "interrupted", result.stderr
     pid = int(pid_file.read_text())
     deadline = time.monotonic() + 5
@@ -411,9 +416,7 @@ def test_ctrl_c_is_counted_while_a_command_runs_never_raised_inside_the_wait(tmp
         "except KeyboardInterrupt:\n"
         "    print('interrupted', len(notes), len(raised_inside),\n"
         "          signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n")
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, timeout=30,
-                            env=dict(os.environ, PYTHONPATH=str(REPO)),
-                            capture_output=True, text=True)
+    result = _run_script(script, tmp_path)
     assert result.stdout.split() == ["interrupted", "1", "0", "True"], result.stdout + result.stderr
 
 
@@ -425,9 +428,7 @@ def test_a_command_run_where_ctrl_c_is_ignored_ignores_it_too(tmp_path):
         "run_attached('python3 -c \"import signal; print(signal.getsignal(2) == signal.SIG_IGN)\"', '.',\n"
         "             dict(os.environ))\n"
         "print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)\n")
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, timeout=30,
-                            env=dict(os.environ, PYTHONPATH=str(REPO)),
-                            capture_output=True, text=True)
+    result = _run_script(script, tmp_path)
     assert result.stdout.split() == ["True", "True"], result.stderr
 
 

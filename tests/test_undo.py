@@ -416,3 +416,23 @@ def test_each_command_in_a_bash_tutor_shell_is_a_point_undo_takes_back(lesson_ho
     applied = {m["name"] for m in tutor_json(home, "status")[1]["migrations"] if m["applied"]}
     assert applied == {"0001_initial", "0002_add_price_to_product"}
     assert not list((home / "shell").glob("seen-*"))  # the shell's own note went with it
+
+
+def test_a_file_the_tutor_cannot_read_never_fails_a_check(lesson_home, monkeypatch):
+    """A snapshot that cannot be taken (here, reading a file fails as an unreadable one's
+    would: the tests run as root, who reads everything) is left out; the check goes on."""
+    from pathlib import Path
+
+    home = lesson_home("revert-applied")
+    (home / "sandbox" / "secret.txt").write_text("mine\n", encoding="utf-8")
+    real = Path.read_bytes
+
+    def refuse(path):
+        if path.name == "secret.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    result = tutor(home, "check")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Not yet" in result.stdout

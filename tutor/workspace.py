@@ -284,9 +284,12 @@ class Workspace:
 
     def _remember(self, did: str, step: int, changes: list[str] = (),
                   passed: list[int] = ()) -> None:
-        """A point of the timeline, when the sandbox changed since the last (SQLite only)."""
+        """A point of the timeline, when the sandbox changed since the last (SQLite only). A
+        point that cannot be taken (a file the tutor may not read, a full disk) is left out:
+        a check never fails for it, and undo goes back to the points there are."""
         if self.sandbox.built_on() == "sqlite":
-            self.history.record(did, step, changes, passed)
+            with contextlib.suppress(OSError):
+                self.history.record(did, step, changes, passed)
 
     def remember_before_command(self) -> None:
         """Before a command runs: the sandbox as it is, so that the command can be undone."""
