@@ -604,23 +604,65 @@ def test_a_server_without_database_comments_is_refused_clearly(home, url):
     assert "MariaDB 10.5 or later" in refused.value.advice
 
 
-def test_undo_on_a_server_is_refused_with_the_reason(on_server, url):
-    """Undo takes back files; a server's database is none (a later slice of issue 16): it
-    says so, changes nothing, and no timeline is kept meanwhile."""
+def test_undo_on_a_server_restores_the_database_from_the_tutors_copies(on_server, url):
+    """On a server a point keeps a copy of the database (the start's is its kept template:
+    no copy at a reset); undo copies it back under the sandbox's name, so the settings stay
+    right. The copies undone are dropped, and the next build's worker drops the rest."""
     from conftest import manage
 
     home = on_server
     assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
-    assert manage(home, "migrate", "store", "0002").returncode == 0
-    assert tutor(home, "check").returncode in (0, 1)
+    database = sandbox_database(home)
+    assert manage(home, "shell", "-c", "from store.models import Product; "
+                  "Product.objects.create(name='kept', price=7)").returncode == 0
+    assert tutor(home, "check").returncode == 1  # a point, with a copy
+    assert manage(home, "migrate", "store", "zero").returncode == 0
+    assert tutor(home, "check").returncode == 1
+    copies = [n for n in our_databases(url, home) if n.startswith(database + "_u")]
+    assert len(copies) == 2
     result = tutor(home, "undo")
-    assert result.returncode == 2
-    said = " ".join(result.stderr.split())
-    assert f"its database is on {parse(url).shown()}, not a file in it" in said
-    assert "Undo works on the SQLite sandbox for now" in said
-    assert not (home / "history" / "points").exists()
-    applied = {m["name"] for m in tutor_json(home, "status")[1]["migrations"] if m["applied"]}
-    assert "0003_change_price_field" not in applied
+    assert result.returncode == 1, result.stderr
+    assert "store.0001_initial: not applied -> applied" in result.stdout
+    _, status = tutor_json(home, "status")
+    assert status["database_file"] == database
+    assert {m["name"] for m in status["migrations"] if m["applied"]} == {
+        "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
+    assert "kept" in str(status["rows"])
+    assert [n for n in our_databases(url, home) if n.startswith(database + "_u")] == copies[:1]
+    result = tutor(home, "undo")  # to the start: its template, which stays
+    assert result.returncode == 1
+    assert "kept" not in str(tutor_json(home, "status")[1]["rows"])
+    _, report = tutor_json(home, "check")
+    met = {e["text"]: e["met"] for e in report["expectations"]}
+    assert met[f"{database} is the database this lesson started with"] is True
+    assert tutor(home, "reset").returncode == 0
+    assert not [n for n in our_databases(url, home) if n.startswith(database)]
+
+
+def test_undo_brings_back_a_server_database_dropped_by_hand(on_server, url, admin):
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    name = sandbox_database(home)
+    spare_made(home)
+    admin.drop_database(name)
+    assert tutor(home, "check").returncode == 1  # seen dropped: a point, with nothing to copy
+    result = tutor(home, "undo")
+    assert result.returncode == 1, result.stderr
+    _, status = tutor_json(home, "status")
+    assert status["database_exists"] is True and status["database_file"] == name
+    assert {m["name"] for m in status["migrations"] if m["applied"]} == {
+        "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
+
+
+def test_undo_where_the_settings_no_longer_name_the_database_says_so(on_server, url):
+    from conftest import edit
+
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    edit(home, "shop/settings.py", "# The sandbox's own database, on a server", "# edited")
+    result = tutor(home, "undo")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "no longer name its database" in " ".join(result.stderr.split())
 
 
 def test_fast_forward_on_a_server_carries_the_solutions_out_there(on_server, url):

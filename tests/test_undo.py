@@ -374,23 +374,25 @@ def test_a_reset_takes_the_old_timelines_contents_with_it(lesson_home):
     assert len(History(home, home / "sandbox").points()) == 1
 
 
-def test_each_command_in_a_bash_tutor_shell_is_a_point_undo_takes_back(lesson_home, tmp_path):
-    """In `tutor shell` on bash, a point after each command, named after it: `tutor undo`
-    takes back the last one only. The learner's own ~/.bashrc still runs first."""
+@pytest.mark.parametrize("shell_name", ["bash", "zsh"])
+def test_each_command_in_a_tutor_shell_is_a_point_undo_takes_back(lesson_home, tmp_path,
+                                                                  shell_name):
+    """In `tutor shell` on bash or zsh, a point after each command, named after it: `tutor
+    undo` takes back the last one only. The learner's own rc file still runs first."""
     import shutil
     import sys
 
     import pexpect
     from conftest import REPO
 
-    bash = shutil.which("bash")
-    if bash is None:
-        pytest.skip("no bash here")
+    shell = shutil.which(shell_name)
+    if shell is None:
+        pytest.skip(f"no {shell_name} here")
     home = lesson_home("revert-applied")
     own = tmp_path / "learner"
     own.mkdir()
-    (own / ".bashrc").write_text("export FROM_MY_BASHRC=yes\n", encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(REPO), SHELL=bash, HOME=str(own),
+    (own / f".{shell_name}rc").write_text("export FROM_MY_BASHRC=yes\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO), SHELL=shell, HOME=str(own),
                PATH="/usr/bin:/bin", DJANGO_COLORS="nocolor", HISTFILE=str(own / ".history"),
                PS1="sandbox$ ")
     (own / ".history").write_text("echo from an older session\n", encoding="utf-8")

@@ -508,14 +508,19 @@ def cmd_shell(args) -> int:
     else:
         shell = [os.environ.get("SHELL") or "/bin/sh"]
     workspace.remember_before_command()  # what the shell's commands can be undone to
-    if os.path.basename(shell[0]) == "bash":  # and a point after each command: see shell_hook
-        from .shell_hook import rc_file
+    environment = sandbox.learner_environment()
+    kind = os.path.basename(shell[0])
+    if kind in ("bash", "zsh"):  # and a point after each command: see shell_hook
+        from .shell_hook import rc_file, zsh_folder
 
-        shell += ["--rcfile", str(rc_file(workspace.home, sys.executable)), "-i"]
+        if kind == "bash":
+            shell += ["--rcfile", str(rc_file(workspace.home, sys.executable)), "-i"]
+        else:
+            environment["ZDOTDIR"] = str(zsh_folder(workspace.home, sys.executable))
     print(f"A shell in the sandbox ({sandbox.path}). `python manage.py showmigrations` works "
           "here; type `exit` to leave, then `tutor check`.")
     try:
-        process = subprocess.Popen(shell, cwd=sandbox.path, env=sandbox.learner_environment())
+        process = subprocess.Popen(shell, cwd=sandbox.path, env=environment)
         try:
             return process.wait()
         except BaseException:  # as subprocess.call does: the shell does not outlive us

@@ -11,8 +11,9 @@ timeline: undo never crosses it. The last `KEEP` points are kept, with what they
 restores the sandbox in place, file by file (a terminal open in it stays valid), and a
 restore cut short is finished by the next tutor.
 
-Only the sandbox's own SQLite files can be taken back so: a database on a server is not a
-file in the sandbox, and undo says so there.
+On a server the database is no file in the sandbox: a point is taken where the state was
+read (a check), told apart by a digest of that state, and keeps a copy of the database on
+the server (`ServerDatabase`), which undo copies back.
 """
 
 from __future__ import annotations
@@ -52,16 +53,23 @@ class Point:
     taken_ns: int = 0
     changes: list[str] = field(default_factory=list)  # what the check here saw change
     passed: list[int] = field(default_factory=list)   # the steps (from 1) passed here
+    # On a server: the state read here (a digest: the database is no file to compare), and
+    # the tutor's copy of the database as it was here.
+    state_key: str = ""
+    database: str = ""
+    shared: bool = False  # the database is the lesson's kept start: never dropped by undo
 
     def content(self) -> tuple:
         """What the sandbox holds at this point (its stat details left out)."""
         return (tuple(sorted((path, entry[0], entry[1]) for path, entry in self.files.items())),
-                tuple(sorted(self.dirs)))
+                tuple(sorted(self.dirs)), self.state_key)
 
     def to_json(self) -> dict:
         return {"number": self.number, "did": self.did, "at": self.at, "step": self.step,
                 "files": self.files, "dirs": self.dirs, "taken_ns": self.taken_ns,
-                "changes": self.changes, "passed": self.passed}
+                "changes": self.changes, "passed": self.passed,
+                "state_key": self.state_key, "database": self.database,
+                "shared": self.shared}
 
     @classmethod
     def from_json(cls, data: dict) -> "Point":
@@ -71,7 +79,9 @@ class Point:
                     {str(k): list(v) for k, v in data["files"].items()},
                     [str(d) for d in data["dirs"]], int(data.get("taken_ns", 0)),
                     [str(c) for c in data.get("changes", [])],
-                    [int(n) for n in data.get("passed", [])])
+                    [int(n) for n in data.get("passed", [])],
+                    str(data.get("state_key", "")), str(data.get("database", "")),
+                    data.get("shared") is True)
         links = {path for path, entry in point.files.items() if entry[:1] == ["->"]}
         for path in [*point.files, *point.dirs]:
             parts = path.split("/")
@@ -132,29 +142,42 @@ class History:
         return None
 
     def record(self, did: str, step: int, changes: list[str] = (),
-               passed: list[int] = ()) -> Point | None:
+               passed: list[int] = (), server: "ServerDatabase | None" = None,
+               state_key: str = "", shared_database: str = "",
+               keep_database: bool = True) -> Point | None:
         """Take a point of the sandbox as it is now, when it differs from the last one (None:
-        nothing changed since). `changes` and `passed`: what the check here saw."""
+        nothing changed since). `changes` and `passed`: what the check here saw. On a
+        server (`server`), `state_key` tells the database's state, and a new point keeps a
+        copy of the database (or names `shared_database`, one that holds this state
+        already: the lesson's kept start)."""
         if not self.sandbox.is_dir():
             return None
         names = self._names()
         last = self.last()
         now = self._take(last, did, step, (last.number + 1) if last else 0)
-        now.changes, now.passed = list(changes), list(passed)
+        now.changes, now.passed, now.state_key = list(changes), list(passed), state_key
         if last is not None and now.content() == last.content():
             if last.step != step or passed:  # the same files, checked further on
                 last.step = step
                 last.passed = sorted({*last.passed, *passed})
                 self._write(last)
             return None
+        if shared_database:
+            now.database, now.shared = shared_database, True
+        elif server is not None and keep_database:  # (not one that is gone)
+            now.database = server.keep(now.number)
         self._write(now)
-        if len(names) + 1 > KEEP:
-            for name in names[:len(names) + 1 - KEEP]:
+        if len(names) + 1 > server_keep(server):
+            for name in names[:len(names) + 1 - server_keep(server)]:
+                old = self._read(name)
                 (self._points / name).unlink(missing_ok=True)
+                if old is not None and old.database and not old.shared and server is not None:
+                    server.drop(old.database)
             self._collect()
         return now
 
-    def undo(self, count: int) -> tuple[Point, list[Point]]:
+    def undo(self, count: int, server: "ServerDatabase | None" = None, state_key: str = "",
+             keep_database: bool = True) -> tuple[Point, list[Point]]:
         """Take the sandbox back to how it was `count` points ago; returns that point and the
         points undone (newest last). The sandbox as it is now is taken first, so that work
         the tutor has not seen yet counts as one step back."""
@@ -162,7 +185,8 @@ class History:
             raise TutorError(f"Undo takes a number of commands from 1 up, not {count}.")
         points = self.points()
         if points:
-            taken = self.record("", points[-1].step)
+            taken = self.record("", points[-1].step, server=server, state_key=state_key,
+                                keep_database=keep_database)
             if taken is not None:
                 points.append(taken)
         if len(points) <= count:
@@ -173,9 +197,16 @@ class History:
                 f"lesson's start, not {count}.",
                 "`tutor history` lists them; `tutor reset` starts the lesson over.")
         target, undone = points[-1 - count], points[-count:]
+        if server is not None and not target.database:
+            raise NothingToUndo("That point of the timeline kept no copy of the database.",
+                                "`tutor reset` starts the lesson over.")
         self._restore(target)
+        if server is not None:
+            server.restore(target.database)
         for point in undone:
             (self._points / f"{point.number:06d}.json").unlink(missing_ok=True)
+            if point.database and not point.shared and server is not None:
+                server.drop(point.database)
         return target, undone
 
     # --- snapshots ----------------------------------------------------------------------
@@ -316,6 +347,38 @@ class History:
             shutil.copyfile(self._objects / entry[0], temporary)
             os.chmod(temporary, entry[1] & 0o7777)
             os.replace(temporary, target)  # whole: a reader sees the old file or the new
+
+
+class ServerDatabase:
+    """The sandbox's database on a server, and the tutor's copies of it kept by the points
+    (named after it, so that the next build's worker drops them with it)."""
+
+    KEEP = 10  # each copy is a whole database on the server
+
+    def __init__(self, owned, name: str):
+        self.owned, self.name = owned, name
+
+    def keep(self, number: int) -> str:
+        copy = f"{self.name}_u{number}"
+        self.owned.copy(self.name, copy)
+        return copy
+
+    def restore(self, copy: str) -> None:
+        try:
+            self.owned.copy(copy, self.name)
+        except TutorError:
+            raise
+        except Exception as error:  # a copy dropped by hand, say: the driver's own error
+            raise TutorError(f"The tutor's copy {copy} of the sandbox's database could not be "
+                             f"restored: {str(error).strip()}",
+                             "`tutor reset` starts the lesson over.") from None
+
+    def drop(self, copy: str) -> None:
+        self.owned.drop(copy)
+
+
+def server_keep(server: ServerDatabase | None) -> int:
+    return KEEP if server is None else ServerDatabase.KEEP
 
 
 def _digest(path: Path) -> str:

@@ -192,6 +192,12 @@ class Sandbox:
     def built_server(self):
         """The server the built sandbox's database is on, as its settings say (None: SQLite,
         or no sandbox)."""
+        built = self.built_database()
+        return built[0] if built else None
+
+    def built_database(self):
+        """(the server, the database's name) that the built sandbox's settings name; None
+        for SQLite, no sandbox, or settings the learner rewrote."""
         import ast
 
         try:
@@ -200,10 +206,10 @@ class Sandbox:
                                         .strip())
             from .backends import Server
 
-            return Server.from_settings(settings)
+            return Server.from_settings(settings), str(settings["NAME"])
         except (OSError, ValueError, SyntaxError, IndexError, KeyError, TypeError,
                 AttributeError, StopIteration):
-            return None  # no sandbox, SQLite, or settings the learner rewrote
+            return None
 
     def _build(self, lesson: Lesson, snapshot: Path, server=None, owned=None) -> str | None:
         """Build into the staging folder and swap it into place; on a server, returns the
@@ -293,6 +299,11 @@ class Sandbox:
                     yield path.read_bytes()
 
         return self.snapshots / f"{lesson.id}-{fingerprint(parts())}"
+
+    def start_database(self, lesson: Lesson) -> str:
+        """On a server, the kept start of the lesson: its template database ("" on SQLite)."""
+        server, owned = self._server_databases()
+        return _template(owned, self._snapshot(lesson, server)) if owned is not None else ""
 
     def step_cache(self, lesson: Lesson, step: int) -> Path | None:
         """Where the sandbox fast-forwarded to `step` of the lesson is kept (None on a

@@ -3,10 +3,11 @@ after it, so that `tutor undo` takes back one shell command at a time (see `hist
 
 Bash runs it before each prompt (`PROMPT_COMMAND`, added by the rc file `tutor shell` starts
 bash with, after the learner's own ~/.bashrc): `python -m tutor.shell_hook HOME "$(history
-1)"`; a command bash keeps out of its history is said as a change made outside the tutor.
+1)"`; zsh likewise as a precmd (from a ZDOTDIR of the tutor's that reads the learner's own
+files first); a command bash keeps out of its history is said as a change made outside the tutor.
 It is quick and silent, and never stops the shell: whatever goes wrong, the worst is a
 point not taken (a check still takes one). Other shells get the point taken as the shell
-opens, and one at each check.
+opens (fish and others), and one at each check.
 """
 
 from __future__ import annotations
@@ -34,6 +35,26 @@ def rc_file(home: Path, python: str) -> Path:
         'PROMPT_COMMAND="__tutor_point${PROMPT_COMMAND:+; $PROMPT_COMMAND}"\n',
         encoding="utf-8")
     return rc
+
+
+def zsh_folder(home: Path, python: str) -> Path:
+    """The ZDOTDIR zsh is started with: its files read the learner's own (~/.zshenv, then
+    ~/.zshrc, with ZDOTDIR set back to their home), then add the hook as a precmd."""
+    folder = home / "shell" / "zsh"
+    folder.mkdir(parents=True, exist_ok=True)
+    hook = (f"{shlex.quote(python)} -m tutor.shell_hook {shlex.quote(str(home))} $$ "
+            '"$HISTCMD  $(fc -ln -1 2>/dev/null)"')
+    (folder / ".zshenv").write_text(
+        "# Written by `tutor shell`: your own ~/.zshenv first.\n"
+        '[ -f "$HOME/.zshenv" ] && . "$HOME/.zshenv"\n', encoding="utf-8")
+    (folder / ".zshrc").write_text(
+        "# Written by `tutor shell`: your own ~/.zshrc, then a point of the tutor's timeline\n"
+        "# after each command (so that `tutor undo` can take it back).\n"
+        'ZDOTDIR="$HOME"\n'
+        '[ -f "$HOME/.zshrc" ] && . "$HOME/.zshrc"\n'
+        f"__tutor_point() {{ {hook} 2>/dev/null; }}\n"
+        "precmd_functions+=(__tutor_point)\n", encoding="utf-8")
+    return folder
 
 
 def record(home: Path, shell: str, typed: str) -> None:

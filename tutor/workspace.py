@@ -32,6 +32,19 @@ if TYPE_CHECKING:
 # reset or a hint does not pay for it.
 
 
+def _state_key(state: SandboxState) -> str:
+    """A digest of a state read: the same for the same record, schema and rows (not the
+    database's name, which a kept start read under another)."""
+    import hashlib
+    import json
+
+    data = state.to_json()
+    told = {key: data.get(key) for key in (
+        "migrations", "tables", "rows", "row_counts", "orphans", "database_exists",
+        "database_mark", "conflicts", "databases", "git_branch")}
+    return hashlib.sha256(json.dumps(told, sort_keys=True, default=str).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Hint:
     number: int   # 1-based
@@ -257,7 +270,7 @@ class Workspace:
         self.save()
         changes, passed = ([], []) if self._fast_forwarding else self._write_journal(
             lesson, did, state, verdict)
-        self._remember(did, progress.step, changes, [index + 1 for index in passed])
+        self._remember(did, progress.step, changes, [index + 1 for index in passed], state)
         where = "" if verdict.passed else where_you_are(
             lesson.steps[verdict.step_index], state,
             self._applied_when_step_began(verdict.step_index, seen))
@@ -283,16 +296,37 @@ class Workspace:
     # --- the timeline: undo ------------------------------------------------------------------
 
     def _remember(self, did: str, step: int, changes: list[str] = (),
-                  passed: list[int] = ()) -> None:
-        """A point of the timeline, when the sandbox changed since the last (SQLite only). A
-        point that cannot be taken (a file the tutor may not read, a full disk) is left out:
-        a check never fails for it, and undo goes back to the points there are."""
+                  passed: list[int] = (), state: SandboxState | None = None,
+                  shared_database: str = "") -> None:
+        """A point of the timeline, when the sandbox changed since the last. A point that
+        cannot be taken (a file the tutor may not read, a full disk, a server gone) is left
+        out: a check never fails for it, and undo goes back to the points there are. On a
+        server, a point needs the state read there (its database is no file to compare)."""
         if self.sandbox.built_on() == "sqlite":
             with contextlib.suppress(OSError):
                 self.history.record(did, step, changes, passed)
+            return
+        server = self._server_database()
+        if server is None or state is None:
+            return
+        with contextlib.suppress(Exception):  # a server's refusal too (its driver's errors)
+            self.history.record(did, step, changes, passed, server=server,
+                                state_key=_state_key(state), shared_database=shared_database,
+                                keep_database=state.database_exists)
+
+    def _server_database(self):
+        """The sandbox's database on its server, as the timeline keeps copies of it."""
+        built = self.sandbox.built_database()
+        if built is None:
+            return None
+        from .history import ServerDatabase
+        from .server_databases import OwnedDatabases
+
+        return ServerDatabase(OwnedDatabases.on(built[0], self.home), built[1])
 
     def remember_before_command(self) -> None:
-        """Before a command runs: the sandbox as it is, so that the command can be undone."""
+        """Before a command runs: the sandbox as it is, so that the command can be undone (on
+        a server, the check after the last command took it: no state is read here)."""
         with self.changing():
             if self.sandbox.exists() and self.progress.current in self.course.order:
                 lesson = self.current_lesson()
@@ -304,13 +338,18 @@ class Workspace:
         with self.changing():
             lesson = self.current_lesson()
             self.require_lesson_sandbox(lesson)
+            server = state_key = None
             if self.sandbox.built_on() != "sqlite":
-                raise TutorError(
-                    f"Undo takes back the sandbox's files, and its database is on "
-                    f"{self.sandbox.built_on()}, not a file in it.",
-                    "Undo works on the SQLite sandbox for now; `tutor reset` starts the "
-                    "lesson over.")
-            target, undone = self.history.undo(count)
+                server = self._server_database()
+                if server is None:
+                    raise TutorError("The sandbox's settings no longer name its database on "
+                                     f"{self.sandbox.built_on()}, so undo cannot restore it.",
+                                     "`tutor reset` starts the lesson over.")
+                now_state = self.read_state()
+                state_key = _state_key(now_state)
+                keep = now_state.database_exists  # a database dropped has nothing to copy
+            target, undone = self.history.undo(count, server=server, state_key=state_key or "",
+                                               keep_database=server is None or keep)
             self.journal.add({"lesson": lesson.id, "at": now(), "kind": "undo",
                               "undone": [point.did for point in reversed(undone)]})
             progress = self.lesson_progress(lesson)
@@ -493,8 +532,14 @@ class Workspace:
                 self._fast_forwarding = False
             self.history.forget()  # the timeline starts where the learner does
             self.journal.saw(lesson.id, self.read_state())
-        self._remember(f"tutor reset {lesson.id}" + (f" --step {step}" if step > 1 else ""),
-                       step - 1)
+        label = f"tutor reset {lesson.id}" + (f" --step {step}" if step > 1 else "")
+        if self.sandbox.built_on() == "sqlite":
+            self._remember(label, step - 1)
+        elif step == 1:  # on a server, the start's database is kept already: no copy
+            self._remember(label, 0, state=self.sandbox.start_state(),
+                           shared_database=self.sandbox.start_database(lesson))
+        else:
+            self._remember(label, step - 1, state=self.read_state())
         return notes
 
     def _fast_forward(self, lesson: Lesson, step: int) -> None:
