@@ -639,6 +639,19 @@ def test_undo_on_a_server_restores_the_database_from_the_tutors_copies(on_server
     assert not [n for n in our_databases(url, home) if n.startswith(database)]
 
 
+def test_a_check_of_an_untouched_server_sandbox_copies_nothing(on_server, url):
+    """The start's point is its kept template; a check that finds the start again takes no
+    copy (the state it read is the start's, whatever the database's name)."""
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    for _ in range(2):
+        assert tutor(home, "check").returncode == 1
+    database = sandbox_database(home)
+    assert not [n for n in our_databases(url, home) if n.startswith(database + "_u")]
+    assert [p["did"] for p in tutor_json(home, "history")[1]["points"]] == [
+        "tutor reset revert-applied"]
+
+
 def test_undo_brings_back_a_server_database_dropped_by_hand(on_server, url, admin):
     home = on_server
     assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
@@ -665,18 +678,35 @@ def test_undo_where_the_settings_no_longer_name_the_database_says_so(on_server, 
     assert "no longer name its database" in " ".join(result.stderr.split())
 
 
-def test_fast_forward_on_a_server_carries_the_solutions_out_there(on_server, url):
-    """No copy is kept on a server (its database is no file): each `--step` plays the
-    reference solutions on the server's database."""
+def test_fast_forward_on_a_server_keeps_each_step_as_a_template(on_server, url):
+    """The first `--step` plays the reference solutions on the server's database and keeps
+    the result (its files, and its database as a template of the tutor's); the next one
+    copies that under the name the sandbox uses then, so its settings stay right."""
+    from conftest import manage
+
     home = on_server
-    for _ in range(2):
+    token = OwnedDatabases.on(parse(url), home).token
+    for time_round in range(2):
         result = tutor(home, "reset", "revert-applied", "--step", "2", "--database", url)
         assert result.returncode == 0, result.stderr
         _, status = tutor_json(home, "status")
         assert status["step_index"] == 1 and status["database_vendor"] == parse(url).vendor
         assert {m["name"] for m in status["migrations"] if m["applied"]} == {
             "0001_initial", "0002_add_price_to_product"}
-    assert not list((home / "snapshots").glob("*-step2"))
+        assert status["database_file"] == sandbox_database(home)
+        assert manage(home, "showmigrations", "store").returncode == 0  # the settings name it
+        _, report = tutor_json(home, "check")
+        met = {e["text"]: e["met"] for e in report["expectations"]}
+        assert met["store.0003_change_price_field is not applied"] is True
+        [kept] = list((home / "snapshots").glob("*-step2"))
+        if time_round == 0:  # a file only the kept copy has: seen next round, it came from there
+            (kept / "sandbox" / "kept.txt").write_text("kept\n", encoding="utf-8")
+        else:
+            assert (home / "sandbox" / "kept.txt").is_file()
+    step_templates = [n for n in our_databases(url, home)
+                      if n.startswith(f"tutor_{token}_t") and n.endswith("s2")]
+    assert len(step_templates) == 1
+    assert kept.is_dir()
 
 
 def test_a_copy_keeps_rows_foreign_keys_and_the_next_id(on_server, url, admin):

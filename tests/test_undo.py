@@ -265,7 +265,8 @@ def test_notes_hold_each_command_what_it_changed_and_the_mistakes_undone(lesson_
     sheet = out.read_text(encoding="utf-8")
     assert "## 2. Undo an applied migration (not finished)" in sheet
     zero = sheet.index("- `python manage.py migrate store zero`")
-    undone = sheet.index("- **Undone** (a mistake taken back): `python manage.py migrate store zero`.")
+    undone = sheet.index("- **Undone** (a mistake taken back): "
+                         "`python manage.py migrate store zero`.")
     right = sheet.index("- `python manage.py migrate store 0002`")
     assert zero < undone < right
     assert "  - table store\\_product: dropped" in sheet[zero:undone]

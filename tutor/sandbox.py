@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -24,7 +25,8 @@ from .lessons import (EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp, Start
                       is_within)
 from .paths import claim_home, resource_dir
 from .reader import StateReader, sandbox_environment, shared_reader
-from .spare_database import is_ready, new_database_name, spare_turn, start_worker, take
+from .spare_database import (is_ready, new_database_name, spare_turn, start_worker, take,
+                             wait_for_worker)
 from .state import DATABASE_FILE, SandboxState
 
 if TYPE_CHECKING:
@@ -305,23 +307,49 @@ class Sandbox:
         server, owned = self._server_databases()
         return _template(owned, self._snapshot(lesson, server)) if owned is not None else ""
 
-    def step_cache(self, lesson: Lesson, step: int) -> Path | None:
-        """Where the sandbox fast-forwarded to `step` of the lesson is kept (None on a
-        server, whose database is not a file to keep)."""
-        if self.server is not None:
-            return None
-        snapshot = self._snapshot(lesson, None)
+    def step_cache(self, lesson: Lesson, step: int) -> Path:
+        """Where the sandbox fast-forwarded to `step` of the lesson is kept: its folder (and
+        on a server its database too, as a template of the tutor's)."""
+        server = self.server
+        snapshot = self._snapshot(lesson, server)
         return snapshot.with_name(f"{snapshot.name}-step{step}")
 
-    def restore_copy(self, folder: Path) -> None:
-        """Put a kept copy of a sandbox in place, as a reset does (swapped in whole)."""
+    def has_step_copy(self, kept: Path) -> bool:
+        if not ((kept / "sandbox").is_dir() and (kept / "seen.json").is_file()):
+            return False
+        _, owned = self._server_databases()
+        return owned is None or owned.is_ours(_template(owned, kept))
+
+    def restore_step_copy(self, kept: Path) -> None:
+        """Put a kept step's sandbox in place, swapped in whole as a reset does; on a server,
+        its database is copied under the name the sandbox uses now."""
+        built = self.built_database()
+        folder = kept / "sandbox"
         staging = self._staging
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         shutil.copy2(folder / SANDBOX_MARKER, staging / SANDBOX_MARKER)  # first: the tutor's
         shutil.copytree(folder, staging, symlinks=True, dirs_exist_ok=True)
+        server, owned = self._server_databases()
+        if owned is not None and built is not None:
+            wait_for_worker(self.home)  # it may be copying under that name (a dropped spare)
+            owned.copy(_template(owned, kept), built[1])
+            declare_server(staging, server, built[1])
         swap_in(staging, self.path)
         self.write_python_shim()
+
+    def keep_step_copy(self, kept: Path, seen: Path) -> None:
+        """Keep the sandbox as it is now as step copy `kept` (with the steps' seen states)."""
+        partial = kept.with_name(kept.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(self.path, partial / "sandbox", symlinks=True)
+        shutil.copyfile(seen, partial / "seen.json")
+        server, owned = self._server_databases()
+        built = self.built_database()
+        if owned is not None and built is not None:
+            owned.copy(built[1], _template(owned, kept))
+        shutil.rmtree(kept, ignore_errors=True)
+        partial.rename(kept)
 
     def _keep_snapshot(self, built: Path, snapshot: Path, owned=None,
                        database: str | None = None) -> None:
@@ -578,8 +606,12 @@ SERVER_BLOCK = "# The sandbox's own database, on a server (tutor --database):"
 
 
 def _template(owned, snapshot: Path) -> str:
-    """The template database on the server that keeps a snapshot's start."""
-    return owned.name("t" + snapshot.name.rsplit("-", 1)[-1][:16])
+    """The template database on the server that keeps a snapshot's start (or, for a step
+    copy `<lesson>-<key>-stepN`, that step's sandbox)."""
+    name, step = snapshot.name, ""
+    if re.search(r"-step\d+$", name):
+        name, _, step = name.rpartition("-")
+    return owned.name("t" + name.rsplit("-", 1)[-1][:16] + step.replace("step", "s"))
 
 
 def declare_server(folder: Path, server, name: str) -> None:

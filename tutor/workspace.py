@@ -513,7 +513,6 @@ class Workspace:
         notes = self.sandbox.build(lesson)
         self.seen.forget()  # the states seen were another build's
         self.history.forget()  # and so was the timeline: undo never crosses a reset
-        self._remember(f"tutor reset {lesson.id}", 0)
         self.progress.current = lesson.id
         # `completed` remembers that the lesson was once finished, and the step records what
         # was done (for `tutor report`); the steps start over.
@@ -554,8 +553,8 @@ class Workspace:
         begin = 1
         for nearest in range(step, 1, -1):
             kept = self.sandbox.step_cache(lesson, nearest)
-            if kept is not None and (kept / "sandbox").is_dir() and (kept / "seen.json").is_file():
-                self.sandbox.restore_copy(kept / "sandbox")
+            if self.sandbox.has_step_copy(kept):
+                self.sandbox.restore_step_copy(kept)
                 shutil.copyfile(kept / "seen.json", self.seen.path)
                 begin = nearest
                 break
@@ -570,14 +569,8 @@ class Workspace:
                     f"Step {index + 1} of {lesson.id} did not pass after its reference "
                     "solution, so the lesson cannot be fast-forwarded past it.",
                     "The lesson file is at fault: `tutor lint-lessons --solve` tells more.")
-        kept = self.sandbox.step_cache(lesson, step)
-        if kept is not None and begin < step and self.seen.path.is_file():
-            partial = kept.with_name(kept.name + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            shutil.copytree(self.sandbox.path, partial / "sandbox", symlinks=True)
-            shutil.copyfile(self.seen.path, partial / "seen.json")
-            shutil.rmtree(kept, ignore_errors=True)
-            partial.rename(kept)
+        if begin < step and self.seen.path.is_file():
+            self.sandbox.keep_step_copy(self.sandbox.step_cache(lesson, step), self.seen.path)
         progress = self.lesson_progress(lesson)
         at = now()
         for index in range(step - 1):
