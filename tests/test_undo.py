@@ -439,3 +439,23 @@ def test_a_file_the_tutor_cannot_read_never_fails_a_check(lesson_home, monkeypat
     result = tutor(home, "check")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "Not yet" in result.stdout
+
+
+def test_undo_as_far_as_the_timeline_goes_when_taking_the_present_prunes_one(tmp_path):
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    (sandbox / ".tutor-sandbox").write_text("{}", encoding="utf-8")
+    history = History(tmp_path, sandbox)
+    for number in range(KEEP):
+        (sandbox / "db.sqlite3").write_bytes(f"version {number}".encode())
+        history.record(f"change {number}", 0)
+    (sandbox / "db.sqlite3").write_bytes(b"not seen yet")  # taken by undo: prunes the oldest
+    from tutor.history import NothingToUndo
+
+    with pytest.raises(NothingToUndo) as refused:  # the oldest went: not restored half-way
+        history.undo(KEEP)
+    assert f"Only {KEEP - 1} changes can be undone" in refused.value.message
+    assert (sandbox / "db.sqlite3").read_bytes() == b"not seen yet"
+    target, undone = history.undo(KEEP - 1)
+    assert target.did == "change 1" and (sandbox / "db.sqlite3").read_bytes() == b"version 1"
+    assert len(undone) == KEEP - 1

@@ -185,10 +185,9 @@ class History:
             raise TutorError(f"Undo takes a number of commands from 1 up, not {count}.")
         points = self.points()
         if points:
-            taken = self.record("", points[-1].step, server=server, state_key=state_key,
-                                keep_database=keep_database)
-            if taken is not None:
-                points.append(taken)
+            self.record("", points[-1].step, server=server, state_key=state_key,
+                        keep_database=keep_database)
+            points = self.points()  # with the one just taken, less any it pruned
         if len(points) <= count:
             can = max(len(points) - 1, 0)
             raise NothingToUndo(
