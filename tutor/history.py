@@ -134,8 +134,8 @@ class History:
         """The timeline, oldest first."""
         return [p for p in map(self._read, self._names()) if p is not None]
 
-    def last(self) -> Point | None:
-        for name in reversed(self._names()):
+    def last(self, names: list[str] | None = None) -> Point | None:
+        for name in reversed(self._names() if names is None else names):
             point = self._read(name)
             if point is not None:
                 return point
@@ -153,7 +153,7 @@ class History:
         if not self.sandbox.is_dir():
             return None
         names = self._names()
-        last = self.last()
+        last = self.last(names)
         now = self._take(last, did, step, (last.number + 1) if last else 0)
         now.changes, now.passed, now.state_key = list(changes), list(passed), state_key
         if last is not None and now.content() == last.content():
@@ -167,8 +167,9 @@ class History:
         elif server is not None and keep_database:  # (not one that is gone)
             now.database = server.keep(now.number)
         self._write(now)
-        if len(names) + 1 > server_keep(server):
-            for name in names[:len(names) + 1 - server_keep(server)]:
+        bound = KEEP if server is None else ServerDatabase.KEEP
+        if len(names) + 1 > bound:
+            for name in names[:len(names) + 1 - bound]:
                 old = self._read(name)
                 (self._points / name).unlink(missing_ok=True)
                 if old is not None and old.database and not old.shared and server is not None:
@@ -374,10 +375,6 @@ class ServerDatabase:
 
     def drop(self, copy: str) -> None:
         self.owned.drop(copy)
-
-
-def server_keep(server: ServerDatabase | None) -> int:
-    return KEEP if server is None else ServerDatabase.KEEP
 
 
 def _digest(path: Path) -> str:

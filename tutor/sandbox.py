@@ -307,12 +307,12 @@ class Sandbox:
         server, owned = self._server_databases()
         return _template(owned, self._snapshot(lesson, server)) if owned is not None else ""
 
-    def step_cache(self, lesson: Lesson, step: int) -> Path:
-        """Where the sandbox fast-forwarded to `step` of the lesson is kept: its folder (and
-        on a server its database too, as a template of the tutor's)."""
-        server = self.server
-        snapshot = self._snapshot(lesson, server)
-        return snapshot.with_name(f"{snapshot.name}-step{step}")
+    def step_copies(self, lesson: Lesson) -> Callable[[int], Path]:
+        """Where the sandbox fast-forwarded to each step of the lesson is kept: its folder
+        (and on a server its database too, as a template of the tutor's). The lesson's key
+        is worked out once (it reads the lesson's files)."""
+        snapshot = self._snapshot(lesson, self.server)
+        return lambda step: snapshot.with_name(f"{snapshot.name}-step{step}")
 
     def has_step_copy(self, kept: Path) -> bool:
         if not ((kept / "sandbox").is_dir() and (kept / "seen.json").is_file()):

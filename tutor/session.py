@@ -107,14 +107,7 @@ class Session:
         step = ui.ask_choice("Start at which step?", [
             (str(number), f"Step {number}/{len(lesson.steps)}: {step.title}")
             for number, step in enumerate(lesson.steps, 1) if number > 1])
-        with ui.console.status(f"Fast-forwarding {lesson.id} to step {step} with the "
-                               "reference solutions..."):
-            notes = self.workspace.reset(lesson, step=int(step))
-        for note in notes:
-            ui.show_warning(note)
-        ui.console.print(f"Sandbox ready at [bold]{self.workspace.sandbox.path}[/bold], "
-                         f"at step {step}.")
-        self.state = None
+        self.reset(lesson, int(step))
         return lesson
 
     def open(self, lesson: Lesson) -> None:
@@ -132,12 +125,17 @@ class Session:
             workspace.progress.current = lesson.id
             workspace.save()
 
-    def reset(self, lesson: Lesson) -> None:
-        with ui.console.status("Building the sandbox with real makemigrations and migrate..."):
-            notes = self.workspace.reset(lesson)
+    def reset(self, lesson: Lesson, step: int = 1) -> None:
+        """Build the lesson's sandbox at its start, or with `step` fast-forwarded to it."""
+        doing = ("Building the sandbox with real makemigrations and migrate..." if step == 1
+                 else f"Fast-forwarding {lesson.id} to step {step} with the reference "
+                      "solutions...")
+        with ui.console.status(doing):
+            notes = self.workspace.reset(lesson, step=step)
         for note in notes:
             ui.show_warning(note)
-        ui.console.print(f"Sandbox ready at [bold]{self.workspace.sandbox.path}[/bold].")
+        ui.console.print(f"Sandbox ready at [bold]{self.workspace.sandbox.path}[/bold]"
+                         + (f", at step {step}." if step > 1 else "."))
         self.state = None
 
     def after_lesson(self, lesson: Lesson) -> Lesson | None:

@@ -45,6 +45,12 @@ def _state_key(state: SandboxState) -> str:
     return hashlib.sha256(json.dumps(told, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _stand_at(lesson: Lesson, progress: LessonProgress, index: int) -> None:
+    """Progress at step `index`, every question before it answered (as solving them does)."""
+    progress.step = index
+    progress.answered = [i for i in range(index) if lesson.steps[i].question is not None]
+
+
 @dataclass(frozen=True)
 class Hint:
     number: int   # 1-based
@@ -268,9 +274,9 @@ class Workspace:
             self.seen.save(lesson.id, seen)
         self.progress.current = lesson.id
         self.save()
-        changes, passed = ([], []) if self._fast_forwarding else self._write_journal(
-            lesson, did, state, verdict)
-        self._remember(did, progress.step, changes, [index + 1 for index in passed], state)
+        if not self._fast_forwarding:  # (the journal and the timeline begin where it ends)
+            changes, passed = self._write_journal(lesson, did, state, verdict)
+            self._remember(did, progress.step, changes, [index + 1 for index in passed], state)
         where = "" if verdict.passed else where_you_are(
             lesson.steps[verdict.step_index], state,
             self._applied_when_step_began(verdict.step_index, seen))
@@ -338,7 +344,7 @@ class Workspace:
         with self.changing():
             lesson = self.current_lesson()
             self.require_lesson_sandbox(lesson)
-            server = state_key = None
+            server, state_key, keep = None, "", True
             if self.sandbox.built_on() != "sqlite":
                 server = self._server_database()
                 if server is None:
@@ -348,8 +354,8 @@ class Workspace:
                 now_state = self.read_state()
                 state_key = _state_key(now_state)
                 keep = now_state.database_exists  # a database dropped has nothing to copy
-            target, undone = self.history.undo(count, server=server, state_key=state_key or "",
-                                               keep_database=server is None or keep)
+            target, undone = self.history.undo(count, server=server, state_key=state_key,
+                                               keep_database=keep)
             self.journal.add({"lesson": lesson.id, "at": now(), "kind": "undo",
                               "undone": [point.did for point in reversed(undone)]})
             progress = self.lesson_progress(lesson)
@@ -523,22 +529,23 @@ class Workspace:
         self.save()
         self.journal.add({"lesson": lesson.id, "at": now(), "kind": "reset", "step": step})
         self.journal.saw(lesson.id, None)  # from the lesson's start
+        reached = None
         if step > 1:
             self._fast_forwarding = True
             try:
                 self._fast_forward(lesson, step)
             finally:
                 self._fast_forwarding = False
-            self.history.forget()  # the timeline starts where the learner does
-            self.journal.saw(lesson.id, self.read_state())
+            reached = self.read_state()
+            self.journal.saw(lesson.id, reached)  # the timeline starts where the learner does
         label = f"tutor reset {lesson.id}" + (f" --step {step}" if step > 1 else "")
         if self.sandbox.built_on() == "sqlite":
             self._remember(label, step - 1)
-        elif step == 1:  # on a server, the start's database is kept already: no copy
+        elif reached is None:  # on a server, the start's database is kept already: no copy
             self._remember(label, 0, state=self.sandbox.start_state(),
                            shared_database=self.sandbox.start_database(lesson))
         else:
-            self._remember(label, step - 1, state=self.read_state())
+            self._remember(label, step - 1, state=reached)
         return notes
 
     def _fast_forward(self, lesson: Lesson, step: int) -> None:
@@ -550,18 +557,16 @@ class Workspace:
         passed_before = {index for index in range(step - 1)
                          if self.progress.record(lesson.id, index).passed_at is not None}
         # From the nearest step kept before (the first time: from the lesson's start).
+        kept_at = self.sandbox.step_copies(lesson)
         begin = 1
         for nearest in range(step, 1, -1):
-            kept = self.sandbox.step_cache(lesson, nearest)
-            if self.sandbox.has_step_copy(kept):
-                self.sandbox.restore_step_copy(kept)
-                shutil.copyfile(kept / "seen.json", self.seen.path)
+            if self.sandbox.has_step_copy(kept_at(nearest)):
+                self.sandbox.restore_step_copy(kept_at(nearest))
+                shutil.copyfile(kept_at(nearest) / "seen.json", self.seen.path)
                 begin = nearest
                 break
         progress = self.lesson_progress(lesson)
-        progress.step = begin - 1
-        progress.answered = [index for index in range(begin - 1)
-                             if lesson.steps[index].question is not None]
+        _stand_at(lesson, progress, begin - 1)
         for index in range(begin - 1, step - 1):
             report = self._carry_out(lambda action, status, output: None)
             if index not in report.passed_steps:
@@ -570,15 +575,12 @@ class Workspace:
                     "solution, so the lesson cannot be fast-forwarded past it.",
                     "The lesson file is at fault: `tutor lint-lessons --solve` tells more.")
         if begin < step and self.seen.path.is_file():
-            self.sandbox.keep_step_copy(self.sandbox.step_cache(lesson, step), self.seen.path)
-        progress = self.lesson_progress(lesson)
+            self.sandbox.keep_step_copy(kept_at(step), self.seen.path)
         at = now()
         for index in range(step - 1):
             if index not in passed_before:
                 self.progress.record(lesson.id, index).fast_forwarded = True
             self.progress.pass_step(lesson.id, index, at)
-        progress.step = step - 1
-        progress.answered = [index for index in range(step - 1)
-                             if lesson.steps[index].question is not None]
+        _stand_at(lesson, progress, step - 1)
         self.progress.begin(lesson.id, step - 1, at)
         self.save()
