@@ -30,6 +30,9 @@ from pathlib import Path
 from .exceptions import TutorError
 
 KEEP = 50
+# What a point no command of the tutor's led to is called (work in another terminal, a file
+# edited, a command the shell kept out of its history).
+UNNAMED = "changes made outside the tutor's commands"
 # Left out of a snapshot: the tutor's own marker (the build it describes does not change),
 # and what Python writes for itself.
 SKIPPED_NAMES = frozenset({".tutor-sandbox", "__pycache__"})

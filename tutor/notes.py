@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import time
 
+from .history import UNNAMED
 from .lessons import Course
 from .progress import Progress
 
@@ -63,12 +64,13 @@ def _lesson_lines(entries: list[dict]) -> list[str]:
                          and step > 1 else "") + ".", ""]
         elif kind == "undo":
             undone = [d for d in entry.get("undone", []) if isinstance(d, str)]
-            said = ", ".join(code(d) if d else "changes made outside the tutor"
+            said = ", ".join(code(d) if d else UNNAMED
                              for d in undone) or "nothing"
             lines += [f"- **Undone** (a mistake taken back): {said}.", ""]
         elif kind == "command":
             did = entry.get("did")
-            head = code(did) if isinstance(did, str) and did else "Changes made outside the tutor"
+            head = (code(did) if isinstance(did, str) and did
+                    else UNNAMED[0].upper() + UNNAMED[1:])
             lines.append(f"- {head}")
             changes = [c for c in entry.get("changes", []) if isinstance(c, str)]
             for change in changes:

@@ -4,7 +4,8 @@ after it, so that `tutor undo` takes back one shell command at a time (see `hist
 Bash runs it before each prompt (`PROMPT_COMMAND`, added by the rc file `tutor shell` starts
 bash with, after the learner's own ~/.bashrc): `python -m tutor.shell_hook HOME "$(history
 1)"`; zsh likewise as a precmd (from a ZDOTDIR of the tutor's that reads the learner's own
-files first); a command bash keeps out of its history is said as a change made outside the tutor.
+files first); a command the shell keeps out of its history is said as a change made outside
+the tutor's commands.
 It is quick and silent, and never stops the shell: whatever goes wrong, the worst is a
 point not taken (a check still takes one). Other shells get the point taken as the shell
 opens (fish and others), and one at each check.

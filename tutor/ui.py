@@ -297,13 +297,17 @@ def show_changes(lines: list[str]) -> None:
 
 def show_undone(undone: list) -> None:
     """The points of the timeline just undone, newest first."""
+    from .history import UNNAMED
+
     say("[bold]Undone:[/bold]")
     for point in reversed(undone):
-        say(f"  ↶ {literal(point.did) if point.did else 'changes made outside the tutor'}")
+        say(f"  ↶ {literal(point.did) if point.did else UNNAMED}")
 
 
 def show_history(lesson: Lesson, points: list) -> None:
     import time
+
+    from .history import UNNAMED
 
     if not points:
         say(f"No history yet for {lesson.id}: it starts with the first command or check "
@@ -312,7 +316,7 @@ def show_history(lesson: Lesson, points: list) -> None:
     say(f"[bold]{lesson.id}[/bold]: what `tutor undo` can go back to, newest last")
     for position, point in enumerate(points):
         when = time.strftime("%H:%M:%S", time.localtime(point.at))
-        what = literal(point.did) if point.did else "changes made outside the tutor"
+        what = literal(point.did) if point.did else UNNAMED
         step = ("lesson done" if point.step >= len(lesson.steps)
                 else f"step {point.step + 1}")
         back = len(points) - 1 - position
