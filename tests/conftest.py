@@ -40,6 +40,10 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("TUTOR_HOME", raising=False)
     monkeypatch.delenv("TUTOR_TRUST_COURSE", raising=False)
     monkeypatch.delenv("TUTOR_DATABASE", raising=False)
+    monkeypatch.delenv("TUTOR_CLASS", raising=False)
+    monkeypatch.delenv("TUTOR_CLASS_CODE", raising=False)
+    # A class's background sender ends soon after its test (its home is thrown away too).
+    monkeypatch.setenv("TUTOR_CLASS_SENDER_IDLE", "30")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")

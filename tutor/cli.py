@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the instructor's walk-through: reset LESSON (default: the current "
                             "one), then run each step's solution at a key press, showing what "
                             "changed")
+    start.add_argument("--class", dest="class_url", metavar="URL",
+                       help="join the class at URL (printed by the instructor's `tutor class "
+                            "serve`) and send it your progress as you go (default: "
+                            "$TUTOR_CLASS)")
+    start.add_argument("--code", dest="class_code", metavar="CODE",
+                       help="the class's join code (default: $TUTOR_CLASS_CODE)")
     lessons = command("lessons", "list the lessons in course order, with your progress")
     lessons.add_argument("--json", action="store_true", help="print JSON for scripts")
     status = command("status", "show the current lesson, the sandbox and its live state")
@@ -144,6 +150,48 @@ def build_parser() -> argparse.ArgumentParser:
     class_report.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     class_report.add_argument("--all-steps", action="store_true",
                               help="a row for every step of every learner")
+    classroom = command("class", "a live classroom: the instructor's dashboard server, and "
+                        "leaving or checking a class you joined",
+                        "The instructor runs `tutor class serve`; learners join with "
+                        "`tutor start --class URL --code CODE`.")
+    class_commands = classroom.add_subparsers(dest="class_command", metavar="ACTION")
+    class_commands.required = True
+    serve = class_commands.add_parser(
+        "serve", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="run the class's dashboard server on this machine",
+        description="Run the class's dashboard server. It prints the address and join code "
+                    "for learners, and your dashboard's address with your key. The class "
+                    "(learners and their events) is kept: stop the server with Ctrl-C and "
+                    "the same command goes on with it.")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: 127.0.0.1, this machine only; "
+                            "0.0.0.0 lets the room's laptops join)")
+    serve.add_argument("--port", type=int, default=8765,
+                       help="the port (default: 8765; 0 picks a free one)")
+    serve.add_argument("--db", metavar="FILE_OR_URL",
+                       help="where the class is kept: a SQLite file, or a postgresql:// URL "
+                            "(default: class.sqlite3 in the tutor's user data folder)")
+    serve.add_argument("--new", action="store_true",
+                       help="start a new class, with a new code and key (the old class stays "
+                            "stored)")
+    serve.add_argument("--stuck-after", type=float, default=5, metavar="MINUTES",
+                       help="minutes on one step before the dashboard shows a learner as "
+                            "stuck (default: 5)")
+    class_join = class_commands.add_parser(
+        "join", parents=[common], help="join a class without starting a session (then "
+                                       "`tutor check`, `tutor watch`... send to it)",
+        description="Join the class at URL; `tutor start --class URL --code CODE` does the "
+                    "same, then starts the session.")
+    class_join.add_argument("url", metavar="URL", help="the class server's address")
+    class_join.add_argument("--code", dest="class_code", required=True,
+                            help="the class's join code")
+    class_commands.add_parser("leave", parents=[common], help="leave the class you joined",
+                              description="Leave the class: it is told, and nothing more is "
+                                          "sent to it.")
+    class_status = class_commands.add_parser(
+        "status", parents=[common], help="the class you joined: its address, what waits to "
+                                         "be sent, the room's step")
+    class_status.add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 
 
@@ -451,6 +499,7 @@ def cmd_reset(args) -> int:
 
 
 def cmd_start(args) -> int:
+    class_url, class_code = _class_wanted(args)  # a mistake in them is said first
     _require_terminal("start")
     from . import ui
     from .session import Session
@@ -472,11 +521,149 @@ def cmd_start(args) -> int:
             from .report import ask_name_once
 
             ask_name_once(workspace, ui.ask_text, ui.show_warning)
-            Session(workspace).run(args.lesson)
+            if class_url:
+                _join_class(workspace, class_url, class_code, ui)
+            with _in_class_while_it_runs(workspace.home):
+                Session(workspace).run(args.lesson)
     except ui.Cancelled:
         ui.say("\nStopped. Your progress is saved; `tutor start` resumes.")
     finally:
         workspace.sandbox.reader.close()
+    return 0
+
+
+def _class_wanted(args) -> tuple[str | None, str | None]:
+    """The class to join: --class and --code, else $TUTOR_CLASS and $TUTOR_CLASS_CODE (a
+    class the learner left is not joined again from the environment)."""
+    from .classroom.link import CODE_VARIABLE, URL_VARIABLE, ClassError, check_url
+
+    url, code = args.class_url, args.class_code
+    if url is None and code is not None:
+        raise ClassError("--code needs --class: the class server's address.",
+                         "Give both, e.g. --class http://192.168.1.20:8765 --code ABCD-EFGH.")
+    from_environment = url is None
+    if from_environment:
+        url, code = os.environ.get(URL_VARIABLE) or None, os.environ.get(CODE_VARIABLE)
+        if url is None:
+            return None, None
+    source = "$" + CODE_VARIABLE if from_environment else "--code"
+    if not (code or "").strip():
+        raise ClassError(f"Joining the class at {url} needs its join code ({source}).",
+                         "The instructor shows it beside the address.")
+    url = check_url(url)
+    if from_environment:
+        from .classroom.link import left_before
+        from .paths import resolve_home
+
+        if left_before(resolve_home(getattr(args, "home", None)), url):
+            return None, None
+    return url, code
+
+
+def _join_class(workspace, url: str, code: str, ui) -> None:
+    """`tutor start --class`: join (or join again: the same token), and say so."""
+    from .classroom.link import default_name, join, membership
+    from .report import learner_name
+
+    earlier = membership(workspace.home)
+    name = learner_name(workspace.progress) or (earlier.name if earlier else default_name())
+    _, joined = join(workspace.home, url, code, name)
+    if joined:
+        ui.say(f"You are in the class at {ui.literal(url)} as [bold]{ui.literal(name)}"
+               "[/bold]: your progress goes to the instructor's dashboard as you work. "
+               "`tutor class leave` leaves it.")
+    else:
+        ui.show_warning(f"The class at {url} cannot be reached now. Work on: your tutor "
+                        "joins and sends your progress as soon as it can.")
+
+
+def _in_class_while_it_runs(home):
+    """In a class, a session keeps its home's sender reading the room (classroom/link.py)."""
+    import contextlib
+
+    from .classroom.telling import in_class
+
+    if not in_class(home):
+        return contextlib.nullcontext()
+    from .classroom.link import present
+
+    return present(home)
+
+
+def cmd_class(args) -> int:
+    if args.class_command == "serve":
+        return _serve_class(args)
+    from .classroom import link
+    from .paths import resolve_home
+
+    home = resolve_home(getattr(args, "home", None))
+    if args.class_command == "join":
+        from .progress import ProgressFile
+        from .report import learner_name
+
+        url = link.check_url(args.url)
+        earlier = link.membership(home)
+        name = (learner_name(ProgressFile(home).load())
+                or (earlier.name if earlier else link.default_name()))
+        _, joined = link.join(home, url, args.class_code, name)
+        print(f"You are in the class at {url} as {name}." if joined else
+              f"The class at {url} cannot be reached now: your tutor joins and sends your "
+              "progress as soon as it can.")
+        return 0
+    if args.class_command == "leave":
+        member = link.leave(home)
+        print(f"You left the class at {member.url}." if member else "You are in no class.")
+        return 0
+    member = link.membership(home)
+    report = {"class": member.url if member else None, "name": member.name if member else None,
+              "joined": bool(member and member.learner), "queued": len(link.queued(home)),
+              "room": link.room_target(home) if member else None,
+              "hand_raised": link.hand_is_up(home), "last": link.status(home) if member else {}}
+    if args.json:
+        _print_json(report)
+        return 0
+    if member is None:
+        print("You are in no class. Join one with `tutor start --class URL --code CODE`.")
+        return 0
+    last = report["last"]
+    print(f"Class: {member.url}, as {member.name}.")
+    if last.get("refused"):
+        print(f"The class refused to let you join: {last['refused']}. Join again with the "
+              "right code: `tutor start --class URL --code CODE`.")
+    elif not member.learner:
+        print("Not joined yet: the server has not been reached; your tutor keeps trying.")
+    print(f"Events waiting to be sent: {report['queued']}"
+          + (f" (last problem: {last['error']})" if last.get("error") and report["queued"]
+             else "."))
+    room = report["room"]
+    print(f"The room's step: {room['lesson']}, step {room['step']}." if room
+          else "The room's step: none set.")
+    if report["hand_raised"]:
+        print("Your hand is raised.")
+    return 0
+
+
+def _serve_class(args) -> int:
+    try:
+        from .classroom import serve
+    except ImportError as error:
+        raise TutorError(f"The class server needs aiohttp, which is not installed ({error}).",
+                         "Install it: pip install 'migration-tutor[class]'.") from None
+    from .paths import resolve_home
+
+    if not 0 <= args.port <= 65535:
+        raise TutorError(f"--port {args.port} is not a port.", "Give 1 to 65535, or 0.")
+    if args.stuck_after < 0:
+        raise TutorError("--stuck-after cannot be negative.", "Give minutes, e.g. 5.")
+    home = resolve_home(getattr(args, "home", None))
+    if args.db is None:
+        from .paths import claim_home
+
+        claim_home(home)  # the class file is kept in the tutor's home, which is then its own
+    location = args.db or str(home / "class.sqlite3")
+    course = _course(args, home)
+    serve.serve(args.host, args.port, location, course, new=args.new,
+                 stuck_after=args.stuck_after * 60, say=lambda line: print(line, flush=True))
     return 0
 
 
@@ -655,7 +842,7 @@ COMMANDS = {
     "hint": cmd_hint, "answer": cmd_answer, "solve": cmd_solve, "reset": cmd_reset,
     "undo": cmd_undo, "history": cmd_history, "notes": cmd_notes, "shell": cmd_shell,
     "lint-lessons": cmd_lint_lessons, "watch": cmd_watch,
-    "report": cmd_report, "class-report": cmd_class_report,
+    "report": cmd_report, "class-report": cmd_class_report, "class": cmd_class,
 }
 
 

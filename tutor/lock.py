@@ -88,6 +88,21 @@ def file_lock(path: Path, wait_seconds: float,
         handle.close()
 
 
+def held_elsewhere(path: Path) -> bool:
+    """Whether another process holds the lock on `path` (which is then left as it was)."""
+    try:
+        handle = open(path, "a+", encoding="utf-8")
+    except OSError:
+        return False
+    try:
+        if not _try_lock(handle):
+            return True
+        _unlock(handle)
+        return False
+    finally:
+        handle.close()
+
+
 def write_holder(handle) -> None:
     """Write this process's id into the lock file, for the message of one that waits."""
     handle.seek(0)

@@ -232,7 +232,43 @@ class Workspace:
         that the state already satisfies. `did`: the command that led here, for the
         timeline (see `history.py`); "" for work the tutor did not run."""
         with self.changing():
-            return self._check(did=did)
+            report = self._check(did=did)
+        self._tell_check(report)
+        return report
+
+    # --- the class, when the learner is in one (see classroom/link.py) --------------------
+
+    def tell_class(self, kind: str, detail: dict | None = None,
+                   where: dict | None = None) -> None:
+        """Queue an event for the learner's class, at `where` (default: where they stand
+        now); nothing when they are in none. Never raises, never waits on the network."""
+        where = where or self._class_position()
+        if where is None:
+            return
+        from .classroom.link import tell
+
+        tell(self.home, kind, where, detail)
+
+    def _class_position(self) -> dict | None:
+        """Where the learner stands, as the class is told it; None when in no class."""
+        from .classroom.telling import in_class
+
+        if not in_class(self.home):
+            return None
+        from .classroom.telling import position
+
+        return position(self.progress, self.course)
+
+    def _tell_check(self, report: CheckReport | None) -> None:
+        from .classroom.telling import in_class
+
+        if report is None or not in_class(self.home):
+            return
+        from .classroom.telling import check_detail
+
+        self.tell_class("check", check_detail(report))
+        if report.lesson_complete and report.passed_steps:
+            self.tell_class("lesson_complete")
 
     def _check(self, state: SandboxState | None = None, counted: bool = True,
                did: str = "") -> CheckReport:
@@ -365,7 +401,8 @@ class Workspace:
                 self.progress.begin(lesson.id, target.step, now())
             self.progress.current = lesson.id
             self.save()
-            return target, undone
+        self.tell_class("undo", {"count": max(1, len(undone))})
+        return target, undone
 
     def _applied_when_step_began(self, index: int, seen) -> set[str]:
         """The migrations applied when the step began (the lesson's start for its first
@@ -391,7 +428,9 @@ class Workspace:
         """Judge an answer to the current step's question against the state it is about; a
         right answer is remembered and the step checked at once."""
         with self.changing():
-            return self._answer(values)
+            report = self._answer(values)
+        self._tell_check(report.check)
+        return report
 
     def _answer(self, values: list[str]) -> AnswerReport:
         from .judge import AnswerReport, question_state
@@ -410,6 +449,7 @@ class Workspace:
         posed = pose(step.question, about.state)
         right, detail = judge(posed, values)
         self._record().answers += 1
+        self.tell_class("answer", {"right": right})
         if not right:
             self.save()
             return AnswerReport(posed, False, detail, None)
@@ -422,7 +462,9 @@ class Workspace:
 
     def next_hint(self) -> Hint:
         with self.changing():
-            return self._next_hint()
+            hint = self._next_hint()
+        self.tell_class("hint", {"number": hint.number, "total": hint.total})
+        return hint
 
     def _next_hint(self) -> Hint:
         lesson, index, step = self.current_step()
@@ -439,7 +481,12 @@ class Workspace:
     def solve(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
         """Carry out the current step's reference solution with real commands, then check."""
         with self.changing():
-            return self._solve(on_action)
+            where = self._class_position()  # the step solved, not the one it leads to
+            report = self._solve(on_action)
+        if where is not None:
+            self.tell_class("solution", {"how": "carried_out"}, where)
+        self._tell_check(report)
+        return report
 
     def _solve(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
         lesson, index, step = self.current_step()
@@ -486,7 +533,9 @@ class Workspace:
         with self.changing():
             self._record().solutions += 1
             self.save()
-            return self.current_step()[2]
+            step = self.current_step()[2]
+        self.tell_class("solution", {"how": "shown"})
+        return step
 
     def reset(self, lesson: Lesson, forget_progress: bool = False, step: int = 1) -> list[str]:
         """Rebuild the sandbox in `lesson`'s starting state and make it current, at step one
@@ -499,7 +548,9 @@ class Workspace:
         with self.changing():
             if forget_progress:
                 self.progress = Progress(learner=self.progress.learner)  # a name is not progress
-            return self._reset(lesson, step)
+            notes = self._reset(lesson, step)
+        self.tell_class("reset", {"step": step})
+        return notes
 
     def _require_trust(self, lesson: Lesson) -> None:
         """A lesson from outside the shipped course runs only once its course is trusted."""

@@ -1,0 +1,369 @@
+"""The learner's side of a class: joining it, telling it what happens, leaving it.
+
+Telling never waits on the network: an event is a small file written into the home's outbox
+(`HOME/class-outbox/`), and a background process (`sender`) sends the outbox in order and
+reads the room's step into `HOME/class-room.json`. The server may be away (the room's Wi-Fi):
+the outbox keeps the events, and the sender tries again. A retried event is stored once (the
+server knows each by its id). Nothing here raises on a problem with the class: a learner's
+work never stops because of it.
+
+The files, all in the home:
+- `class.json`: the membership (the server's address, the join code, the learner's secret
+  token, their name; whether their hand is up; the room's step they were last told of);
+- `class-status.json`: what the sender last saw (joined, refused, the last error);
+- `class-room.json`: the room's step, as the sender last read it;
+- `class-left.json`: a class the learner left, so that $TUTOR_CLASS does not join it again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from ..exceptions import TutorError
+
+CLASS_FILE = "class.json"
+STATUS_FILE = "class-status.json"
+ROOM_FILE = "class-room.json"
+LEFT_FILE = "class-left.json"
+OUTBOX = "class-outbox"
+SENDER_LOCK = "class-sender.lock"
+# Held by a `tutor start` session while it runs: its sender keeps reading the room's step
+# for it, however long the learner sits on a step.
+SESSION_LOCK = "class-session.lock"
+URL_VARIABLE, CODE_VARIABLE = "TUTOR_CLASS", "TUTOR_CLASS_CODE"
+JOIN_TIMEOUT = 3.0
+
+
+class ClassError(TutorError):
+    pass
+
+
+@dataclass
+class Membership:
+    url: str
+    code: str
+    token: str
+    name: str
+    learner: str | None = None  # the server's id for the learner, once joined
+    hand: bool = False
+    hand_at: float = 0.0        # when the learner last raised or lowered it here
+    room_seen: int = 0          # the room step (its seq) already said to the learner
+
+
+# --- files ---------------------------------------------------------------------------------
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Whole or not at all: a reader never meets half a file."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def membership(home: Path) -> Membership | None:
+    data = _read_json(home / CLASS_FILE)
+    if data is None:
+        return None
+    try:
+        return Membership(**{key: data[key] for key in Membership.__dataclass_fields__
+                             if key in data})
+    except TypeError:
+        return None
+
+
+def save_membership(home: Path, member: Membership) -> None:
+    write_json(home / CLASS_FILE, asdict(member))
+
+
+def status(home: Path) -> dict:
+    return _read_json(home / STATUS_FILE) or {}
+
+
+def room_target(home: Path) -> dict | None:
+    """The room's step as last read from the server: {lesson, step, seq, title} or None."""
+    data = _read_json(home / ROOM_FILE) or {}
+    target = data.get("target")
+    if (isinstance(target, dict) and isinstance(target.get("lesson"), str)
+            and isinstance(target.get("step"), int) and isinstance(target.get("seq"), int)):
+        return target
+    return None
+
+
+def queued(home: Path) -> list[Path]:
+    try:
+        return sorted((home / OUTBOX).glob("*.json"))
+    except OSError:
+        return []
+
+
+# --- the server's address ------------------------------------------------------------------
+
+def check_url(url: str) -> str:
+    """A class server's address as given (`http://192.168.1.20:8765`), without the path."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ClassError(f"{url!r} is not a class server's address.",
+                         "Give the address `tutor class serve` printed, e.g. "
+                         "--class http://192.168.1.20:8765")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ClassError(f"{url!r} has a port that is not a number.",
+                         "Give the address `tutor class serve` printed.") from None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+def post(url: str, path: str, body: dict, token: str = "", timeout: float = 5.0):
+    """POST JSON; returns (status, answer). Raises OSError when the server is not reached."""
+    return _request(url, path, json.dumps(body).encode("utf-8"), token, timeout)
+
+
+def get(url: str, path: str, token: str = "", timeout: float = 5.0):
+    return _request(url, path, None, token, timeout)
+
+
+def _request(url: str, path: str, data: bytes | None, token: str, timeout: float):
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": "application/json", "User-Agent": "migration-tutor"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url + path, data=data, headers=headers,
+                                     method="POST" if data is not None else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        raise OSError(str(getattr(error, "reason", error))) from None
+    try:
+        answer = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        answer = {}
+    return status, answer if isinstance(answer, dict) else {}
+
+
+# --- joining and leaving ---------------------------------------------------------------------
+
+def default_name() -> str:
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "learner"
+    return f"{user}@{socket.gethostname()}"[:80]
+
+
+def join(home: Path, url: str, code: str, name: str) -> tuple[Membership, bool]:
+    """Join the class at `url`. Returns the membership and whether the server said yes now;
+    False: it could not be reached, and the sender joins when it can. A wrong code is an
+    error, and nothing is kept."""
+    url = check_url(url)
+    if not code.strip():
+        raise ClassError("The join code is empty.", "Give the code the instructor shows, "
+                         "e.g. --code ABCD-EFGH.")
+    earlier = membership(home)
+    same = earlier is not None and earlier.url == url
+    member = Membership(url=url, code=code.strip(), name=name,
+                        token=earlier.token if same else secrets.token_urlsafe(32),
+                        hand=earlier.hand if same else False,
+                        room_seen=earlier.room_seen if same else 0)
+    if earlier is not None and not same:
+        leave(home)
+    try:
+        answer_status, answer = post(url, "/api/join", {"code": member.code, "token": member.token,
+                                                 "name": name, "tutor": _version()},
+                              timeout=JOIN_TIMEOUT)
+    except OSError:
+        answer_status, answer = None, {}
+    if answer_status == 403:
+        raise ClassError(f"The class at {url} refused the join code {code.strip()!r}.",
+                         "Check the code the instructor shows (letters and digits; dashes "
+                         "and case do not matter).")
+    if answer_status is not None and answer_status != 200:
+        raise ClassError(f"The class at {url} refused to join: "
+                         f"{answer.get('error') or f'HTTP {answer_status}'}.",
+                         "Check the address the instructor shows.")
+    from ..paths import claim_home
+
+    claim_home(home)  # the home is the tutor's (and made, when it is new)
+    if answer_status == 200:
+        member.learner = answer.get("learner")
+        write_json(home / ROOM_FILE, {"target": answer.get("target"), "at": time.time()})
+    save_membership(home, member)
+    write_json(home / STATUS_FILE, {"joined": answer_status == 200, "refused": None,
+                                    "error": None if answer_status else "not reached",
+                                    "at": time.time()})
+    (home / LEFT_FILE).unlink(missing_ok=True)
+    if answer_status != 200:
+        ensure_sender(home)  # it joins when the server can be reached
+    return member, answer_status == 200
+
+
+def leave(home: Path) -> Membership | None:
+    """Leave the class: the server is told (if it answers within a moment); the membership
+    and everything queued for it go."""
+    member = membership(home)
+    if member is None:
+        return None
+    if member.learner is not None:
+        event = new_event("left", {"lesson": None, "step": None, "steps": None, "done": {}}, {})
+        try:
+            post(member.url, "/api/events", {"events": [event], "sent_at": time.time()},
+                 member.token, timeout=2.0)
+        except OSError:
+            pass
+    for path in queued(home):
+        path.unlink(missing_ok=True)
+    for name in (CLASS_FILE, STATUS_FILE, ROOM_FILE):
+        (home / name).unlink(missing_ok=True)
+    write_json(home / LEFT_FILE, {"url": member.url, "at": time.time()})
+    return member
+
+
+def left_before(home: Path, url: str) -> bool:
+    data = _read_json(home / LEFT_FILE) or {}
+    try:
+        return data.get("url") == check_url(url)
+    except ClassError:
+        return False
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+# --- telling --------------------------------------------------------------------------------
+
+def new_event(kind: str, position: dict, detail: dict) -> dict:
+    return {"id": f"{time.time_ns():016x}{secrets.token_hex(4)}", "kind": kind,
+            "at": time.time(), **position, "detail": detail}
+
+
+def tell(home: Path, kind: str, position: dict, detail: dict | None = None) -> None:
+    """Queue an event for the class (when the learner is in one) and see that it is sent.
+    Never raises and never waits on the network."""
+    try:
+        if not (home / CLASS_FILE).exists():
+            return
+        event = new_event(kind, position, detail or {})
+        outbox = home / OUTBOX
+        outbox.mkdir(exist_ok=True)
+        partial = outbox / f".{event['id']}.tmp"
+        partial.write_text(json.dumps(event), encoding="utf-8")
+        # Named by id (in the order made) and kind: a hand still waiting is seen by its name.
+        os.replace(partial, outbox / f"{event['id']}-{kind}.json")
+        ensure_sender(home)
+    except Exception:  # noqa: BLE001 - the class is never a reason for the tutor to fail
+        pass
+
+
+def ensure_sender(home: Path) -> None:
+    """Start the home's sender unless one runs (it holds `class-sender.lock`)."""
+    from ..lock import held_elsewhere
+
+    if held_elsewhere(home / SENDER_LOCK):
+        return
+    options = {}
+    if os.name == "nt":  # pragma: no cover - Windows only
+        options["creationflags"] = (subprocess.DETACHED_PROCESS
+                                    | subprocess.CREATE_NEW_PROCESS_GROUP)
+    else:
+        options["start_new_session"] = True  # a Ctrl-C at the terminal is not for it
+    subprocess.Popen([sys.executable, "-m", "tutor.classroom.sender", str(home)],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, close_fds=True, **options)
+
+
+@contextlib.contextmanager
+def present(home: Path) -> Iterator[None]:
+    """While a session runs: its lock held (a second session on the home shares the first's)."""
+    from ..lock import file_lock
+
+    held = contextlib.ExitStack()
+    try:
+        held.enter_context(file_lock(home / SESSION_LOCK, 0, lambda holder: ClassError("")))
+    except ClassError:
+        pass
+    with held:
+        yield
+
+
+def session_running(home: Path) -> bool:
+    from ..lock import held_elsewhere
+
+    return held_elsewhere(home / SESSION_LOCK)
+
+
+# --- the room's step, offered --------------------------------------------------------------
+
+def room_offer(home: Path, course, lesson_id: str, step: int) -> dict | None:
+    """The room's step when the learner is behind it (an earlier lesson of the course, or an
+    earlier step of the same one): the session offers to go there. None otherwise."""
+    if membership(home) is None:
+        return None
+    target = room_target(home)
+    if target is None or target["lesson"] not in course.order:
+        return None
+    if not 1 <= target["step"] <= len(course.get(target["lesson"]).steps):
+        return None  # not a step of this learner's course: nothing to offer
+    order = course.order
+    here = order.index(lesson_id) if lesson_id in order else -1
+    there = order.index(target["lesson"])
+    if here < there or (here == there and step < target["step"]):
+        return target
+    return None
+
+
+def mark_room_seen(home: Path, seq: int) -> bool:
+    """True the first time the room's step `seq` is said to this learner."""
+    member = membership(home)
+    if member is None or member.room_seen >= seq:
+        return False
+    member.room_seen = seq
+    save_membership(home, member)
+    return True
+
+
+def set_hand(home: Path, raised: bool) -> None:
+    member = membership(home)
+    if member is not None:
+        member.hand, member.hand_at = raised, time.time()
+        save_membership(home, member)
+
+
+def hand_is_up(home: Path) -> bool:
+    """The learner's hand: as the server last said (it lowers a hand when a step passes or
+    the instructor lowers it), once it has heard of the learner's last raise or lower."""
+    member = membership(home)
+    if member is None:
+        return False
+    room = _read_json(home / ROOM_FILE) or {}
+    heard = (isinstance(room.get("hand"), bool) and isinstance(room.get("at"), (int, float))
+             and room["at"] > member.hand_at
+             and not any(path.name.endswith("-hand.json") for path in queued(home)))
+    return room["hand"] if heard else member.hand

@@ -1,0 +1,154 @@
+"""The background process that sends a home's queued class events: `python -m
+tutor.classroom.sender HOME`, started by `link.tell` when none runs (it holds
+`HOME/class-sender.lock`).
+
+It sends the outbox oldest first, in batches, and deletes what the server took; while the
+server is away it tries again, less and less often (up to every few seconds). Between events
+it reads the room's step every few seconds into `HOME/class-room.json`. It ends when the
+learner leaves the class, or after a long while with nothing to send and no session open.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import link
+
+BATCH = 50
+POLL_SECONDS = 0.25          # how often the outbox is looked at
+ROOM_SECONDS = 2.0           # how often the room's step is read when nothing is sent
+RETRY_MAX_SECONDS = 5.0
+IDLE_SECONDS = float(os.environ.get("TUTOR_CLASS_SENDER_IDLE", 15 * 60))
+
+
+def note(home: Path, **fields) -> None:
+    data = link.status(home)
+    data.update(fields, at=time.time())
+    try:
+        link.write_json(home / link.STATUS_FILE, data)
+    except OSError:
+        pass
+
+
+def note_room(home: Path, answer: dict) -> None:
+    if "target" in answer:
+        link.write_json(home / link.ROOM_FILE, {"target": answer.get("target"),
+                                                "hand": answer.get("hand"), "at": time.time()})
+
+
+class Sender:
+    def __init__(self, home: Path):
+        self.home = home
+        self.wait = 0.0           # before the next try, after a failure
+        self.last_room_read = 0.0
+        self.last_work = time.monotonic()
+
+    def join(self, member: link.Membership) -> bool:
+        status, answer = link.post(member.url, "/api/join",
+                                   {"code": member.code, "token": member.token,
+                                    "name": member.name, "tutor": link._version()})
+        if status == 200:
+            member.learner = answer.get("learner")
+            link.save_membership(self.home, member)
+            note_room(self.home, answer)
+            note(self.home, joined=True, refused=None, error=None)
+            return True
+        if 400 <= status < 500 and status != 429:
+            note(self.home, joined=False,
+                 refused=answer.get("error") or f"HTTP {status}", error=None)
+            return False
+        raise OSError(f"HTTP {status}")
+
+    def send_batch(self, member: link.Membership, paths: list[Path]) -> bool:
+        """Send these queued events; True when the server took them (or refused them for
+        good: such an event is dropped, said in the status, never retried for ever)."""
+        events, readable = [], []
+        for path in paths:
+            try:
+                events.append(json.loads(path.read_text(encoding="utf-8")))
+                readable.append(path)
+            except (OSError, ValueError):
+                path.unlink(missing_ok=True)  # half a file from a crash: nothing to send
+        if not events:
+            return True
+        status, answer = link.post(member.url, "/api/events",
+                                   {"events": events, "sent_at": time.time()}, member.token)
+        if status == 401:  # the server does not know the token (a new class): join again
+            member.learner = None
+            link.save_membership(self.home, member)
+            return False
+        if status == 400 and len(events) > 1:  # find the one refused: send them one by one
+            return all(self.send_batch(member, [path]) for path in readable)
+        if status == 400 or status == 413:
+            note(self.home, dropped=answer.get("error") or f"HTTP {status}")
+        elif status != 200:
+            raise OSError(f"HTTP {status}")
+        for path in readable:
+            path.unlink(missing_ok=True)
+        note_room(self.home, answer)
+        note(self.home, joined=True, error=None, sent_at=time.time())
+        return True
+
+    def round(self) -> bool:
+        """One look at the outbox and the room. False when the sender should end."""
+        member = link.membership(self.home)
+        if member is None:
+            return False
+        if member.learner is None:
+            if not self.join(member):
+                return False  # refused: nothing more to do until the learner joins again
+        paths = link.queued(self.home)[:BATCH]
+        if paths:
+            self.send_batch(member, paths)
+            self.last_work = time.monotonic()
+        elif time.monotonic() - self.last_room_read >= ROOM_SECONDS:
+            status, answer = link.get(member.url, "/api/target", member.token)
+            self.last_room_read = time.monotonic()
+            if status == 401:
+                member.learner = None
+                link.save_membership(self.home, member)
+            elif status == 200:
+                note_room(self.home, answer)
+        return True
+
+    def run(self) -> bool:
+        """True when it ended for lack of work (not refused, not left)."""
+        while (time.monotonic() - self.last_work < IDLE_SECONDS or link.queued(self.home)
+               or link.session_running(self.home)):
+            try:
+                if not self.round():
+                    return False
+                self.wait = 0.0
+            except OSError as error:  # the server is away: try again, less often
+                note(self.home, error=str(error) or "not reached")
+                self.wait = min(max(self.wait * 2, 0.5), RETRY_MAX_SECONDS)
+                time.sleep(self.wait)
+                continue
+            if not link.queued(self.home):
+                time.sleep(POLL_SECONDS)
+        return True
+
+
+def main(home: Path) -> int:
+    from ..exceptions import TutorError
+    from ..lock import file_lock
+
+    while True:
+        try:
+            with file_lock(home / link.SENDER_LOCK, 0, lambda holder: TutorError("busy")):
+                idle = Sender(home).run()
+        except TutorError:
+            return 0  # another sender has it
+        except OSError:
+            return 1  # the home went away
+        # An event queued just as this one was ending would wait for the next: look again.
+        if not idle or not link.queued(home) or link.membership(home) is None:
+            return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))
