@@ -262,3 +262,48 @@ def test_the_sender_stays_while_a_session_runs_and_ends_when_idle_without_one(
     while held_elsewhere(home / link.SENDER_LOCK) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not held_elsewhere(home / link.SENDER_LOCK)  # the session gone, it ends
+
+
+def test_a_code_refused_once_the_server_is_back_is_said_and_nothing_more_is_tried(
+        tmp_path, lesson_home, monkeypatch):
+    monkeypatch.setenv("TUTOR_NAME", "Mistyped")
+    instructor = tmp_path / "instructor"
+    first = start_class_server(instructor)
+    url, port = first.url, first.port
+    first.stop()
+    home = lesson_home(LESSON)
+    joined = tutor(home, "class", "join", url, "--code", "TYPO-TYPO")  # no server to say no
+    assert joined.returncode == 0 and "cannot be reached now" in joined.stdout
+    assert tutor(home, "check").returncode == 1
+    again = start_class_server(instructor, port=port)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            status = json.loads(tutor(home, "class", "status", "--json").stdout)
+            if status["last"].get("refused"):
+                break
+            time.sleep(0.2)
+        assert status["last"]["refused"] == "wrong join code" and status["joined"] is False
+        text = tutor(home, "class", "status").stdout
+        assert "The class refused to let you join: wrong join code." in text
+        assert status["queued"] == 1  # kept: a join with the right code sends it
+        assert again.room()["learners"] == []
+        assert "wrong join code" in again.logged()
+        rejoined = tutor(home, "class", "join", url, "--code", again.code)
+        assert rejoined.returncode == 0 and "You are in the class" in rejoined.stdout
+        again.wait_for(lambda room: any(r["name"] == "Mistyped" and r["events"] == 1
+                                        for r in room["learners"]), what="the kept check")
+    finally:
+        again.stop()
+
+
+def test_a_learners_tutor_needs_no_web_server_package():
+    """The learner side is the standard library's: aiohttp is the instructor's alone."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport tutor.classroom.link, tutor.classroom.sender, "
+            "tutor.classroom.telling, tutor.workspace, tutor.session\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'aiohttp'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

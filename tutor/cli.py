@@ -616,7 +616,8 @@ def cmd_class(args) -> int:
         return 0
     member = link.membership(home)
     report = {"class": member.url if member else None, "name": member.name if member else None,
-              "joined": bool(member and member.learner), "queued": len(link.queued(home)),
+              "joined": bool(member and link.joined(home, member)),
+              "queued": len(link.queued(home)),
               "room": link.room_target(home) if member else None,
               "hand_raised": link.hand_is_up(home), "last": link.status(home) if member else {}}
     if args.json:
@@ -630,7 +631,7 @@ def cmd_class(args) -> int:
     if last.get("refused"):
         print(f"The class refused to let you join: {last['refused']}. Join again with the "
               "right code: `tutor start --class URL --code CODE`.")
-    elif not member.learner:
+    elif not report["joined"]:
         print("Not joined yet: the server has not been reached; your tutor keeps trying.")
     print(f"Events waiting to be sent: {report['queued']}"
           + (f" (last problem: {last['error']})" if last.get("error") and report["queued"]

@@ -9,8 +9,10 @@ work never stops because of it.
 
 The files, all in the home:
 - `class.json`: the membership (the server's address, the join code, the learner's secret
-  token, their name; whether their hand is up; the room's step they were last told of);
-- `class-status.json`: what the sender last saw (joined, refused, the last error);
+  token, their name; whether their hand is up; the room's step they were last told of),
+  written by the learner's tutor only;
+- `class-status.json`: what the sender last saw (joined, as which learner, refused, the last
+  error), written by the sender (and by the first join);
 - `class-room.json`: the room's step, as the sender last read it;
 - `class-left.json`: a class the learner left, so that $TUTOR_CLASS does not join it again.
 """
@@ -54,7 +56,7 @@ class Membership:
     code: str
     token: str
     name: str
-    learner: str | None = None  # the server's id for the learner, once joined
+    learner: str | None = None  # the server's id for the learner, when `join` got it
     hand: bool = False
     hand_at: float = 0.0        # when the learner last raised or lowered it here
     room_seen: int = 0          # the room step (its seq) already said to the learner
@@ -94,6 +96,12 @@ def save_membership(home: Path, member: Membership) -> None:
 
 def status(home: Path) -> dict:
     return _read_json(home / STATUS_FILE) or {}
+
+
+def joined(home: Path, member: Membership) -> bool:
+    """Whether the server has taken the learner in (at `join`, or since, by the sender)."""
+    data = status(home)
+    return bool(data.get("joined")) if "joined" in data else member.learner is not None
 
 
 def room_target(home: Path) -> dict | None:
@@ -213,12 +221,13 @@ def join(home: Path, url: str, code: str, name: str) -> tuple[Membership, bool]:
         member.learner = answer.get("learner")
         write_json(home / ROOM_FILE, {"target": answer.get("target"), "at": time.time()})
     save_membership(home, member)
-    write_json(home / STATUS_FILE, {"joined": answer_status == 200, "refused": None,
+    write_json(home / STATUS_FILE, {"joined": answer_status == 200, "learner": member.learner,
+                                    "refused": None,
                                     "error": None if answer_status else "not reached",
                                     "at": time.time()})
     (home / LEFT_FILE).unlink(missing_ok=True)
-    if answer_status != 200:
-        ensure_sender(home)  # it joins when the server can be reached
+    if answer_status != 200 or queued(home):
+        ensure_sender(home)  # it joins when the server can be reached; it sends what waits
     return member, answer_status == 200
 
 
@@ -228,7 +237,7 @@ def leave(home: Path) -> Membership | None:
     member = membership(home)
     if member is None:
         return None
-    if member.learner is not None:
+    if joined(home, member):
         event = new_event("left", {"lesson": None, "step": None, "steps": None, "done": {}}, {})
         try:
             post(member.url, "/api/events", {"events": [event], "sent_at": time.time()},

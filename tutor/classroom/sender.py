@@ -41,8 +41,9 @@ def note_room(home: Path, answer: dict) -> None:
 
 
 class Sender:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, member: link.Membership):
         self.home = home
+        self.joined = link.joined(home, member)  # False: join first (again, after a 401)
         self.wait = 0.0           # before the next try, after a failure
         self.last_room_read = 0.0
         self.last_work = time.monotonic()
@@ -52,10 +53,9 @@ class Sender:
                                    {"code": member.code, "token": member.token,
                                     "name": member.name, "tutor": link._version()})
         if status == 200:
-            member.learner = answer.get("learner")
-            link.save_membership(self.home, member)
+            self.joined = True
             note_room(self.home, answer)
-            note(self.home, joined=True, refused=None, error=None)
+            note(self.home, joined=True, learner=answer.get("learner"), refused=None, error=None)
             return True
         if 400 <= status < 500 and status != 429:
             note(self.home, joined=False,
@@ -78,8 +78,8 @@ class Sender:
         status, answer = link.post(member.url, "/api/events",
                                    {"events": events, "sent_at": time.time()}, member.token)
         if status == 401:  # the server does not know the token (a new class): join again
-            member.learner = None
-            link.save_membership(self.home, member)
+            self.joined = False
+            note(self.home, joined=False)
             return False
         if status == 400 and len(events) > 1:  # find the one refused: send them one by one
             return all(self.send_batch(member, [path]) for path in readable)
@@ -98,7 +98,7 @@ class Sender:
         member = link.membership(self.home)
         if member is None:
             return False
-        if member.learner is None:
+        if not self.joined:
             if not self.join(member):
                 return False  # refused: nothing more to do until the learner joins again
         paths = link.queued(self.home)[:BATCH]
@@ -109,8 +109,8 @@ class Sender:
             status, answer = link.get(member.url, "/api/target", member.token)
             self.last_room_read = time.monotonic()
             if status == 401:
-                member.learner = None
-                link.save_membership(self.home, member)
+                self.joined = False
+                note(self.home, joined=False)
             elif status == 200:
                 note_room(self.home, answer)
         return True
@@ -140,7 +140,10 @@ def main(home: Path) -> int:
     while True:
         try:
             with file_lock(home / link.SENDER_LOCK, 0, lambda holder: TutorError("busy")):
-                idle = Sender(home).run()
+                member = link.membership(home)
+                if member is None:
+                    return 0
+                idle = Sender(home, member).run()
         except TutorError:
             return 0  # another sender has it
         except OSError:
