@@ -135,6 +135,17 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.server)
 
 
+def ci_servers_job_only() -> list:
+    """A module's `pytestmark` for tests that no Django line changes (the class server's):
+    CI's two suites (TUTOR_TEST_PATHS_HALF set) skip them and its servers' job runs them
+    once; a laptop's `python -m pytest` runs them as any other."""
+    half = os.environ.get("TUTOR_TEST_PATHS_HALF", "")
+    if half:
+        return [pytest.mark.skip(reason=f"TUTOR_TEST_PATHS_HALF={half}: nothing here depends "
+                                        "on Django; CI runs it once, in its servers' job")]
+    return []
+
+
 # The test servers (`.ci/run` starts them), by the tutor's name for their vendor.
 TEST_SERVERS = {"postgresql": os.environ.get("TUTOR_TEST_POSTGRESQL", ""),
                 "mysql": os.environ.get("TUTOR_TEST_MARIADB", "")}

@@ -134,6 +134,8 @@ def test_two_learners_the_dashboard_and_the_room_step(tmp_path, lesson_home, pag
         class_menu(ada, ["lower", *MENU], "hint")  # any choice: the menu comes back
         ada.expect_exact("The instructor has moved the room to first-migrations, step 3")
         class_menu(ada, ["room", "lower", *MENU], "room")
+        ada.expect_exact("Rebuild the sandbox at first-migrations, step 3?")
+        ada.send(ENTER)  # yes
         ada.expect_exact("Fast-forwarding first-migrations to step 3")
         ada.expect_exact("at step 3.")
         ada.expect_exact("Step 3/4")

@@ -4,11 +4,12 @@ refusal), what events make of a learner, the room's order, and what a learner's 
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from conftest import ci_servers_job_only
 
 from tutor.classroom import room
 from tutor.classroom.events import (MAX_BODY_BYTES, Event, Refused, check_batch, check_event,
@@ -16,10 +17,8 @@ from tutor.classroom.events import (MAX_BODY_BYTES, Event, Refused, check_batch,
 
 
 # The class server, its protocol and its load are the same whichever Django a learner's
-# tutor has: of CI's two suites (one per Django line), one runs them (as for the learner paths).
-if os.environ.get("TUTOR_TEST_PATHS_HALF") == "1":
-    pytestmark = pytest.mark.skip(reason="TUTOR_TEST_PATHS_HALF=1: nothing here depends on "
-                                         "Django; CI runs it in its other suite")
+# tutor has: CI runs them once, in its servers' job, beside its two suites (one per Django).
+pytestmark = ci_servers_job_only()
 
 
 def an_event(**fields) -> dict:

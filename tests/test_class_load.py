@@ -9,19 +9,17 @@ issue's 2 seconds (the dashboard's own pause is 250 ms).
 
 from __future__ import annotations
 
-import os
-
 import pytest
+
+from conftest import ci_servers_job_only
 
 pytest.importorskip("aiohttp", reason="the class server needs aiohttp (pip install '.[class]')")
 
 from tutor.classroom import bench  # noqa: E402
 
 # The class server, its protocol and its load are the same whichever Django a learner's
-# tutor has: of CI's two suites (one per Django line), one runs them (as for the learner paths).
-if os.environ.get("TUTOR_TEST_PATHS_HALF") == "1":
-    pytestmark = pytest.mark.skip(reason="TUTOR_TEST_PATHS_HALF=1: nothing here depends on "
-                                         "Django; CI runs it in its other suite")
+# tutor has: CI runs them once, in its servers' job, beside its two suites (one per Django).
+pytestmark = ci_servers_job_only()
 
 
 LEARNERS, SECONDS = 25, 6

@@ -15,16 +15,15 @@ import time
 import pytest
 
 from class_server import event, free_port, start_class_server
+from conftest import ci_servers_job_only
 
 pytest.importorskip("aiohttp")
 
 from tutor.report import WHERE_COLUMNS  # noqa: E402
 
 # The class server, its protocol and its load are the same whichever Django a learner's
-# tutor has: of CI's two suites (one per Django line), one runs them (as for the learner paths).
-if os.environ.get("TUTOR_TEST_PATHS_HALF") == "1":
-    pytestmark = pytest.mark.skip(reason="TUTOR_TEST_PATHS_HALF=1: nothing here depends on "
-                                         "Django; CI runs it in its other suite")
+# tutor has: CI runs them once, in its servers' job, beside its two suites (one per Django).
+pytestmark = ci_servers_job_only()
 
 
 def token() -> str:
@@ -417,8 +416,6 @@ def test_the_class_follows_the_course_file_it_is_given(tmp_path):
 
 @pytest.mark.server
 def test_a_class_kept_on_postgresql_survives_a_restart(tmp_path):
-    import os
-
     url = os.environ.get("TUTOR_TEST_POSTGRESQL", "")
     if not url:
         pytest.skip("no PostgreSQL server: set TUTOR_TEST_POSTGRESQL")

@@ -140,3 +140,40 @@ def test_a_class_that_cannot_be_reached_is_said_and_the_session_goes_on(home, mo
     queued = sorted((home / "class-outbox").glob("*.json"))
     kinds = [json.loads(path.read_text(encoding="utf-8"))["kind"] for path in queued]
     assert kinds == ["reset", "step_shown", "hand"]  # kept for when the class is reached
+
+
+def test_the_room_in_another_lesson_asked_first_then_followed(server, home, monkeypatch):
+    monkeypatch.setenv("TUTOR_NAME", "Latecomer")
+    # The room is ahead already when the latecomer joins: the join's answer says so.
+    status, answer, _ = server.call("POST", "/api/target",
+                                    {"lesson": "delete-unapplied", "step": 2}, server.key)
+    assert status == 200
+    try:
+        child = spawn_tutor(home, "start", LESSON, "--class", server.url, "--code",
+                            server.code)
+        child.expect_exact("Step 1/2")
+        # (said on one line or wrapped, as the terminal's width makes it)
+        child.expect(r"The instructor has moved the room to\s+delete-unapplied,\s+step\s+2")
+        child.expect(r"Go to the room's step: delete-unapplied, step 2\s+\(the steps\s+before"
+                     r"\s+it\s+fast-forwarded\)")
+        child.send(ENTER)  # the room's step, at the top of the menu
+        child.expect_exact("Rebuild the sandbox at delete-unapplied, step 2?")
+        child.send("n")
+        child.expect_exact("What would you like to do")  # still here, and asked again
+        assert "Fast-forwarding" not in child.before
+        child.expect_exact("Go to the room's step")
+        child.send(ENTER)
+        child.expect_exact("Rebuild the sandbox at delete-unapplied, step 2?")
+        child.send(ENTER)
+        child.expect_exact("Fast-forwarding delete-unapplied to step 2")
+        child.expect_exact("Delete a migration that was never applied")
+        child.expect_exact("Step 2/2")
+        server.wait_for(lambda room: any(r["name"] == "Latecomer" and r["step"] == 2
+                                         and r["lesson"] == "delete-unapplied"
+                                         for r in room["learners"]), what="the latecomer")
+        status_json = json.loads(tutor(home, "status", "--json").stdout)
+        assert (status_json["lesson"], status_json["step_index"]) == ("delete-unapplied", 1)
+        pick(child, ["hand", *MENU], "quit")  # at the room's step: nothing more offered
+        child.expect(pexpect.EOF)
+    finally:
+        server.call("POST", "/api/target", {"lesson": None}, server.key)

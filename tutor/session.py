@@ -195,7 +195,9 @@ class Session:
                 return False
             if choice == ROOM:
                 target = self.room_offer(lesson, index)
-                if target is not None:
+                if target is not None and ui.ask_confirm(
+                        f"Rebuild the sandbox at {target['lesson']}, step {target['step']}? "
+                        "The sandbox as it is now is not kept (your progress is)."):
                     self.going_to = (self.workspace.course.get(target["lesson"]),
                                      target["step"])
                     return False
