@@ -146,6 +146,17 @@ def ci_servers_job_only() -> list:
     return []
 
 
+def ci_suite_only(half: str) -> list:
+    """A module's `pytestmark` for tests of a piece that works alike on both Django lines (a
+    learner's tutor in a class): CI runs them in one of its two suites, `half`, as it shares
+    the learner paths; a laptop's `python -m pytest` runs them as any other."""
+    running = os.environ.get("TUTOR_TEST_PATHS_HALF", "")
+    if running and running != half:
+        return [pytest.mark.skip(reason=f"TUTOR_TEST_PATHS_HALF={running}: CI runs this in "
+                                        f"its other suite ({half})")]
+    return []
+
+
 # The test servers (`.ci/run` starts them), by the tutor's name for their vendor.
 TEST_SERVERS = {"postgresql": os.environ.get("TUTOR_TEST_POSTGRESQL", ""),
                 "mysql": os.environ.get("TUTOR_TEST_MARIADB", "")}

@@ -12,9 +12,11 @@ import time
 import pytest
 
 from class_server import start_class_server
-from conftest import manage, tutor, tutor_json
+from conftest import ci_suite_only, manage, tutor, tutor_json
 
 pytest.importorskip("aiohttp")
+# A learner's tutor in a class works alike on both Django lines: one of CI's suites runs these.
+pytestmark = ci_suite_only("1")
 
 LESSON = "first-migrations"
 
@@ -307,3 +309,24 @@ def test_a_learners_tutor_needs_no_web_server_package():
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'aiohttp'))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_a_second_class_refused_leaves_the_learner_in_the_first(server, tmp_path,
+                                                                lesson_home, monkeypatch):
+    monkeypatch.setenv("TUTOR_NAME", "Switcher")
+    home = lesson_home(LESSON)
+    assert tutor(home, "class", "join", server.url, "--code", server.code).returncode == 0
+    other = start_class_server(tmp_path / "other instructor")
+    try:
+        wrong = tutor(home, "class", "join", other.url, "--code", server.code)
+        assert wrong.returncode == 2 and "refused the join code" in wrong.stderr
+        status = json.loads(tutor(home, "class", "status", "--json").stdout)
+        assert status["class"] == server.url and status["joined"] is True  # still there
+        assert server.learner_row("Switcher")["left"] is False
+        moved = tutor(home, "class", "join", other.url, "--code", other.code)
+        assert moved.returncode == 0 and f"in the class at {other.url}" in moved.stdout
+        server.wait_for(lambda room: any(r["name"] == "Switcher" and r["left"]
+                                         for r in room["learners"]), what="the first left")
+        assert other.learner_row("Switcher")["left"] is False
+    finally:
+        other.stop()

@@ -198,15 +198,13 @@ def join(home: Path, url: str, code: str, name: str) -> tuple[Membership, bool]:
                         token=earlier.token if same else secrets.token_urlsafe(32),
                         hand=earlier.hand if same else False,
                         room_seen=earlier.room_seen if same else 0)
-    if earlier is not None and not same:
-        leave(home)
+    body = {"code": member.code, "token": member.token, "name": name,
+            "tutor": tutor_version()}
     try:
-        answer_status, answer = post(url, "/api/join", {"code": member.code, "token": member.token,
-                                                 "name": name, "tutor": _version()},
-                              timeout=JOIN_TIMEOUT)
+        answer_status, answer = post(url, "/api/join", body, timeout=JOIN_TIMEOUT)
     except OSError:
         answer_status, answer = None, {}
-    if answer_status == 403:
+    if answer_status == 403 and answer.get("error") == "wrong join code":
         raise ClassError(f"The class at {url} refused the join code {code.strip()!r}.",
                          "Check the code the instructor shows (letters and digits; dashes "
                          "and case do not matter).")
@@ -214,6 +212,8 @@ def join(home: Path, url: str, code: str, name: str) -> tuple[Membership, bool]:
         raise ClassError(f"The class at {url} refused to join: "
                          f"{answer.get('error') or f'HTTP {answer_status}'}.",
                          "Check the address the instructor shows.")
+    if earlier is not None and not same:
+        leave(home)  # the class joined before: only now, once this one did not say no
     from ..paths import claim_home
 
     claim_home(home)  # the home is the tutor's (and made, when it is new)
@@ -260,7 +260,7 @@ def left_before(home: Path, url: str) -> bool:
         return False
 
 
-def _version() -> str:
+def tutor_version() -> str:
     from .. import __version__
 
     return __version__

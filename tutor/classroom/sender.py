@@ -51,7 +51,7 @@ class Sender:
     def join(self, member: link.Membership) -> bool:
         status, answer = link.post(member.url, "/api/join",
                                    {"code": member.code, "token": member.token,
-                                    "name": member.name, "tutor": link._version()})
+                                    "name": member.name, "tutor": link.tutor_version()})
         if status == 200:
             self.joined = True
             note_room(self.home, answer)
