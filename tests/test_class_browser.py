@@ -177,7 +177,7 @@ def test_the_projector_mode_and_the_csv_export(tmp_path, lesson_home, page, monk
         with page.expect_download() as download:
             page.click("#export")
         text = Path(download.value.path()).read_text(encoding="utf-8")
-        from tutor.report import WHERE_COLUMNS
+        from tutor.exports import WHERE_COLUMNS
 
         assert text.splitlines()[0] == ",".join(WHERE_COLUMNS)
         assert text.splitlines()[1].startswith("Projected,first-migrations,1,")

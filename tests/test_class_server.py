@@ -19,7 +19,7 @@ from conftest import ci_servers_job_only
 
 pytest.importorskip("aiohttp")
 
-from tutor.report import WHERE_COLUMNS  # noqa: E402
+from tutor.exports import WHERE_COLUMNS  # noqa: E402
 
 # The class server, its protocol and its load are the same whichever Django a learner's
 # tutor has: CI runs them once, in its servers' job, beside its two suites (one per Django).

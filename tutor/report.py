@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable
 
 from . import __version__
 from .exceptions import BadLearnerName, ReportFileError
+from .exports import STEP_COLUMNS, STEP_FIELDS, WHERE_COLUMNS, iso_time, to_csv
 from .markup import box_table, printable, render, say
 from .progress import LessonProgress, Progress, ProgressFile, StepRecord, now
 
@@ -32,14 +33,6 @@ NAME_VARIABLE = "TUTOR_NAME"
 NAME_LIMIT = 80
 NAME_QUESTION = "Your name, for your progress report (Enter to skip):"
 
-# One step of the export, in order; CSV rows are these with the learner first.
-STEP_FIELDS = ["lesson", "step", "title", "current", "passed", "started_at", "passed_at",
-               "attempts", "answers", "hints", "solutions", "time_spent_seconds",
-               "stuck_for_seconds", "fast_forwarded"]
-STEP_COLUMNS = ["learner", *STEP_FIELDS]
-# `class-report` without --all-steps: one row per learner, where they are now.
-WHERE_COLUMNS = ["learner", "lesson", "step", "title", "steps_passed", "attempts", "hints",
-                 "stuck_for_seconds", "exported_at"]
 
 
 # --- the learner's name ---------------------------------------------------------------------
@@ -110,14 +103,6 @@ def ask_name_once(workspace: Workspace, ask: Callable[[str], str],
 
 
 # --- one learner's report -------------------------------------------------------------------
-
-def iso_time(timestamp: int | None) -> str | None:
-    from datetime import datetime, timezone
-
-    if timestamp is None:
-        return None
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")
-
 
 def learner_report(progress: Progress, course: Course, at: int | None = None) -> dict:
     """The export: every step of every lesson the learner has begun, in course order.
@@ -387,28 +372,6 @@ def _print_table(title: str, headers: list[str], rows: list[list[str]],
                  right: frozenset[int]) -> None:
     for line in box_table(title, headers, rows, right=right):
         say(line)
-
-
-def _csv_value(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    # A spreadsheet runs a cell that starts like a formula: a name is data, never a formula.
-    text = "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-    return printable(text)  # and a terminal it is printed on never acts on it
-
-
-def to_csv(columns: list[str], rows: list[list]) -> str:
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([_csv_value(value) for value in row] for row in rows)
-    return out.getvalue()
 
 
 def _step_rows(report: dict) -> list[list]:

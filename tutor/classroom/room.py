@@ -133,9 +133,9 @@ def view(learners: dict[str, dict], course: CourseOutline, target: dict | None,
             "target": target, "learners": rows}
 
 
-# The columns of `tutor class-report --csv` (report.WHERE_COLUMNS), one row per learner.
+# The columns of `tutor class-report --csv` (exports.WHERE_COLUMNS), one row per learner.
 def where_rows(learners: dict[str, dict], course: CourseOutline, now: float) -> list[dict]:
-    from ..report import iso_time
+    from ..exports import iso_time
 
     rows = []
     for summary in sorted(list(learners.values()), key=lambda s: sort_key(s, now)):

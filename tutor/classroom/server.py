@@ -334,7 +334,7 @@ class ClassServer:
         return _json({"target": target})
 
     async def export(self, request: web.Request) -> web.Response:
-        from ..report import WHERE_COLUMNS, to_csv
+        from ..exports import WHERE_COLUMNS, to_csv
 
         self._instructor(request)
         rows = room.where_rows(self.learners, self.course, time.time())
