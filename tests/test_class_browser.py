@@ -145,8 +145,10 @@ def test_two_learners_the_dashboard_and_the_room_step(tmp_path, lesson_home, pag
             "row.textContent.includes('Ada') && row.textContent.includes('step 3: Apply it'))",
             timeout=SHOWN_WITHIN * 1000 + 3000)
         assert ada_row.locator(".message").count() == 0  # her hand went down as she moved on
-        ada.sendcontrol("c")
+        class_menu(ada, ["hand", *MENU], "quit")  # at the room's step: nothing offered
         ada.expect(pexpect.EOF)
+        ada.close()
+        assert ada.exitstatus == 0
 
         # The learner's page: the live state and the timeline, read-only.
         page.click("tr.learner a.name >> text=Bea")
