@@ -169,6 +169,8 @@ def test_the_projector_mode_and_the_csv_export(tmp_path, lesson_home, page, monk
         home = lesson_home(LESSON)
         assert tutor(home, "class", "join", server.url, "--code", server.code).returncode == 0
         assert tutor(home, "check").returncode == 1
+        server.wait_for(lambda room: any(r["name"] == "Projected" and r["attempts"] == 1
+                                         for r in room["learners"]), what="the check")
         page.goto(f"{server.url}/?big#key={server.key}")
         page.wait_for_selector("tr.learner")
         assert "big" in page.evaluate("document.body.className")
