@@ -562,11 +562,9 @@ def _class_wanted(args) -> tuple[str | None, str | None]:
 
 def _join_class(workspace, url: str, code: str, ui) -> None:
     """`tutor start --class`: join (or join again: the same token), and say so."""
-    from .classroom.link import default_name, join, membership
-    from .report import learner_name
+    from .classroom.link import join
 
-    earlier = membership(workspace.home)
-    name = learner_name(workspace.progress) or (earlier.name if earlier else default_name())
+    name = _name_in_class(workspace.home, workspace.progress)
     _, joined = join(workspace.home, url, code, name)
     if joined:
         ui.say(f"You are in the class at {ui.literal(url)} as [bold]{ui.literal(name)}"
@@ -575,6 +573,16 @@ def _join_class(workspace, url: str, code: str, ui) -> None:
     else:
         ui.show_warning(f"The class at {url} cannot be reached now. Work on: your tutor "
                         "joins and sends your progress as soon as it can.")
+
+
+def _name_in_class(home, progress) -> str:
+    """The name the class shows: the report's (`--name`, $TUTOR_NAME), else the one this home
+    joined with before, else the machine's user and host."""
+    from .classroom.link import default_name, membership
+    from .report import learner_name
+
+    earlier = membership(home)
+    return learner_name(progress) or (earlier.name if earlier else default_name())
 
 
 def _in_class_while_it_runs(home):
@@ -599,12 +607,9 @@ def cmd_class(args) -> int:
     home = resolve_home(getattr(args, "home", None))
     if args.class_command == "join":
         from .progress import ProgressFile
-        from .report import learner_name
 
         url = link.check_url(args.url)
-        earlier = link.membership(home)
-        name = (learner_name(ProgressFile(home).load())
-                or (earlier.name if earlier else link.default_name()))
+        name = _name_in_class(home, ProgressFile(home).load())
         _, joined = link.join(home, url, args.class_code, name)
         print(f"You are in the class at {url} as {name}." if joined else
               f"The class at {url} cannot be reached now: your tutor joins and sends your "

@@ -83,6 +83,13 @@ class LessonProgress:
     answered: list[int] = field(default_factory=list)  # question steps answered rightly
     steps: dict[str, StepRecord] = field(default_factory=dict)  # step index -> its record
 
+    def passed(self, index: int) -> bool:
+        """Whether step `index` is passed, as reports and the class say it. An older progress
+        file has no records: where the learner stands still tells."""
+        record = self.steps.get(str(index))
+        return (record is not None and record.passed_at is not None) or index < self.step \
+            or self.completed
+
     def to_json(self) -> dict:
         data = {"step": self.step, "completed": self.completed, "hints_shown": self.hints_shown,
                 "answered": self.answered}

@@ -123,9 +123,7 @@ def learner_report(progress: Progress, course: Course, at: int | None = None) ->
                        "step": lesson_progress.step + 1 if unfinished else None}
         for index, step in enumerate(lesson.steps):
             record = lesson_progress.steps.get(str(index), StepRecord())
-            # An older progress file has no records: where the learner stands still tells.
-            passed = (record.passed_at is not None or index < lesson_progress.step
-                      or lesson_progress.completed)
+            passed = lesson_progress.passed(index)
             is_current = focus and index == lesson_progress.step
             stuck = is_current and not passed
             spent = record.seconds + (ongoing if stuck else 0)

@@ -260,15 +260,14 @@ class Workspace:
         return position(self.progress, self.course)
 
     def _tell_check(self, report: CheckReport | None) -> None:
-        from .classroom.telling import in_class
-
-        if report is None or not in_class(self.home):
+        where = self._class_position() if report is not None else None
+        if where is None:
             return
         from .classroom.telling import check_detail
 
-        self.tell_class("check", check_detail(report))
+        self.tell_class("check", check_detail(report), where)
         if report.lesson_complete and report.passed_steps:
-            self.tell_class("lesson_complete")
+            self.tell_class("lesson_complete", where=where)
 
     def _check(self, state: SandboxState | None = None, counted: bool = True,
                did: str = "") -> CheckReport:

@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import __version__
+
 try:
     import resource  # POSIX only: the server's CPU where there is no /proc
 except ImportError:
@@ -193,7 +195,7 @@ def event(learner: Learner, ordinal: int) -> dict:
 
 async def join(session, server: Server, learner: Learner) -> None:
     body = {"code": server.code, "token": learner.token,
-            "name": f"Bench learner {learner.index + 1}", "tutor": _version()}
+            "name": f"Bench learner {learner.index + 1}", "tutor": __version__}
     try:
         async with session.post(f"{server.url}/api/join", json=body,
                                 timeout=_timeout(POST_TIMEOUT)) as response:
@@ -286,12 +288,6 @@ def _client_error():
     import aiohttp
 
     return aiohttp.ClientError
-
-
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
 
 
 # --- one run ------------------------------------------------------------------------------------

@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
+from .. import __version__
 from ..exceptions import TutorError
+from ..files import write_atomically
 
 CLASS_FILE = "class.json"
 STATUS_FILE = "class-status.json"
@@ -73,10 +75,9 @@ def _read_json(path: Path) -> dict | None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Whole or not at all: a reader never meets half a file."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(partial, path)
+    """Whole or not at all: a reader never meets half a file (not flushed to disk: these
+    are the class's, written at each event, and none is the learner's work)."""
+    write_atomically(path, json.dumps(data), durable=False)
 
 
 def membership(home: Path) -> Membership | None:
@@ -102,6 +103,13 @@ def joined(home: Path, member: Membership) -> bool:
     """Whether the server has taken the learner in (at `join`, or since, by the sender)."""
     data = status(home)
     return bool(data.get("joined")) if "joined" in data else member.learner is not None
+
+
+def note_room(home: Path, answer: dict) -> None:
+    """The room's step (and the learner's hand) as a server's answer says them."""
+    if "target" in answer:
+        write_json(home / ROOM_FILE, {"target": answer.get("target"),
+                                      "hand": answer.get("hand"), "at": time.time()})
 
 
 def room_target(home: Path) -> dict | None:
@@ -198,8 +206,7 @@ def join(home: Path, url: str, code: str, name: str) -> tuple[Membership, bool]:
                         token=earlier.token if same else secrets.token_urlsafe(32),
                         hand=earlier.hand if same else False,
                         room_seen=earlier.room_seen if same else 0)
-    body = {"code": member.code, "token": member.token, "name": name,
-            "tutor": tutor_version()}
+    body = {"code": member.code, "token": member.token, "name": name, "tutor": __version__}
     try:
         answer_status, answer = post(url, "/api/join", body, timeout=JOIN_TIMEOUT)
     except OSError:
@@ -219,7 +226,7 @@ def join(home: Path, url: str, code: str, name: str) -> tuple[Membership, bool]:
     claim_home(home)  # the home is the tutor's (and made, when it is new)
     if answer_status == 200:
         member.learner = answer.get("learner")
-        write_json(home / ROOM_FILE, {"target": answer.get("target"), "at": time.time()})
+        note_room(home, answer)
     save_membership(home, member)
     write_json(home / STATUS_FILE, {"joined": answer_status == 200, "learner": member.learner,
                                     "refused": None,
@@ -260,12 +267,6 @@ def left_before(home: Path, url: str) -> bool:
         return False
 
 
-def tutor_version() -> str:
-    from .. import __version__
-
-    return __version__
-
-
 # --- telling --------------------------------------------------------------------------------
 
 def new_event(kind: str, position: dict, detail: dict) -> dict:
@@ -282,10 +283,8 @@ def tell(home: Path, kind: str, position: dict, detail: dict | None = None) -> N
         event = new_event(kind, position, detail or {})
         outbox = home / OUTBOX
         outbox.mkdir(exist_ok=True)
-        partial = outbox / f".{event['id']}.tmp"
-        partial.write_text(json.dumps(event), encoding="utf-8")
         # Named by id (in the order made) and kind: a hand still waiting is seen by its name.
-        os.replace(partial, outbox / f"{event['id']}-{kind}.json")
+        write_json(outbox / f"{event['id']}-{kind}.json", event)
         ensure_sender(home)
     except Exception:  # noqa: BLE001 - the class is never a reason for the tutor to fail
         pass

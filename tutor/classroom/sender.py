@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from .. import __version__
 from . import link
 
 BATCH = 50
@@ -34,12 +35,6 @@ def note(home: Path, **fields) -> None:
         pass
 
 
-def note_room(home: Path, answer: dict) -> None:
-    if "target" in answer:
-        link.write_json(home / link.ROOM_FILE, {"target": answer.get("target"),
-                                                "hand": answer.get("hand"), "at": time.time()})
-
-
 class Sender:
     def __init__(self, home: Path, member: link.Membership):
         self.home = home
@@ -51,10 +46,10 @@ class Sender:
     def join(self, member: link.Membership) -> bool:
         status, answer = link.post(member.url, "/api/join",
                                    {"code": member.code, "token": member.token,
-                                    "name": member.name, "tutor": link.tutor_version()})
+                                    "name": member.name, "tutor": __version__})
         if status == 200:
             self.joined = True
-            note_room(self.home, answer)
+            link.note_room(self.home, answer)
             note(self.home, joined=True, learner=answer.get("learner"), refused=None, error=None)
             return True
         if 400 <= status < 500 and status != 429:
@@ -89,7 +84,7 @@ class Sender:
             raise OSError(f"HTTP {status}")
         for path in readable:
             path.unlink(missing_ok=True)
-        note_room(self.home, answer)
+        link.note_room(self.home, answer)
         note(self.home, joined=True, error=None, sent_at=time.time())
         return True
 
@@ -112,7 +107,7 @@ class Sender:
                 self.joined = False
                 note(self.home, joined=False)
             elif status == 200:
-                note_room(self.home, answer)
+                link.note_room(self.home, answer)
         return True
 
     def run(self) -> bool:

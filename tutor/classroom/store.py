@@ -10,6 +10,7 @@ each keeps the room in memory.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -17,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from ..exceptions import TutorError
 
@@ -86,9 +88,8 @@ class Store:
             self.connection = self._connect_sqlite(Path(location).expanduser())
         self._mutex = threading.Lock()
         with self._mutex:
-            for statement in SCHEMA:
+            for statement in SCHEMA:  # (both connections commit each statement by itself)
                 self._execute(statement)
-            self._commit()
 
     # --- connections ----------------------------------------------------------------------
 
@@ -153,27 +154,15 @@ class Store:
     def _execute(self, statement: str, parameters: tuple = ()):
         return self.connection.execute(self._sql(statement), parameters)
 
-    def _begin(self) -> None:
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
         self.connection.execute("BEGIN")
-
-    def _commit(self) -> None:
-        if self.is_postgresql:
-            return  # autocommit outside explicit transactions
-        if self.connection.in_transaction:
-            self.connection.execute("COMMIT")
-
-    def _transaction(self):
-        store = self
-
-        class Transaction:
-            def __enter__(self):
-                store._begin()
-
-            def __exit__(self, kind, error, trace):
-                store.connection.execute("COMMIT" if kind is None else "ROLLBACK")
-                return False
-
-        return Transaction()
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
 
     # --- the class --------------------------------------------------------------------------
 

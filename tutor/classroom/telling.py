@@ -39,10 +39,7 @@ def position(progress: Progress, course: Course) -> dict:
         if lesson.id not in progress.lessons:
             continue
         record = progress.lessons[lesson.id]
-        passed = [index + 1 for index in range(len(lesson.steps))
-                  if record.completed or index < record.step
-                  or (str(index) in record.steps
-                      and record.steps[str(index)].passed_at is not None)]
+        passed = [index + 1 for index in range(len(lesson.steps)) if record.passed(index)]
         if passed and len(done) < MAX_LIST:
             done[_cut(lesson.id, MAX_ID)] = passed[:MAX_LIST]
         if lesson.id == lesson_id:
