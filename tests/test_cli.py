@@ -81,7 +81,8 @@ def test_check_json_fields_and_passing_advances(lesson_home):
     assert status == 1
     assert set(report) >= {"lesson", "step", "step_index", "steps_total", "passed",
                            "lesson_complete", "expectations"}
-    assert all(set(e) == {"text", "met", "detail"} for e in report["expectations"])
+    assert all(set(e) == {"text", "met", "detail", "protection"}
+               for e in report["expectations"])
     assert manage(home, "migrate", "store", "0002").returncode == 0
     status, report = tutor_json(home, "check")
     assert status == 0 and report["passed"] and report["passed_steps"] == [0]

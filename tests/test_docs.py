@@ -85,7 +85,9 @@ def test_the_lesson_format_reference_documents_every_kind_and_field():
     """lessons/README.md, the lesson writer's reference, names every expectation kind and
     option, every field of a migration named by what it does, and every `about` of a
     question: a field a writer cannot look up is a field nobody uses right."""
-    from tutor.lessons import EXPECTATION_FIELDS, QUESTION_ABOUT, SELECTOR_FIELDS
+    from tutor.lessons import (ALLOWANCE_FIELDS, EXPECTATION_FIELDS, QUESTION_ABOUT,
+                               SELECTOR_FIELDS)
+    from tutor.mutants import mutants_of
 
     reference = (REPO / "lessons" / "README.md").read_text(encoding="utf-8")
     for kind, options in EXPECTATION_FIELDS.items():
@@ -97,5 +99,21 @@ def test_the_lesson_format_reference_documents_every_kind_and_field():
     for about in QUESTION_ABOUT:
         assert f'`about = "{about}"`' in reference, about
     for word in ("[[invariants]]", "when = ", "holds = false", "[[steps.explanation]]",
-                 "files_build_database = true", "database_kept = true"):
+                 "files_build_database = true", "database_kept = true", "[[steps.allow]]",
+                 "[[steps.accepted_mutants]]", "why = "):
         assert word in reference, word
+    # The protections' exceptions, each with its options, in the table that lists them.
+    for kind, options in ALLOWANCE_FIELDS.items():
+        row = next((line for line in reference.splitlines()
+                    if line.startswith(f"| `{kind} = ")), "")
+        assert row, kind
+        for option in (*options, "backends"):
+            assert f"`{option}`" in row, (kind, option)
+    # Every kind of mutant the lint makes is named in its table.
+    from tutor.lessons import SolutionAction
+
+    solution = [SolutionAction(run="python manage.py migrate store 0002 --database teammate"),
+                SolutionAction(run="python manage.py migrate")]
+    for mutant in mutants_of(solution, ["default", "teammate"]):
+        kind = mutant.name.split()[0]
+        assert f"| `{kind}" in reference, mutant.name

@@ -252,9 +252,9 @@ def test_a_server_left_that_cannot_be_reached_is_said_and_tried_again(home):
     (None, 0, False), ("abc", 0, False),
 ])
 def test_row_values_compare_alike_on_every_backend(found, want, same):
-    from tutor.checks import _same_value
+    from tutor.checks import same_value
 
-    assert _same_value(found, want) is same
+    assert same_value(found, want) is same
 
 
 # --- on a real server: each test runs on each server configured ------------------------------

@@ -9,7 +9,7 @@ condition (`when`) is observed, so that no cause is named that the state does no
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable
@@ -27,9 +27,13 @@ class Outcome:
     # Not decided yet: it needs the fresh build, which a state is read with only when this
     # expectation is the last one standing (it costs a migrate).
     pending: bool = False
+    # A protection every step holds (see `protections.py`), not one of the step's own: it is
+    # listed only where it is broken.
+    protection: bool = False
 
     def to_json(self) -> dict:
-        return {"text": self.text, "met": self.met, "detail": self.detail}
+        return {"text": self.text, "met": self.met, "detail": self.detail,
+                "protection": self.protection}
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class Context:
     sandbox: Path
     # The state the lesson's sandbox was built in: its rows, its database's mark.
     start: SandboxState | None = None
+    # For an explanation: the releases the tutor saw broken at any check of the lesson up to
+    # its step (name -> what failed).
+    broke_during: dict[str, str] = field(default_factory=dict)
 
 
 def judge_expectation(expectation: Expectation, state: SandboxState,
@@ -312,6 +319,14 @@ def _release_works(e: Expectation, state: SandboxState, context: Context) -> Ver
     return text, False, detail[0].upper() + detail[1:]
 
 
+def _release_never_broke(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    """A condition of what the tutor saw: no check of the lesson, up to the step explained,
+    found the release broken."""
+    text = f"the tutor never saw release {e.subject} broken"
+    failure = context.broke_during.get(e.subject)
+    return text, failure is None, f"it saw {failure}." if failure else ""
+
+
 def release_name(run: ReleaseRun) -> str:
     """"release 1.4", or for the code a git branch holds, "the code on branch production"."""
     return f"the code on branch {run.ref}" if run.ref else f"release {run.name}"
@@ -407,7 +422,7 @@ def _field(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     if "default" in e.options:
         if "default" not in field:
             problems.append("it has no default")
-        elif not _same_value(field["default"], e.options["default"]):
+        elif not same_value(field["default"], e.options["default"]):
             problems.append(f"its default is {_shown(field['default'])}")
     return text, not problems, (f"in the migration files, {where}: " + "; ".join(problems)
                                 + ".") if problems else ""
@@ -587,7 +602,7 @@ def _row_differences(wanted: list[dict], rows: list[dict],
                 if columns:
                     problems.append(f"the row with {label} has no column {column} any more")
                 continue
-            if column in row and not _same_value(current[column], row[column]):
+            if column in row and not same_value(current[column], row[column]):
                 problems.append(f"in the row with {label}, {column} is "
                                 f"{_shown_value(current[column])} (it was "
                                 f"{_shown_value(row[column])})")
@@ -620,12 +635,12 @@ def _values(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     if not rows and want:
         return text, False, f"{table} has no rows."
     found = [row[column] for row in rows]
-    if len(found) == len(want) and all(map(_same_value, found, want)):
+    if len(found) == len(want) and all(map(same_value, found, want)):
         return text, True, ""
     return text, False, f"it holds {', '.join(map(_shown_value, found)) or 'no rows'}."
 
 
-def _same_value(found, want) -> bool:
+def same_value(found, want) -> bool:
     """Numbers compare as decimals (SQLite returns 12 for a stored 12.00, dumpdata writes
     "12.00"); the rest exactly."""
     if isinstance(want, bool) or isinstance(found, bool):
@@ -698,4 +713,5 @@ KINDS: dict[str, Callable[[Expectation, SandboxState, Context], Verdict]] = {
     "branch": _branch,
     "databases_agree": _databases_agree,
     "release_works": _release_works,
+    "release_never_broke": _release_never_broke,
 }

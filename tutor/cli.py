@@ -130,11 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
     lint = command("lint-lessons", "check a folder of lesson files for every problem",
                    "Reports each problem with its file and field. Exit status: 0 clean, 1 "
                    "problems found.")
-    lint.add_argument("folder", metavar="DIR", help="a folder of <id>.toml lesson files")
+    lint.add_argument("folder", metavar="PATH", nargs="?",
+                      help="a folder of <id>.toml lesson files, or one lesson file (default: "
+                           "the shipped course's folder)")
     lint.add_argument("--solve", action="store_true",
                       help="also play each lesson through with its reference solutions, in a "
                            "temporary home: this runs the lessons' code (asked once for a "
                            "folder's content, as `tutor start` asks; see --trust-course)")
+    lint.add_argument("--mutants", action="store_true",
+                      help="with --solve: also play mutants of each step's solution (each "
+                           "action dropped, `migrate` made `--fake`, another --database, "
+                           "actions swapped...) and report each that passes the step")
+    lint.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                      help="lessons played side by side (default: the machine's cores, at "
+                           "most 4)")
     lint.add_argument("--json", action="store_true", help="print JSON for scripts")
     report = command("report", "your progress, step by step: checks, hints, solutions, time",
                      "--json is the export an instructor collects for `tutor class-report`.")
@@ -729,13 +738,27 @@ def cmd_shell(args) -> int:
                          f"{sandbox.path}.") from None
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if not 1 <= jobs <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes from 1 to 64")
+    return jobs
+
+
 def cmd_lint_lessons(args) -> int:
     from pathlib import Path
 
     from .lint import lint_folder
     from .markup import printable
+    from .paths import resource_dir
 
-    folder = Path(args.folder)
+    folder = Path(args.folder) if args.folder else resource_dir("lessons")
+    if args.mutants and not args.solve:
+        raise TutorError("--mutants plays mutants of the reference solutions, so it needs "
+                         "--solve.", "Run `tutor lint-lessons --solve --mutants`.")
     if args.solve and not _lessons_trusted(folder, args):
         print("Nothing was run; without --solve, lint-lessons lists what each lesson runs.")
         return 1
@@ -746,11 +769,18 @@ def cmd_lint_lessons(args) -> int:
             print(f"{lesson.id}: skipped, {lesson.skipped}", flush=True)
         elif lesson.solved is not None:
             verdict = "solved" if lesson.solved else "FAILED after"
-            print(f"{lesson.id}: {verdict} {lesson.steps} step(s) ({lesson.seconds:.1f}s)",
-                  flush=True)
+            mutants = lesson.mutants
+            played = "" if mutants is None else (
+                f"; mutants: {len(mutants.results)} played, {mutants.count('refused')} "
+                f"refused, {mutants.count('equivalent')} equivalent, "
+                f"{mutants.count('accepted')} accepted, {mutants.count('survived')} survived")
+            print(f"{lesson.id}: {verdict} {lesson.steps} step(s){played} "
+                  f"({lesson.seconds:.1f}s)", flush=True)
 
+    jobs = args.jobs or min(4, os.cpu_count() or 1)
     report = lint_folder(folder, solve=args.solve, on_lesson=None if args.json else said,
-                         database=getattr(args, "database", None))
+                         database=getattr(args, "database", None), mutants=args.mutants,
+                         jobs=jobs if args.solve else 1)
     if args.json:
         _print_json(report.to_json())
         return 0 if report.ok else 1

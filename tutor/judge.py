@@ -15,15 +15,20 @@ The rule:
   moved on since.
 - After the last step the lesson is complete; a later check judges the last step again
   against the live state and says so when the sandbox no longer holds it.
+- Every step also holds the protections (`protections.py`), compared with the state the
+  learner's current step began in: what its goal does not say may change, does not. A check
+  that passes several steps at once allows what any of them allows.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from .checks import Context, Outcome, judge_expectation, observed
 from .markup import listed
-from .lessons import Lesson, MigrationSelector, Question, Step
+from .lessons import Allowance, Lesson, MigrationSelector, Question, Step
+from .protections import Baseline, judged_elsewhere, protect
 from .questions import Posed, pose
 from .seen import StepStates
 from .state import ReleaseRun, SandboxState
@@ -32,6 +37,8 @@ from .state import ReleaseRun, SandboxState
 @dataclass(frozen=True)
 class StepResult:
     outcomes: list[Outcome]
+    # The step's allowances that excused a change the state shows (see `protections.py`).
+    excused: frozenset[Allowance] = frozenset()
 
     @property
     def passed(self) -> bool:
@@ -65,6 +72,11 @@ class Verdict:
     # A step would be decided by the fresh build, which this state was read without: read
     # the state again with it, and judge again.
     wants_fresh_build: bool = False
+    # For each step that passed, the allowances that excused a change the state shows.
+    excused: dict[int, frozenset[Allowance]] = field(default_factory=dict)
+    # For each step that passed, the releases the tutor saw broken while the learner was on
+    # it (name -> what failed): its report says so.
+    broke: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -84,11 +96,12 @@ def judge_lesson(lesson: Lesson, step_index: int, state: SandboxState, context: 
     complete) against `state`."""
     seen = seen or StepStates()
     last = len(lesson.steps) - 1
-    waiting: list[StepResult] = []  # every step judged, to see whether one waits
+    waiting: dict[int, StepResult] = {}  # every step judged, to see whether one waits
+    baseline = step_baseline(min(step_index, last), context, seen)
 
     def judged(index: int) -> StepResult:
-        result = judge_step(lesson, index, state, context, answered, seen)
-        waiting.append(result)
+        result = judge_step(lesson, index, state, context, answered, seen, baseline)
+        waiting[index] = result
         return result
 
     if step_index > last:
@@ -114,9 +127,22 @@ def judge_lesson(lesson: Lesson, step_index: int, state: SandboxState, context: 
             break
         index += 1
     complete = bool(passed) and passed[-1] == last
-    explanations = {i: explanation(lesson.steps[i], state, context) for i in passed}
+    explanations = {i: explanation(lesson.steps[i], state, dataclasses.replace(
+        context, broke_during=_broke_up_to(seen, i))) for i in passed}
     return Verdict(index, result, passed, complete, held, explanations,
-                   wants_fresh_build=any(r.waits_for_fresh_build for r in waiting))
+                   wants_fresh_build=any(r.waits_for_fresh_build for r in waiting.values()),
+                   excused={i: waiting[i].excused for i in passed if i in waiting},
+                   broke={i: dict(seen.broke[i]) for i in passed if seen.broke.get(i)})
+
+
+def _broke_up_to(seen: StepStates, index: int) -> dict[str, str]:
+    """The releases the tutor saw broken at any check of the lesson up to step `index`
+    (name -> what failed, the first time)."""
+    broke: dict[str, str] = {}
+    for step in sorted(i for i in seen.broke if i <= index):
+        for name, failure in seen.broke[step].items():
+            broke.setdefault(name, failure)
+    return broke
 
 
 def explanation(step: Step, state: SandboxState, context: Context) -> str:
@@ -125,16 +151,56 @@ def explanation(step: Step, state: SandboxState, context: Context) -> str:
                         if observed(part.when, state, context))
 
 
+def step_baseline(index: int, context: Context, seen: StepStates) -> Baseline | None:
+    """What step `index` is compared with: the state it began in; where the tutor saw none
+    (its first step, or a lost file), the lesson's start, with the allowances of every step
+    up to it. None: no start is known (a sandbox built by an older tutor)."""
+    began = seen.began.get(index) if index > 0 else None
+    if began is not None:
+        return Baseline(began, index)
+    return Baseline(context.start, 0) if context.start is not None else None
+
+
+def guard(lesson: Lesson, index: int, state: SandboxState,
+          baseline: Baseline | None) -> tuple[list[Outcome], frozenset[Allowance]]:
+    """The protections step `index` breaks, as outcomes, and the allowances that excused
+    something: compared with `baseline`, with the allowances of the steps from its own to
+    this one."""
+    if baseline is None or index < baseline.first:
+        return [], frozenset()
+    allowances = [a for step in lesson.steps[baseline.first:index + 1] for a in step.allowances]
+    running = lesson.running_release(index)
+    judged = judged_elsewhere([*lesson.steps[index].expectations, *lesson.invariants_at(index)])
+    guarded = protect(baseline.state, state, allowances,
+                      [running.name] if running is not None else [], judged)
+    outcomes = [Outcome(b.text, False, b.detail, protection=True) for b in guarded.breaches]
+    if outcomes:  # the way back, said once
+        first = outcomes[0]
+        outcomes[0] = dataclasses.replace(first, detail=f"{first.detail} {way_back(lesson, baseline)}")
+    return outcomes, guarded.excused
+
+
+def way_back(lesson: Lesson, baseline: Baseline) -> str:
+    """How to get back what a step lost: the tutor's undo, or the step started again."""
+    step = baseline.first + 1
+    again = f"`tutor reset {lesson.id}" + (f" --step {step}`" if step > 1 else "`")
+    return ("Nothing this step asks for changes that: `tutor undo` takes your commands back one "
+            f"at a time (`tutor history` lists them), and {again} starts "
+            f"{'this step' if step > 1 else 'the lesson'} over.")
+
+
 def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context,
-               answered: set[int], seen: StepStates | None = None) -> StepResult:
-    """The outcomes of one step: its question (if any), its own expectations and the
-    lesson's invariants that apply to it."""
+               answered: set[int], seen: StepStates | None = None,
+               baseline: Baseline | None = None) -> StepResult:
+    """The outcomes of one step: its question (if any), its own expectations, the lesson's
+    invariants that apply to it, and the protections it breaks (compared with `baseline`)."""
     seen = seen or StepStates()
     step = lesson.steps[index]
     invariants = [judge_expectation(e, state, context) for e in lesson.invariants_at(index)]
     own = [judge_expectation(e, state, context) for e in step.expectations]
+    breaches, excused = guard(lesson, index, state, baseline)
     if step.question is None:
-        return StepResult([*own, *invariants])
+        return StepResult([*own, *invariants, *breaches], excused)
     is_answered = index in answered
     if is_answered and step.question.about == "goal":
         # Answered against a state in which this step's goal held: its goal was reached. What
@@ -144,7 +210,7 @@ def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context
                if e.kind == "files_build_database"]
     detail = "" if is_answered else posed_question(lesson, index, state, seen).answer_hint()
     question = Outcome(f"question answered: {step.question.ask}", is_answered, detail)
-    return StepResult([question, *own, *invariants])
+    return StepResult([question, *own, *invariants, *breaches], excused)
 
 
 def _goal_holds(lesson: Lesson, index: int, state: SandboxState, context: Context) -> bool:
@@ -344,6 +410,8 @@ class CheckReport:
             "notes": list(self.state.notes),
             "where": self.where,
             "running_release": self.running_release.to_json() if self.running_release else None,
+            "releases_broken": {str(i): list(broke.values())
+                                for i, broke in self.verdict.broke.items()},
         }
 
 

@@ -37,7 +37,10 @@ FILE_KINDS = frozenset({"field", "models_match_migrations", "files_build_databas
                         "no_file_contains", "file", "branch", "only_migrations",
                         "databases_agree"})  # (this one is about all of them at once)
 # About a release of the shop's code, which names the database it runs against itself.
-RELEASE_KINDS = frozenset({"release_works"})
+RELEASE_KINDS = frozenset({"release_works", "release_never_broke"})
+# Conditions of what the tutor saw while the learner was on a step, not of a state: only a
+# `when` may name them (an explanation true only if no check saw the release broken).
+SEEN_KINDS = frozenset({"release_never_broke"})
 
 EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
     "migration": {"applied": bool, "on_disk": bool},
@@ -57,13 +60,14 @@ EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
     "branch": {},
     "databases_agree": {"databases": list},
     "release_works": {"knows": list, "has_files": bool},
+    "release_never_broke": {},
 }
 KIND_TYPES: dict[str, type | tuple] = {
     "migration": (str, dict), "column": str, "table": str, "field": str, "no_orphans": str,
     "models_match_migrations": str, "schema_matches_record": str,
     "files_build_database": bool, "database_kept": bool, "only_migrations": list,
     "no_file_contains": str, "file": str, "rows": str, "values": str, "branch": str,
-    "databases_agree": str, "release_works": (bool, str),
+    "databases_agree": str, "release_works": (bool, str), "release_never_broke": (bool, str),
 }
 # A migration named by what it does rather than by its name (see MigrationSelector).
 SELECTOR_FIELDS: dict[str, type] = {
@@ -138,6 +142,68 @@ class Expectation:
 
     def checked_on(self, backend: str) -> bool:
         return not self.backends or backend in self.backends
+
+
+# What a step may change that the protections every step holds would otherwise refuse (see
+# `protections.py`): `[[steps.allow]]` tables, each with exactly one of these keys (its
+# subject), and the options listed for it.
+ALLOWANCE_FIELDS: dict[str, dict[str, type | tuple]] = {
+    "rows": {"columns": list, "ids": list},  # a table: its rows may change (or go)
+    "drift": {},                              # an app: its schema may differ from its record
+    "orphans": {},                            # an app: applied migrations may lack a file
+    "new_database": {},                       # true: the database may be deleted or replaced
+    "broken_release": {},                     # a release: it may be broken at the step's end
+}
+ALLOWANCE_TYPES: dict[str, type | tuple] = {
+    "rows": str, "drift": str, "orphans": str, "new_database": bool, "broken_release": str,
+}
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """An exception a step declares to the protections: what its goal says may change, as
+    narrowly as the goal says it ("prices of store_product change", "discount may go on
+    teammate"). `lint-lessons --solve` reports one that the reference solution never needs."""
+
+    kind: str                      # one of ALLOWANCE_FIELDS
+    subject: Any                   # a table, an app, a release's name; True for new_database
+    database: str = DEFAULT_DATABASE
+    columns: tuple[str, ...] = ()  # rows: only these columns' values (the rows stay)
+    ids: tuple[Any, ...] = ()      # rows: only the rows with these primary keys
+    backends: tuple[str, ...] = ()  # where it applies (empty: every backend)
+    where: str = field(default="", compare=False)  # its place in the file: "steps[1].allow[0]"
+    # Why it is there although the reference solution does not need it: the right road, by
+    # another name or another order, that does ("" : the reference solution needs it).
+    why: str = field(default="", compare=False)
+
+    def checked_on(self, backend: str) -> bool:
+        return not self.backends or backend in self.backends
+
+    def words(self) -> str:
+        """The allowance as the lesson means it: "rows of store_product may change"."""
+        on = "" if self.database == DEFAULT_DATABASE else f" on {self.database}"
+        if self.kind == "rows":
+            which = f"the rows with id {listed([str(i) for i in self.ids])} of " if self.ids \
+                else "rows of "
+            what = (f"{listed(list(self.columns))} in " if self.columns else "") + which
+            return f"{what}{self.subject} may {'change' if self.columns else 'change or go'}{on}"
+        if self.kind == "drift":
+            return f"{self.subject}'s schema may differ from its record{on}"
+        if self.kind == "orphans":
+            return f"applied {self.subject} migrations may lack their file{on}"
+        if self.kind == "new_database":
+            return f"the database may be replaced{on}"
+        return f"release {self.subject} may be broken"
+
+
+@dataclass(frozen=True)
+class AcceptedMutant:
+    """A mutant of the step's reference solution that passes the step and is right all the
+    same (see `mutants.py`), named as the mutation lint names it ("drop 2", "swap 1 2"), with
+    the reason it is right: what the goal allows."""
+
+    mutant: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -218,6 +284,10 @@ class Step:
     question: Question | None = None
     # The release deployed as this step begins (a `Release.name`): it runs from here on.
     release: str = ""
+    # What the step may change that the protections would otherwise refuse.
+    allowances: tuple[Allowance, ...] = ()
+    # Mutants of its solution that pass it rightly (`lint-lessons --mutants`).
+    accepted_mutants: tuple[AcceptedMutant, ...] = ()
     # The step as told on another backend (`[steps.on.postgresql]`): its fields there.
     variants: dict[str, "Step"] = field(default_factory=dict, compare=False, repr=False)
 
@@ -227,8 +297,10 @@ class Step:
         import dataclasses
 
         step = self.variants.get(backend, self)
-        return dataclasses.replace(step, variants={}, expectations=[
-            e for e in step.expectations if e.checked_on(backend)])
+        return dataclasses.replace(
+            step, variants={}, expectations=[e for e in step.expectations
+                                             if e.checked_on(backend)],
+            allowances=tuple(a for a in step.allowances if a.checked_on(backend)))
 
 
 @dataclass(frozen=True)
@@ -840,6 +912,11 @@ def _require_known_releases(start: Start, releases: list[Release | None],
                              *((f"steps[{i}].expect[{j}].when", c) for c in expectation.when)):
                 if e.kind in RELEASE_KINDS:
                     named.append((f"{where}.release_works", e.subject))
+        named += [(f"steps[{i}].allow[{j}].broken_release", a.subject)
+                  for j, a in enumerate(step.allowances) if a.kind == "broken_release"]
+        named += [(f"steps[{i}].explanation[{j}].when.{c.kind}", c.subject)
+                  for j, part in enumerate(step.explanations) for c in part.when
+                  if c.kind in RELEASE_KINDS]
     for i, invariant in enumerate(invariants):
         if invariant is not None and invariant.expectation.kind in RELEASE_KINDS:
             if invariant.expectation.subject is True:
@@ -919,6 +996,8 @@ def _require_known_databases(start: Start, steps: list[Step | None],
             named += [(f"steps[{i}].explanation[{j}].when", c) for c in explanation.when]
         if step.question is not None:
             named.append((f"steps[{i}].question", step.question))
+        named += [(f"steps[{i}].allow[{j}]", allowance)
+                  for j, allowance in enumerate(step.allowances)]
     for i, invariant in enumerate(invariants):
         if invariant is not None:
             named.append((f"invariants[{i}]", invariant.expectation))
@@ -1171,10 +1250,70 @@ def _load_step_fields(data: dict, where: str, file: str) -> Step:
     explanations = _load_explanations(reader.get("explanation", (str, list), default=""),
                                       f"{where}.explanation", file)
     release = reader.get("release", str, default="")
+    allowances = tuple(_load_allowance(entry, f"{where}.allow[{i}]", file)
+                       for i, entry in enumerate(reader.get("allow", list, default=[])))
+    accepted = tuple(_load_accepted_mutant(entry, f"{where}.accepted_mutants[{i}]", file)
+                     for i, entry in enumerate(reader.get("accepted_mutants", list,
+                                                          default=[])))
     reader.finish()
     return Step(title=title, goal=goal, hints=hints, solution=solution,
                 expectations=expectations, explanations=explanations, question=question,
-                release=release)
+                release=release, allowances=allowances, accepted_mutants=accepted)
+
+
+def _load_accepted_mutant(data: Any, where: str, file: str) -> AcceptedMutant:
+    """`{ mutant = "drop 2", why = "two migrates instead of one: the goal allows it" }`."""
+    if not isinstance(data, dict):
+        raise LessonFileError(file, where, "must be a table with `mutant` and `why`")
+    reader = _Fields(data, file, where)
+    mutant = reader.get("mutant", str)
+    why = reader.get("why", str)
+    if not why.strip():
+        raise LessonFileError(file, f"{where}.why", "must say why the mutant is right")
+    reader.finish()
+    return AcceptedMutant(mutant.strip(), why)
+
+
+def _load_allowance(data: Any, where: str, file: str) -> Allowance:
+    """`{ rows = "store_product", columns = ["price"], database = "production" }`, `{ drift =
+    "store" }`, `{ orphans = "store" }`, `{ new_database = true }`, `{ broken_release = "1.4"
+    }`: what the step may change, each with an optional `database` and `backends`."""
+    if not isinstance(data, dict):
+        raise LessonFileError(file, where, "must be a table")
+    kinds = [key for key in data if key in ALLOWANCE_FIELDS]
+    if len(kinds) != 1:
+        raise LessonFileError(file, where, f"needs exactly one of {', '.join(ALLOWANCE_FIELDS)} "
+                                           f"(found {len(kinds)})")
+    kind = kinds[0]
+    reader = _Fields(data, file, where)
+    subject = reader.get(kind, ALLOWANCE_TYPES[kind])
+    if kind == "new_database" and subject is not True:
+        raise LessonFileError(file, f"{where}.{kind}", "must be true")
+    if isinstance(subject, str) and not subject.strip():
+        raise LessonFileError(file, f"{where}.{kind}", "must name what may change")
+    columns = reader.get("columns", list, default=[]) if kind == "rows" else []
+    ids = reader.get("ids", list, default=[]) if kind == "rows" else []
+    if not all(isinstance(c, str) and c for c in columns):
+        raise LessonFileError(file, f"{where}.columns", "must list column names")
+    if not all(isinstance(i, (str, int)) and not isinstance(i, bool) for i in ids):
+        raise LessonFileError(file, f"{where}.ids", "must list primary keys")
+    database = DEFAULT_DATABASE
+    if kind == "broken_release":
+        if "database" in data:
+            raise LessonFileError(file, f"{where}.database",
+                                  "a release runs against its own database: leave it out")
+    else:
+        database = reader.get("database", str, default=DEFAULT_DATABASE)
+    backends = reader.get("backends", list, default=[])
+    if not backends and "backends" in data or any(b not in VENDOR_NAMES for b in backends):
+        raise LessonFileError(file, f"{where}.backends",
+                              f"must list some of {', '.join(VENDOR_NAMES)}")
+    why = reader.get("why", str, default="")
+    if "why" in data and not why.strip():
+        raise LessonFileError(file, f"{where}.why", "must name the road that needs it")
+    reader.finish()
+    return Allowance(kind=kind, subject=subject, database=database, columns=tuple(columns),
+                     ids=tuple(ids), backends=tuple(backends), where=where, why=why)
 
 
 def _load_explanations(value: Any, where: str, file: str) -> tuple[Explanation, ...]:
@@ -1289,9 +1428,13 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
                               f"{subject!r} must look like 'app.model.field'")
     elif kind in ("files_build_database", "database_kept") and subject is not True:
         raise LessonFileError(file, f"{where}.{kind}", "must be true")
-    elif kind == "release_works" and subject is False:
+    elif kind in RELEASE_KINDS and subject is False:
         raise LessonFileError(file, f"{where}.{kind}",
                               "must be true (the running release) or a release's name")
+    if kind in SEEN_KINDS and not condition:
+        raise LessonFileError(file, f"{where}.{kind}",
+                              "is about what the tutor saw during the step, not about the "
+                              "state: use it as a condition (`when`) of an explanation")
     options = {}
     for option, option_type in EXPECTATION_FIELDS[kind].items():
         if option in data:

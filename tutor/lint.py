@@ -14,11 +14,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .exceptions import LessonFileError, TutorError
 from .lessons import COURSE_FILE, Course, Lesson, ParsedFiles, lesson_problems, load_course
 from .trust import LessonCode, lesson_code
+
+if TYPE_CHECKING:
+    from .mutants import MutantsPlayed
 
 APP = "store"
 ALWAYS_KNOWN = "0001_initial"  # what `makemigrations store` names an app's first migration
@@ -53,12 +56,14 @@ class LessonReport:
     seconds: float = 0.0
     skipped: str = ""  # why it was not played through although asked (a missing program)
     code: LessonCode | None = None  # what it runs on a machine (None: shipped, or not loaded)
+    mutants: MutantsPlayed | None = None  # with --mutants, once it solved
 
     def to_json(self) -> dict:
         return {"file": self.file, "id": self.id, "loaded": self.loaded, "solved": self.solved,
                 "steps": self.steps, "seconds": round(self.seconds, 2),
                 "skipped": self.skipped,
                 "runs": self.code.to_json() if self.code else None,
+                "mutants": self.mutants.to_json() if self.mutants else None,
                 "problems": [p.to_json() for p in self.problems]}
 
 
@@ -83,7 +88,10 @@ class LintReport:
 
 
 def folder_course(folder: Path) -> Course:
-    """Every lesson file of the folder, as a course (what `--solve` would run)."""
+    """Every lesson file of the folder (or the one lesson file named), as a course: what
+    `--solve` would run."""
+    if folder.suffix == ".toml" and folder.is_file():
+        return Course([folder.parent], [folder.stem])
     require_folder(folder)
     return Course([folder], [path.stem for path in lesson_files(folder)])
 
@@ -102,21 +110,35 @@ def require_folder(folder: Path) -> None:
 
 def lint_folder(folder: Path, solve: bool = False,
                 on_lesson: Callable[[LessonReport], None] | None = None,
-                database: str | None = None) -> LintReport:
-    """Lint every `<id>.toml` in `folder` (and its course.toml, if any); `on_lesson` hears of
-    each lesson as soon as it is done, since playing lessons through takes seconds each.
-    With `solve`, the lessons' code runs: the caller has settled that it is trusted; with
-    `database` (a URL), each sandbox's own database is on that server."""
+                database: str | None = None, mutants: bool = False,
+                jobs: int = 1) -> LintReport:
+    """Lint every `<id>.toml` in `folder` (and its course.toml, if any), or the one lesson
+    file `folder` names; `on_lesson` hears of each lesson as soon as it is done, since playing
+    lessons through takes seconds each. With `solve`, the lessons' code runs: the caller has
+    settled that it is trusted; with `database` (a URL), each sandbox's own database is on
+    that server; with `mutants`, each step's solution is mutated and played too (see
+    `mutants.py`), by `jobs` processes side by side."""
+    single = folder if folder.suffix == ".toml" and folder.is_file() else None
+    folder = single.parent if single else folder
     require_folder(folder)
     course: list[Problem] = []
-    if (folder / COURSE_FILE).is_file():
+    if single is None and (folder / COURSE_FILE).is_file():
         try:
             load_course(folder / COURSE_FILE)
         except LessonFileError as error:
             course.append(Problem.of(error, COURSE_FILE))
-    files = lesson_files(folder)
+    files = [single] if single else lesson_files(folder)
     if not files:
         course.append(Problem(str(folder), "", "holds no lesson files (<id>.toml)"))
+    if solve and jobs > 1 and len(files) > 1:
+        return LintReport(folder, _lint_side_by_side(files, on_lesson, database, mutants, jobs),
+                          course)
+    return LintReport(folder, _lint_files(files, solve, on_lesson, database, mutants), course)
+
+
+def _lint_files(files: list[Path], solve: bool, on_lesson, database: str | None,
+                mutants: bool) -> list[LessonReport]:
+    """Lint the files one after another, in one throw-away home when they are played."""
     parsed = ParsedFiles()
     reports = []
     scratch = tempfile.TemporaryDirectory(prefix="tutor-lint-") if solve \
@@ -131,7 +153,7 @@ def lint_folder(folder: Path, solve: bool = False,
         try:
             for path in files:
                 report = lint_lesson(path, parsed, home,
-                                     server.vendor if server else "sqlite")
+                                     server.vendor if server else "sqlite", mutants)
                 reports.append(report)
                 if on_lesson:
                     on_lesson(report)
@@ -140,11 +162,35 @@ def lint_folder(folder: Path, solve: bool = False,
                 from .spare_database import drop_home
 
                 drop_home(server, home)
-    return LintReport(folder, reports, course)
+    return reports
+
+
+def _lint_one(path: Path, database: str | None, mutants: bool) -> LessonReport:
+    """A worker's lesson: linted and played in a home of its own."""
+    return _lint_files([path], True, None, database, mutants)[0]
+
+
+def _lint_side_by_side(files: list[Path], on_lesson, database: str | None, mutants: bool,
+                       jobs: int) -> list[LessonReport]:
+    """The lessons played by `jobs` processes at once (each a new Python: nothing of this
+    one's readers or Django is shared), heard of in course order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(_lint_one, path, database, mutants) for path in files]
+        reports = []
+        for future in futures:
+            report = future.result()
+            reports.append(report)
+            if on_lesson:
+                on_lesson(report)
+    return reports
 
 
 def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None,
-                backend: str = "sqlite") -> LessonReport:
+                backend: str = "sqlite", mutants: bool = False) -> LessonReport:
     """One lesson file's problems; played through in `home` when one is given and it loads
     (and can be taken on that `backend`)."""
     report = LessonReport(file=path.name, id=path.stem)
@@ -163,9 +209,11 @@ def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None,
         report.skipped = unavailable
     elif home is not None:
         began = time.monotonic()
-        report.steps, solve_problems = play_through(lesson, home)
-        report.problems += solve_problems
-        report.solved = not solve_problems
+        played = play_through(lesson, home, mutants)
+        report.steps = played.steps
+        report.problems += played.problems
+        report.solved = played.solved
+        report.mutants = played.mutants
         report.seconds = time.monotonic() - began
     return report
 
@@ -344,10 +392,20 @@ def _options(args: list[str], names: tuple[str, ...]) -> list[str]:
 
 # --- playing a lesson through with its reference solutions -----------------------------------
 
-def play_through(lesson: Lesson, home: Path) -> tuple[int, list[Problem]]:
+@dataclass
+class PlayedThrough:
+    steps: int                   # the steps its reference solutions passed
+    problems: list[Problem]      # the first failure stops the play-through
+    solved: bool = False         # every step's solution passed it, and the lesson completed
+    mutants: MutantsPlayed | None = None
+
+
+def play_through(lesson: Lesson, home: Path, mutants: bool = False) -> PlayedThrough:
     """Build the lesson's sandbox, prove its start does not already pass step 1, carry out each
-    step's solution and prove the lesson ends complete. Returns the steps passed and the
-    problems met (the first one stops the play-through: what follows would only echo it)."""
+    step's solution and prove the lesson ends complete; with `mutants`, then play every
+    mutant of each step's solution from that step's start (see `mutants.py`). The first
+    failure stops the play-through: what follows would only echo it."""
+    from .mutants import road_key
     from .workspace import Workspace
 
     file = lesson.file.name
@@ -355,19 +413,22 @@ def play_through(lesson: Lesson, home: Path) -> tuple[int, list[Problem]]:
     workspace = Workspace(home, course=Course([lesson.file.parent], [lesson.id]),
                           trust_course=True)
     heard: list[tuple[str, int, str]] = []
+    unneeded: list[Problem] = []
+    reference: dict[int, str] = {}
     try:
         try:
             workspace.reset(lesson)
         except TutorError as error:
-            return 0, [Problem(file, "start", _said(error))]
+            return PlayedThrough(0, [Problem(file, "start", _said(error))])
         try:
             report = workspace.check()
         except TutorError as error:
-            return 0, [Problem(file, "start", _said(error))]
+            return PlayedThrough(0, [Problem(file, "start", _said(error))])
+        lesson = workspace.current_lesson()  # as told on the sandbox's backend
         if report.passed:
-            return 0, [Problem(file, "steps[0].expect",
-                               "already holds when the lesson starts: the step would pass "
-                               "before the learner does anything")]
+            return PlayedThrough(0, [Problem(file, "steps[0].expect",
+                                             "already holds when the lesson starts: the step "
+                                             "would pass before the learner does anything")])
         for _ in range(len(lesson.steps)):
             _, index, _ = workspace.current_step()
             heard.clear()
@@ -376,18 +437,57 @@ def play_through(lesson: Lesson, home: Path) -> tuple[int, list[Problem]]:
                                          heard.append((action.describe(), status, output)))
             except TutorError as error:
                 where = f"steps[{index}].solution" + (f"[{len(heard) - 1}]" if heard else "")
-                return index, [Problem(file, where, _said(error, heard[-1][2] if heard else ""))]
+                return PlayedThrough(index, [Problem(file, where, _said(
+                    error, heard[-1][2] if heard else ""))])
             if not report.passed:
                 unmet = "; ".join(o.text + (f" ({o.detail})" if o.detail else "")
                                   for o in report.result.unmet)
-                return index, [Problem(file, f"steps[{index}]",
-                                       f"its solution does not pass it: {unmet}")]
+                return PlayedThrough(index, [Problem(file, f"steps[{index}]",
+                                                     f"its solution does not pass it: {unmet}")])
+            unneeded += _unneeded_allowances(lesson, index, report, file)
+            reference[index] = road_key(report.state, workspace.sandbox.path)
             if report.lesson_complete:
-                return len(lesson.steps), []
-        return len(lesson.steps), [Problem(file, "steps", "the lesson is not complete after "
-                                                          "every step's solution")]
+                break
+        else:
+            return PlayedThrough(len(lesson.steps), [*unneeded, Problem(
+                file, "steps", "the lesson is not complete after every step's solution")])
+        played = PlayedThrough(len(lesson.steps), unneeded, solved=True)
+        if mutants:
+            from .mutants import play_mutants
+
+            played.mutants = play_mutants(lesson, workspace, reference)
+            played.problems += _mutant_problems(lesson, played.mutants, file)
+        return played
     finally:
         workspace.sandbox.reader.close()
+
+
+def _mutant_problems(lesson: Lesson, played: MutantsPlayed, file: str) -> list[Problem]:
+    problems = [Problem(file, f"steps[{r.step}]",
+                        f"the mutant `{r.mutant.name}` ({r.mutant.describe()}) passes the "
+                        "step, leaving another state than the reference solution: a check is "
+                        "missing, or the lesson accepts it with the reason "
+                        "([[steps.accepted_mutants]])")
+                for r in played.survivors]
+    problems += [Problem(file, f"steps[{step}].accepted_mutants",
+                         f"accepts the mutant `{name}`, which the step refuses, or which "
+                         "leaves the reference solution's own state (or no such mutant is "
+                         "made): take it out")
+                 for step, name in played.stale]
+    return problems
+
+
+def _unneeded_allowances(lesson: Lesson, index: int, report, file: str) -> list[Problem]:
+    """An allowance the step's reference solution never needed: wider than its goal, it
+    would let a learner's wrong road through unseen (unless its `why` names the right road,
+    by another name or another order, that needs it)."""
+    used = report.verdict.excused.get(index, frozenset())
+    return [Problem(file, allowance.where or f"steps[{index}].allow",
+                    f"the reference solution does not need it ({allowance.words()}): an "
+                    "exception wider than the goal lets wrong work through (where a right "
+                    "road the solution does not take needs it, say which in `why`)")
+            for allowance in lesson.steps[index].allowances
+            if allowance not in used and not allowance.why]
 
 
 def _said(error: TutorError, output: str = "") -> str:

@@ -25,6 +25,17 @@ class StepStates:
 
     began: dict[int, SandboxState] = field(default_factory=dict)
     held: dict[int, SandboxState] = field(default_factory=dict)
+    # The releases the tutor saw broken at a check while the learner was on each step:
+    # release name -> what failed, the first time (a step's report says so when it passes).
+    broke: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def saw_broken(self, index: int, release: str, failure: str) -> bool:
+        """Note a release seen broken at step `index`; whether that is news."""
+        seen = self.broke.setdefault(index, {})
+        if release in seen:
+            return False
+        seen[release] = failure
+        return True
 
 
 class SeenFile:
@@ -41,6 +52,8 @@ class SeenFile:
             return StepStates(
                 began={int(i): SandboxState.from_json(s) for i, s in data["began"].items()},
                 held={int(i): SandboxState.from_json(s) for i, s in data["held"].items()},
+                broke={int(i): {str(name): str(failure) for name, failure in releases.items()}
+                       for i, releases in data.get("broke", {}).items()},
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return StepStates()
@@ -48,7 +61,8 @@ class SeenFile:
     def save(self, lesson_id: str, states: StepStates) -> None:
         data = {"format": FORMAT, "lesson": lesson_id,
                 "began": {str(i): s.to_json() for i, s in states.began.items()},
-                "held": {str(i): s.to_json() for i, s in states.held.items()}}
+                "held": {str(i): s.to_json() for i, s in states.held.items()},
+                "broke": {str(i): releases for i, releases in states.broke.items()}}
         try:
             write_atomically(self.path, json.dumps(data), durable=False)
         except OSError:

@@ -247,6 +247,9 @@ def show_check(report: CheckReport, notes: bool = True, next_step: bool = True) 
     for index in report.passed_steps:
         step = lesson.steps[index]
         say(f"[bold green]Step {index + 1} passed:[/bold green] {step.title}")
+        for failure in report.verdict.broke.get(index, {}).values():
+            say(f"[bold yellow]While you were on this step, the tutor saw "
+                f"{literal(failure)}.[/bold yellow] On a live site, requests failed then.")
         for line in prose(report.explanation(index)):
             say(line)
     if report.broken_since:

@@ -51,6 +51,20 @@ def _stand_at(lesson: Lesson, progress: LessonProgress, index: int) -> None:
     progress.answered = [i for i in range(index) if lesson.steps[i].question is not None]
 
 
+def _notice_broken_release(lesson: Lesson, index: int, state: SandboxState, seen) -> bool:
+    """Note the release running at the learner's step if this state finds it broken: the
+    step's report says so when it passes, whatever the sandbox holds by then. Whether that is
+    news (the seen states then need saving)."""
+    release = lesson.running_release(index) if index < len(lesson.steps) else None
+    run = state.releases.get(release.name) if release is not None else None
+    if run is None or run.works:
+        return False
+    from .checks import release_failures, release_name
+
+    return seen.saw_broken(index, release.name, f"{release_name(run)} on {run.database} "
+                                                f"broken: {'; '.join(release_failures(run))}")
+
+
 @dataclass(frozen=True)
 class Hint:
     number: int   # 1-based
@@ -286,6 +300,7 @@ class Workspace:
             self.save()  # a check that found the sandbox broken was still tried
             raise
         seen = self.seen.load(lesson.id)
+        noticed = _notice_broken_release(lesson, progress.step, state, seen)
         context = self.context()
         verdict = judge_lesson(lesson, progress.step, state, context, set(progress.answered),
                                seen)
@@ -305,7 +320,7 @@ class Workspace:
             progress.completed = progress.completed or verdict.lesson_complete
         for index in verdict.held:
             seen.held[index] = state
-        if verdict.passed_steps or verdict.held:
+        if verdict.passed_steps or verdict.held or noticed:
             self.seen.save(lesson.id, seen)
         self.progress.current = lesson.id
         self.save()
@@ -495,36 +510,55 @@ class Workspace:
         self._remember("", self.lesson_progress(lesson).step)
         return self._carry_out(on_action)
 
-    def _carry_out(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
-        """The current step's reference solution, carried out, then checked (not counted as
-        a check of the learner's)."""
-        from .judge import question_state
-        from .questions import pose
-
+    def _carry_out(self, on_action: Callable[[SolutionAction, int, str], None],
+                   actions: list[SolutionAction] | None = None) -> CheckReport:
+        """The current step's reference solution (or, for the mutation lint, other `actions`,
+        carried out whatever their status), then its question answered rightly and the step
+        checked (not counted as a check of the learner's)."""
         lesson, index, step = self.current_step()
-        for action in step.solution:
+        strict = actions is None
+        actions = step.solution if actions is None else actions
+        for action in actions:
             status, output = self.sandbox.perform(action)
             on_action(action, status, output)
-            if (status != 0) != action.fails:
+            if strict and (status != 0) != action.fails:
                 raise TutorError(
                     f"The solution's `{action.describe()}` "
                     + (f"failed (exit status {status})." if status else "was meant to fail."),
                     "The sandbox is not in this step's starting state. Run `tutor reset` to "
                     "start the lesson over.",
                 )
-        # A question is answered from the state the solution's commands leave.
-        state = None
-        if step.question is not None and index not in self.lesson_progress(lesson).answered:
-            state = self.read_state()
-            about = question_state(lesson, index, state, self.context(),
-                                   self.seen.load(lesson.id))
-            posed = pose(step.question, about.state or state)
-            shown = " ".join(posed.correct) or "--none"
-            on_action(SolutionAction(run=f"tutor answer {shown}"), 0, "")
-            self.lesson_progress(lesson).answered.append(index)
+        state = self._answer_rightly(on_action)
         return self._check(state, counted=False,
                            did=f"tutor solve (step {index + 1}: "
-                               + "; ".join(a.describe() for a in step.solution) + ")")
+                               + "; ".join(a.describe() for a in actions) + ")")
+
+    def _answer_rightly(self, on_action: Callable[[SolutionAction, int, str], None]
+                        ) -> SandboxState | None:
+        """Answer the current step's question (if it has one not answered yet) from the state
+        it is about, as `tutor solve` does; returns the state read for it (None: none read)."""
+        from .judge import question_state
+        from .questions import pose
+
+        lesson, index, step = self.current_step()
+        if step.question is None or index in self.lesson_progress(lesson).answered:
+            return None
+        state = self.read_state()
+        about = question_state(lesson, index, state, self.context(), self.seen.load(lesson.id))
+        if about.state is None:  # about a state not reached yet: no learner could answer it
+            return state
+        posed = pose(step.question, about.state)
+        shown = " ".join(posed.correct) or "--none"
+        on_action(SolutionAction(run=f"tutor answer {shown}"), 0, "")
+        self.lesson_progress(lesson).answered.append(index)
+        return state
+
+    def play(self, actions: list[SolutionAction]) -> CheckReport:
+        """Carry out `actions` in place of the current step's solution, whatever their status,
+        answer its question rightly and check: what a learner who took that road would be
+        told (the mutation lint's mutants, see `mutants.py`)."""
+        with self.changing():
+            return self._carry_out(lambda action, status, output: None, actions)
 
     def show_solution(self) -> Step:
         """The current step, whose reference solution the learner asked to see: that counts
