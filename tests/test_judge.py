@@ -390,7 +390,7 @@ def test_rows_are_compared_with_a_dumpdata_backup(tmp_path):
     assert detail.startswith("In the row with id 1 (Mug), price is 0 (it was 9.99)")
     missing = Expectation("rows", "store_product", {"same_as": "nothing.json"})
     assert judge_expectation(missing, state(), context(tmp_path)).detail == \
-        "there is no file nothing.json to compare with."
+        "there is no file nothing.json."
 
 
 @pytest.mark.parametrize("default, met", [(0.00, True), (0, True), ("0.00", True), (1, False),
@@ -438,3 +438,72 @@ about = "goal"
                                                       for c in ("id", "name", "price")]},
                       recorded=("store.0001_initial", "store.0002_add_price_to_product"))
     assert judge_lesson(lesson_, 0, state(fresh=same), context(tmp_path), {0}).lesson_complete
+
+
+# --- judged by structure: a squash's own row, `replaces`, a migration's way back ------------
+
+SQUASH = "0001_squashed_0002"
+
+
+def squashed(recorded: bool, replaces: tuple = ("store.0001_initial",
+                                                "store.0002_add_price_to_product")):
+    base = state()
+    squash = Migration("store", SQUASH, True, True, operations=("Create model Product",),
+                       replaces=replaces, initial=True, recorded=recorded)
+    base.migrations = [*base.migrations, squash]
+    return base
+
+
+def test_a_squash_counts_as_applied_before_its_row_is_written(tmp_path):
+    """Django counts a squash applied once every migration it replaces is; `recorded` asks
+    for its own row, which only `migrate` writes."""
+    selector = MigrationSelector(replaces=("0001_initial", "0002_add_price_to_product"))
+    for option, recorded, met in (("applied", False, True), ("recorded", False, False),
+                                  ("recorded", True, True)):
+        outcome = judge_expectation(Expectation("migration", selector, {option: True}),
+                                    squashed(recorded), context(tmp_path))
+        assert outcome.met is met, (option, recorded)
+    outcome = judge_expectation(Expectation("migration", selector, {"recorded": True}),
+                                squashed(False), context(tmp_path))
+    assert outcome.detail == (f"{SQUASH} fits, but django_migrations has no row of its own for "
+                              "it (it counts as applied because every migration it replaces "
+                              "is).")
+
+
+def test_replaces_nothing_is_judged_from_the_loaded_migration(tmp_path):
+    """`replaces = []`: the squash with its `replaces` line gone, whatever a comment says."""
+    selector = MigrationSelector(operations=("Create model Product",), replaces=())
+    assert selector.words() == ("a store migration that replaces no migration that does "
+                                "Create model Product")
+    wanted = Expectation("migration", selector, {"on_disk": True})
+    alone, finished = squashed(True), squashed(True, replaces=())
+    for one in (alone, finished):  # the replaced files deleted: the squash alone is left
+        one.migrations = one.migrations[-1:]
+    assert not judge_expectation(wanted, alone, context(tmp_path)).met
+    assert judge_expectation(wanted, finished, context(tmp_path)).met
+
+
+@pytest.mark.parametrize("trip, applied, met, detail", [
+    ({"error": "", "differences": []}, False, True, ""),
+    ({"error": "", "differences": ["store_product, id 1: price 10.99, was 9.99"]}, False, False,
+     "applied and then unapplied, it left the rows changed: store_product, id 1: price 10.99, "
+     "was 9.99."),
+    ({"error": "IrreversibleError: Operation <RunPython> is not reversible", "differences": []},
+     False, False, "applied and then unapplied, it failed with `IrreversibleError: Operation "
+                   "<RunPython> is not reversible`."),
+    (None, True, False, "it is applied: the tutor tries a migration's way back once it is "
+                        "unapplied, with every migration it depends on applied."),
+])
+def test_a_migrations_way_back_is_judged_by_trying_it(tmp_path, trip, applied, met, detail):
+    files = {"0001_initial": ("Create model Product",),
+             "0002_add_price_to_product": ("Raw Python operation",)}
+    trips = {"store.0002_add_price_to_product": trip} if trip else {}
+    now = state(files=files, applied=("0001_initial", "0002_add_price_to_product")[:2 if applied
+                                                                                    else 1],
+                fresh=FreshBuild(True, round_trips=trips))
+    outcome = judge_expectation(Expectation("reverses", "store.0002_add_price_to_product", {}),
+                                now, context(tmp_path))
+    assert (outcome.met, outcome.detail) == (met, detail)
+    waiting = judge_expectation(Expectation("reverses", "store.0002_add_price_to_product", {}),
+                                state(files=files), context(tmp_path))
+    assert waiting.pending and not waiting.met

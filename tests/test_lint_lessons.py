@@ -76,7 +76,7 @@ BREAKAGES = [
     # A migration named by what it does names others too: a typo there is found as well.
     ("fix-broken-default", 'only_migrations = ["0001_initial", { after = "0001_initial"',
      'only_migrations = ["0001_initial", { after = "0001_inital"',
-     "steps[2].expect[2].only_migrations", "'0001_inital'"),
+     "steps[2].expect[1].only_migrations", "'0001_inital'"),
     ("reset-all", "format = 1", "format = 1\n[oops", "", "not valid TOML"),
     ("fake-the-record", '"0004_add_discount_field"', '"0004_add_discount_fields"',
      "start.migrations[3]", "no models version models/0004_add_discount_fields.py"),

@@ -8,13 +8,12 @@ condition (`when`) is observed, so that no cause is named that the state does no
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable
 
-from .lessons import Expectation, MigrationSelector, is_within
+from .lessons import FRESH_KINDS, Expectation, MigrationSelector, is_within
 from .markup import listed
 from .state import DJANGO_TABLES, Migration, ReleaseRun, SandboxState
 
@@ -46,12 +45,27 @@ class Context:
     # For an explanation: the releases the tutor saw broken at any check of the lesson up to
     # its step (name -> what failed).
     broke_during: dict[str, str] = field(default_factory=dict)
+    # The state the learner's current step began in (None: not known; the lesson's start then
+    # stands for it): what a backup made during the step must hold.
+    began: SandboxState | None = None
+
+    def on(self, database: str) -> "Context":
+        """The context as seen from one of the sandbox's databases."""
+        import dataclasses
+
+        return dataclasses.replace(
+            self, start=self.start.on(database) if self.start is not None else None,
+            began=self.began.on(database) if self.began is not None else None)
+
+    @property
+    def step_start(self) -> SandboxState | None:
+        return self.began or self.start
 
 
 def judge_expectation(expectation: Expectation, state: SandboxState,
                       context: Context) -> Outcome:
     text, met, detail = _judge_on_its_database(expectation, state, context)
-    pending = expectation.kind == "files_build_database" and state.fresh_build is None
+    pending = expectation.kind in FRESH_KINDS and state.fresh_build is None
     if not met and not pending and expectation.explain \
             and observed(expectation.when, state, context):
         detail = f"{detail} {expectation.explain}".strip()
@@ -70,14 +84,13 @@ def _judge_on_its_database(e: Expectation, state: SandboxState, context: Context
     if e.database == state.database:
         return KINDS[e.kind](e, state, context)
     there = state.on(e.database)
-    start = context.start.on(e.database) if context.start is not None else None
     if there is None:  # the claim as for an empty database, the detail why it is not met
         text, _, _ = KINDS[e.kind](e, SandboxState(database=e.database, database_exists=False),
                                    Context(context.sandbox))
         return (f"on {e.database}: {text}", False,
                 f"the sandbox has no database {e.database!r} in settings.DATABASES "
                 "(`tutor reset` builds the lesson's databases again).")
-    text, met, detail = KINDS[e.kind](e, there, Context(context.sandbox, start))
+    text, met, detail = KINDS[e.kind](e, there, context.on(e.database))
     return f"on {e.database}: {text}", met, detail
 
 
@@ -111,7 +124,7 @@ def find_migrations(state: SandboxState, selector: MigrationSelector) -> list[Mi
         if selector.operations is not None \
                 and list(migration.operations) != list(selector.operations):
             continue
-        if selector.replaces and set(migration.replaces) != {
+        if selector.replaces is not None and set(migration.replaces) != {
                 f"{selector.app}.{name}" for name in selector.replaces}:
             continue
         if selector.depends_on and not set(selector.depends_on) <= set(migration.depends_on):
@@ -127,37 +140,47 @@ def _migration(e: Expectation, state: SandboxState, context: Context) -> Verdict
     if not selector.identifies_by_deed:
         return _named_migration(e, selector.app, selector.name, state)
     matches = find_migrations(state, selector)
-    claims = []
-    if "on_disk" in e.options:
-        claims.append("has its file on disk" if e.options["on_disk"] else "has no file on disk")
-    if "applied" in e.options:
-        claims.append("is applied" if e.options["applied"] else "is not applied")
+    claims = [_CLAIMS[option][e.options[option]] for option in _CLAIMS if option in e.options]
     text = selector.words() + (" " + " and ".join(claims) if claims else " exists")
-    want_disk, want_applied = e.options.get("on_disk"), e.options.get("applied")
-    if (want_disk is False or want_applied is False) \
-            and not (want_disk is True or want_applied is True):
+    wants = {option: e.options[option] for option in _CLAIMS if option in e.options}
+    if wants and not any(wants.values()):
         # "no such migration": none may have a file (or a record), as asked. (With a claim
         # that it exists, such as "has its file and is not applied", one must fit: below.)
-        offending = [m for m in matches if (want_disk is False and m.on_disk)
-                     or (want_applied is False and m.applied)]
+        offending = [(m, option) for m in matches for option in wants
+                     if getattr(m, option)]
         if not offending:
             return text, True, ""
-        return text, False, "; ".join(
-            f"{m.name} does that, and " + ("its file is there" if want_disk is False
-                                          and m.on_disk else "it is applied")
-            for m in offending) + "."
-    good = [m for m in matches if (want_disk is None or m.on_disk == want_disk)
-            and (want_applied is None or m.applied == want_applied)]
+        return text, False, "; ".join(f"{m.name} does that, and {_HAS[option]}"
+                                      for m, option in offending) + "."
+    good = [m for m in matches if all(getattr(m, option) == want
+                                      for option, want in wants.items())]
     if good:
         return text, True, ""
     if not matches:
         return text, False, _none_does(state, selector)
+    want_applied, want_recorded = wants.get("applied"), wants.get("recorded")
     problems = [f"{m.name} fits, but it is not applied: django_migrations has no row for it"
                 if want_applied else f"{m.name} fits, but it is applied"
                 for m in matches if want_applied is not None and m.applied != want_applied]
     problems += [f"{m.name} fits, but its file is gone" for m in matches
-                 if want_disk is True and not m.on_disk]
+                 if wants.get("on_disk") is True and not m.on_disk]
+    problems += [(f"{m.name} fits, but django_migrations has no row of its own for it"
+                  + (" (it counts as applied because every migration it replaces is)"
+                     if m.applied else "")) if want_recorded
+                 else f"{m.name} fits, but django_migrations has a row for it"
+                 for m in matches if want_recorded is not None and m.recorded != want_recorded]
     return text, False, "; ".join(problems) + "."
+
+
+# What a migration expectation may claim, in words, and what it has when it should not.
+_CLAIMS = {
+    "on_disk": {True: "has its file on disk", False: "has no file on disk"},
+    "applied": {True: "is applied", False: "is not applied"},
+    "recorded": {True: "has a row of its own in django_migrations",
+                 False: "has no row of its own in django_migrations"},
+}
+_HAS = {"on_disk": "its file is there", "applied": "it is applied",
+        "recorded": "django_migrations has a row for it"}
 
 
 def _none_does(state: SandboxState, selector: MigrationSelector) -> str:
@@ -189,6 +212,15 @@ def _named_migration(e: Expectation, app: str, name: str, state: SandboxState) -
                 "it is recorded as applied in django_migrations." if applied
                 else "it is not applied: django_migrations has no row for it."
             )
+    if "recorded" in e.options:
+        want = e.options["recorded"]
+        recorded = bool(found and found.recorded)
+        claims.append(_CLAIMS["recorded"][want])
+        if recorded != want:
+            problems.append("django_migrations has a row for it." if recorded
+                            else "django_migrations has no row of its own for it"
+                            + (" (it counts as applied because every migration it replaces "
+                               "is)." if applied else "."))
     text = f"{app}.{name} " + " and ".join(claims or ["exists"])
     if not claims and not (on_disk or applied):
         problems.append(f"Django knows no migration {app}.{name}{_similar(state, app, name)}.")
@@ -487,6 +519,39 @@ def _files_build_database(e: Expectation, state: SandboxState, context: Context)
         + "; ".join(problems) + "."
 
 
+def _reverses(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    """The migration's way back undoes its way there: applied and unapplied again on a new
+    database holding a copy of the learner's rows (see the fresh build), every row is as it
+    was. Judged from what the migration does, whatever road the learner's own rows took."""
+    text = (f"{e.subject} can be undone: applied to a copy of your rows and unapplied again, "
+            "it gives every row back as it was")
+    built = state.fresh_build
+    if built is None:
+        return text, False, ("not checked yet: the tutor tries it on a copy of your rows once "
+                             "everything else of this step holds.")
+    trip = built.round_trips.get(e.subject)
+    if trip is None:
+        app, name = e.subject.split(".")
+        found = state.migration(app, name)
+        if found is None or not found.on_disk:
+            return text, False, f"there is no file {app}/migrations/{name}.py to try."
+        if found.applied:
+            return text, False, ("it is applied: the tutor tries a migration's way back once it "
+                                 "is unapplied, with every migration it depends on applied.")
+        if not built.ok:
+            return text, False, ("it could not be tried: a new database cannot be built from "
+                                 f"the migration files (`{built.error}`).")
+        return text, False, "it could not be tried: a migration it depends on is not applied."
+    if trip["error"]:
+        return text, False, f"applied and then unapplied, it failed with `{trip['error']}`."
+    changes = list(trip["differences"])
+    if changes:
+        shown = "; ".join(changes[:4]) + (f"; and {len(changes) - 4} more" if len(changes) > 4
+                                          else "")
+        return text, False, f"applied and then unapplied, it left the rows changed: {shown}."
+    return text, True, ""
+
+
 def _schema_differences(yours: dict, fresh: dict) -> list[str]:
     problems = []
     for table in sorted(yours.keys() - fresh.keys()):
@@ -553,31 +618,100 @@ def _rows_wanted(source: str, table: str, state: SandboxState,
         if context.start is None:
             return [], "the tutor does not know this lesson's starting rows: `tutor reset`."
         return context.start.rows.get(table, []), ""
-    path = context.sandbox / source
-    if not is_within(path, context.sandbox):
-        return [], f"{source} is outside the sandbox: the tutor reads no file there."
-    try:
-        objects = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return [], f"there is no file {source} to compare with."
-    except (OSError, ValueError, UnicodeDecodeError):
-        return [], f"{source} is not a file that `dumpdata` wrote (it is not JSON)."
+    objects, trouble = _backup_objects(source, context)
+    if trouble:
+        return [], trouble
     found = state.model_of_table(table)
-    if found is None or not isinstance(objects, list):
+    if found is None:
         return [], f"{source} holds no rows of {table}."
     label, model = found
     columns = {name: field["column"] for name, field in model["fields"].items()}
     pk = _pk_column(model)
     rows = []
     for item in objects:
-        if isinstance(item, dict) and item.get("model") == label:
-            row = {pk: item.get("pk")}
-            for name, value in (item.get("fields") or {}).items():
+        if item.model == label:
+            row = {pk: item.pk}
+            for name, value in item.fields.items():
                 row[columns.get(name, name)] = value
             rows.append(row)
     if not rows:
         return [], f"{source} holds no rows of {table}."
     return rows, ""
+
+
+def _backup_objects(source: str, context: Context):
+    """The objects of a backup file in the sandbox, or why there are none to read."""
+    from .backups import BackupUnreadable, read_backup
+
+    path = context.sandbox / source
+    if not is_within(path, context.sandbox):
+        return [], f"{source} is outside the sandbox: the tutor reads no file there."
+    if not path.exists():
+        return [], f"there is no file {source}."
+    try:
+        return read_backup(path), ""
+    except BackupUnreadable as problem:
+        return [], f"{source} is not a backup `dumpdata` writes: {problem.reason}."
+
+
+def _backup(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+    """The backup holds every row the tables had when the step began, by primary key and
+    value (each column of the model's, as its field is named in the file)."""
+    tables = list(e.options["tables"])
+    of_start = e.options.get("of") == "start"
+    when = "at the lesson's start" if of_start else "when this step began"
+    text = f"{e.subject} holds every row of {listed(tables)} as it was {when}, by id and value"
+    began = context.start if of_start else context.step_start
+    if began is None:
+        return text, False, f"the tutor does not know the rows {when}: `tutor reset`."
+    objects, trouble = _backup_objects(e.subject, context)
+    if trouble:
+        return text, False, trouble
+    problems = []
+    for table in tables:
+        found = began.model_of_table(table) or state.model_of_table(table)
+        rows = began.rows.get(table, [])
+        if found is None:
+            if rows:
+                problems.append(f"no migration file describes {table}'s model")
+            continue
+        label, model = found
+        problems += _backup_differences(table, label, model, rows, objects)
+    if not problems:
+        return text, True, ""
+    shown = problems[:4] + ([f"and {plural(len(problems) - 4, 'more difference')}"]
+                            if len(problems) > 4 else [])
+    sentence = "; ".join(shown)
+    return text, False, sentence[0].upper() + sentence[1:] + "."
+
+
+def _backup_differences(table: str, label: str, model: dict, rows: list[dict],
+                        objects: list) -> list[str]:
+    pk = _pk_column(model)
+    fields = {field["column"]: name for name, field in model["fields"].items()
+              if field["column"] != pk}
+    saved = {str(item.pk): item for item in objects if item.model == label}
+    missing = [row for row in rows if str(row.get(pk)) not in saved]
+    problems = []
+    if missing:
+        labels = [_row_label(pk, row) for row in missing]
+        problems.append(f"it lacks {'the row' if len(missing) == 1 else 'the rows'} of "
+                        f"{table} with {listed(labels)}")
+    for row in rows:
+        item = saved.get(str(row.get(pk)))
+        if item is None:
+            continue
+        for column, value in row.items():
+            name = fields.get(column)
+            if name is None:
+                continue  # the primary key, or a column no field of the model names
+            if name not in item.fields:
+                problems.append(f"its row with {_row_label(pk, row)} has no {name}")
+            elif not same_value(item.fields[name], value):
+                problems.append(f"its row with {_row_label(pk, row)} has {name} "
+                                f"{_shown_value(item.fields[name])} ({table} had "
+                                f"{_shown_value(value)})")
+    return problems
 
 
 def _pk_column(model: dict) -> str:
@@ -704,10 +838,12 @@ KINDS: dict[str, Callable[[Expectation, SandboxState, Context], Verdict]] = {
     "models_match_migrations": _models_match,
     "schema_matches_record": _schema_matches_record,
     "files_build_database": _files_build_database,
+    "reverses": _reverses,
     "database_kept": _database_kept,
     "only_migrations": _only_migrations,
     "no_file_contains": _no_file_contains,
     "file": _file,
+    "backup": _backup,
     "rows": _rows,
     "values": _values,
     "branch": _branch,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from .checks import Context, Outcome, judge_expectation, observed
 from .markup import listed
-from .lessons import Allowance, Lesson, MigrationSelector, Question, Step
+from .lessons import FRESH_KINDS, Allowance, Lesson, MigrationSelector, Question, Step
 from .protections import Baseline, judged_elsewhere, protect
 from .questions import Posed, pose
 from .seen import StepStates
@@ -161,16 +161,18 @@ def step_baseline(index: int, context: Context, seen: StepStates) -> Baseline | 
     return Baseline(context.start, 0) if context.start is not None else None
 
 
-def guard(lesson: Lesson, index: int, state: SandboxState,
-          baseline: Baseline | None) -> tuple[list[Outcome], frozenset[Allowance]]:
+def guard(lesson: Lesson, index: int, state: SandboxState, baseline: Baseline | None,
+          unmet: list = ()) -> tuple[list[Outcome], frozenset[Allowance]]:
     """The protections step `index` breaks, as outcomes, and the allowances that excused
     something: compared with `baseline`, with the allowances of the steps from its own to
-    this one."""
+    this one. `unmet`: the step's expectations that do not hold (what they say of rows is
+    not said twice)."""
     if baseline is None or index < baseline.first:
         return [], frozenset()
     allowances = [a for step in lesson.steps[baseline.first:index + 1] for a in step.allowances]
     running = lesson.running_release(index)
-    judged = judged_elsewhere([*lesson.steps[index].expectations, *lesson.invariants_at(index)])
+    judged = judged_elsewhere([*lesson.steps[index].expectations, *lesson.invariants_at(index)],
+                              unmet)
     guarded = protect(baseline.state, state, allowances,
                       [running.name] if running is not None else [], judged)
     outcomes = [Outcome(b.text, False, b.detail, protection=True) for b in guarded.breaches]
@@ -196,9 +198,13 @@ def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context
     invariants that apply to it, and the protections it breaks (compared with `baseline`)."""
     seen = seen or StepStates()
     step = lesson.steps[index]
+    if baseline is not None:
+        context = dataclasses.replace(context, began=baseline.state)
     invariants = [judge_expectation(e, state, context) for e in lesson.invariants_at(index)]
     own = [judge_expectation(e, state, context) for e in step.expectations]
-    breaches, excused = guard(lesson, index, state, baseline)
+    unmet = [e for e, o in zip([*lesson.invariants_at(index), *step.expectations],
+                               [*invariants, *own]) if not o.met]
+    breaches, excused = guard(lesson, index, state, baseline, unmet)
     if step.question is None:
         return StepResult([*own, *invariants, *breaches], excused)
     is_answered = index in answered
@@ -207,7 +213,7 @@ def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context
         # only the fresh build tells was not known there (see `_goal_holds`): it is still
         # judged, against the live state.
         own = [outcome for e, outcome in zip(step.expectations, own)
-               if e.kind == "files_build_database"]
+               if e.kind in FRESH_KINDS]
     detail = "" if is_answered else posed_question(lesson, index, state, seen).answer_hint()
     question = Outcome(f"question answered: {step.question.ask}", is_answered, detail)
     return StepResult([question, *own, *invariants, *breaches], excused)

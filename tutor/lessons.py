@@ -33,9 +33,12 @@ SCALAR = (str, int, float, bool)  # a value a lesson names: `default = 0.00`
 # same as state.DEFAULT_DATABASE, not imported from there: `tutor lessons` reads no state.)
 DEFAULT_DATABASE = "default"
 # Expectations about the files, which every database of the sandbox shares: they name none.
-FILE_KINDS = frozenset({"field", "models_match_migrations", "files_build_database",
+FILE_KINDS = frozenset({"field", "models_match_migrations", "files_build_database", "reverses",
                         "no_file_contains", "file", "branch", "only_migrations",
                         "databases_agree"})  # (this one is about all of them at once)
+# Judged from the fresh build (the migration files run on a new database), which costs a
+# migrate: a state is read with it only once everything else of the step holds.
+FRESH_KINDS = frozenset({"files_build_database", "reverses"})
 # About a release of the shop's code, which names the database it runs against itself.
 RELEASE_KINDS = frozenset({"release_works", "release_never_broke"})
 # Conditions of what the tutor saw while the learner was on a step, not of a state: only a
@@ -43,7 +46,7 @@ RELEASE_KINDS = frozenset({"release_works", "release_never_broke"})
 SEEN_KINDS = frozenset({"release_never_broke"})
 
 EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
-    "migration": {"applied": bool, "on_disk": bool},
+    "migration": {"applied": bool, "on_disk": bool, "recorded": bool},
     "column": {"exists": bool, "null": bool},
     "table": {"exists": bool},
     "field": {"exists": bool, "type": str, "null": bool, "default": SCALAR},
@@ -51,10 +54,12 @@ EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
     "models_match_migrations": {},
     "schema_matches_record": {},
     "files_build_database": {},
+    "reverses": {},
     "database_kept": {},
     "only_migrations": {"app": str},
     "no_file_contains": {"under": str},
     "file": {"exists": bool, "contains": str},
+    "backup": {"tables": list, "of": str},
     "rows": {"count": int, "same_as": str, "columns": list},
     "values": {"equal": list},
     "branch": {},
@@ -65,10 +70,14 @@ EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
 KIND_TYPES: dict[str, type | tuple] = {
     "migration": (str, dict), "column": str, "table": str, "field": str, "no_orphans": str,
     "models_match_migrations": str, "schema_matches_record": str,
-    "files_build_database": bool, "database_kept": bool, "only_migrations": list,
-    "no_file_contains": str, "file": str, "rows": str, "values": str, "branch": str,
+    "files_build_database": bool, "reverses": str, "database_kept": bool,
+    "only_migrations": list,
+    "no_file_contains": str, "file": str, "backup": str, "rows": str, "values": str,
+    "branch": str,
     "databases_agree": str, "release_works": (bool, str), "release_never_broke": (bool, str),
 }
+# The rows a backup must hold: as they were when the step began, or at the lesson's start.
+BACKUP_OF = ("step", "start")
 # A migration named by what it does rather than by its name (see MigrationSelector).
 SELECTOR_FIELDS: dict[str, type] = {
     "app": str, "name": str, "after": str, "operations": list, "replaces": list,
@@ -94,7 +103,7 @@ class MigrationSelector:
     name: str = ""
     after: str = ""                          # a name in the same app
     operations: tuple[str, ...] | None = None  # exactly these, in order; () is "none at all"
-    replaces: tuple[str, ...] = ()           # names in the same app
+    replaces: tuple[str, ...] | None = None  # names in the same app; () is "none at all"
     depends_on: tuple[str, ...] = ()         # app.name, among its dependencies
     initial: bool | None = None
 
@@ -108,8 +117,9 @@ class MigrationSelector:
             parts.append("that is the app's initial migration")
         if self.after:
             parts.append(f"right after {self.after}")
-        if self.replaces:
-            parts.append("that replaces " + listed(self.replaces))
+        if self.replaces is not None:
+            parts.append(("that replaces " + listed(self.replaces)) if self.replaces
+                         else "that replaces no migration")
         if self.depends_on:
             parts.append("that depends on " + listed(self.depends_on))
         if self.operations is not None:
@@ -119,7 +129,8 @@ class MigrationSelector:
 
     @property
     def identifies_by_deed(self) -> bool:
-        return bool(self.after or self.replaces or self.depends_on or self.initial is not None
+        return bool(self.after or self.replaces is not None or self.depends_on
+                    or self.initial is not None
                     or self.operations is not None)
 
 
@@ -1420,6 +1431,8 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
                    else _load_selector({"app": app, **name} if isinstance(name, dict) else name,
                                        f"{where}.{kind}[{i}]", file)
                    for i, name in enumerate(subject)]
+    elif kind == "reverses" and subject.count(".") != 1:
+        raise LessonFileError(file, f"{where}.{kind}", f"{subject!r} must look like 'app.name'")
     elif kind in ("column", "values") and subject.count(".") != 1:
         raise LessonFileError(file, f"{where}.{kind}",
                               f"{subject!r} must look like 'table.column'")
@@ -1440,8 +1453,14 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
         if option in data:
             options[option] = reader.get(option, option_type)
     # What a check reads is in the sandbox too.
-    if kind == "file":
+    if kind in ("file", "backup"):
         inside_path(subject, file, f"{where}.{kind}")
+    if kind == "backup" and (not options.get("tables") or not all(
+            isinstance(t, str) and t for t in options["tables"])):
+        raise LessonFileError(file, f"{where}.tables",
+                              "names the tables whose every row the backup must hold")
+    if options.get("of", "step") not in BACKUP_OF:
+        raise LessonFileError(file, f"{where}.of", f"is one of {', '.join(BACKUP_OF)}")
     if "under" in options and options["under"] != ".":
         inside_path(options["under"], file, f"{where}.under", itself=True)  # a folder
     if options.get("same_as", "start") != "start":
@@ -1497,7 +1516,8 @@ def _load_selector(value: Any, where: str, file: str) -> MigrationSelector:
     selector = MigrationSelector(
         app=fields["app"] or "store", name=fields["name"] or "", after=fields["after"] or "",
         operations=tuple(fields["operations"]) if fields["operations"] is not None else None,
-        replaces=tuple(fields["replaces"] or ()), depends_on=tuple(fields["depends_on"] or ()),
+        replaces=tuple(fields["replaces"]) if fields["replaces"] is not None else None,
+        depends_on=tuple(fields["depends_on"] or ()),
         initial=fields["initial"])
     if not selector.name and not selector.identifies_by_deed:
         raise LessonFileError(file, where, "names no migration: give `name`, or what it does "

@@ -256,7 +256,7 @@ def unknown_migrations(lesson: Lesson) -> list[Problem]:
     def check_selector(where: str, selector) -> None:
         named = [selector.name] if selector.name else []
         named += [selector.after] if selector.after else []
-        for name in [*named, *selector.replaces]:
+        for name in [*named, *(selector.replaces or ())]:
             if not is_known(selector.app, name):
                 unknown(where, selector.app, name)
         for key in selector.depends_on:

@@ -64,12 +64,14 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
     loader = MigrationLoader(connection if database_exists else None,
                              ignore_no_migrations=True)
     applied = set(loader.applied_migrations or {}) if database_exists else set()
+    recorded = _recorded(connection) if database_exists else set()
     on_disk = set(loader.disk_migrations)
     keys = {key for key in on_disk | applied if key[0] in local_apps}
     # Rows for apps the sandbox no longer has are orphans too; keep them visible.
     keys |= {key for key in applied if key[0] not in _all_labels(apps)}
     migrations = [
-        _migration(loader, key, on_disk=key in on_disk, applied=key in applied)
+        _migration(loader, key, on_disk=key in on_disk, applied=key in applied,
+                   recorded=key in recorded)
         for key in sorted(keys)
     ]
     tables: dict[str, list[Column]] = {}
@@ -198,13 +200,23 @@ def _database_mark(connection) -> int | None:
     return value or None
 
 
-def _migration(loader, key: tuple[str, str], *, on_disk: bool, applied: bool) -> Migration:
+def _recorded(connection) -> set[tuple[str, str]]:
+    """The rows of django_migrations as they are (the loader counts a squash as applied once
+    every migration it replaces is, row or none)."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    recorder = MigrationRecorder(connection)
+    return set(recorder.applied_migrations()) if recorder.has_table() else set()
+
+
+def _migration(loader, key: tuple[str, str], *, on_disk: bool, applied: bool,
+               recorded: bool = False) -> Migration:
     """One migration as the state tells it: its file (what it does) and its record."""
     app, name = key
     found = loader.disk_migrations.get(key) if on_disk else None
     operations = list(getattr(found, "operations", []) or [])
     return Migration(
-        app=app, name=name, on_disk=on_disk, applied=applied,
+        app=app, name=name, on_disk=on_disk, applied=applied, recorded=recorded,
         depends_on=_dependencies(loader, key),
         operations=tuple(_describe(operation) for operation in operations),
         operation_digests=tuple(_digest(operation) for operation in operations),
@@ -700,8 +712,92 @@ def _fresh_build_into(sandbox: Path, learner: dict) -> FreshBuild:
               if name not in DJANGO_TABLES}
     rows = MigrationRecorder(connection).applied_migrations() \
         if MigrationRecorder(connection).has_table() else {}
+    round_trips = {} if error else _round_trips(executor, connections[LEARNER_ALIAS],
+                                                set(rows), local_apps)
     return FreshBuild(ok=not error, error=error, failed_migration=failed, tables=tables,
-                      recorded=tuple(sorted(f"{a}.{n}" for a, n in rows if a in local_apps)))
+                      recorded=tuple(sorted(f"{a}.{n}" for a, n in rows if a in local_apps)),
+                      round_trips=round_trips)
+
+
+# The migrations whose way back is tried on a copy of the learner's rows, at most.
+ROUND_TRIPS_TRIED = 5
+
+
+def _round_trips(executor, learner, applied: set, local_apps: set[str]) -> dict[str, dict]:
+    """Each unapplied migration next in line (its file there, every migration it depends on
+    applied), applied and unapplied again on the new database, with the learner's rows in it:
+    does its way back give every row back as it was? (`reverses`, in checks.py.) The new
+    database is left as it was before."""
+    graph = executor.loader.graph
+    nexts = [key for key in sorted(graph.nodes) if key[0] in local_apps and key not in applied
+             and all(parent in applied for parent in graph.node_map[key].parents)]
+    if not nexts:
+        return {}
+    connection = executor.connection
+    _copy_rows(learner, connection)
+    before = _all_rows(connection)
+    trips = {}
+    for key in nexts[:ROUND_TRIPS_TRIED]:
+        app, name = key
+        back = [parent for parent in graph.node_map[key].parents if parent[0] == app]
+        try:
+            executor.loader.build_graph()
+            executor.migrate([key])
+            executor.loader.build_graph()
+            executor.migrate(back or [(app, None)])
+        except Exception as problem:  # noqa: BLE001 - the learner's own code: say how it failed
+            trips[f"{app}.{name}"] = {"error": f"{type(problem).__name__}: {problem}",
+                                      "differences": []}
+            break  # the new database is no longer as it was: try no other
+        after = _all_rows(connection)
+        trips[f"{app}.{name}"] = {"error": "", "differences": _row_changes(before, after)}
+    return trips
+
+
+def _copy_rows(source, target) -> None:
+    """The learner's rows, into the new database's tables of the same name (the columns both
+    have): what a migration's code is tried on."""
+    with source.cursor() as reading, target.cursor() as writing:
+        theirs = set(source.introspection.table_names(reading))
+        for table in target.introspection.table_names(writing):
+            if table in DJANGO_TABLES or table not in theirs:
+                continue
+            mine = [c.name for c in target.introspection.get_table_description(writing, table)]
+            there = {c.name for c in source.introspection.get_table_description(reading, table)}
+            columns = [c for c in mine if c in there]
+            quoted = ", ".join(target.ops.quote_name(c) for c in columns)
+            reading.execute(f"SELECT {quoted} FROM {source.ops.quote_name(table)} "
+                            f"LIMIT {ROWS_READ_PER_TABLE}")
+            values = reading.fetchall()
+            if values:
+                marks = ", ".join(["%s"] * len(columns))
+                writing.executemany(f"INSERT INTO {target.ops.quote_name(table)} ({quoted}) "
+                                    f"VALUES ({marks})", values)
+
+
+def _all_rows(connection) -> dict[str, list[dict]]:
+    with connection.cursor() as cursor:
+        return {table: _read_rows(cursor, connection, table)[1]
+                for table in connection.introspection.table_names(cursor)
+                if table not in DJANGO_TABLES}
+
+
+def _row_changes(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> list[str]:
+    """What a round trip changed, row by row ("store_product, id 1: price 10.99, was 9.99")."""
+    changes = []
+    for table, rows in sorted(before.items()):
+        now = {str(row.get("id", next(iter(row.values())))): row for row in after.get(table, [])}
+        for row in rows:
+            key = str(row.get("id", next(iter(row.values()))))
+            found = now.get(key)
+            if found is None:
+                changes.append(f"{table}, id {key}: gone")
+                continue
+            changed = [f"{column} {found[column]}, was {value}" for column, value in row.items()
+                       if column in found and str(found[column]) != str(value)]
+            if changed:
+                changes.append(f"{table}, id {key}: " + "; ".join(changed))
+    return changes
 
 
 def _main(argv: list[str]) -> int:

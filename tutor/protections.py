@@ -90,10 +90,18 @@ class _Allowed:
         return False
 
 
-def judged_elsewhere(expectations: Iterable[Expectation]) -> set[tuple]:
+def judged_elsewhere(expectations: Iterable[Expectation],
+                     unmet: Iterable[Expectation] = ()) -> set[tuple]:
     """What the step's own expectations (and invariants) already judge, as the protections
-    name it: their words stand, and the protection says nothing of it."""
+    name it: their words stand, and the protection says nothing of it. `unmet`: those that
+    do not hold, whose rows (a table's, or a column's values) are said already."""
     said = set()
+    for e in unmet:
+        if e.kind == "rows":
+            said.add(("rows", e.subject, e.database))
+        elif e.kind == "values":
+            table, column = e.subject.split(".")
+            said.add(("values", table, column, e.database))
     for e in expectations:
         said.add(("database", e.database))
         if e.kind == "database_kept":
@@ -161,7 +169,11 @@ def _database(name: str, before: SandboxState | None, now: SandboxState | None,
                 + ("its file is gone." if len(orphans) == 1 else "their files are gone.")))
     if before is not None and before.database_exists:
         for table, rows in sorted(before.rows.items()):
-            differences = _row_changes(table, rows, now, name, allowed)
+            if ("rows", table, name) in judged:
+                continue
+            said = {key[2] for key in judged if key[0] == "values" and key[1] == table
+                    and key[3] == name}
+            differences = _row_changes(table, rows, now, name, allowed, said)
             if differences:
                 breaches.append(Breach(
                     f"{on}every row {table} had when this step began is still there, with "
@@ -183,9 +195,10 @@ def _kept(before: SandboxState | None, now: SandboxState) -> str:
 
 
 def _row_changes(table: str, rows: list[dict], now: SandboxState, database: str,
-                 allowed: _Allowed) -> list[str]:
-    """How the table's rows differ from `rows` (those it had), less what is allowed: rows gone
-    and values changed in columns that still exist. Rows added are no loss."""
+                 allowed: _Allowed, said: set[str] = frozenset()) -> list[str]:
+    """How the table's rows differ from `rows` (those it had), less what is allowed (and the
+    columns whose values the step says wrong itself): rows gone and values changed in columns
+    that still exist. Rows added are no loss."""
     if not rows:
         return []
     key = _key_column(rows[0])
@@ -205,7 +218,8 @@ def _row_changes(table: str, rows: list[dict], now: SandboxState, database: str,
                 changes.append(f"the row with {label} is gone")
             continue
         for column, value in row.items():
-            if column == key or column not in found or _same(found[column], value):
+            if column == key or column not in found or column in said \
+                    or _same(found[column], value):
                 continue
             if not allowed.permits_row_change(table, database, row.get(key), column):
                 changes.append(f"in the row with {label}, {column} is "

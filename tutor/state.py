@@ -34,6 +34,9 @@ class Migration:
     # A squash names the migrations it replaces (app.name).
     replaces: tuple[str, ...] = ()
     initial: bool = False
+    # django_migrations has a row of its own for it. (`applied` is Django's view: a squash
+    # counts as applied once every migration it replaces is, before `migrate` records it.)
+    recorded: bool = False
 
     @property
     def key(self) -> str:
@@ -57,15 +60,21 @@ class FreshBuild:
     failed_migration: str = ""   # app.name of the migration that failed
     tables: dict[str, list[Column]] = field(default_factory=dict)
     recorded: tuple[str, ...] = ()  # the django_migrations rows it wrote (app.name)
+    # Each migration next in line (unapplied, all it depends on applied), applied and
+    # unapplied again on it with a copy of the learner's rows: app.name -> {"error": why it
+    # could not, "differences": how the rows came back otherwise}.
+    round_trips: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"ok": self.ok, "error": self.error, "failed_migration": self.failed_migration,
-                "tables": _tables_json(self.tables), "recorded": list(self.recorded)}
+                "tables": _tables_json(self.tables), "recorded": list(self.recorded),
+                "round_trips": self.round_trips}
 
     @classmethod
     def from_json(cls, data: dict) -> "FreshBuild":
         return cls(ok=data["ok"], error=data["error"], failed_migration=data["failed_migration"],
-                   tables=_tables_from_json(data["tables"]), recorded=tuple(data["recorded"]))
+                   tables=_tables_from_json(data["tables"]), recorded=tuple(data["recorded"]),
+                   round_trips=dict(data.get("round_trips", {})))
 
 
 @dataclass(frozen=True)
@@ -213,7 +222,7 @@ class SandboxState:
                  "app": m.app, "name": m.name, "on_disk": m.on_disk, "applied": m.applied,
                  "depends_on": list(m.depends_on), "operations": list(m.operations),
                  "operation_digests": list(m.operation_digests), "replaces": list(m.replaces),
-                 "initial": m.initial}
+                 "initial": m.initial, "recorded": m.recorded}
                 for m in self.migrations
             ],
             "orphans": [m.key for m in self.orphans()],
