@@ -110,6 +110,23 @@ def test_hints_reveal_one_at_a_time(lesson_home):
     assert "Hint 3/3" in shown[3] and "last hint" in shown[3]
 
 
+def test_reset_says_it_builds_only_when_it_does(home):
+    """"Building the sandbox..." is said once nothing can refuse the reset any more, and only
+    where real commands build it (a start kept from before is copied)."""
+    refused = tutor(home, "reset", "revert-applied", "--step", "9")
+    assert refused.returncode == 2 and "there is no step 9" in refused.stderr
+    assert refused.stdout == ""
+    elsewhere = tutor(home, "reset", "mysql-half-applied")
+    assert elsewhere.returncode == 2 and elsewhere.stdout == "", elsewhere.stdout
+    built = tutor(home, "reset", "revert-applied", "--step", "2")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.splitlines()[:2] == [
+        "Building the sandbox for revert-applied with real makemigrations and migrate...",
+        "Fast-forwarding revert-applied to step 2..."]
+    again = tutor(home, "reset", "revert-applied")
+    assert "Building" not in again.stdout and "Fast-forwarding" not in again.stdout
+
+
 def test_reset_makes_a_lesson_current_at_its_first_step(lesson_home):
     home = lesson_home("revert-applied")
     assert tutor(home, "solve").returncode == 0

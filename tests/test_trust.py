@@ -75,6 +75,7 @@ def test_an_untrusted_course_runs_nothing_and_says_what_it_would_run(home, cours
     assert result.returncode == 2
     assert not canary.exists()
     assert not (home / "sandbox").exists()
+    assert "Building the sandbox" not in result.stdout  # nothing is said to begin
     said = result.stderr
     assert f"The course {course} is code" in said
     assert "our-canary (" in said and "our-canary.toml):" in said

@@ -494,13 +494,10 @@ def cmd_reset(args) -> int:
         lesson = workspace.course.first()
     else:
         lesson = workspace.course.get(args.lesson) if args.lesson else workspace.current_lesson()
-    # Plain output: a reset from a snapshot takes less time than importing rich would.
-    if not workspace.sandbox.has_snapshot(lesson) and not lesson.tools_missing():
-        print(f"Building the sandbox for {lesson.id} with real makemigrations and migrate...",
-              flush=True)
-    if 1 < args.step <= len(lesson.steps):
-        print(f"Fast-forwarding {lesson.id} to step {args.step}...", flush=True)
-    for note in workspace.reset(lesson, forget_progress=args.all, step=args.step):
+    # Plain output (a reset from a snapshot takes less time than importing rich would), said
+    # as it begins: never before a refusal.
+    for note in workspace.reset(lesson, forget_progress=args.all, step=args.step,
+                                announce=lambda doing: print(doing, flush=True)):
         print(f"Note: {note}", file=sys.stderr)
     print(f"The sandbox at {workspace.sandbox.path} is at the start of {lesson.id}, step "
           f"{args.step}.")

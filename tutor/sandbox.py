@@ -164,9 +164,11 @@ class Sandbox:
         password), as its marker records it."""
         return str(self._marker().get("backend") or "sqlite")
 
-    def build(self, lesson: Lesson) -> list[str]:
+    def build(self, lesson: Lesson, announce: Callable[[str], object] | None = None) -> list[str]:
         """Rebuild the sandbox in `lesson`'s starting state, replacing any previous one.
-        Returns what to tell about the databases of a server the sandbox has left."""
+        Returns what to tell about the databases of a server the sandbox has left.
+        `announce` hears, once every refusal is past, that a build with real commands begins
+        (a start kept from before is copied, and said nothing of)."""
         missing = lesson.tools_missing()
         if missing:
             raise ToolMissing(missing[0], lesson_id=lesson.id)
@@ -182,10 +184,10 @@ class Sandbox:
             )
         snapshot = self._snapshot(lesson, server)
         if owned is None:
-            self._build(lesson, snapshot)
+            self._build(lesson, snapshot, announce=announce)
         else:
             with spare_turn(self.home) as held:  # no worker meanwhile: see spare_database.py
-                database = self._build(lesson, snapshot, server, owned)
+                database = self._build(lesson, snapshot, server, owned, announce)
                 start_worker(self.home, held, _template(owned, snapshot), keep=database)
         from .left_servers import leave
 
@@ -213,7 +215,8 @@ class Sandbox:
                 AttributeError, StopIteration):
             return None
 
-    def _build(self, lesson: Lesson, snapshot: Path, server=None, owned=None) -> str | None:
+    def _build(self, lesson: Lesson, snapshot: Path, server=None, owned=None,
+               announce: Callable[[str], object] | None = None) -> str | None:
         """Build into the staging folder and swap it into place; on a server, returns the
         name of the database the sandbox now uses."""
         staging = self._staging
@@ -231,6 +234,9 @@ class Sandbox:
                     owned.copy(_template(owned, snapshot), database)
                 declare_server(staging, server, database)
         else:
+            if announce is not None:
+                announce(f"Building the sandbox for {lesson.id} with real makemigrations and "
+                         "migrate...")
             shutil.copytree(resource_dir("sandbox_project"), staging, ignore=_not_template,
                             dirs_exist_ok=True)
             _make_writable(staging)

@@ -570,18 +570,21 @@ class Workspace:
         self.tell_class("solution", {"how": "shown"})
         return step
 
-    def reset(self, lesson: Lesson, forget_progress: bool = False, step: int = 1) -> list[str]:
+    def reset(self, lesson: Lesson, forget_progress: bool = False, step: int = 1,
+              announce: Callable[[str], object] | None = None) -> list[str]:
         """Rebuild the sandbox in `lesson`'s starting state and make it current, at step one
         (with `forget_progress`, all progress is forgotten first); with `step`, the reference
         solutions of the steps before it are carried out (fast-forwarded). Returns notes to
-        tell (the databases of a server the sandbox has left)."""
+        tell (the databases of a server the sandbox has left). `announce` hears what takes
+        time (a build with real commands, a fast-forward) as it begins, once nothing can
+        refuse it any more."""
         if not 1 <= step <= len(lesson.steps):
             raise TutorError(f"{lesson.id} has {len(lesson.steps)} steps: there is no step "
                              f"{step}.", f"Give --step 1 to {len(lesson.steps)}.")
         with self.changing():
             if forget_progress:
                 self.progress = Progress(learner=self.progress.learner)  # a name is not progress
-            notes = self._reset(lesson, step)
+            notes = self._reset(lesson, step, announce)
         self.tell_class("reset", {"step": step})
         return notes
 
@@ -593,14 +596,15 @@ class Workspace:
 
         require_trust(self.home, self.course, lesson, self.trust_course)
 
-    def _reset(self, lesson: Lesson, step: int = 1) -> list[str]:
+    def _reset(self, lesson: Lesson, step: int = 1,
+               announce: Callable[[str], object] | None = None) -> list[str]:
         self._require_trust(lesson)
         if self.progress.current in self.course.order:
             # The time up to a reset was spent on the step the learner was on (if that lesson
             # still loads: a reset is the way out of a broken one).
             with contextlib.suppress(TutorError):
                 self._record()
-        notes = self.sandbox.build(lesson)
+        notes = self.sandbox.build(lesson, announce)
         self.seen.forget()  # the states seen were another build's
         self.history.forget()  # and so was the timeline: undo never crosses a reset
         self.progress.current = lesson.id
@@ -616,6 +620,8 @@ class Workspace:
         reached = None
         if step > 1:
             self._fast_forwarding = True
+            if announce is not None:
+                announce(f"Fast-forwarding {lesson.id} to step {step}...")
             try:
                 self._fast_forward(lesson, step)
             finally:
