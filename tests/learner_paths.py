@@ -22,7 +22,7 @@ from tutor import ui
 from tutor.reader import StateReader
 from tutor.workspace import Workspace
 
-ACTION_KEYS = {"run", "delete", "edit", "write", "answer", "check"}
+ACTION_KEYS = {"run", "delete", "edit", "write", "answer", "check", "undo", "reset"}
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,12 @@ def play(path: LearnerPath, home: Path, reader: StateReader) -> None:
             target = sandbox / data["write"]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(data["text"], encoding="utf-8")
+        elif kind == "undo":  # `tutor undo N`: the way back the tutor's messages name
+            target, undone = Workspace(home, reader=reader).undo(int(data["undo"]))
+            assert undone, f"{where}: nothing was undone"
+        elif kind == "reset":  # `tutor reset LESSON --step N`
+            workspace = Workspace(home, reader=reader)
+            workspace.reset(workspace.course.get(path.lesson), step=int(data["reset"]))
         elif kind == "answer":
             workspace = Workspace(home, reader=reader)
             index = workspace.current_step()[1]

@@ -23,35 +23,58 @@ XML = ('<?xml version="1.0" encoding="utf-8"?>\n<django-objects version="1.0">'
        '<object model="store.product" pk="1"><field name="name" type="CharField">Mug</field>'
        '<field name="price" type="DecimalField">9.99</field></object></django-objects>')
 
-FORMATS = {
-    "json": json.dumps(OBJECTS),
-    "indented json, reversed": json.dumps(OBJECTS[::-1], indent=4),
-    "json lines": "\n".join(json.dumps(o) for o in OBJECTS) + "\n",
-    "xml": XML,
+FORMATS = {  # what dumpdata writes, each under the name loaddata reads it by
+    "backup.json": json.dumps(OBJECTS),
+    "indented, reversed.json": json.dumps(OBJECTS[::-1], indent=4),
+    "backup.jsonl": "\n".join(json.dumps(o) for o in OBJECTS) + "\n",
+    "backup.xml": XML,
 }
 
 
-def judged(tmp_path, text: str | bytes, rows=ROWS, of: str = "step"):
-    path = tmp_path / "backup.json"
+def judged(tmp_path, text: str | bytes, rows=ROWS, of: str = "step", name="backup.json"):
+    path = tmp_path / name
     if isinstance(text, bytes):
         path.write_bytes(text)
     else:
         path.write_text(text, encoding="utf-8")
     began = state(rows=rows)
-    expectation = Expectation("backup", "backup.json",
+    expectation = Expectation("backup", name,
                               {"tables": ["store_product"], **({"of": of} if of != "step" else {})})
     return judge_expectation(expectation, state(rows=[]),
                              Context(tmp_path, start=state(rows=ROWS), began=began))
 
 
-@pytest.mark.parametrize("form", FORMATS)
-def test_every_format_dumpdata_writes_is_read(tmp_path, form):
-    outcome = judged(tmp_path, FORMATS[form])
+@pytest.mark.parametrize("name", FORMATS)
+def test_every_format_dumpdata_writes_is_read(tmp_path, name):
+    outcome = judged(tmp_path, FORMATS[name], name=name)
     assert outcome.met, outcome.detail
 
 
+@pytest.mark.parametrize("compression", ["gzip", "bz2", "lzma"])
+def test_a_compressed_backup_is_read_as_loaddata_reads_it(tmp_path, compression):
+    import importlib
+
+    module = importlib.import_module(compression)
+    suffix = {"gzip": ".gz", "bz2": ".bz2", "lzma": ".xz"}[compression]
+    data = module.compress(FORMATS["backup.json"].encode())
+    assert judged(tmp_path, data, name=f"backup.json{suffix}").met
+    assert "it is not a .gz file" in judged(tmp_path, b"not gzip", name="backup.json.gz").detail
+
+
+def test_a_backup_loaddata_could_not_read_back_by_its_name_is_refused(tmp_path):
+    """`loaddata backup.json` reads JSON: XML or JSON Lines under that name holds every row
+    and still could not be loaded back."""
+    outcome = judged(tmp_path, XML)
+    assert not outcome.met
+    assert outcome.detail == ("It holds XML, which `loaddata backup.json` would read as JSON (by "
+                              "its extension), and fail: write it with `dumpdata --format "
+                              "json`, or give it the extension .xml.")
+    assert "knows no format for it" in judged(tmp_path, FORMATS["backup.json"],
+                                              name="backup.bak").detail
+
+
 def test_the_utf16_of_a_powershell_redirect_is_read(tmp_path):
-    assert judged(tmp_path, FORMATS["json"].encode("utf-16")).met
+    assert judged(tmp_path, FORMATS["backup.json"].encode("utf-16")).met
 
 
 def test_a_partial_backup_is_refused_with_the_rows_it_lacks(tmp_path):
@@ -95,8 +118,8 @@ def test_a_missing_file_and_the_lesson_start(tmp_path):
     assert outcome.detail == "there is no file backup.json."
     # `of = "start"`: the rows of the lesson's start, not those the step began with.
     changed = [ROWS[0], {**ROWS[1], "price": 10}]
-    assert judged(tmp_path, FORMATS["json"], rows=changed, of="start").met
-    assert not judged(tmp_path, FORMATS["json"], rows=changed).met
+    assert judged(tmp_path, FORMATS["backup.json"], rows=changed, of="start").met
+    assert not judged(tmp_path, FORMATS["backup.json"], rows=changed).met
 
 
 def test_an_oversized_file_is_not_read(tmp_path, monkeypatch):
@@ -104,6 +127,6 @@ def test_an_oversized_file_is_not_read(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tutor.backups, "MAX_BYTES", 10)
     path = tmp_path / "big.json"
-    path.write_text(FORMATS["json"])
+    path.write_text(FORMATS["backup.json"])
     with pytest.raises(BackupUnreadable, match="more than the tutor reads"):
         read_backup(path)

@@ -118,6 +118,10 @@ def test_reset_says_it_builds_only_when_it_does(home):
     assert refused.stdout == ""
     elsewhere = tutor(home, "reset", "mysql-half-applied")
     assert elsewhere.returncode == 2 and elsewhere.stdout == "", elsewhere.stdout
+    # The way to take it is where its story holds: a MariaDB server, not SQLite.
+    assert "`tutor reset mysql-half-applied --database mysql://USER@HOST/` takes it on a " \
+           "MariaDB/MySQL server" in elsewhere.stderr
+    assert "--database sqlite" not in elsewhere.stderr
     built = tutor(home, "reset", "revert-applied", "--step", "2")
     assert built.returncode == 0, built.stderr
     assert built.stdout.splitlines()[:2] == [

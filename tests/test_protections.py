@@ -227,16 +227,7 @@ def test_a_broken_release_fails_the_step_unless_allowed():
     assert protect(state(), broken, [], ["1.4"], {("release_works", "1.4")}).breaches == []
 
 
-TWO = """
-[[steps]]
-title = "Unapply 0002"
-goal = "g"
-hints = ["h"]
-solution = ["python manage.py migrate store 0001"]
-[[steps.expect]]
-migration = "store.0002_add_price_to_product"
-applied = false
-
+TWO = REVERT.replace("{allow}", "") + """
 [[steps]]
 title = "Rename a product"
 goal = "g"
@@ -293,3 +284,19 @@ def test_only_rows_that_were_read_are_said_to_be_gone(gone_id, said):
     now.row_counts["store_product"] = 199
     guarded = protect(before, now, [])
     assert bool(guarded.breaches) is said
+
+
+def test_the_steps_own_words_name_the_way_back_only_where_the_step_broke_it(tmp_path):
+    """The step judges the record itself: a fake during the step gets the way back with the
+    step's own words; where the record disagreed already when the step began (mending it is
+    the step's goal), no way back is offered."""
+    text = REVERT + '\n[[steps.expect]]\nschema_matches_record = "store"\n'
+    faked = state(applied=("0001_initial",))
+    faked.schema_drift = {"store": ["column store_product.price is in the database, though no "
+                                    "applied migration adds it"]}
+    broke = judged(tmp_path, now=faked, lesson_text=text)
+    detail = next(o.detail for o in broke.result.outcomes if o.text.startswith("store's tables"))
+    assert detail.endswith("`tutor reset judged` starts the lesson over.")
+    mending = judged(tmp_path, now=faked, start=faked, lesson_text=text)
+    detail = next(o.detail for o in mending.result.outcomes if o.text.startswith("store's tables"))
+    assert "tutor undo" not in detail

@@ -805,3 +805,29 @@ def test_the_warm_helper_imports_a_servers_backend_once_it_served_one(tmp_path, 
                             cwd=Path(__file__).resolve().parents[1])
     assert result.returncode == 0, result.stderr
     assert eval(result.stdout) == ([warmed] if warmed else [])
+
+
+def test_a_database_default_is_read_from_the_server_and_a_faked_one_is_drift(on_server, url):
+    """`db_default` is the one default a column carries in the database itself: applied for
+    real, the server's column has it and the record agrees; recorded with `--fake`, the record
+    says so and the column does not, which the state names as a disagreement."""
+    from conftest import edit, manage
+
+    home = on_server
+    assert tutor(home, "reset", "revert-several", "--database", url).returncode == 0
+    edit(home, "store/models.py", "discount = models.IntegerField(default=0)",
+         "discount = models.IntegerField(default=0, db_default=0)")
+    assert manage(home, "makemigrations", "store", "--name", "discount_db_default").returncode == 0
+    faked = manage(home, "migrate", "--fake")
+    assert faked.returncode == 0, faked.stderr
+    _, data = tutor_json(home, "status")
+    discount = next(c for c in data["tables"]["store_product"] if c["name"] == "discount")
+    assert discount["default"] is False
+    assert "column store_product.discount has no DEFAULT in the database, though the applied " \
+           "migrations give it one (`db_default`)" in data["schema_drift"]["store"]
+    assert manage(home, "migrate", "store", "0004", "--fake").returncode == 0
+    applied = manage(home, "migrate")
+    assert applied.returncode == 0, applied.stderr
+    _, data = tutor_json(home, "status")
+    discount = next(c for c in data["tables"]["store_product"] if c["name"] == "discount")
+    assert discount["default"] is True and data["schema_drift"]["store"] == []

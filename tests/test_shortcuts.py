@@ -67,9 +67,9 @@ REVERTS = [
            "row went and its change stayed",
            (_nullable("store_product", "price"),)),
     Revert("revert-several", 1, ("0004_add_discount_field", "0003_change_price_field"), "0002",
-           "If django_migrations no longer lists 0003 and 0004 while their changes are still in "
-           "the table, their rows went without the undo: `--fake` changes django_migrations "
-           "without running the undo",
+           "django_migrations no longer lists 0004, but its `discount` column is still in the "
+           "table: its row went without the undo (and 0003's with it, if price still allows "
+           "NULL). `--fake` changes django_migrations without running the undo",
            (_column("store_product", "discount"), _nullable("store_product", "price"))),
     # Emptied, the four files no longer describe store_product at all, so the record and the
     # schema they describe agree (nothing): models_match_migrations catches that case.
@@ -96,8 +96,8 @@ REVERTS = [
            (_nullable("store_product", "price"),)),
     Revert("squashed-migrations", 1, ("0004_add_discount_field", "0003_change_price_field"),
            "0002",
-           "If django_migrations no longer lists the replaced 0003 and 0004 while discount is "
-           "still in the table",
+           "django_migrations no longer lists the replaced 0004 while discount is still in the "
+           "table: its row went without the undo",
            (_column("store_product", "discount"), _nullable("store_product", "price"))),
     Revert("merge-migrations", 2, ("0005_merge_discount_stock", "0004_add_discount_field",
                                    "0004_add_stock_to_product"), "0003",

@@ -272,7 +272,8 @@ def test_notes_hold_each_command_what_it_changed_and_the_mistakes_undone(lesson_
     assert "  - table store\\_product: dropped" in sheet[zero:undone]
     assert "  - store.0003\\_change\\_price\\_field: applied -> not applied" in sheet[right:]
     assert "  - **Passed step 1: Unapply 0003 by migrating to 0002**" in sheet[right:]
-    assert "    > Django printed `Unapplying store.0003_change_price_field... OK`" in sheet
+    assert "    > `python manage.py migrate store 0002` prints `Unapplying " \
+           "store.0003_change_price_field... OK`" in sheet
     assert tutor(home, "notes").stdout == sheet
 
 

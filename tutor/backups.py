@@ -2,8 +2,9 @@
 
 A backup is judged by what it holds, never by a piece of its text: each object's model,
 primary key and field values, from any format `dumpdata` writes without extra packages (JSON,
-with any indentation; JSON Lines; XML), in any order. The file is the learner's: it is read
-within a size bound, an XML document type (and so any entity) is refused, and nothing in it
+with any indentation; JSON Lines; XML), in any order, compressed as `loaddata` reads it or not
+(`.gz`, `.bz2`, `.xz`, `.lzma`). The file is the learner's: it is read within a size bound
+(compressed or not), an XML document type (and so any entity) is refused, and nothing in it
 is run.
 """
 
@@ -16,6 +17,33 @@ from typing import Any
 
 # A course's backups hold a few rows; a bigger file is not read (it would cost every check).
 MAX_BYTES = 16 * 1024 * 1024
+# The formats, as `dumpdata --format` and `loaddata` name them (by a file's extension).
+FORMAT_WORDS = {"json": "JSON", "jsonl": "JSON Lines", "xml": "XML"}
+COMPRESSIONS = (".gz", ".bz2", ".xz", ".lzma")
+
+
+@dataclass(frozen=True)
+class Backup:
+    format: str          # one of FORMAT_WORDS: what the file holds
+    objects: list        # its objects (Saved)
+
+    def loadable_as(self, name: str) -> str:
+        """Why `loaddata NAME` could not read this file back ("" when it could): loaddata
+        picks its reader by the file's extension (after any compression's)."""
+        stem = name[:-len(_compression(name))] if _compression(name) else name
+        extension = stem.rpartition(".")[2].lower() if "." in stem else ""
+        if extension not in FORMAT_WORDS:
+            return (f"`loaddata {name}` knows no format for it: name it .json (or .jsonl, "
+                    ".xml), after the format it holds")
+        if extension != self.format:
+            return (f"it holds {FORMAT_WORDS[self.format]}, which `loaddata {name}` would read "
+                    f"as {FORMAT_WORDS[extension]} (by its extension), and fail: write it with "
+                    f"`dumpdata --format {extension}`, or give it the extension .{self.format}")
+        return ""
+
+
+def _compression(name: str) -> str:
+    return next((suffix for suffix in COMPRESSIONS if name.lower().endswith(suffix)), "")
 
 
 @dataclass(frozen=True)
@@ -36,14 +64,14 @@ class BackupUnreadable(Exception):
         self.reason = reason
 
 
-def read_backup(path: Path) -> list[Saved]:
-    """The objects of a `dumpdata` file (JSON, JSON Lines or XML)."""
+def read_backup(path: Path) -> Backup:
+    """What a `dumpdata` file holds (JSON, JSON Lines or XML, compressed or not)."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise BackupUnreadable(f"it is {size // (1024 * 1024)} MB, more than the tutor "
                                    "reads")
-        data = path.read_bytes()
+        data = _decompressed(path.read_bytes(), _compression(path.name))
     except FileNotFoundError:
         raise BackupUnreadable("there is no such file") from None
     except OSError as error:
@@ -51,7 +79,7 @@ def read_backup(path: Path) -> list[Saved]:
     text = _decoded(data)
     stripped = text.lstrip()
     if stripped.startswith("<"):
-        return _from_xml(stripped)
+        return Backup("xml", _from_xml(stripped))
     if not stripped:
         raise BackupUnreadable("it is empty")
     if stripped.rstrip() == "[":
@@ -66,8 +94,28 @@ def read_backup(path: Path) -> list[Saved]:
     if whole is not None:
         if not isinstance(whole, list):
             raise BackupUnreadable("it is JSON, but not the list of objects dumpdata writes")
-        return [_object(item) for item in whole]
-    return _from_json_lines(text)
+        return Backup("json", [_object(item) for item in whole])
+    return Backup("jsonl", _from_json_lines(text))
+
+
+def _decompressed(data: bytes, compression: str) -> bytes:
+    """The file's bytes, uncompressed as `loaddata` would, and no more than MAX_BYTES of them."""
+    if not compression:
+        return data
+    import bz2
+    import gzip
+    import io
+    import lzma
+
+    openers = {".gz": lambda raw: gzip.GzipFile(fileobj=raw), ".bz2": bz2.BZ2File}
+    try:
+        with openers.get(compression, lzma.LZMAFile)(io.BytesIO(data)) as stream:
+            out = stream.read(MAX_BYTES + 1)
+    except (OSError, EOFError, lzma.LZMAError):
+        raise BackupUnreadable(f"it is not a {compression} file") from None
+    if len(out) > MAX_BYTES:
+        raise BackupUnreadable("uncompressed, it is more than the tutor reads")
+    return out
 
 
 def _decoded(data: bytes) -> str:

@@ -618,9 +618,10 @@ def _rows_wanted(source: str, table: str, state: SandboxState,
         if context.start is None:
             return [], "the tutor does not know this lesson's starting rows: `tutor reset`."
         return context.start.rows.get(table, []), ""
-    objects, trouble = _backup_objects(source, context)
+    backup, trouble = _backup_objects(source, context)
     if trouble:
         return [], trouble
+    objects = backup.objects
     found = state.model_of_table(table)
     if found is None:
         return [], f"{source} holds no rows of {table}."
@@ -645,13 +646,13 @@ def _backup_objects(source: str, context: Context):
 
     path = context.sandbox / source
     if not is_within(path, context.sandbox):
-        return [], f"{source} is outside the sandbox: the tutor reads no file there."
+        return None, f"{source} is outside the sandbox: the tutor reads no file there."
     if not path.exists():
-        return [], f"there is no file {source}."
+        return None, f"there is no file {source}."
     try:
         return read_backup(path), ""
     except BackupUnreadable as problem:
-        return [], f"{source} is not a backup `dumpdata` writes: {problem.reason}."
+        return None, f"{source} is not a backup `dumpdata` writes: {problem.reason}."
 
 
 def _backup(e: Expectation, state: SandboxState, context: Context) -> Verdict:
@@ -664,9 +665,13 @@ def _backup(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     began = context.start if of_start else context.step_start
     if began is None:
         return text, False, f"the tutor does not know the rows {when}: `tutor reset`."
-    objects, trouble = _backup_objects(e.subject, context)
+    backup, trouble = _backup_objects(e.subject, context)
     if trouble:
         return text, False, trouble
+    unloadable = backup.loadable_as(Path(e.subject).name)
+    if unloadable:  # a backup is one that can be loaded back
+        return text, False, unloadable[0].upper() + unloadable[1:] + "."
+    objects = backup.objects
     problems = []
     for table in tables:
         found = began.model_of_table(table) or state.model_of_table(table)

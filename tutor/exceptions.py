@@ -100,8 +100,7 @@ class ToolMissing(TutorError):
 class LessonUnavailable(TutorError):
     """A lesson whose story holds on other database backends only: skipped, not failed."""
 
-    def __init__(self, lesson_id: str, reason: str):
+    def __init__(self, lesson_id: str, reason: str, where_to_take: str = ""):
         super().__init__(f"Lesson {lesson_id} cannot be taken here: {reason}.",
-                         "`tutor start` skips it on this backend; `tutor reset LESSON "
-                         "--database sqlite` takes it on SQLite.")
+                         f"`tutor start` skips it on this backend; {where_to_take}")
         self.lesson_id = lesson_id

@@ -205,6 +205,9 @@ def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context
     unmet = [e for e, o in zip([*lesson.invariants_at(index), *step.expectations],
                                [*invariants, *own]) if not o.met]
     breaches, excused = guard(lesson, index, state, baseline, unmet)
+    if not breaches and baseline is not None:
+        invariants, own = _with_the_way_back(lesson, index, baseline, context,
+                                             [*invariants, *own], len(invariants))
     if step.question is None:
         return StepResult([*own, *invariants, *breaches], excused)
     is_answered = index in answered
@@ -217,6 +220,31 @@ def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context
     detail = "" if is_answered else posed_question(lesson, index, state, seen).answer_hint()
     question = Outcome(f"question answered: {step.question.ask}", is_answered, detail)
     return StepResult([question, *own, *invariants, *breaches], excused)
+
+
+# What the protections guard, when the step (or an invariant) says it in its own words.
+PROTECTED_KINDS = frozenset({"database_kept", "schema_matches_record", "no_orphans", "rows",
+                             "release_works"})
+
+
+def _with_the_way_back(lesson: Lesson, index: int, baseline: Baseline, context: Context,
+                       outcomes: list[Outcome], split: int) -> tuple[list[Outcome], list[Outcome]]:
+    """Where the step's own words say what a protection would (a record that disagrees with
+    the schema, a row lost...), and it held when the step began, the learner broke it on the
+    way: the first such outcome names the way back, as a protection does, unless its own
+    words already do. (A step whose goal is to mend it began without it: no way back then.)"""
+    expectations = [*lesson.invariants_at(index), *lesson.steps[index].expectations]
+    for i, (e, outcome) in enumerate(zip(expectations, outcomes)):
+        if outcome.met or e.kind not in PROTECTED_KINDS:
+            continue
+        if "`tutor undo`" in outcome.detail or "`tutor reset" in outcome.detail:
+            break
+        if judge_expectation(e, baseline.state, context).met:
+            outcomes = list(outcomes)
+            outcomes[i] = dataclasses.replace(
+                outcome, detail=f"{outcome.detail} {way_back(lesson, baseline)}".strip())
+            break
+    return outcomes[:split], outcomes[split:]
 
 
 def _goal_holds(lesson: Lesson, index: int, state: SandboxState, context: Context) -> bool:

@@ -448,7 +448,17 @@ class Lesson:
     def require_backend(self, backend: str) -> None:
         reason = self.unavailable_on(backend)
         if reason:
-            raise LessonUnavailable(self.id, reason)
+            raise LessonUnavailable(self.id, reason, self.where_to_take())
+
+    def where_to_take(self) -> str:
+        """How to take the lesson where its story holds: on SQLite if it can be, else on a
+        server of its first backend."""
+        if not self.backends or "sqlite" in self.backends:
+            return f"`tutor reset {self.id} --database sqlite` takes it on SQLite."
+        backend = self.backends[0]
+        return (f"`tutor reset {self.id} --database {backend}://USER@HOST/` takes it on a "
+                f"{VENDOR_NAMES[backend]} server (the README's \"--database\" says what the "
+                "server needs).")
 
     def release(self, name: str) -> Release | None:
         return next((release for release in self.releases if release.name == name), None)

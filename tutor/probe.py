@@ -149,9 +149,20 @@ def _read_tables(connection) -> dict[str, list[Column]]:
             description = connection.introspection.get_table_description(cursor, table)
             types = _server_types(cursor, connection, table)
             tables[table] = [Column(name=c.name, type=types.get(c.name, str(c.type_code)),
-                                    null=bool(c.null_ok))
+                                    null=bool(c.null_ok),
+                                    default=_has_default(connection, c))
                              for c in description]
     return tables
+
+
+def _has_default(connection, column) -> bool:
+    """Whether the database fills the column in itself: a DEFAULT in its definition (MariaDB
+    names a nullable column's missing default "NULL"; a serial key's is its sequence)."""
+    default = getattr(column, "default", None)
+    if default is None:
+        return False
+    text = str(default).strip()
+    return bool(text) and text.upper() != "NULL" and not text.startswith("nextval(")
 
 
 def _server_types(cursor, connection, table: str) -> dict[str, str]:
@@ -420,7 +431,7 @@ def _schema_drift(loader, full_state, local_apps: set[str], applied: set,
             if table not in tables:
                 problems.append(f"table {table} is missing, though an applied migration creates it")
                 continue
-            for name, null in columns.items():
+            for name, (null, db_default) in columns.items():
                 if name not in actual:
                     problems.append(f"column {table}.{name} is missing, though the applied "
                                     "migrations add it")
@@ -429,6 +440,12 @@ def _schema_drift(loader, full_state, local_apps: set[str], applied: set,
                                     f"{'allows NULL' if actual[name].null else 'is NOT NULL'}, "
                                     "though the applied migrations say "
                                     f"{'NULL' if null else 'NOT NULL'}")
+                elif db_default is not None and actual[name].default != db_default:
+                    problems.append(
+                        f"column {table}.{name} has no DEFAULT in the database, though the "
+                        "applied migrations give it one (`db_default`)" if db_default else
+                        f"column {table}.{name} has a DEFAULT in the database, though no applied "
+                        "migration gives it one")
             for name in actual:
                 if name not in columns:
                     problems.append(f"column {table}.{name} is in the database, though no "
@@ -441,14 +458,19 @@ def _schema_drift(loader, full_state, local_apps: set[str], applied: set,
     return drift
 
 
-def _expected_tables(project_state, app: str) -> dict[str, dict[str, bool]]:
-    """Table name -> {column name: allows NULL} for the app's models in a project state."""
-    tables: dict[str, dict[str, bool]] = {}
+def _expected_tables(project_state, app: str) -> dict[str, dict[str, tuple]]:
+    """Table name -> {column name: (allows NULL, has a database default or None where that is
+    not compared: a primary key)} for the app's models in a project state."""
+    from django.db.models import NOT_PROVIDED
+
+    tables: dict[str, dict[str, tuple]] = {}
     for model in project_state.apps.get_app_config(app).get_models() \
             if app in {c.label for c in project_state.apps.get_app_configs()} else []:
         if model._meta.managed and not model._meta.proxy:
             tables[model._meta.db_table] = {
-                field.column: field.null for field in model._meta.local_fields if field.column
+                field.column: (field.null, None if field.primary_key else
+                               getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED)
+                for field in model._meta.local_fields if field.column
             }
     return tables
 

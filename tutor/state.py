@@ -48,6 +48,9 @@ class Column:
     name: str
     type: str
     null: bool
+    # The database itself fills the column in when an insert leaves it out (a `DEFAULT` in
+    # its definition: what `db_default` makes; Django's `default=` stays in Python).
+    default: bool = False
 
 
 @dataclass(frozen=True)
@@ -273,7 +276,8 @@ class SandboxState:
 
 
 def _tables_json(tables: dict[str, list[Column]]) -> dict:
-    return {table: [{"name": c.name, "type": c.type, "null": c.null} for c in columns]
+    return {table: [{"name": c.name, "type": c.type, "null": c.null, "default": c.default}
+                    for c in columns]
             for table, columns in tables.items()}
 
 

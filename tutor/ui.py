@@ -184,8 +184,7 @@ def show_skipped(lesson: Lesson, number: int, missing: list[str]) -> None:
 
 def show_unavailable(lesson: Lesson, number: int, reason: str) -> None:
     console.print(f"[yellow]Skipping lesson {number}, {literal(lesson.title)} ({lesson.id}): "
-                  f"{literal(reason)}. `tutor reset {lesson.id} --database sqlite` takes it on "
-                  "SQLite.[/yellow]")
+                  f"{literal(reason)}. {literal(lesson.where_to_take())}[/yellow]")
 
 
 def show_lesson_intro(lesson: Lesson, number: int, total: int) -> None:
