@@ -73,8 +73,13 @@ def test_a_backup_loaddata_could_not_read_back_by_its_name_is_refused(tmp_path):
                                               name="backup.bak").detail
 
 
-def test_the_utf16_of_a_powershell_redirect_is_read(tmp_path):
-    assert judged(tmp_path, FORMATS["backup.json"].encode("utf-16")).met
+def test_the_utf16_of_a_powershell_redirect_is_read_as_it_is(tmp_path):
+    """Read, so that a table can be compared with it (`rows = ... same_as`); a backup it is
+    not, as loaddata cannot read it back (below)."""
+    path = tmp_path / "backup.json"
+    path.write_bytes(FORMATS["backup.json"].encode("utf-16"))
+    backup = read_backup(path)
+    assert len(backup.objects) == 2 and not backup.plain_utf8
 
 
 def test_a_partial_backup_is_refused_with_the_rows_it_lacks(tmp_path):
@@ -130,3 +135,18 @@ def test_an_oversized_file_is_not_read(tmp_path, monkeypatch):
     path.write_text(FORMATS["backup.json"])
     with pytest.raises(BackupUnreadable, match="more than the tutor reads"):
         read_backup(path)
+
+
+def test_a_backup_loaddata_would_refuse_is_refused(tmp_path):
+    """What `loaddata` cannot read or write back: a byte-order mark or UTF-16 in JSON (the
+    JSON reader takes plain UTF-8), a row the table never had, a field the model lacks."""
+    bom = judged(tmp_path, b"\xef\xbb\xbf" + FORMATS["backup.json"].encode())
+    assert "starts with a byte-order mark, which `loaddata` cannot read" in bom.detail
+    assert "cannot read" in judged(tmp_path, FORMATS["backup.json"].encode("utf-16")).detail
+    extra = OBJECTS + [{"model": "store.product", "pk": 4, "fields": {"name": "Cup"}}]
+    assert judged(tmp_path, json.dumps(extra)).detail == (
+        "It holds a row of store_product with id 4, which store_product did not have.")
+    odd = [OBJECTS[0], {**OBJECTS[1], "fields": {**OBJECTS[1]["fields"], "color": "red"}}]
+    assert judged(tmp_path, json.dumps(odd)).detail == (
+        "Its row with id 2 has color, which store.product does not have: `loaddata` would "
+        "refuse it.")

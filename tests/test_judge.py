@@ -6,6 +6,7 @@ The end-to-end cases (real commands, real databases) are the learner paths in te
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from pathlib import Path
@@ -484,8 +485,14 @@ def test_replaces_nothing_is_judged_from_the_loaded_migration(tmp_path):
 
 
 @pytest.mark.parametrize("trip, applied, met, detail", [
-    ({"error": "", "differences": []}, False, True, ""),
-    ({"error": "", "differences": ["store_product, id 1: price 10.99, was 9.99"]}, False, False,
+    ({"error": "", "differences": [], "changes": ["store_product, id 1: price 10.99, was 9.99"]},
+     False, True, ""),
+    ({"error": "", "differences": [], "changes": []}, False, False,
+     "applied to a copy of your rows, it changes none of them: its way there does nothing, so "
+     "there is nothing for a way back to undo (an emptied `operations` list, or a function that "
+     "does nothing)."),
+    ({"error": "", "differences": ["store_product, id 1: price 10.99, was 9.99"],
+      "changes": ["store_product, id 1: price 10.99, was 9.99"]}, False, False,
      "applied and then unapplied, it left the rows changed: store_product, id 1: price 10.99, "
      "was 9.99."),
     ({"error": "IrreversibleError: Operation <RunPython> is not reversible", "differences": []},
@@ -507,3 +514,63 @@ def test_a_migrations_way_back_is_judged_by_trying_it(tmp_path, trip, applied, m
     waiting = judge_expectation(Expectation("reverses", "store.0002_add_price_to_product", {}),
                                 state(files=files), context(tmp_path))
     assert waiting.pending and not waiting.met
+
+
+def test_a_deployed_migration_is_judged_unchanged_by_what_it_does(tmp_path):
+    """`unchanged = true`: the file does what it did at the lesson's start, each operation's
+    whole definition compared (not its description: an edited default keeps it)."""
+    def with_digest(digest: str):
+        now = state()
+        now.migrations = [dataclasses.replace(m, operation_digests=(digest,))
+                          if m.name == "0002_add_price_to_product" else m for m in now.migrations]
+        return now
+
+    start = with_digest("aaa")
+    wanted = Expectation("migration", MigrationSelector(name="0002_add_price_to_product"),
+                         {"unchanged": True})
+    kept = judge_expectation(wanted, with_digest("aaa"), context(tmp_path, start))
+    assert kept.met and kept.text == ("store.0002_add_price_to_product does what it did when "
+                                      "the lesson began")
+    edited = judge_expectation(wanted, with_digest("bbb"), context(tmp_path, start))
+    assert not edited.met and edited.detail == (
+        "store/migrations/0002_add_price_to_product.py no longer does what it did when the "
+        "lesson began: an operation is the same kind, made otherwise (a field, an SQL statement "
+        "or a function of it changed).")
+
+
+UNDONE_LATER = """
+[[steps]]
+title = "Unapply 0002"
+goal = "g"
+hints = ["h"]
+solution = ["python manage.py migrate store 0001"]
+{flag}
+[[steps.expect]]
+migration = "store.0002_add_price_to_product"
+applied = false
+
+[[steps]]
+title = "Apply it again"
+goal = "g"
+hints = ["h"]
+solution = ["python manage.py migrate store"]
+[[steps.expect]]
+migration = "store.0002_add_price_to_product"
+applied = true
+[[steps.expect]]
+column = "store_product.price"
+"""
+
+
+def test_a_step_whose_work_no_longer_shows_is_not_passed_by_a_later_one(tmp_path):
+    """Step 2 holds at the start already; step 1's own goal (0002 unapplied) does not show:
+    nothing tells a learner who never unapplied it from one who did, so nothing passes, and
+    the check says which later goal holds. A step that says a road without it is no wrong one
+    passes with the later step."""
+    strict = judge_lesson(lesson(tmp_path, UNDONE_LATER.replace("{flag}", "")), 0, state(),
+                          context(tmp_path), set())
+    assert strict.passed_steps == [] and strict.ahead == 1
+    lenient = judge_lesson(lesson(tmp_path, UNDONE_LATER.replace(
+        "{flag}", "passes_with_a_later_step = true"), "lenient"), 0, state(),
+        context(tmp_path), set())
+    assert lenient.passed_steps == [0, 1] and lenient.ahead is None

@@ -43,9 +43,8 @@ def judged(tmp_path, allow: str = "", now=None, start=None, step=0, seen=None,
                         context(tmp_path, start), set(), seen)
 
 
-WAY_BACK = (" Nothing this step asks for changes that: `tutor undo` takes your commands back "
-            "one at a time (`tutor history` lists them), and `tutor reset judged` starts the "
-            "lesson over.")
+WAY_BACK = (" To go back: `tutor undo` takes the sandbox back to the last point the tutor saw "
+            "(`tutor history` lists them), and `tutor reset judged` starts the lesson over.")
 
 
 def breaches(verdict) -> list[str]:
@@ -55,7 +54,7 @@ def breaches(verdict) -> list[str]:
             if o.protection and not o.met]
     if said:
         assert said[0].endswith(WAY_BACK.replace("judged", verdict_lesson_id(said[0]))), said[0]
-        said[0] = said[0][:said[0].index(" Nothing this step asks for")]
+        said[0] = said[0][:said[0].index(" To go back:")]
     return said
 
 
@@ -254,9 +253,9 @@ def test_the_way_back_names_the_step_to_start_again(tmp_path):
     verdict = judged(tmp_path, now=renamed, step=1, seen=seen,
                      lesson_text=TWO.replace('columns = ["name"]', 'columns = ["price"]'))
     detail = next(o.detail for o in verdict.result.outcomes if o.protection)
-    assert detail.endswith("`tutor undo` takes your commands back one at a time (`tutor "
-                           "history` lists them), and `tutor reset judged --step 2` starts "
-                           "this step over.")
+    assert detail.endswith("`tutor undo` takes the sandbox back to the last point the tutor "
+                           "saw (`tutor history` lists them), and `tutor reset judged --step 2` "
+                           "starts this step over.")
 
 
 def test_a_step_is_compared_with_the_state_it_began_in(tmp_path):
@@ -300,3 +299,16 @@ def test_the_steps_own_words_name_the_way_back_only_where_the_step_broke_it(tmp_
     mending = judged(tmp_path, now=faked, start=faked, lesson_text=text)
     detail = next(o.detail for o in mending.result.outcomes if o.text.startswith("store's tables"))
     assert "tutor undo" not in detail
+
+
+def test_two_leaves_in_an_apps_graph_fail_the_step_unless_allowed(tmp_path):
+    """A migration whose dependency names the wrong parent leaves two leaves: `migrate`
+    refuses to run, whatever else holds."""
+    split = state(**REVERTED)
+    split.conflicts = {"store": ["0003_x", "0004_y"]}
+    verdict = judged(tmp_path, now=split)
+    assert breaches(verdict) == [
+        "store's migrations form one line (one leaf migration): 0003_x and 0004_y are both "
+        "leaves of store's migration graph, so `migrate` refuses to run (`Conflicting "
+        "migrations detected`): one must depend on the other, or a merge migration join them."]
+    assert judged(tmp_path, '[[steps.allow]]\nconflicts = "store"', now=split).passed

@@ -26,6 +26,7 @@ COMPRESSIONS = (".gz", ".bz2", ".xz", ".lzma")
 class Backup:
     format: str          # one of FORMAT_WORDS: what the file holds
     objects: list        # its objects (Saved)
+    plain_utf8: bool = True  # no byte-order mark, no UTF-16: what loaddata's JSON reader takes
 
     def loadable_as(self, name: str) -> str:
         """Why `loaddata NAME` could not read this file back ("" when it could): loaddata
@@ -39,6 +40,10 @@ class Backup:
             return (f"it holds {FORMAT_WORDS[self.format]}, which `loaddata {name}` would read "
                     f"as {FORMAT_WORDS[extension]} (by its extension), and fail: write it with "
                     f"`dumpdata --format {extension}`, or give it the extension .{self.format}")
+        if self.format != "xml" and not self.plain_utf8:
+            return ("it is written in UTF-16 or starts with a byte-order mark, which `loaddata` "
+                    "cannot read (Windows PowerShell's `>` writes so): write it with `dumpdata "
+                    "--output FILE`")
         return ""
 
 
@@ -77,6 +82,7 @@ def read_backup(path: Path) -> Backup:
     except OSError as error:
         raise BackupUnreadable(f"it cannot be read ({error.strerror or error})") from None
     text = _decoded(data)
+    plain = not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
     stripped = text.lstrip()
     if stripped.startswith("<"):
         return Backup("xml", _from_xml(stripped))
@@ -94,8 +100,8 @@ def read_backup(path: Path) -> Backup:
     if whole is not None:
         if not isinstance(whole, list):
             raise BackupUnreadable("it is JSON, but not the list of objects dumpdata writes")
-        return Backup("json", [_object(item) for item in whole])
-    return Backup("jsonl", _from_json_lines(text))
+        return Backup("json", [_object(item) for item in whole], plain)
+    return Backup("jsonl", _from_json_lines(text), plain)
 
 
 def _decompressed(data: bytes, compression: str) -> bytes:

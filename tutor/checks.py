@@ -138,7 +138,10 @@ def find_migrations(state: SandboxState, selector: MigrationSelector) -> list[Mi
 def _migration(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     selector: MigrationSelector = e.subject
     if not selector.identifies_by_deed:
-        return _named_migration(e, selector.app, selector.name, state)
+        text, met, detail = _named_migration(e, selector.app, selector.name, state)
+        if "unchanged" in e.options:
+            text, met, detail = _unchanged(e, selector, state, context, (text, met, detail))
+        return text, met, detail
     matches = find_migrations(state, selector)
     claims = [_CLAIMS[option][e.options[option]] for option in _CLAIMS if option in e.options]
     text = selector.words() + (" " + " and ".join(claims) if claims else " exists")
@@ -225,6 +228,34 @@ def _named_migration(e: Expectation, app: str, name: str, state: SandboxState) -
     if not claims and not (on_disk or applied):
         problems.append(f"Django knows no migration {app}.{name}{_similar(state, app, name)}.")
     return text, not problems, " ".join(problems)
+
+
+def _unchanged(e: Expectation, selector: MigrationSelector, state: SandboxState,
+               context: Context, judged: Verdict) -> Verdict:
+    """`unchanged = true`: the migration's file does what it did at the lesson's start, every
+    operation whole (its fields, its SQL, its code): a deployed migration is history."""
+    text, met, detail = judged
+    words = ("does what it did when the lesson began" if e.options["unchanged"]
+             else "does something else than when the lesson began")
+    text = (text.removesuffix(" exists") + f" {words}" if text.endswith(" exists")
+            else f"{text} and {words}")
+    then = context.start.migration(selector.app, selector.name) if context.start else None
+    now = state.migration(selector.app, selector.name)
+    if then is None or not then.on_disk:
+        return text, met, detail
+    if now is None or not now.on_disk:
+        return text, False, detail or f"there is no file {selector.app}/migrations/" \
+                                      f"{selector.name}.py."
+    same = now.operation_digests == then.operation_digests
+    if same == e.options["unchanged"]:
+        return text, met, detail
+    changed = (f"{selector.app}/migrations/{selector.name}.py no longer does what it did when "
+               "the lesson began: "
+               + ("its operations are now " + "; ".join(now.operations) if now.operations
+                  != then.operations else "an operation is the same kind, made otherwise "
+                  "(a field, an SQL statement or a function of it changed)") + "."
+               if not same else f"{selector.app}/migrations/{selector.name}.py is unchanged.")
+    return text, False, f"{detail} {changed}".strip()
 
 
 def _similar(state: SandboxState, app: str, name: str) -> str:
@@ -389,6 +420,9 @@ def _column(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     claims = ["exists"]
     if "null" in e.options:
         claims.append("allows NULL" if e.options["null"] else "is NOT NULL")
+    if "default" in e.options:
+        claims.append("has a DEFAULT in the database" if e.options["default"]
+                      else "has no DEFAULT in the database")
     text = f"column {e.subject} " + " and ".join(claims)
     if columns is None:
         return text, False, _no_table(state, table)
@@ -397,6 +431,9 @@ def _column(e: Expectation, state: SandboxState, context: Context) -> Verdict:
         return text, False, f"{table} has no column {name} (its columns: {names})."
     if "null" in e.options and column.null != e.options["null"]:
         now = "allows NULL" if column.null else "is NOT NULL"
+        return text, False, f"the column {now} in the database."
+    if "default" in e.options and column.default != e.options["default"]:
+        now = "has a DEFAULT" if column.default else "has no DEFAULT"
         return text, False, f"the column {now} in the database."
     return text, True, ""
 
@@ -544,6 +581,10 @@ def _reverses(e: Expectation, state: SandboxState, context: Context) -> Verdict:
         return text, False, "it could not be tried: a migration it depends on is not applied."
     if trip["error"]:
         return text, False, f"applied and then unapplied, it failed with `{trip['error']}`."
+    if not trip.get("changes", ["(not told)"]):
+        return text, False, ("applied to a copy of your rows, it changes none of them: its way "
+                             "there does nothing, so there is nothing for a way back to undo (an "
+                             "emptied `operations` list, or a function that does nothing).")
     changes = list(trip["differences"])
     if changes:
         shown = "; ".join(changes[:4]) + (f"; and {len(changes) - 4} more" if len(changes) > 4
@@ -589,11 +630,12 @@ def _rows(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     claims = []
     if count is not None:
         claims.append(f"has {plural(count, 'row')}")
+    compared = [c for c in e.options.get("columns") or [] if c != "id"]
+    values = f"the same id and {listed(compared)}" if compared else "the same id and values"
     if source == "start":
-        claims.append("keeps every row it had when the lesson started, with the same id and "
-                      "values")
+        claims.append(f"keeps every row it had when the lesson started, with {values}")
     elif source:
-        claims.append(f"holds every row of {source}, with the same id and values")
+        claims.append(f"holds every row of {source}, with {values}")
     text = f"table {table} " + " and ".join(claims)
     if table not in state.row_counts:
         return text, False, _no_table(state, table)
@@ -698,6 +740,17 @@ def _backup_differences(table: str, label: str, model: dict, rows: list[dict],
     saved = {str(item.pk): item for item in objects if item.model == label}
     missing = [row for row in rows if str(row.get(pk)) not in saved]
     problems = []
+    # It holds the table, and nothing loaddata could not write back into it.
+    had = {str(row.get(pk)) for row in rows}
+    made_up = [key for key in saved if key not in had]
+    if made_up:
+        problems.append(f"it holds {'a row' if len(made_up) == 1 else 'rows'} of {table} with "
+                        f"{pk} {listed(made_up)}, which {table} did not have")
+    for key, item in saved.items():
+        unknown = sorted(set(item.fields) - set(model["fields"]))
+        if unknown:
+            problems.append(f"its row with {pk} {key} has {listed(unknown)}, which "
+                            f"{label} does not have: `loaddata` would refuse it")
     if missing:
         labels = [_row_label(pk, row) for row in missing]
         problems.append(f"it lacks {'the row' if len(missing) == 1 else 'the rows'} of "

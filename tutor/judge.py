@@ -8,8 +8,10 @@ The rule:
   that applies to it, and its question (if any) was answered rightly.
 - A check that passes a step goes on and passes the following steps that already hold.
 - When a later step holds while the current one does not (the learner did several steps in
-  one go), the steps up to it pass too, but only where the invariants of each of them hold
-  and no question stands between: a question is never skipped.
+  one go), the steps up to it pass too, but only where the invariants of each of them hold,
+  each one's own goal shows too (unless it passes with a later step), and no question stands
+  between: a question is never skipped, and a step whose work no state shows is never passed
+  on the word of a later one.
 - A question about the state in which its step's goal holds (`about = "goal"`) is answered
   against that state, so once it is answered its step has passed, even if the learner has
   moved on since.
@@ -77,6 +79,9 @@ class Verdict:
     # For each step that passed, the releases the tutor saw broken while the learner was on
     # it (name -> what failed): its report says so.
     broke: dict[int, dict[str, str]] = field(default_factory=dict)
+    # A later step whose goal holds, though a step before it was not seen done (its own
+    # goal does not show): nothing passed on its word.
+    ahead: int | None = None
 
     @property
     def passed(self) -> bool:
@@ -97,10 +102,12 @@ def judge_lesson(lesson: Lesson, step_index: int, state: SandboxState, context: 
     seen = seen or StepStates()
     last = len(lesson.steps) - 1
     waiting: dict[int, StepResult] = {}  # every step judged, to see whether one waits
-    baseline = step_baseline(min(step_index, last), context, seen)
+    # What the steps judged are compared with: the state the learner's step began in; once a
+    # step passes in this check, the next one begins in this very state.
+    baseline = [step_baseline(min(step_index, last), context, seen)]
 
     def judged(index: int) -> StepResult:
-        result = judge_step(lesson, index, state, context, answered, seen, baseline)
+        result = judge_step(lesson, index, state, context, answered, seen, baseline[0])
         waiting[index] = result
         return result
 
@@ -111,10 +118,12 @@ def judge_lesson(lesson: Lesson, step_index: int, state: SandboxState, context: 
     passed: list[int] = []
     index = step_index
     held = []
+    ahead = None
     while True:
         result = judged(index)
         if not result.passed:
-            reached = _reached_later_step(lesson, index, judged, state, context, answered)
+            reached, ahead = _reached_later_step(lesson, index, judged, state, context,
+                                                 answered)
             if reached is None:
                 if _goal_holds(lesson, index, state, context):
                     held.append(index)
@@ -126,13 +135,15 @@ def judge_lesson(lesson: Lesson, step_index: int, state: SandboxState, context: 
         if index == last:
             break
         index += 1
+        baseline[0] = Baseline(state, index)
     complete = bool(passed) and passed[-1] == last
     explanations = {i: explanation(lesson.steps[i], state, dataclasses.replace(
         context, broke_during=_broke_up_to(seen, i))) for i in passed}
     return Verdict(index, result, passed, complete, held, explanations,
                    wants_fresh_build=any(r.waits_for_fresh_build for r in waiting.values()),
                    excused={i: waiting[i].excused for i in passed if i in waiting},
-                   broke={i: dict(seen.broke[i]) for i in passed if seen.broke.get(i)})
+                   broke={i: dict(seen.broke[i]) for i in passed if seen.broke.get(i)},
+                   ahead=ahead if not passed else None)
 
 
 def _broke_up_to(seen: StepStates, index: int) -> dict[str, str]:
@@ -186,9 +197,14 @@ def way_back(lesson: Lesson, baseline: Baseline) -> str:
     """How to get back what a step lost: the tutor's undo, or the step started again."""
     step = baseline.first + 1
     again = f"`tutor reset {lesson.id}" + (f" --step {step}`" if step > 1 else "`")
-    return ("Nothing this step asks for changes that: `tutor undo` takes your commands back one "
-            f"at a time (`tutor history` lists them), and {again} starts "
+    return (f"To go back: `tutor undo` {UNDO_WORDS}, and {again} starts "
             f"{'this step' if step > 1 else 'the lesson'} over.")
+
+
+# What `tutor undo` does, in the words every message uses (a point is taken at each check,
+# and at each command in `tutor start` and `tutor shell`).
+UNDO_WORDS = ("takes the sandbox back to the last point the tutor saw (`tutor history` lists "
+              "them)")
 
 
 def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context,
@@ -206,7 +222,7 @@ def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context
                                [*invariants, *own]) if not o.met]
     breaches, excused = guard(lesson, index, state, baseline, unmet)
     if not breaches and baseline is not None:
-        invariants, own = _with_the_way_back(lesson, index, baseline, context,
+        invariants, own = _with_the_way_back(lesson, index, baseline, state, context,
                                              [*invariants, *own], len(invariants))
     if step.question is None:
         return StepResult([*own, *invariants, *breaches], excused)
@@ -227,17 +243,19 @@ PROTECTED_KINDS = frozenset({"database_kept", "schema_matches_record", "no_orpha
                              "release_works"})
 
 
-def _with_the_way_back(lesson: Lesson, index: int, baseline: Baseline, context: Context,
-                       outcomes: list[Outcome], split: int) -> tuple[list[Outcome], list[Outcome]]:
+def _with_the_way_back(lesson: Lesson, index: int, baseline: Baseline, state: SandboxState,
+                       context: Context, outcomes: list[Outcome],
+                       split: int) -> tuple[list[Outcome], list[Outcome]]:
     """Where the step's own words say what a protection would (a record that disagrees with
     the schema, a row lost...), and it held when the step began, the learner broke it on the
-    way: the first such outcome names the way back, as a protection does, unless its own
-    words already do. (A step whose goal is to mend it began without it: no way back then.)"""
+    way: the first such outcome names the way back, as a protection does, unless the lesson's
+    own explain is said there (it gives the way, which works). (A step whose goal is to mend
+    it began without it: no way back then.)"""
     expectations = [*lesson.invariants_at(index), *lesson.steps[index].expectations]
     for i, (e, outcome) in enumerate(zip(expectations, outcomes)):
         if outcome.met or e.kind not in PROTECTED_KINDS:
             continue
-        if "`tutor undo`" in outcome.detail or "`tutor reset" in outcome.detail:
+        if e.explain and observed(e.when, state, context):
             break
         if judge_expectation(e, baseline.state, context).met:
             outcomes = list(outcomes)
@@ -260,19 +278,39 @@ def _invariants_hold(lesson: Lesson, index: int, state: SandboxState, context: C
 
 
 def _reached_later_step(lesson: Lesson, index: int, judged, state: SandboxState,
-                        context: Context, answered: set[int]) -> int | None:
+                        context: Context, answered: set[int]) -> tuple[int | None, int | None]:
     """The first later step that holds, when the learner did several steps in one go: no
-    question may stand between (the current step's own, answered, does not), and the
-    invariants of every step jumped over must hold. `judged(i)` judges step i."""
+    question may stand between (the current step's own, answered, does not), the invariants
+    of every step jumped over must hold, and so must each one's own goal, but for what a step
+    up to the one reached undoes (its expectation about the same thing says otherwise): a
+    step whose work no state shows is never passed on the word of a later one. `judged(i)`
+    judges step i. Returns the step reached (None: none), and a later step whose goal holds
+    though the steps before it were not seen done (None: none)."""
     for later in range(index, len(lesson.steps)):
         question = lesson.steps[later].question
         if question is not None and (later != index or later not in answered):
-            return None
+            return None, None
         if not _invariants_hold(lesson, later, state, context):
-            return None
+            return None, None
         if later > index and judged(later).passed:
-            return later
-    return None
+            if all(_done_on_the_way(lesson, jumped, later, state, context)
+                   for jumped in range(index, later)):
+                return later, None
+            return None, later
+    return None, None
+
+
+def _done_on_the_way(lesson: Lesson, index: int, reached: int, state: SandboxState,
+                     context: Context) -> bool:
+    """Step `index`, jumped over on the way to step `reached`: its own goal holds in the
+    state too (what is still to be judged by the fresh build aside), or the lesson says that
+    a later step undoes it (`passes_with_a_later_step`: the author vouches that a road which
+    never did it is no wrong road)."""
+    step = lesson.steps[index]
+    if step.passes_with_a_later_step:
+        return True
+    return all(outcome.met or outcome.pending
+               for outcome in (judge_expectation(e, state, context) for e in step.expectations))
 
 
 # --- questions ----------------------------------------------------------------------------------
@@ -317,6 +355,16 @@ def posed_question(lesson: Lesson, index: int, state: SandboxState,
     if context is not None:
         about = question_state(lesson, index, state, context, seen or StepStates())
     return pose(question, about.state or state)
+
+
+def seen_ahead(lesson: Lesson, verdict: Verdict) -> str:
+    """What to say when a later step's goal holds but this step was not seen done."""
+    step = verdict.step_index + 1
+    again = f"`tutor reset {lesson.id}" + (f" --step {step}`" if step > 1 else "`")
+    return (f"Step {verdict.ahead + 1}'s goal holds in the sandbox, but this step's own goal "
+            "does not show in it any more, and the tutor passes a step only once it has seen "
+            f"it done. `tutor undo` {UNDO_WORDS}; {again} starts this step over. Do this step, "
+            "`tutor check`, then go on.")
 
 
 # --- where the migrations stand -----------------------------------------------------------------

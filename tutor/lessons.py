@@ -46,8 +46,8 @@ RELEASE_KINDS = frozenset({"release_works", "release_never_broke"})
 SEEN_KINDS = frozenset({"release_never_broke"})
 
 EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
-    "migration": {"applied": bool, "on_disk": bool, "recorded": bool},
-    "column": {"exists": bool, "null": bool},
+    "migration": {"applied": bool, "on_disk": bool, "recorded": bool, "unchanged": bool},
+    "column": {"exists": bool, "null": bool, "default": bool},
     "table": {"exists": bool},
     "field": {"exists": bool, "type": str, "null": bool, "default": SCALAR},
     "no_orphans": {},
@@ -162,11 +162,13 @@ ALLOWANCE_FIELDS: dict[str, dict[str, type | tuple]] = {
     "rows": {"columns": list, "ids": list},  # a table: its rows may change (or go)
     "drift": {},                              # an app: its schema may differ from its record
     "orphans": {},                            # an app: applied migrations may lack a file
+    "conflicts": {},                          # an app: its graph may have two leaves
     "new_database": {},                       # true: the database may be deleted or replaced
     "broken_release": {},                     # a release: it may be broken at the step's end
 }
 ALLOWANCE_TYPES: dict[str, type | tuple] = {
-    "rows": str, "drift": str, "orphans": str, "new_database": bool, "broken_release": str,
+    "rows": str, "drift": str, "orphans": str, "conflicts": str, "new_database": bool,
+    "broken_release": str,
 }
 
 
@@ -202,6 +204,8 @@ class Allowance:
             return f"{self.subject}'s schema may differ from its record{on}"
         if self.kind == "orphans":
             return f"applied {self.subject} migrations may lack their file{on}"
+        if self.kind == "conflicts":
+            return f"{self.subject}'s migration graph may have more than one leaf"
         if self.kind == "new_database":
             return f"the database may be replaced{on}"
         return f"release {self.subject} may be broken"
@@ -299,6 +303,10 @@ class Step:
     allowances: tuple[Allowance, ...] = ()
     # Mutants of its solution that pass it rightly (`lint-lessons --mutants`).
     accepted_mutants: tuple[AcceptedMutant, ...] = ()
+    # A later step undoes what this one leaves, and a road that never did this step is no
+    # wrong road: a check that finds the later step's goal holding passes this one too. (By
+    # default a step is passed only where its own goal shows.)
+    passes_with_a_later_step: bool = False
     # The step as told on another backend (`[steps.on.postgresql]`): its fields there.
     variants: dict[str, "Step"] = field(default_factory=dict, compare=False, repr=False)
 
@@ -1276,10 +1284,12 @@ def _load_step_fields(data: dict, where: str, file: str) -> Step:
     accepted = tuple(_load_accepted_mutant(entry, f"{where}.accepted_mutants[{i}]", file)
                      for i, entry in enumerate(reader.get("accepted_mutants", list,
                                                           default=[])))
+    passes_later = reader.get("passes_with_a_later_step", bool, default=False)
     reader.finish()
     return Step(title=title, goal=goal, hints=hints, solution=solution,
                 expectations=expectations, explanations=explanations, question=question,
-                release=release, allowances=allowances, accepted_mutants=accepted)
+                release=release, allowances=allowances, accepted_mutants=accepted,
+                passes_with_a_later_step=passes_later)
 
 
 def _load_accepted_mutant(data: Any, where: str, file: str) -> AcceptedMutant:
@@ -1319,10 +1329,10 @@ def _load_allowance(data: Any, where: str, file: str) -> Allowance:
     if not all(isinstance(i, (str, int)) and not isinstance(i, bool) for i in ids):
         raise LessonFileError(file, f"{where}.ids", "must list primary keys")
     database = DEFAULT_DATABASE
-    if kind == "broken_release":
+    if kind in ("broken_release", "conflicts"):
         if "database" in data:
             raise LessonFileError(file, f"{where}.database",
-                                  "a release runs against its own database: leave it out")
+                                  f"{kind} is not about one database: leave it out")
     else:
         database = reader.get("database", str, default=DEFAULT_DATABASE)
     backends = reader.get("backends", list, default=[])

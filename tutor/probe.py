@@ -418,14 +418,24 @@ def _schema_drift(loader, full_state, local_apps: set[str], applied: set,
         leaves = [key for key in nodes
                   if not any(child in nodes for child in graph.node_map[key].children)]
         applied_state = graph.make_state(nodes=leaves, at_end=True) if leaves else None
-        expected = _expected_tables(applied_state, app) if applied_state else {}
+        unresolved = []
+        try:
+            expected = _expected_tables(applied_state, app) if applied_state else {}
+        except ValueError as error:  # a relation to a model no migration it depends on makes
+            expected = {}
+            unresolved = [f"the applied {app} migrations describe a relation Django cannot "
+                          f"resolve from what they depend on ({error}): a new database "
+                          "cannot apply them"]
         everything = _expected_tables(full_state, app)
-        problems = [
+        problems = unresolved + [
             f"{app}.{parent[1]} is not recorded as applied, though {app}.{child[1]}, which "
             "depends on it, is"
             for child in sorted(nodes) for parent in sorted(graph.node_map[child].parents)
             if parent[0] == app and parent not in applied
         ]
+        if unresolved:  # what they describe is not known: nothing to compare the tables with
+            drift[app] = problems
+            continue
         for table, columns in sorted(expected.items()):
             actual = {c.name: c for c in tables.get(table, [])}
             if table not in tables:
@@ -482,10 +492,20 @@ def _pending_changes(loader, local_apps: set[str]) -> dict[str, list[str]]:
     from django.db.migrations.questioner import NonInteractiveMigrationQuestioner
     from django.db.migrations.state import ProjectState
 
+    class Unasked(NonInteractiveMigrationQuestioner):
+        """makemigrations --noinput's answers, without its exit (status 3) where it would need
+        a one-off default: the change is still one makemigrations has to write."""
+
+        def ask_not_null_addition(self, field_name, model_name):
+            return None
+
+        def ask_auto_now_add_addition(self, field_name, model_name):
+            return None
+
     autodetector = MigrationAutodetector(
         loader.project_state(),
         ProjectState.from_apps(apps),
-        NonInteractiveMigrationQuestioner(specified_apps=local_apps, dry_run=True),
+        Unasked(specified_apps=local_apps, dry_run=True, log=lambda *args, **kwargs: None),
     )
     changes = autodetector.changes(graph=loader.graph)
     pending = {app: [] for app in sorted(local_apps)}
@@ -555,10 +575,22 @@ def _explain_failure(error: BaseException, sandbox: Path) -> StateUnreadable:
     if isinstance(error, (BadMigrationError, InconsistentMigrationHistory)):
         return StateUnreadable(str(error), file=file, line=line,
                                advice="Run `tutor reset` to start the lesson over.")
+    back = ("`tutor undo` takes the sandbox back to the last point the tutor saw (`tutor "
+            "history` lists them); `tutor reset` starts the lesson over.")
+    if isinstance(error, ValueError) and "lazy reference" in str(error):
+        # The migration files' own models, rendered: a relation to a model that no migration
+        # the relation's migration depends on creates (Django's own `migrate` on a new
+        # database stops there too: "Related model ... cannot be resolved").
+        return StateUnreadable(
+            f"The migration files describe a relation Django cannot resolve: {error}{where}. "
+            "A migration with a foreign key must depend on the migration that creates the "
+            "model it points to, or every `migrate` on a new database fails.",
+            file=file, line=line,
+            advice="Give that migration the dependency back; or " + back)
     return StateUnreadable(
         f"Django could not load the sandbox: {type(error).__name__}: {error}{where}.",
         file=file, line=line,
-        advice="Fix the file named above, or run `tutor reset` to start the lesson over.",
+        advice=("Fix the file named above; or " if file else "") + back,
     )
 
 
@@ -765,14 +797,16 @@ def _round_trips(executor, learner, applied: set, local_apps: set[str]) -> dict[
         try:
             executor.loader.build_graph()
             executor.migrate([key])
+            there = _row_changes(before, _all_rows(connection))
             executor.loader.build_graph()
             executor.migrate(back or [(app, None)])
         except Exception as problem:  # noqa: BLE001 - the learner's own code: say how it failed
             trips[f"{app}.{name}"] = {"error": f"{type(problem).__name__}: {problem}",
-                                      "differences": []}
+                                      "differences": [], "changes": []}
             break  # the new database is no longer as it was: try no other
         after = _all_rows(connection)
-        trips[f"{app}.{name}"] = {"error": "", "differences": _row_changes(before, after)}
+        trips[f"{app}.{name}"] = {"error": "", "differences": _row_changes(before, after),
+                                  "changes": there}
     return trips
 
 

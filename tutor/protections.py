@@ -5,6 +5,7 @@ way, on every database of the sandbox, compared with the state the learner's ste
 
 - each database that was there is still the same database (not deleted, not made again);
 - each app's schema matches its record there, and no applied migration lacks its file;
+- each app's migration graph has one leaf (two leaves, and `migrate` refuses to run);
 - every row that was there is still there, with the same primary key and the same value in
   every column that still exists;
 - the release running at the step works.
@@ -125,6 +126,13 @@ def protect(baseline: SandboxState, state: SandboxState, allowances: Iterable[Al
     for name in names:
         breaches += _database(name, baseline.on(name), state.on(name), allowed, judged,
                               main=name == state.database)
+    for app, leaves in sorted(state.conflicts.items()):  # the files: one graph for all
+        if len(leaves) > 1 and not allowed.permits("conflicts", app):
+            breaches.append(Breach(
+                f"{app}'s migrations form one line (one leaf migration)",
+                f"{listed(leaves)} are both leaves of {app}'s migration graph, so `migrate` "
+                "refuses to run (`Conflicting migrations detected`): one must depend on the "
+                "other, or a merge migration join them."))
     for release in releases:
         run = state.releases.get(release)
         if run is None or run.works or ("release_works", release) in judged \

@@ -78,8 +78,8 @@ def judge(posed: Posed, answer: list[str]) -> tuple[bool, str]:
         return False, (f"{listed(ambiguous)} {verb} more than one choice: be more specific "
                        f"({', '.join(posed.choices)}).")
     if unknown:
-        verb = "is not one" if len(unknown) == 1 else "are not"
-        return False, (f"{listed(unknown)} {verb} of the choices "
+        verb = "is not one of" if len(unknown) == 1 else "are not among"
+        return False, (f"{listed(unknown)} {verb} the choices "
                        f"({', '.join(posed.choices)}).")
     missing = [c for c in posed.correct if c not in chosen]
     extra = [c for c in chosen if c not in posed.correct]

@@ -65,7 +65,8 @@ class FreshBuild:
     recorded: tuple[str, ...] = ()  # the django_migrations rows it wrote (app.name)
     # Each migration next in line (unapplied, all it depends on applied), applied and
     # unapplied again on it with a copy of the learner's rows: app.name -> {"error": why it
-    # could not, "differences": how the rows came back otherwise}.
+    # could not, "changes": how applying it changed the rows, "differences": how the rows
+    # came back otherwise}.
     round_trips: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> dict:

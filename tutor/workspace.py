@@ -330,6 +330,10 @@ class Workspace:
         where = "" if verdict.passed else where_you_are(
             lesson.steps[verdict.step_index], state,
             self._applied_when_step_began(verdict.step_index, seen))
+        if verdict.ahead is not None:
+            from .judge import seen_ahead
+
+            where = f"{where} {seen_ahead(lesson, verdict)}".strip()
         return CheckReport(lesson, verdict, state, where)
 
     def _write_journal(self, lesson: Lesson, did: str, state: SandboxState,
@@ -462,6 +466,13 @@ class Workspace:
             return AnswerReport(pose(step.question, state), False, about.not_yet, None)
         posed = pose(step.question, about.state)
         right, detail = judge(posed, values)
+        if not right and about.state is not state and _state_key(about.state) != _state_key(state):
+            # About a moment the sandbox has moved on from: say which one, or the learner
+            # answers about what they see now.
+            when = ("when this step began" if step.question.about == "step_start"
+                    else "when this step's goal held")
+            detail += (f" The question is about the sandbox as it was {when}, not as it is "
+                       "now.")
         self._record().answers += 1
         self.tell_class("answer", {"right": right})
         if not right:
