@@ -59,7 +59,7 @@ def test_status_json_has_the_live_state(lesson_home):
             "operations": ["Alter field price on product"], "replaces": [],
             "initial": False}.items() <= migration.items()
     price = next(c for c in data["tables"]["store_product"] if c["name"] == "price")
-    assert price == {"name": "price", "type": "decimal", "null": True}
+    assert price == {"name": "price", "type": "decimal", "null": True, "default": False}
 
     assert manage(home, "migrate", "store", "0002").returncode == 0
     _, data = tutor_json(home, "status")

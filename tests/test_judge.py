@@ -132,7 +132,7 @@ def test_steps_done_at_once_do_not_pass_when_an_invariant_breaks(tmp_path):
     assert verdict.passed_steps == [] and not verdict.passed
     unmet = [o.detail for o in verdict.result.unmet]
     assert any("a new database, not the one this lesson started with" in d and
-               "gone for good" in d for d in unmet), unmet
+               "was not put back is gone" in d for d in unmet), unmet
 
 
 def test_a_deleted_database_is_said_to_be_deleted(tmp_path):

@@ -302,3 +302,19 @@ def test_git_needs_a_repository_in_the_start(tmp_path):
     status, report = lint(folder)
     assert [(p["field"], p["problem"]) for p in report["problems"]] == [
         ("steps[0].expect[0].branch", "needs a git repository: set git = true in [start]")]
+
+
+def test_a_verdict_decided_by_a_piece_of_text_is_reported(lessons):
+    """`no_file_contains` and `file ... contains`: a comment would decide. The lint names each,
+    in an expectation or in a condition, and says what to judge instead."""
+    old = '[[steps.expect]]\nfield = "store.product.price"\ndefault = 0.00\n'
+    break_file(lessons, "fix-broken-default", old,
+               '[[steps.expect]]\nno_file_contains = "free"\n\n[[steps.expect]]\n'
+               'models_match_migrations = "store"\nexplain = "x"\n'
+               'when = { file = "store/models.py", contains = "free" }\n\n' + old)
+    status, report = lint(lessons / "fix-broken-default.toml")
+    assert status == 1
+    found = [(p["field"], p["problem"]) for p in report["problems"]]
+    assert [field.split(".", 2)[2] for field, _ in found] == ["no_file_contains",
+                                                              "when[0].file"], found
+    assert all(problem.startswith("judges a piece of a file's text") for _, problem in found)

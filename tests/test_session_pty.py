@@ -165,13 +165,13 @@ def test_a_lesson_with_questions_in_the_terminal(home):
     # A question step: "Answer the question" comes first in the menu.
     child.expect_exact("What would you like to do")
     child.send(ENTER)
-    child.expect_exact("Which store migrations are applied right now?")
+    child.expect_exact("before `migrate` runs it, which store migrations are applied?")
     child.send(" " + ENTER)  # ticks 0001_initial: wrong, nothing is applied yet
     child.expect_exact("Not right.")
     child.expect_exact("0001_initial should not be in your answer")
     child.expect_exact("What would you like to do")
     child.send(ENTER)
-    child.expect_exact("Which store migrations are applied right now?")
+    child.expect_exact("before `migrate` runs it, which store migrations are applied?")
     child.send(ENTER)  # nothing ticked: right
     child.expect_exact("Right.")
     child.expect_exact("Step 2 passed")
@@ -507,7 +507,7 @@ def test_a_command_typed_at_the_menu_is_put_in_the_command_prompt(home):
     # Typed, then erased with Backspace: Enter alone picks the item pointed at, as ever.
     child.expect_exact("What would you like to do")
     child.send("migrate" + BACKSPACE * len("migrate") + ENTER)
-    assert child.expect_exact(["Which store migrations are applied right now?",
+    assert child.expect_exact(["before `migrate` runs it, which store migrations are applied?",
                                "Command (run in the sandbox"]) == 0
     child.send(ENTER)  # nothing ticked: right
     child.expect_exact("Right.")

@@ -464,13 +464,15 @@ def _table(e: Expectation, state: SandboxState, context: Context) -> Verdict:
 
 def _field(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     app, model, name = e.subject.split(".")
-    described = state.file_models.get(f"{app}.{model}")
+    in_models = e.options.get("source") == "models"  # models.py, not the migration files
+    described = (state.models if in_models else state.file_models).get(f"{app}.{model}")
     field = (described or {}).get("fields", {}).get(name)
     where = f"{model}.{name}"
+    source = f"{app}/models.py" if in_models else "the migration files"
     want_exists = e.options.get("exists", True)
     if not want_exists:
-        text = f"the migration files give {model} no field {name}"
-        return text, field is None, f"the migration files still give {where}."
+        text = f"{source} give{'s' if in_models else ''} {model} no field {name}"
+        return text, field is None, f"{source} still give{'s' if in_models else ''} {where}."
     claims = []
     if "type" in e.options:
         claims.append(f"as {_article(e.options['type'])}")
@@ -478,9 +480,14 @@ def _field(e: Expectation, state: SandboxState, context: Context) -> Verdict:
         claims.append("allowing NULL" if e.options["null"] else "NOT NULL")
     if "default" in e.options:
         claims.append(f"with the default {_shown(e.options['default'])}")
-    text = f"the migration files give {app}'s {where}" + (" " + ", ".join(claims) if claims
-                                                          else "")
+    if "db_default" in e.options:
+        claims.append("with a default in the database itself (`db_default`)"
+                      if e.options["db_default"] else "with no default in the database itself")
+    text = (f"{source} give{'s' if in_models else ''} {app}'s {where}"
+            + (" " + ", ".join(claims) if claims else ""))
     if field is None:
+        if in_models:
+            return text, False, f"{app}/models.py has no field {where}."
         return text, False, (f"no {app} migration file adds {where}." if described
                              else f"no {app} migration file creates {model}.")
     problems = []
@@ -493,7 +500,10 @@ def _field(e: Expectation, state: SandboxState, context: Context) -> Verdict:
             problems.append("it has no default")
         elif not same_value(field["default"], e.options["default"]):
             problems.append(f"its default is {_shown(field['default'])}")
-    return text, not problems, (f"in the migration files, {where}: " + "; ".join(problems)
+    if "db_default" in e.options and ("db_default" in field) != e.options["db_default"]:
+        problems.append(f"it has `db_default={_shown(field['db_default'])}`"
+                        if "db_default" in field else "it has no `db_default`")
+    return text, not problems, (f"in {source}, {where}: " + "; ".join(problems)
                                 + ".") if problems else ""
 
 
@@ -507,8 +517,8 @@ def _shown(value) -> str:
 
 # --- the database itself ----------------------------------------------------------------------
 
-LOST_FOR_GOOD = ("Whatever only that database held is gone for good: in a real project, "
-                 "every row written since the last backup.")
+LOST_FOR_GOOD = ("Whatever only that database held and was not put back is gone: in a real "
+                 "project, every row written since the last backup.")
 
 
 def _database_kept(e: Expectation, state: SandboxState, context: Context) -> Verdict:

@@ -112,7 +112,12 @@ def judge_lesson(lesson: Lesson, step_index: int, state: SandboxState, context: 
         return result
 
     if step_index > last:
-        result = judged(last)
+        # The lesson was complete: its last step judged again against the live state, its own
+        # expectations too (a question about its goal answered long ago proves nothing now).
+        result = judge_step(lesson, last, state, context, answered - {last}, seen, baseline[0])
+        result = StepResult([o for o in result.outcomes
+                             if not o.text.startswith("question answered: ")], result.excused)
+        waiting[last] = result
         return Verdict(last, result, [], True,
                        wants_fresh_build=result.waits_for_fresh_build)
     passed: list[int] = []
@@ -189,16 +194,19 @@ def guard(lesson: Lesson, index: int, state: SandboxState, baseline: Baseline | 
     outcomes = [Outcome(b.text, False, b.detail, protection=True) for b in guarded.breaches]
     if outcomes:  # the way back, said once
         first = outcomes[0]
-        outcomes[0] = dataclasses.replace(first, detail=f"{first.detail} {way_back(lesson, baseline)}")
+        outcomes[0] = dataclasses.replace(
+            first, detail=f"{first.detail} {way_back(lesson, baseline.first)}")
     return outcomes, guarded.excused
 
 
-def way_back(lesson: Lesson, baseline: Baseline) -> str:
-    """How to get back what a step lost: the tutor's undo, or the step started again."""
-    step = baseline.first + 1
-    again = f"`tutor reset {lesson.id}" + (f" --step {step}`" if step > 1 else "`")
-    return (f"To go back: `tutor undo` {UNDO_WORDS}, and {again} starts "
-            f"{'this step' if step > 1 else 'the lesson'} over.")
+def way_back(lesson: Lesson, index: int) -> str:
+    """How to get back what step `index` lost: the tutor's undo, or the step started again."""
+    return (f"To go back: `tutor undo` {UNDO_WORDS}, and {_start_again(lesson, index)} "
+            f"starts {'this step' if index else 'the lesson'} over.")
+
+
+def _start_again(lesson: Lesson, index: int) -> str:
+    return f"`tutor reset {lesson.id}" + (f" --step {index + 1}`" if index else "`")
 
 
 # What `tutor undo` does, in the words every message uses (a point is taken at each check,
@@ -260,7 +268,7 @@ def _with_the_way_back(lesson: Lesson, index: int, baseline: Baseline, state: Sa
         if judge_expectation(e, baseline.state, context).met:
             outcomes = list(outcomes)
             outcomes[i] = dataclasses.replace(
-                outcome, detail=f"{outcome.detail} {way_back(lesson, baseline)}".strip())
+                outcome, detail=f"{outcome.detail} {way_back(lesson, baseline.first)}".strip())
             break
     return outcomes[:split], outcomes[split:]
 
@@ -281,11 +289,10 @@ def _reached_later_step(lesson: Lesson, index: int, judged, state: SandboxState,
                         context: Context, answered: set[int]) -> tuple[int | None, int | None]:
     """The first later step that holds, when the learner did several steps in one go: no
     question may stand between (the current step's own, answered, does not), the invariants
-    of every step jumped over must hold, and so must each one's own goal, but for what a step
-    up to the one reached undoes (its expectation about the same thing says otherwise): a
-    step whose work no state shows is never passed on the word of a later one. `judged(i)`
-    judges step i. Returns the step reached (None: none), and a later step whose goal holds
-    though the steps before it were not seen done (None: none)."""
+    of every step jumped over must hold, and so must each one's own goal (see
+    `_done_on_the_way`): a step whose work no state shows is never passed on the word of a
+    later one. `judged(i)` judges step i. Returns the step reached (None: none), and a later
+    step whose goal holds though the steps before it were not seen done (None: none)."""
     for later in range(index, len(lesson.steps)):
         question = lesson.steps[later].question
         if question is not None and (later != index or later not in answered):
@@ -293,19 +300,19 @@ def _reached_later_step(lesson: Lesson, index: int, judged, state: SandboxState,
         if not _invariants_hold(lesson, later, state, context):
             return None, None
         if later > index and judged(later).passed:
-            if all(_done_on_the_way(lesson, jumped, later, state, context)
+            if all(_done_on_the_way(lesson, jumped, state, context)
                    for jumped in range(index, later)):
                 return later, None
             return None, later
     return None, None
 
 
-def _done_on_the_way(lesson: Lesson, index: int, reached: int, state: SandboxState,
+def _done_on_the_way(lesson: Lesson, index: int, state: SandboxState,
                      context: Context) -> bool:
-    """Step `index`, jumped over on the way to step `reached`: its own goal holds in the
-    state too (what is still to be judged by the fresh build aside), or the lesson says that
-    a later step undoes it (`passes_with_a_later_step`: the author vouches that a road which
-    never did it is no wrong road)."""
+    """Step `index`, jumped over on the way to a later step: its own goal holds in the state
+    too (what is still to be judged by the fresh build aside), or the lesson says that a later
+    step undoes it (`passes_with_a_later_step`: the author vouches that a road which never
+    did it is no wrong road)."""
     step = lesson.steps[index]
     if step.passes_with_a_later_step:
         return True
@@ -359,12 +366,10 @@ def posed_question(lesson: Lesson, index: int, state: SandboxState,
 
 def seen_ahead(lesson: Lesson, verdict: Verdict) -> str:
     """What to say when a later step's goal holds but this step was not seen done."""
-    step = verdict.step_index + 1
-    again = f"`tutor reset {lesson.id}" + (f" --step {step}`" if step > 1 else "`")
     return (f"Step {verdict.ahead + 1}'s goal holds in the sandbox, but this step's own goal "
             "does not show in it any more, and the tutor passes a step only once it has seen "
-            f"it done. `tutor undo` {UNDO_WORDS}; {again} starts this step over. Do this step, "
-            "`tutor check`, then go on.")
+            f"it done. `tutor undo` {UNDO_WORDS}; {_start_again(lesson, verdict.step_index)} "
+            "starts this step over. Do this step, `tutor check`, then go on.")
 
 
 # --- where the migrations stand -----------------------------------------------------------------

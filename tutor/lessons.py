@@ -49,7 +49,8 @@ EXPECTATION_FIELDS: dict[str, dict[str, type | tuple]] = {
     "migration": {"applied": bool, "on_disk": bool, "recorded": bool, "unchanged": bool},
     "column": {"exists": bool, "null": bool, "default": bool},
     "table": {"exists": bool},
-    "field": {"exists": bool, "type": str, "null": bool, "default": SCALAR},
+    "field": {"exists": bool, "type": str, "null": bool, "default": SCALAR, "db_default": bool,
+              "source": str},
     "no_orphans": {},
     "models_match_migrations": {},
     "schema_matches_record": {},
@@ -76,6 +77,8 @@ KIND_TYPES: dict[str, type | tuple] = {
     "branch": str,
     "databases_agree": str, "release_works": (bool, str), "release_never_broke": (bool, str),
 }
+# Where a `field` expectation looks: the migration files' model state, or the models.py files.
+FIELD_SOURCES = ("migrations", "models")
 # The rows a backup must hold: as they were when the step began, or at the lesson's start.
 BACKUP_OF = ("step", "start")
 # A migration named by what it does rather than by its name (see MigrationSelector).
@@ -1479,6 +1482,8 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
             isinstance(t, str) and t for t in options["tables"])):
         raise LessonFileError(file, f"{where}.tables",
                               "names the tables whose every row the backup must hold")
+    if options.get("source", "migrations") not in FIELD_SOURCES:
+        raise LessonFileError(file, f"{where}.source", f"is one of {', '.join(FIELD_SOURCES)}")
     if options.get("of", "step") not in BACKUP_OF:
         raise LessonFileError(file, f"{where}.of", f"is one of {', '.join(BACKUP_OF)}")
     if "under" in options and options["under"] != ".":

@@ -200,7 +200,8 @@ def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None,
     lesson = Course([path.parent], [path.stem], parsed).get(path.stem)
     report.loaded = True
     report.code = lesson_code(lesson)
-    report.problems = unknown_migrations(lesson) + unobservable_explains(lesson)
+    report.problems = (unknown_migrations(lesson) + unobservable_explains(lesson)
+                       + text_searches(lesson))
     missing = lesson.tools_missing()
     unavailable = lesson.unavailable_on(backend)
     if home is not None and missing:
@@ -300,6 +301,21 @@ def _expectations(lesson: Lesson):
                 yield f"steps[{i}].explanation[{j}].when[{k}]", condition
     for i, invariant in enumerate(lesson.invariants):
         yield from with_conditions(f"invariants[{i}]", invariant.expectation)
+
+
+# --- verdicts decided by a piece of text -----------------------------------------------------
+
+def text_searches(lesson: Lesson) -> list[Problem]:
+    """`no_file_contains`, and `file` with `contains`: a word in a comment, a docstring or a
+    help_text then decides, and a learner's right fix is called wrong (or a wrong one right).
+    The structure says it instead."""
+    return [Problem(lesson.file.name, f"{where}.{e.kind}",
+                    "judges a piece of a file's text, which a comment or a docstring can hold "
+                    "or lack: judge the structure instead (`field`, with `source = \"models\"` "
+                    "for models.py; `migration` with `unchanged` or `replaces`; `backup`; "
+                    "`models_match_migrations`)")
+            for where, e in _expectations(lesson)
+            if e.kind == "no_file_contains" or (e.kind == "file" and "contains" in e.options)]
 
 
 # --- explains that could never be shown ------------------------------------------------------

@@ -91,12 +91,14 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
                      if app in local_apps}
         pending = _pending_changes(loader, local_apps)
         file_models = _file_models(full_state, local_apps)
+        models = _file_models(_models_state(), local_apps)
         notes = _notes(sandbox, local_apps, database, database_exists, conflicts,
                        connection.vendor)
         branch = _git_branch(sandbox)
     else:
         conflicts, pending = files_read.conflicts, files_read.pending_changes
         file_models, branch, notes = files_read.file_models, files_read.git_branch, []
+        models = files_read.models
     return SandboxState(
         migrations=migrations,
         tables=tables,
@@ -110,6 +112,7 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
         notes=notes,
         git_branch=branch,
         file_models=file_models,
+        models=models,
         database_mark=mark,
         database=alias,
         database_file=database.name,
@@ -297,9 +300,21 @@ def _file_models(project_state, local_apps: set[str]) -> dict[str, dict]:
                     default = field.default
                     described["default"] = (f"{getattr(default, '__qualname__', default)}()"
                                             if callable(default) else _json_value(default))
+                db_default = getattr(field, "db_default", NOT_PROVIDED)
+                if db_default is not NOT_PROVIDED:  # a DEFAULT the database itself holds
+                    described["db_default"] = _json_value(getattr(db_default, "value",
+                                                                  db_default))
                 fields[field.name] = described
             models[model._meta.label_lower] = {"table": model._meta.db_table, "fields": fields}
     return models
+
+
+def _models_state():
+    """The models as the apps' models.py files define them, as Django builds their state."""
+    from django.apps import apps
+    from django.db.migrations.state import ProjectState
+
+    return ProjectState.from_apps(apps)
 
 
 def _dependencies(loader, key: tuple[str, str]) -> tuple[str, ...]:
@@ -564,12 +579,18 @@ def _explain_failure(error: BaseException, sandbox: Path) -> StateUnreadable:
         )
     if isinstance(error, NodeNotFoundError):
         app, name = error.node
+        # In a git repository, a branch that lacks the file is the likelier cause than a file
+        # deleted (and re-pointing a dependency would be the wrong mend there).
+        branch = (f"The branch checked out may lack it: `git checkout` the branch that has "
+                  f"it (`git log --all --oneline -- {app}/migrations` tells which). "
+                  if (sandbox / ".git").exists() else "")
         return StateUnreadable(
             f"Migration {error.origin} depends on {app}.{name}, whose file is missing. Django "
             "cannot build the migration graph, so every `manage.py migrate` fails the same way.",
             file=file, line=line,
-            advice=f"Restore {app}/migrations/{name}.py, or change that dependency in "
-                   f"{_migration_file(error.origin)} to a migration that exists (`tutor reset` "
+            advice=f"{branch}Restore {app}/migrations/{name}.py, or change that dependency in "
+                   f"{_migration_file(error.origin)} to a migration that exists (`tutor undo` "
+                   "takes the sandbox back to the last point the tutor saw; `tutor reset` "
                    "rebuilds the lesson).",
         )
     if isinstance(error, (BadMigrationError, InconsistentMigrationHistory)):

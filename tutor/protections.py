@@ -214,7 +214,9 @@ def _row_changes(table: str, rows: list[dict], now: SandboxState, database: str,
     current = {_key(row.get(key)): row for row in read}
     # The state holds the first rows of a big table, by its first column: a row past the
     # last one read is not known to be gone. (A table that is gone took its rows with it.)
-    last_read = _order(read[-1].get(key)) if read and read[0] and next(iter(read[0])) == key         and now.row_counts.get(table, 0) > len(read) else None
+    sorted_by_key = bool(read and read[0]) and next(iter(read[0])) == key
+    last_read = _order(read[-1].get(key)) \
+        if sorted_by_key and now.row_counts.get(table, 0) > len(read) else None
     changes = []
     for row in rows:
         found = current.get(_key(row.get(key)))

@@ -141,6 +141,8 @@ class SandboxState:
     # "app.model" -> {"table": db table, "fields": {field: {"column", "type", "null",
     # "default" (only when the field has one)}}}.
     file_models: dict[str, dict] = field(default_factory=dict)
+    # The same, of the models as the apps' models.py files define them now.
+    models: dict[str, dict] = field(default_factory=dict)
     # The mark the tutor wrote into the database file when it built the lesson (None: no
     # database, or one without a mark): a database made again has another one, or none.
     database_mark: int | None = None
@@ -239,6 +241,7 @@ class SandboxState:
             "notes": list(self.notes),
             "git_branch": self.git_branch,
             "file_models": self.file_models,
+            "models": self.models,
             "database_mark": self.database_mark,
             "fresh_build": self.fresh_build.to_json() if self.fresh_build else None,
             "databases": {name: state.to_json() for name, state in self.databases.items()},
@@ -263,6 +266,7 @@ class SandboxState:
             notes=list(data["notes"]),
             git_branch=data["git_branch"],
             file_models=data.get("file_models", {}),
+            models=data.get("models", {}),
             database_mark=data.get("database_mark"),
             fresh_build=FreshBuild.from_json(data["fresh_build"])
             if data.get("fresh_build") else None,

@@ -415,8 +415,10 @@ class Workspace:
             progress = self.lesson_progress(lesson)
             if target.step < progress.step:
                 progress.step = target.step
-                progress.answered = [i for i in progress.answered if i < target.step]
                 self.progress.begin(lesson.id, target.step, now())
+            # An answer given since the point gone back to was about a sandbox that is gone:
+            # the question is asked again.
+            progress.answered = [i for i in progress.answered if i < target.step]
             self.progress.current = lesson.id
             self.save()
         self.tell_class("undo", {"count": max(1, len(undone))})
