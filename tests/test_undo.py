@@ -460,3 +460,39 @@ def test_undo_as_far_as_the_timeline_goes_when_taking_the_present_prunes_one(tmp
     target, undone = history.undo(KEEP - 1)
     assert target.did == "change 1" and (sandbox / "db.sqlite3").read_bytes() == b"version 1"
     assert len(undone) == KEEP - 1
+
+
+@pytest.mark.parametrize("shell_name", ["bash", "zsh"])
+def test_the_tutors_python_comes_first_after_the_learners_rc_file(lesson_home, tmp_path,
+                                                                  shell_name):
+    """A learner's rc file that puts another `python` first (pyenv's shims, conda, an
+    activated venv) does not take Django away in `tutor shell`: the tutor's own `python` is
+    first again once the learner's file has run, as the shell's greeting says."""
+    import shutil
+    import sys
+
+    import pexpect
+    from conftest import REPO
+
+    shell = shutil.which(shell_name)
+    if shell is None:
+        pytest.skip(f"no {shell_name} here")
+    home = lesson_home("revert-applied")
+    own = tmp_path / "learner"
+    shims = own / "shims"
+    shims.mkdir(parents=True)
+    (shims / "python").write_text("#!/bin/sh\necho 'a python without Django'\nexit 1\n")
+    (shims / "python").chmod(0o755)
+    (own / f".{shell_name}rc").write_text(f'export PATH="{shims}:$PATH"\n', encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO), SHELL=shell, HOME=str(own),
+               PATH="/usr/bin:/bin", DJANGO_COLORS="nocolor", HISTFILE=str(own / ".history"),
+               PS1="sandbox$ ")
+    child = pexpect.spawn(sys.executable, ["-m", "tutor", "shell", "--home", str(home)],
+                          env=env, encoding="utf-8", timeout=30, cwd=str(REPO))
+    child.expect_exact("`python manage.py showmigrations` works here")
+    child.sendline("python manage.py showmigrations store")
+    assert child.expect_exact(["[X] 0003_change_price_field", "a python without Django"]) == 0
+    child.sendline("echo $PATH")
+    child.expect_exact(str(shims))  # the learner's own PATH is kept, behind the tutor's
+    child.sendline("exit")
+    child.expect(pexpect.EOF)

@@ -713,9 +713,11 @@ def cmd_shell(args) -> int:
         from .shell_hook import rc_file, zsh_folder
 
         if kind == "bash":
-            shell += ["--rcfile", str(rc_file(workspace.home, sys.executable)), "-i"]
+            shell += ["--rcfile", str(rc_file(workspace.home, sys.executable,
+                                              sandbox.bin_dir)), "-i"]
         else:
-            environment["ZDOTDIR"] = str(zsh_folder(workspace.home, sys.executable))
+            environment["ZDOTDIR"] = str(zsh_folder(workspace.home, sys.executable,
+                                                    sandbox.bin_dir))
     print(f"A shell in the sandbox ({sandbox.path}). `python manage.py showmigrations` works "
           "here; type `exit` to leave, then `tutor check`.")
     try:

@@ -21,26 +21,39 @@ from pathlib import Path
 _NUMBERED = re.compile(r"^\s*\d+\*?\s+")  # `history 1` prints "  42  the command"
 
 
-def rc_file(home: Path, python: str) -> Path:
-    """The rc file bash is started with: the learner's own ~/.bashrc, then the hook."""
+def _own_python_first(bin_dir: Path | None) -> str:
+    """The lines that put the tutor's `python` (with Django) first on PATH again, after the
+    learner's own rc files (pyenv, conda or an activated venv put theirs first)."""
+    if bin_dir is None:
+        return ""
+    return (f'PATH={shlex.quote(str(bin_dir))}:"$PATH"\n'
+            "hash -r 2>/dev/null\n")
+
+
+def rc_file(home: Path, python: str, bin_dir: Path | None = None) -> Path:
+    """The rc file bash is started with: the learner's own ~/.bashrc, then the tutor's
+    `python` first on PATH, then the hook."""
     folder = home / "shell"
     folder.mkdir(parents=True, exist_ok=True)
     hook = (f"{shlex.quote(python)} -m tutor.shell_hook {shlex.quote(str(home))} $$ "
             '"$(HISTTIMEFORMAT= builtin history 1)"')
     rc = folder / "bashrc"
     rc.write_text(
-        "# Written by `tutor shell`: your own ~/.bashrc, then a point of the tutor's timeline\n"
-        "# after each command (so that `tutor undo` can take it back).\n"
+        "# Written by `tutor shell`: your own ~/.bashrc, then the tutor's python first (it has\n"
+        "# Django), then a point of the tutor's timeline after each command (so that `tutor\n"
+        "# undo` can take it back).\n"
         '[ -f ~/.bashrc ] && . ~/.bashrc\n'
-        f"__tutor_point() {{ {hook} 2>/dev/null; }}\n"
+        + _own_python_first(bin_dir)
+        + f"__tutor_point() {{ {hook} 2>/dev/null; }}\n"
         'PROMPT_COMMAND="__tutor_point${PROMPT_COMMAND:+; $PROMPT_COMMAND}"\n',
         encoding="utf-8")
     return rc
 
 
-def zsh_folder(home: Path, python: str) -> Path:
+def zsh_folder(home: Path, python: str, bin_dir: Path | None = None) -> Path:
     """The ZDOTDIR zsh is started with: its files read the learner's own (~/.zshenv, then
-    ~/.zshrc, with ZDOTDIR set back to their home), then add the hook as a precmd."""
+    ~/.zshrc, with ZDOTDIR set back to their home), put the tutor's `python` first again,
+    then add the hook as a precmd."""
     folder = home / "shell" / "zsh"
     folder.mkdir(parents=True, exist_ok=True)
     hook = (f"{shlex.quote(python)} -m tutor.shell_hook {shlex.quote(str(home))} $$ "
@@ -49,11 +62,13 @@ def zsh_folder(home: Path, python: str) -> Path:
         "# Written by `tutor shell`: your own ~/.zshenv first.\n"
         '[ -f "$HOME/.zshenv" ] && . "$HOME/.zshenv"\n', encoding="utf-8")
     (folder / ".zshrc").write_text(
-        "# Written by `tutor shell`: your own ~/.zshrc, then a point of the tutor's timeline\n"
-        "# after each command (so that `tutor undo` can take it back).\n"
+        "# Written by `tutor shell`: your own ~/.zshrc, then the tutor's python first (it has\n"
+        "# Django), then a point of the tutor's timeline after each command (so that `tutor\n"
+        "# undo` can take it back).\n"
         'ZDOTDIR="$HOME"\n'
         '[ -f "$HOME/.zshrc" ] && . "$HOME/.zshrc"\n'
-        f"__tutor_point() {{ {hook} 2>/dev/null; }}\n"
+        + _own_python_first(bin_dir)
+        + f"__tutor_point() {{ {hook} 2>/dev/null; }}\n"
         "precmd_functions+=(__tutor_point)\n", encoding="utf-8")
     return folder
 
