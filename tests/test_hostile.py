@@ -394,3 +394,29 @@ def test_no_command_crashes_on_what_stands_in_the_home_and_reset_says_what_to_mo
     assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
     if kind == "file":
         assert odd.read_text(encoding="utf-8") == "notes of mine"
+
+
+def test_a_migration_name_or_a_course_id_that_leads_out_is_refused(tmp_path):
+    """A start migration is written as `<app>/migrations/<name>.py`, and a course's lesson is
+    read as `<lessons_dir>/<id>.toml`: a name with `..` or `/` would write (or read) outside.
+    Each is refused at load, with its file and field, and nothing is written anywhere."""
+    folder = tmp_path / "course" / "lessons"
+    folder.mkdir(parents=True)
+    text = (SHIPPED / "revert-applied.toml").read_text(encoding="utf-8")
+    old = 'migrations = ["0001_initial", "0002_add_price_to_product", "0003_change_price_field"]'
+    assert old in text
+    text = text.replace(old, 'migrations = ["0001_initial", "0002_add_price_to_product", '
+                             '"0003_change_price_field", { name = "../../../../x", source = '
+                             '"files/half-applied/0003_add_discount_field.py" }]', 1)
+    (folder / "revert-applied.toml").write_text(text, encoding="utf-8")
+    problems = {p.field: p.problem for p in lesson_problems(folder / "revert-applied.toml")}
+    assert problems == {"start.migrations[3].name": "'../../../../x' is not a migration's name "
+                        "(letters, digits and _, as makemigrations names them)"}, problems
+    course = tmp_path / "course" / "course.toml"
+    for hostile in ("../outside", "a/b", ".."):
+        course.write_text(f'format = 1\nlessons_dir = "lessons"\norder = ["{hostile}"]\n',
+                          encoding="utf-8")
+        result = tutor(tmp_path / "home", "lessons", "--course", str(course))
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert f"order[0]: {hostile!r} is not a lesson id" in result.stderr, result.stderr
+    assert not (tmp_path / "x.py").exists() and not list(tmp_path.rglob("x.py"))

@@ -707,6 +707,11 @@ def _check_order(order: list, folders: list[Path], shipped: Path, name: str) -> 
     for i, lesson_id in enumerate(order):
         if not isinstance(lesson_id, str):
             raise CourseFileError(name, f"order[{i}]", "must be a lesson id (a string)")
+        if not LESSON_ID.fullmatch(lesson_id) or ".." in lesson_id:
+            raise CourseFileError(name, f"order[{i}]", f"{lesson_id!r} is not a lesson id: "
+                                                       "letters, digits, `-`, `_` and `.` (no "
+                                                       "`..` and no `/`), the name of a file "
+                                                       "in the lessons folder")
         if lesson_id in seen:
             raise CourseFileError(name, f"order[{i}]", f"{lesson_id!r} is listed twice")
         seen.add(lesson_id)
@@ -866,6 +871,10 @@ def _load_invariant(data: Any, where: str, file: str, steps: int) -> Invariant:
 
 
 FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+# A migration's name is a Python module's, in the app's migrations folder.
+MIGRATION_NAME = re.compile(r"[A-Za-z0-9_]{1,100}")
+# A lesson's id is its file's name, in the course's lessons folder.
+LESSON_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 GIT_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
 
 
@@ -1203,6 +1212,11 @@ def _load_start_app(reader: _Fields, app: str, where: str, file: str,
                 _require_file(folders, source, file, f"{at}.source")
         else:
             raise LessonFileError(file, at, "must be a migration name or a table")
+        if not MIGRATION_NAME.fullmatch(migration.name):
+            # It becomes a file in the app's migrations folder: a module's name, nothing more.
+            raise LessonFileError(file, f"{at}.name" if isinstance(entry, dict) else at,
+                                  f"{migration.name!r} is not a migration's name (letters, "
+                                  "digits and _, as makemigrations names them)")
         made_from = inside_path(models_file(app, migration.models), file, at,
                                 "the lesson's folder")
         if not migration.source and not _find_resource(folders, made_from):
