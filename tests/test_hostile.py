@@ -310,14 +310,21 @@ def _tutor_in_a_shell(shell_line: str, env: dict | None = None) -> subprocess.Co
                           env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})))
 
 
+def _quoted(path) -> str:
+    """A path in a shell line (a checkout under `~/My Projects` has a space in it)."""
+    import shlex
+
+    return shlex.quote(str(path))
+
+
 def test_operating_system_errors_are_messages_not_tracebacks(tmp_path):
-    python = f"{sys.executable} -m tutor"
+    python = f"{_quoted(sys.executable)} -m tutor"
     cases = {
         "a home the system refuses": (f"{python} reset revert-applied --home /proc/1/tutor",
                                       "The operating system refused"),
-        "a path too long": (f"{python} reset revert-applied --home {tmp_path}/{'x' * 300}",
-                            "too long"),
-        "a full disk": (f"{python} lessons --home {tmp_path}/h > /dev/full",
+        "a path too long": (f"{python} reset revert-applied --home "
+                            f"{_quoted(tmp_path / ('x' * 300))}", "too long"),
+        "a full disk": (f"{python} lessons --home {_quoted(tmp_path / 'h')} > /dev/full",
                         "The disk is full"),
     }
     for name, (line, words) in cases.items():
@@ -329,12 +336,12 @@ def test_operating_system_errors_are_messages_not_tracebacks(tmp_path):
 
 
 def test_closed_streams_and_an_output_that_cannot_show_unicode(tmp_path):
-    python = f"{sys.executable} -m tutor"
-    closed_out = _tutor_in_a_shell(f"{python} lessons --home {tmp_path}/a >&-")
+    python = f"{_quoted(sys.executable)} -m tutor"
+    closed_out = _tutor_in_a_shell(f"{python} lessons --home {_quoted(tmp_path / 'a')} >&-")
     assert closed_out.returncode == 0 and "Traceback" not in closed_out.stderr
-    closed_in = _tutor_in_a_shell(f"{python} start --home {tmp_path}/b <&-")
+    closed_in = _tutor_in_a_shell(f"{python} start --home {_quoted(tmp_path / 'b')} <&-")
     assert closed_in.returncode == 2 and "needs a terminal" in closed_in.stderr
-    ascii_only = _tutor_in_a_shell(f"{python} lessons --home {tmp_path}/c",
+    ascii_only = _tutor_in_a_shell(f"{python} lessons --home {_quoted(tmp_path / 'c')}",
                                    env={"PYTHONIOENCODING": "ascii"})
     assert ascii_only.returncode == 0, ascii_only.stderr
     assert "revert-applied" in ascii_only.stdout and "\\u2501" in ascii_only.stdout
