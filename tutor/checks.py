@@ -736,10 +736,7 @@ def _backup(e: Expectation, state: SandboxState, context: Context) -> Verdict:
         problems += _backup_differences(table, label, model, rows, objects)
     if not problems:
         return text, True, ""
-    shown = problems[:4] + ([f"and {plural(len(problems) - 4, 'more difference')}"]
-                            if len(problems) > 4 else [])
-    sentence = "; ".join(shown)
-    return text, False, sentence[0].upper() + sentence[1:] + "."
+    return text, False, summarised(problems)
 
 
 def _backup_differences(table: str, label: str, model: dict, rows: list[dict],
@@ -762,7 +759,7 @@ def _backup_differences(table: str, label: str, model: dict, rows: list[dict],
             problems.append(f"its row with {pk} {key} has {listed(unknown)}, which "
                             f"{label} does not have: `loaddata` would refuse it")
     if missing:
-        labels = [_row_label(pk, row) for row in missing]
+        labels = [row_label(pk, row) for row in missing]
         problems.append(f"it lacks {'the row' if len(missing) == 1 else 'the rows'} of "
                         f"{table} with {listed(labels)}")
     for row in rows:
@@ -774,11 +771,11 @@ def _backup_differences(table: str, label: str, model: dict, rows: list[dict],
             if name is None:
                 continue  # the primary key, or a column no field of the model names
             if name not in item.fields:
-                problems.append(f"its row with {_row_label(pk, row)} has no {name}")
+                problems.append(f"its row with {row_label(pk, row)} has no {name}")
             elif not same_value(item.fields[name], value):
-                problems.append(f"its row with {_row_label(pk, row)} has {name} "
-                                f"{_shown_value(item.fields[name])} ({table} had "
-                                f"{_shown_value(value)})")
+                problems.append(f"its row with {row_label(pk, row)} has {name} "
+                                f"{shown_value(item.fields[name])} ({table} had "
+                                f"{shown_value(value)})")
     return problems
 
 
@@ -794,7 +791,7 @@ def _row_differences(wanted: list[dict], rows: list[dict],
     now = {row.get(key): row for row in rows}
     problems = []
     for row in wanted:
-        label = _row_label(key, row)
+        label = row_label(key, row)
         current = now.get(row.get(key))
         if current is None:
             problems.append(f"the row with {label} is gone")
@@ -806,22 +803,32 @@ def _row_differences(wanted: list[dict], rows: list[dict],
                 continue
             if column in row and not same_value(current[column], row[column]):
                 problems.append(f"in the row with {label}, {column} is "
-                                f"{_shown_value(current[column])} (it was "
-                                f"{_shown_value(row[column])})")
-    if not problems:
-        return []
-    shown = problems[:4] + ([f"and {plural(len(problems) - 4, 'more difference')}"]
-                            if len(problems) > 4 else [])
+                                f"{shown_value(current[column])} (it was "
+                                f"{shown_value(row[column])})")
+    return [summarised(problems)] if problems else []
+
+
+# How many differences a message names before it counts the rest.
+DIFFERENCES_SHOWN = 4
+
+
+def summarised(differences: list[str]) -> str:
+    """The first few differences as one sentence, and how many more there are."""
+    shown = differences[:DIFFERENCES_SHOWN]
+    if len(differences) > DIFFERENCES_SHOWN:
+        more = len(differences) - DIFFERENCES_SHOWN
+        shown.append(f"and {plural(more, 'more difference')}")
     sentence = "; ".join(shown)
-    return [sentence[0].upper() + sentence[1:] + "."]
+    return sentence[:1].upper() + sentence[1:] + "."
 
 
-def _row_label(key: str, row: dict) -> str:
+def row_label(key: str, row: dict) -> str:
+    """How a message names a row: by its key, and its name where it has one."""
     name = row.get("name")
     return f"{key} {row.get(key)}" + (f" ({name})" if isinstance(name, str) else "")
 
 
-def _shown_value(value) -> str:
+def shown_value(value) -> str:
     return "NULL" if value is None else str(value)
 
 
@@ -839,7 +846,7 @@ def _values(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     found = [row[column] for row in rows]
     if len(found) == len(want) and all(map(same_value, found, want)):
         return text, True, ""
-    return text, False, f"it holds {', '.join(map(_shown_value, found)) or 'no rows'}."
+    return text, False, f"it holds {', '.join(map(shown_value, found)) or 'no rows'}."
 
 
 def same_value(found, want) -> bool:

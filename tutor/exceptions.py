@@ -6,6 +6,11 @@ tutor, never a learner's mistake.
 
 from __future__ import annotations
 
+# What `tutor undo` does, in the words every message uses (a point is taken at each check,
+# and at each command in `tutor start` and `tutor shell`).
+UNDO_WORDS = ("takes the sandbox back to the last point the tutor saw (`tutor history` lists "
+              "them)")
+
 
 class TutorError(Exception):
     """A failure the learner should read about, with advice on what to do next."""

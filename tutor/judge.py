@@ -28,6 +28,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .checks import Context, Outcome, judge_expectation, observed
+from .exceptions import UNDO_WORDS
 from .markup import listed
 from .lessons import FRESH_KINDS, Allowance, Lesson, MigrationSelector, Question, Step
 from .protections import Baseline, judged_elsewhere, protect
@@ -207,12 +208,6 @@ def way_back(lesson: Lesson, index: int) -> str:
 
 def _start_again(lesson: Lesson, index: int) -> str:
     return f"`tutor reset {lesson.id}" + (f" --step {index + 1}`" if index else "`")
-
-
-# What `tutor undo` does, in the words every message uses (a point is taken at each check,
-# and at each command in `tutor start` and `tutor shell`).
-UNDO_WORDS = ("takes the sandbox back to the last point the tutor saw (`tutor history` lists "
-              "them)")
 
 
 def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context,

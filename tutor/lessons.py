@@ -1352,16 +1352,13 @@ def _load_allowance(data: Any, where: str, file: str) -> Allowance:
                                   f"{kind} is not about one database: leave it out")
     else:
         database = reader.get("database", str, default=DEFAULT_DATABASE)
-    backends = reader.get("backends", list, default=[])
-    if not backends and "backends" in data or any(b not in VENDOR_NAMES for b in backends):
-        raise LessonFileError(file, f"{where}.backends",
-                              f"must list some of {', '.join(VENDOR_NAMES)}")
+    backends = _load_backends(reader, data, where, file)
     why = reader.get("why", str, default="")
     if "why" in data and not why.strip():
         raise LessonFileError(file, f"{where}.why", "must name the road that needs it")
     reader.finish()
     return Allowance(kind=kind, subject=subject, database=database, columns=tuple(columns),
-                     ids=tuple(ids), backends=tuple(backends), where=where, why=why)
+                     ids=tuple(ids), backends=backends, where=where, why=why)
 
 
 def _load_explanations(value: Any, where: str, file: str) -> tuple[Explanation, ...]:
@@ -1379,6 +1376,15 @@ def _load_explanations(value: Any, where: str, file: str) -> tuple[Explanation, 
         reader.finish()
         parts.append(Explanation(text, when))
     return tuple(parts)
+
+
+def _load_backends(reader: _Fields, data: dict, where: str, file: str) -> tuple[str, ...]:
+    """An expectation's or an allowance's `backends`: where it applies (none: everywhere)."""
+    backends = reader.get("backends", list, default=[])
+    if not backends and "backends" in data or any(b not in VENDOR_NAMES for b in backends):
+        raise LessonFileError(file, f"{where}.backends",
+                              f"must list some of {', '.join(VENDOR_NAMES)}")
+    return tuple(backends)
 
 
 def _load_conditions(value: Any, where: str, file: str) -> tuple[Expectation, ...]:
@@ -1521,10 +1527,7 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
         return Expectation(kind=kind, subject=subject, options=options, holds=holds,
                            database=database)
     explain = reader.get("explain", str, default="")
-    backends = reader.get("backends", list, default=[])
-    if not backends and "backends" in data or any(b not in VENDOR_NAMES for b in backends):
-        raise LessonFileError(file, f"{where}.backends",
-                              f"must list some of {', '.join(VENDOR_NAMES)}")
+    backends = _load_backends(reader, data, where, file)
     when = _load_conditions(reader.get("when", (dict, list), default=None), f"{where}.when",
                             file)
     if when and not explain:
@@ -1532,7 +1535,7 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
                                                      "missing")
     reader.finish()
     return Expectation(kind=kind, subject=subject, options=options, explain=explain,
-                       when=when, database=database, backends=tuple(backends))
+                       when=when, database=database, backends=backends)
 
 
 def _load_selector(value: Any, where: str, file: str) -> MigrationSelector:

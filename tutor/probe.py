@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from .exceptions import UNDO_WORDS
 from .state import (
     DEFAULT_DATABASE,
     DJANGO_TABLES,
@@ -89,9 +90,10 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
     if files_read is None:
         conflicts = {app: sorted(names) for app, names in loader.detect_conflicts().items()
                      if app in local_apps}
-        pending = _pending_changes(loader, local_apps)
+        models_state = _models_state()
+        models = _file_models(models_state, local_apps)  # read before the autodetector runs
+        pending = _pending_changes(loader, models_state, local_apps)
         file_models = _file_models(full_state, local_apps)
-        models = _file_models(_models_state(), local_apps)
         notes = _notes(sandbox, local_apps, database, database_exists, conflicts,
                        connection.vendor)
         branch = _git_branch(sandbox)
@@ -500,12 +502,11 @@ def _expected_tables(project_state, app: str) -> dict[str, dict[str, tuple]]:
     return tables
 
 
-def _pending_changes(loader, local_apps: set[str]) -> dict[str, list[str]]:
-    """What `makemigrations` would write now, per app, as Django describes each operation."""
-    from django.apps import apps
+def _pending_changes(loader, models_state, local_apps: set[str]) -> dict[str, list[str]]:
+    """What `makemigrations` would write now, per app, as Django describes each operation
+    (`models_state`: the models.py files' state, as `_models_state` builds it)."""
     from django.db.migrations.autodetector import MigrationAutodetector
     from django.db.migrations.questioner import NonInteractiveMigrationQuestioner
-    from django.db.migrations.state import ProjectState
 
     class Unasked(NonInteractiveMigrationQuestioner):
         """makemigrations --noinput's answers, without its exit (status 3) where it would need
@@ -519,7 +520,7 @@ def _pending_changes(loader, local_apps: set[str]) -> dict[str, list[str]]:
 
     autodetector = MigrationAutodetector(
         loader.project_state(),
-        ProjectState.from_apps(apps),
+        models_state,
         Unasked(specified_apps=local_apps, dry_run=True, log=lambda *args, **kwargs: None),
     )
     changes = autodetector.changes(graph=loader.graph)
@@ -596,8 +597,7 @@ def _explain_failure(error: BaseException, sandbox: Path) -> StateUnreadable:
     if isinstance(error, (BadMigrationError, InconsistentMigrationHistory)):
         return StateUnreadable(str(error), file=file, line=line,
                                advice="Run `tutor reset` to start the lesson over.")
-    back = ("`tutor undo` takes the sandbox back to the last point the tutor saw (`tutor "
-            "history` lists them); `tutor reset` starts the lesson over.")
+    back = f"`tutor undo` {UNDO_WORDS}; `tutor reset` starts the lesson over."
     if isinstance(error, ValueError) and "lazy reference" in str(error):
         # The migration files' own models, rendered: a relation to a model that no migration
         # the relation's migration depends on creates (Django's own `migrate` on a new

@@ -21,12 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .checks import (release_failures, release_name, row_label, same_value, shown_value,
+                     summarised)
 from .lessons import Allowance, Expectation
 from .markup import listed
 from .state import SandboxState
-
-# How many row differences are named before "and N more".
-DIFFERENCES_SHOWN = 4
 
 
 @dataclass(frozen=True)
@@ -138,8 +137,6 @@ def protect(baseline: SandboxState, state: SandboxState, allowances: Iterable[Al
         if run is None or run.works or ("release_works", release) in judged \
                 or allowed.permits("broken_release", release):
             continue
-        from .checks import release_failures, release_name
-
         failures = "; ".join(release_failures(run))
         breaches.append(Breach(f"{release_name(run)} works on {run.database}",
                                failures[:1].upper() + failures[1:] + "."))
@@ -185,7 +182,7 @@ def _database(name: str, before: SandboxState | None, now: SandboxState | None,
             if differences:
                 breaches.append(Breach(
                     f"{on}every row {table} had when this step began is still there, with "
-                    "the same values", _said(differences)))
+                    "the same values", summarised(differences)))
     return breaches
 
 
@@ -220,7 +217,7 @@ def _row_changes(table: str, rows: list[dict], now: SandboxState, database: str,
     changes = []
     for row in rows:
         found = current.get(_key(row.get(key)))
-        label = _label(key, row)
+        label = row_label(key, row)
         if found is None:
             if last_read is not None and _order(row.get(key)) > last_read:
                 continue
@@ -229,21 +226,12 @@ def _row_changes(table: str, rows: list[dict], now: SandboxState, database: str,
             continue
         for column, value in row.items():
             if column == key or column not in found or column in said \
-                    or _same(found[column], value):
+                    or same_value(found[column], value):
                 continue
             if not allowed.permits_row_change(table, database, row.get(key), column):
                 changes.append(f"in the row with {label}, {column} is "
-                               f"{_shown(found[column])} (it was {_shown(value)})")
+                               f"{shown_value(found[column])} (it was {shown_value(value)})")
     return changes
-
-
-def _said(differences: list[str]) -> str:
-    shown = differences[:DIFFERENCES_SHOWN]
-    if len(differences) > DIFFERENCES_SHOWN:
-        more = len(differences) - DIFFERENCES_SHOWN
-        shown.append(f"and {more} more difference{'s' if more > 1 else ''}")
-    sentence = "; ".join(shown)
-    return sentence[:1].upper() + sentence[1:] + "."
 
 
 def _key_column(row: dict) -> str:
@@ -265,17 +253,3 @@ def _order(value: Any) -> tuple:
 def _same_key(value: Any, declared: Any) -> bool:
     return str(value) == str(declared)
 
-
-def _label(key: str, row: dict) -> str:
-    name = row.get("name")
-    return f"{key} {row.get(key)}" + (f" ({name})" if isinstance(name, str) else "")
-
-
-def _shown(value: Any) -> str:
-    return "NULL" if value is None else str(value)
-
-
-def _same(found: Any, want: Any) -> bool:
-    from .checks import same_value
-
-    return same_value(found, want)
