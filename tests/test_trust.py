@@ -252,3 +252,36 @@ def test_lint_lessons_solve_asks_at_a_terminal_and_a_no_runs_nothing(home, cours
         child.close()
         assert child.exitstatus == 1 and "Traceback" not in child.before
         assert not canary.exists()
+
+
+def test_a_link_to_a_shipped_lesson_runs_the_shipped_files_not_the_links_neighbours(
+        home, tmp_path, canary):
+    """Issue 27, point 1: a course folder whose `revert-applied.toml` links to the shipped
+    lesson, beside a `models/0001_initial.py` of its own. The lesson is the shipped one (what
+    the link leads to), so it needs no trust: and then its files are the shipped ones too,
+    never the Python beside the link, which would run untrusted."""
+    canary.parent.mkdir()
+    folder = tmp_path / "linked"
+    (folder / "models").mkdir(parents=True)
+    (folder / "revert-applied.toml").symlink_to(REPO / "lessons/revert-applied.toml")
+    (folder / "models/0001_initial.py").write_text(
+        f"open(r'{canary}', 'w').write('ran')\n" + (REPO / "lessons/models/0001_initial.py")
+        .read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "course.toml").write_text('format = 1\norder = ["revert-applied"]\n',
+                                        encoding="utf-8")
+    result = tutor(home, "--course", str(folder), "reset", "revert-applied")
+    assert result.returncode == 0, result.stderr
+    assert not canary.exists()
+    status, data = tutor_json(home, "lint-lessons", str(folder))
+    assert [lesson["runs"] for lesson in data["lessons"]] == [None]
+    result = tutor(home, "lint-lessons", str(folder), "--solve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not canary.exists()
+    # A copy of the shipped lesson (no link) is the course's own: its neighbours are code,
+    # asked about and listed before anything runs.
+    (folder / "revert-applied.toml").unlink()
+    (folder / "revert-applied.toml").write_bytes(
+        (REPO / "lessons/revert-applied.toml").read_bytes())
+    result = tutor(home, "--course", str(folder), "reset", "revert-applied")
+    assert result.returncode == 2 and "is code" in result.stderr
+    assert "0001_initial.py" in result.stderr and not canary.exists()

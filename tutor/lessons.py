@@ -526,12 +526,17 @@ class Lesson:
         return self.resource_path(relative).read_text(encoding="utf-8")
 
     def resource_path(self, relative: str) -> Path:
-        folders = _resource_folders(self.file.parent, self.shared)
-        return _find_resource(folders, relative) or self.file.parent / relative
+        # Beside the file the lesson really is (links followed), the path that also decides
+        # whether it is shipped: a link to a shipped lesson is the shipped lesson, files and
+        # all, never the shipped text with the Python that lies beside the link.
+        beside = self.file.resolve().parent
+        folders = _resource_folders(beside, self.shared)
+        return _find_resource(folders, relative) or beside / relative
 
 
 def is_shipped_lesson(file: Path) -> bool:
-    """Whether a lesson file is one of the tutor's own: directly in the shipped lessons."""
+    """Whether a lesson file is one of the tutor's own: directly in the shipped lessons (links
+    followed: `Lesson.resource_path` finds its files on the same path)."""
     return file.resolve().parent == resource_dir("lessons").resolve()
 
 
