@@ -778,7 +778,7 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     summary = part(reader.get, "summary", str)
     intro = part(reader.get, "intro", str)
     start_data = part(reader.get, "start", dict)
-    folders = _resource_folders(path.parent, shared)
+    folders = _resource_folders(path.resolve().parent, shared)  # as Lesson.resource_path
     start = part(_load_start, start_data, name, folders) if start_data is not None else None
     steps_data = part(reader.get, "steps", list)
     invariants_data = part(reader.get, "invariants", list, [])
@@ -881,6 +881,77 @@ MIGRATION_NAME = re.compile(r"[A-Za-z0-9_]{1,100}")
 # A lesson's id is its file's name, in the course's lessons folder.
 LESSON_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 GIT_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
+DATABASE_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
+
+
+def _in_sandbox(value: str, file: str, field_name: str) -> None:
+    inside_path(value, file, field_name)
+
+
+def _sandbox_folder(value: str, file: str, field_name: str) -> None:
+    inside_path(value, file, field_name, itself=True)
+
+
+def _in_lesson_folder(value: str, file: str, field_name: str) -> None:
+    inside_path(value, file, field_name, "the lesson's folder")
+
+
+def _module_name(value: str, file: str, field_name: str) -> None:
+    if not MIGRATION_NAME.fullmatch(value):
+        raise LessonFileError(file, field_name, f"{value!r} is not a migration's name (letters, "
+                                                "digits and _, as makemigrations names them)")
+
+
+def _database_name(value: str, file: str, field_name: str) -> None:
+    if not DATABASE_NAME.fullmatch(value) or value == DEFAULT_DATABASE:
+        raise LessonFileError(file, field_name,
+                              f"{value!r} must be a lower-case name (letters, digits, _) other "
+                              "than 'default', the learner's own database")
+
+
+# Every field of the lesson format whose value becomes a path (a file the tutor writes, reads,
+# deletes or imports), by where it stands (`field_pattern`), and the rule that keeps it in its
+# place. `_Fields.get` applies the rule to every field read at such a place: a field declared
+# here cannot be read unchecked (tests/test_lesson_files.py plants `..` and absolute paths in
+# each, and builds a lesson whose every other text leads out, to prove nothing else is a path).
+PATH_FIELDS: dict[str, Callable[[str, str, str], None]] = {
+    # Written into the sandbox, from files beside the lesson.
+    "start.files[].path": _in_sandbox,
+    "start.files[].source": _in_lesson_folder,
+    # A migration of the start: a module in the app's migrations folder, made from a models
+    # version (a file beside the lesson) or copied from a file beside it.
+    "start.migrations[].name": _module_name,
+    "start.migrations[].models": _in_lesson_folder,
+    "start.migrations[].source": _in_lesson_folder,
+    "start.models": _in_lesson_folder,
+    "start.apps[].migrations[].name": _module_name,
+    "start.apps[].migrations[].models": _in_lesson_folder,
+    "start.apps[].migrations[].source": _in_lesson_folder,
+    "start.apps[].models": _in_lesson_folder,
+    # A database of the start: its SQLite file in the sandbox is named after it.
+    "start.databases[].name": _database_name,
+    "releases[].models": _in_lesson_folder,
+    # What the start's and a solution's actions delete or edit.
+    "start.commands[].delete": _in_sandbox,
+    "start.commands[].edit": _in_sandbox,
+    "steps[].solution[].delete": _in_sandbox,
+    "steps[].solution[].edit": _in_sandbox,
+    # What a check reads.
+    "expect.file": _in_sandbox,
+    "expect.backup": _in_sandbox,
+    "expect.under": _sandbox_folder,
+    "expect.same_as": _in_sandbox,
+}
+
+
+def field_pattern(where: str) -> str:
+    """Where a field stands, as PATH_FIELDS names it: list indexes as `[]`, a backend's
+    telling of a step (`steps[2].on.mysql.`) as the step, and every expectation (a step's, an
+    invariant, a condition of either or of an explanation) as `expect`."""
+    where = re.sub(r"\[\d+\]", "[]", where)
+    where = re.sub(r"^steps\[\]\.on\.[a-z]+\.", "steps[].", where)
+    return re.sub(r"^(?:steps\[\]\.expect\[\]|invariants\[\]|steps\[\]\.explanation\[\]"
+                  r"\.when(?:\[\])?)(?:\.when(?:\[\])?)?\.", "expect.", where)
 
 
 def _load_release(data: Any, where: str, file: str, folders: list[Path]) -> Release:
@@ -901,8 +972,7 @@ def _load_release(data: Any, where: str, file: str, folders: list[Path]) -> Rele
     if ref and not GIT_REF.fullmatch(ref):
         raise LessonFileError(file, f"{where}.ref", f"{ref!r} is not a branch or tag name")
     if models:
-        made_from = inside_path(models_file("store", models), file, f"{where}.models",
-                                "the lesson's folder")
+        made_from = models_file("store", models)
         if not _find_resource(folders, made_from):
             raise LessonFileError(file, f"{where}.models", f"no models version {made_from}")
     model = reader.get("model", str, default="Product")
@@ -1146,10 +1216,7 @@ def _load_start(data: dict, file: str, folders: list[Path]) -> Start:
         if not isinstance(entry, dict):
             raise LessonFileError(file, where, "must be a table with path and source")
         entry_reader = _Fields(entry, file, where)
-        files.append(StartFile(
-            inside_path(entry_reader.get("path", str), file, f"{where}.path"),
-            inside_path(entry_reader.get("source", str), file, f"{where}.source",
-                        "the lesson's folder")))
+        files.append(StartFile(entry_reader.get("path", str), entry_reader.get("source", str)))
         entry_reader.finish()
         _require_file(folders, files[-1].source, file, f"{where}.source")
     git = reader.get("git", bool, default=False)
@@ -1164,9 +1231,6 @@ def _load_start(data: dict, file: str, folders: list[Path]) -> Start:
     return Start(apps=apps, files=files, commands=commands, git=git, databases=databases)
 
 
-DATABASE_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
-
-
 def _load_start_database(data: Any, where: str, file: str,
                          apps: list[StartApp]) -> StartDatabase:
     """`{ name = "teammate", applied = "0004_add_discount_field" }` (store's last applied
@@ -1175,10 +1239,6 @@ def _load_start_database(data: Any, where: str, file: str,
         raise LessonFileError(file, where, "must be a table with name and applied")
     reader = _Fields(data, file, where)
     name = reader.get("name", str)
-    if not DATABASE_NAME.fullmatch(name) or name == DEFAULT_DATABASE:
-        raise LessonFileError(file, f"{where}.name",
-                              f"{name!r} must be a lower-case name (letters, digits, _) other "
-                              "than 'default', the learner's own database")
     applied = reader.get("applied", (str, dict), default="zero")
     if isinstance(applied, str):
         applied = {"store": applied}
@@ -1203,9 +1263,9 @@ def _load_start_app(reader: _Fields, app: str, where: str, file: str,
     migrations = []
     for i, entry in enumerate(reader.get("migrations", list)):
         at = f"{where}.migrations[{i}]"
-        if isinstance(entry, str):
-            migration = StartMigration(entry, entry)
-        elif isinstance(entry, dict):
+        if isinstance(entry, str):  # a name, made from the models version of that name
+            entry = {"name": entry, "models": entry}
+        if isinstance(entry, dict):
             entry_reader = _Fields(entry, file, at)
             name = entry_reader.get("name", str)
             source = entry_reader.get("source", str, default="")
@@ -1213,17 +1273,10 @@ def _load_start_app(reader: _Fields, app: str, where: str, file: str,
             migration = StartMigration(name, models, source)
             entry_reader.finish()
             if source:
-                inside_path(source, file, f"{at}.source", "the lesson's folder")
                 _require_file(folders, source, file, f"{at}.source")
         else:
             raise LessonFileError(file, at, "must be a migration name or a table")
-        if not MIGRATION_NAME.fullmatch(migration.name):
-            # It becomes a file in the app's migrations folder: a module's name, nothing more.
-            raise LessonFileError(file, f"{at}.name" if isinstance(entry, dict) else at,
-                                  f"{migration.name!r} is not a migration's name (letters, "
-                                  "digits and _, as makemigrations names them)")
-        made_from = inside_path(models_file(app, migration.models), file, at,
-                                "the lesson's folder")
+        made_from = models_file(app, migration.models)
         if not migration.source and not _find_resource(folders, made_from):
             raise LessonFileError(file, at, f"no models version {made_from}")
         migrations.append(migration)
@@ -1235,7 +1288,6 @@ def _load_start_app(reader: _Fields, app: str, where: str, file: str,
     made = [m.models for m in migrations if not m.source]
     default_models = made[-1] if made else "0001_initial"
     models = reader.get("models", str, default=default_models)
-    inside_path(models_file(app, models), file, f"{where}.models", "the lesson's folder")
     if not _find_resource(folders, models_file(app, models)):
         raise LessonFileError(file, f"{where}.models",
                               f"no models version {models_file(app, models)}")
@@ -1439,10 +1491,9 @@ def _load_action(data: Any, where: str, file: str) -> SolutionAction:
         command = _command(reader.get("run", str), f"{where}.run", file)
         action = SolutionAction(run=command, fails=reader.get("fails", bool, default=False))
     elif "delete" in data:
-        action = SolutionAction(delete=inside_path(reader.get("delete", str), file,
-                                                   f"{where}.delete"))
+        action = SolutionAction(delete=reader.get("delete", str))
     elif "edit" in data:
-        action = SolutionAction(edit=inside_path(reader.get("edit", str), file, f"{where}.edit"),
+        action = SolutionAction(edit=reader.get("edit", str),
                                 replace=reader.get("replace", str),
                                 with_text=reader.get("with", str))
     else:
@@ -1500,9 +1551,6 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
     for option, option_type in EXPECTATION_FIELDS[kind].items():
         if option in data:
             options[option] = reader.get(option, option_type)
-    # What a check reads is in the sandbox too.
-    if kind in ("file", "backup"):
-        inside_path(subject, file, f"{where}.{kind}")
     if kind == "backup" and (not options.get("tables") or not all(
             isinstance(t, str) and t for t in options["tables"])):
         raise LessonFileError(file, f"{where}.tables",
@@ -1511,10 +1559,6 @@ def _load_expectation(data: Any, where: str, file: str, condition: bool = False)
         raise LessonFileError(file, f"{where}.source", f"is one of {', '.join(FIELD_SOURCES)}")
     if options.get("of", "step") not in BACKUP_OF:
         raise LessonFileError(file, f"{where}.of", f"is one of {', '.join(BACKUP_OF)}")
-    if "under" in options and options["under"] != ".":
-        inside_path(options["under"], file, f"{where}.under", itself=True)  # a folder
-    if options.get("same_as", "start") != "start":
-        inside_path(options["same_as"], file, f"{where}.same_as")
     if kind == "rows" and not ({"count", "same_as"} & set(options)):
         raise LessonFileError(file, where, "rows needs `count` or `same_as`")
     database = reader.get("database", str, default=DEFAULT_DATABASE)
@@ -1601,6 +1645,9 @@ class _Fields:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise self.error(self.file, self._name(key),
                              f"must be {_TYPE_WORDS[kind]}, not {type(value).__name__}")
+        rule = PATH_FIELDS.get(field_pattern(self._name(key)))
+        if rule is not None and isinstance(value, str):
+            rule(value, self.file, self._name(key))
         return value
 
     def require_format(self) -> None:

@@ -27,7 +27,7 @@ from .paths import claim_home, resource_dir
 from .reader import StateReader, sandbox_environment, shared_reader
 from .spare_database import (is_ready, new_database_name, spare_turn, start_worker, take,
                              wait_for_worker)
-from .state import DATABASE_FILE, SandboxState
+from .state import DATABASE_FILE, SandboxState, StateUnreadable
 
 if TYPE_CHECKING:
     import subprocess
@@ -253,7 +253,11 @@ class Sandbox:
             # The start state as it really is (start.commands may fake or unapply), so that a
             # check can tell "reverted too far" from "not applied yet", and compare rows with
             # the ones the lesson started with.
-            start = self.reader.read(staging)
+            try:
+                start = self.reader.read(staging)
+            except StateUnreadable as unreadable:  # the lesson's fault: its start is broken
+                raise CommandFailed(f"Building the sandbox: Django cannot load the start of "
+                                    f"{lesson.id}.", str(unreadable)[-3000:]) from None
             (staging / SANDBOX_MARKER).write_text(
                 json.dumps({"lesson": lesson.id, "start_state": start.to_json(),
                             "backend": server.shown() if server else "sqlite"}) + "\n",
