@@ -11,12 +11,17 @@ from pathlib import Path
 from typing import Iterable
 
 
-def write_atomically(path: Path, text: str, durable: bool = True) -> None:
+def write_atomically(path: Path, text: str, durable: bool = True, *,
+                     secret: bool = False) -> None:
     """Write `text` to `path` so that a crash at any moment leaves either the old file whole
-    or the new one (`durable`: flushed to disk before it replaces the old one)."""
+    or the new one (`durable`: flushed to disk before it replaces the old one). A `secret`
+    (a password, a token) is readable by its owner only, from its first byte on."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    mode = 0o600 if secret else 0o644
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
+        if secret:  # whatever the umask, or a temporary file left with other rights
+            os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

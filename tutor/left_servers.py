@@ -71,5 +71,5 @@ def _remember(home: Path, servers: list[Server]) -> None:
         return
     from .files import write_atomically
 
-    write_atomically(path, json.dumps([server.url() for server in servers]) + "\n")
-    path.chmod(0o600)  # the URLs may hold passwords
+    # The URLs may hold passwords.
+    write_atomically(path, json.dumps([server.url() for server in servers]) + "\n", secret=True)

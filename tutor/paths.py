@@ -75,11 +75,15 @@ def resolve_course_file(option: str | None) -> Path | None:
 
 
 def claim_home(home: Path) -> None:
-    """Create the home (if needed) and mark it as the tutor's own."""
-    home.mkdir(parents=True, exist_ok=True)
+    """Create the home (if needed) and mark it as the tutor's own. It is its owner's alone
+    (like ~/.ssh), whatever the umask: it holds secrets (a database's password in the
+    sandbox's settings and in the timeline's copies of them, a class token)."""
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
     marker = home / HOME_MARKER
     if not marker.exists():
         marker.write_text("This folder belongs to migration tutor (`tutor`).\n", encoding="utf-8")
+    if home.stat().st_mode & 0o077:
+        home.chmod(0o700)
 
 
 def course_cache(home: Path) -> Path | None:

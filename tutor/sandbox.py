@@ -636,6 +636,8 @@ def declare_server(folder: Path, server, name: str) -> None:
         lines += ["", SERVER_BLOCK, line]
         if server.vendor == "mysql":
             lines += PURE_PYTHON_MYSQL
+    if server.password:  # a secret: for the learner's eyes only (before it is written)
+        settings.chmod(0o600)
     settings.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

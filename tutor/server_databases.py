@@ -5,15 +5,24 @@ Each carries the tutor's mark in its comment (PostgreSQL's `COMMENT ON DATABASE`
 `CREATE DATABASE ... COMMENT`), naming the home it belongs to and the build it holds. A
 database without that mark is never dropped, whatever its name, and a database dropped and
 made again by hand has lost it, as a new SQLite file has no mark in its header.
+
+One exception keeps a home from being stuck: on PostgreSQL a database is made and then marked,
+in two statements no transaction can hold, so a kill in between leaves it unmarked. While it
+is made, the home holds a record of it (`HOME/server-databases-pending/NAME`, written before
+the database is asked for); a database of that name found without any mark is the one the
+home was making, and is the home's to drop.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from .backends import BackendError, Server, home_token, require_driver
 
 MARK = "migration-tutor"
+# The databases a home is making (see the module's docstring), one empty file each.
+PENDING_FOLDER = "server-databases-pending"
 
 
 def mark_number(comment: str | None) -> int | None:
@@ -30,6 +39,7 @@ class OwnedDatabases:
     def __init__(self, server: Server, home: Path | None = None, token: str = ""):
         self.server = server
         self.token = token or home_token(home)
+        self.pending = home / PENDING_FOLDER if home is not None else None
 
     @staticmethod
     def on(server: Server, home: Path | None = None, token: str = "") -> "OwnedDatabases":
@@ -51,7 +61,28 @@ class OwnedDatabases:
 
     def is_ours(self, name: str) -> bool:
         mark = self.mark_of(name)
-        return mark is not None and mark.startswith(f"{MARK} {self.token} ")
+        return mark is not None and (mark.startswith(f"{MARK} {self.token} ")
+                                     or self._left_unmarked(name, mark))
+
+    @contextmanager
+    def _making(self, name: str):
+        """While `name` is made and marked: the home's record that it is making it."""
+        if self.pending is None:
+            yield
+            return
+        self.pending.mkdir(parents=True, exist_ok=True)
+        (self.pending / name).touch()
+        yield
+        (self.pending / name).unlink(missing_ok=True)
+
+    def _left_unmarked(self, name: str, mark: str) -> bool:
+        """Whether `name` is a database this home was making when it was cut off: it has no
+        mark at all, and the home's record of making it is still there."""
+        return mark == "" and self.pending is not None and (self.pending / name).is_file()
+
+    def _forget(self, name: str) -> None:
+        if self.pending is not None:
+            (self.pending / name).unlink(missing_ok=True)
 
     def _refuse_foreign(self, name: str) -> BackendError:
         return BackendError(
@@ -63,20 +94,28 @@ class OwnedDatabases:
         """Create an empty database of the tutor's, marked (`mark` tells one build from the
         next, as the mark in an SQLite file's header does)."""
         self.drop(name)
-        self._create(name, self._mark(mark))
+        with self._making(name):
+            self._create(name, self._mark(mark))
 
     def drop(self, name: str) -> None:
         """Drop a database the tutor made; one it did not make is never touched."""
         mark = self.mark_of(name)
         if mark is None:
+            self._forget(name)
             return
-        if not mark.startswith(f"{MARK} {self.token} "):
+        if not (mark.startswith(f"{MARK} {self.token} ") or self._left_unmarked(name, mark)):
             raise self._refuse_foreign(name)
         self._drop(name)
+        self._forget(name)
 
     def names(self) -> list[str]:
-        """Every database this home's tutor made on the server."""
-        return self._marked(f"{MARK} {self.token} %")
+        """Every database this home's tutor made on the server (one it was cut off making
+        included)."""
+        marked = self._marked(f"{MARK} {self.token} %")
+        pending = sorted(path.name for path in self.pending.iterdir()) \
+            if self.pending is not None and self.pending.is_dir() else []
+        return marked + [name for name in pending
+                         if name not in marked and self.mark_of(name) == ""]
 
     def drop_all(self) -> None:
         """Drop every database this home's tutor made on the server (its sandbox, its kept
@@ -90,7 +129,8 @@ class OwnedDatabases:
         kept as a template comes back as the database the lesson's start state was read in."""
         mark = self.mark_of(source) or ""
         self.drop(target)
-        self._copy(source, target, mark)
+        with self._making(target):
+            self._copy(source, target, mark)
 
     # Each vendor's own SQL.
     def mark_of(self, name: str) -> str | None:
