@@ -7,7 +7,8 @@ from .state import Migration, SandboxState
 
 def describe_changes(before: SandboxState, after: SandboxState) -> list[str]:
     lines = [*_migration_changes(before, after), *_schema_changes(before, after),
-             *_row_changes(before, after)]
+             *_row_changes(before, after), *_git_changes(before, after),
+             *_release_changes(before, after)]
     # The lesson's other databases: their records, schema and rows (the files are shared,
     # and told once above).
     for name in sorted(before.databases.keys() | after.databases.keys()):
@@ -18,6 +19,34 @@ def describe_changes(before: SandboxState, after: SandboxState) -> list[str]:
         lines += [f"on {name}: {line}" for line in
                   [*_record_changes(was, now), *_schema_changes(was, now),
                    *_row_changes(was, now)]]
+    return lines
+
+
+def _git_changes(before: SandboxState, after: SandboxState) -> list[str]:
+    """A branch switched to, and the commit the branch is at now (a commit, a reset, a merge:
+    the state tells where HEAD is, not how it got there)."""
+    lines = []
+    if before.git_branch and after.git_branch and before.git_branch != after.git_branch:
+        lines.append(f"git: on branch {after.git_branch} (was {before.git_branch})")
+    if after.git_head and before.git_head != after.git_head:
+        was = before.git_head.split(" ", 1)[0] if before.git_head else "no commit"
+        lines.append(f"git: {after.git_branch or 'HEAD'} at {after.git_head} (was {was})")
+    return lines
+
+
+def _release_changes(before: SandboxState, after: SandboxState) -> list[str]:
+    """A running release that broke, with Django's first error, or works again. Where the
+    earlier reading did not run it (the lesson's start is read without its releases), a
+    release is said broken as it is now, not "broke": when is not known."""
+    lines = []
+    for name in sorted(after.releases):
+        was, now = before.releases.get(name), after.releases[name]
+        if not now.works and (was is None or was.works):
+            action, error = now.failures[0]
+            why = f"{action}: {error.strip().splitlines()[0][:200]}" if error.strip() else action
+            lines.append(f"release {name}: {'broken' if was is None else 'broke'} ({why})")
+        elif now.works and was is not None and not was.works:
+            lines.append(f"release {name}: works again")
     return lines
 
 

@@ -67,15 +67,19 @@ def _lesson_lines(entries: list[dict]) -> list[str]:
             said = ", ".join(code(d) if d else UNNAMED
                              for d in undone) or "nothing"
             lines += [f"- **Undone** (a mistake taken back): {said}.", ""]
-        elif kind == "command":
-            did = entry.get("did")
-            head = (code(did) if isinstance(did, str) and did
-                    else UNNAMED[0].upper() + UNNAMED[1:])
-            lines.append(f"- {head}")
+        elif kind in ("command", "answer"):
             changes = [c for c in entry.get("changes", []) if isinstance(c, str)]
+            if kind == "answer":
+                answer = [a for a in entry.get("answer", []) if isinstance(a, str)]
+                lines.append(f"- Answered the question \"{plain(str(entry.get('question')))}\": "
+                             + (", ".join(map(code, answer)) or "none of them"))
+            else:
+                did = entry.get("did")
+                lines.append("- " + (code(did) if isinstance(did, str) and did
+                                     else UNNAMED[0].upper() + UNNAMED[1:]))
             for change in changes:
                 lines.append(f"  - {plain(change)}")
-            if not changes:
+            if not changes and kind == "command":
                 lines.append("  - nothing changed in the migrations, schema or rows")
             for passed in entry.get("passed", []):
                 if not isinstance(passed, dict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -96,11 +97,11 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
         file_models = _file_models(full_state, local_apps)
         notes = _notes(sandbox, local_apps, database, database_exists, conflicts,
                        connection.vendor)
-        branch = _git_branch(sandbox)
+        branch, head = _git_branch(sandbox), _git_head(sandbox)
     else:
         conflicts, pending = files_read.conflicts, files_read.pending_changes
         file_models, branch, notes = files_read.file_models, files_read.git_branch, []
-        models = files_read.models
+        head, models = files_read.git_head, files_read.models
     return SandboxState(
         migrations=migrations,
         tables=tables,
@@ -113,6 +114,7 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
         conflicts=conflicts,
         notes=notes,
         git_branch=branch,
+        git_head=head,
         file_models=file_models,
         models=models,
         database_mark=mark,
@@ -334,6 +336,41 @@ def _git_branch(sandbox: Path) -> str:
         return ""
     prefix = "ref: refs/heads/"
     return head[len(prefix):] if head.startswith(prefix) else "(detached HEAD)"
+
+
+def _git_head(sandbox: Path) -> str:
+    """The commit HEAD is at, "abc1234 Its subject", read from .git's files (no git process):
+    the ref, a loose ref or packed-refs, and the commit's own object where it is loose (a new
+    commit is); without it, the short hash alone. "" where there is no commit."""
+    git = sandbox / ".git"
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if head.startswith("ref: "):
+            ref = head[5:]
+            if ".." in ref.split("/"):
+                return ""
+            try:
+                head = (git / ref).read_text(encoding="utf-8").strip()
+            except FileNotFoundError:
+                packed = (git / "packed-refs").read_text(encoding="utf-8").splitlines()
+                head = next((line.split()[0] for line in packed
+                             if line.endswith(f" {ref}") and not line.startswith("#")), "")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", head):
+        return ""
+    return f"{head[:7]} {_commit_subject(git, head)}".rstrip()
+
+
+def _commit_subject(git: Path, sha: str) -> str:
+    import zlib
+
+    try:
+        raw = zlib.decompress((git / "objects" / sha[:2] / sha[2:]).read_bytes())
+    except (OSError, zlib.error):
+        return ""  # packed, or unreadable: the hash says enough
+    _, _, body = raw.partition(b"\n\n")
+    return body.split(b"\n", 1)[0].decode("utf-8", "replace")[:100]
 
 
 def _notes(sandbox: Path, local_apps: set[str], database: Path, exists: bool,

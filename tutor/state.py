@@ -135,8 +135,11 @@ class SandboxState:
     conflicts: dict[str, list[str]] = field(default_factory=dict)
     # Situations a learner should be told about whatever the step (a missing database...).
     notes: list[str] = field(default_factory=list)
-    # The checked-out branch when the sandbox is a git repository ("" when it is not).
+    # The checked-out branch when the sandbox is a git repository ("" when it is not), and
+    # the commit it is at: "abc1234 its subject" (the subject where git left the commit
+    # unpacked, as it does a new one).
     git_branch: str = ""
+    git_head: str = ""
     # The models as the migration files describe them (all of them, applied or not):
     # "app.model" -> {"table": db table, "fields": {field: {"column", "type", "null",
     # "default" (only when the field has one)}}}.
@@ -240,6 +243,7 @@ class SandboxState:
             "conflicts": {app: list(names) for app, names in self.conflicts.items()},
             "notes": list(self.notes),
             "git_branch": self.git_branch,
+            "git_head": self.git_head,
             "file_models": self.file_models,
             "models": self.models,
             "database_mark": self.database_mark,
@@ -265,6 +269,7 @@ class SandboxState:
             conflicts={app: list(names) for app, names in data["conflicts"].items()},
             notes=list(data["notes"]),
             git_branch=data["git_branch"],
+            git_head=data.get("git_head", ""),
             file_models=data.get("file_models", {}),
             models=data.get("models", {}),
             database_mark=data.get("database_mark"),

@@ -41,7 +41,7 @@ def _state_key(state: SandboxState) -> str:
     data = state.to_json()
     told = {key: data.get(key) for key in (
         "migrations", "tables", "rows", "row_counts", "orphans", "database_exists",
-        "database_mark", "conflicts", "databases", "git_branch")}
+        "database_mark", "conflicts", "databases", "git_branch", "git_head")}
     return hashlib.sha256(json.dumps(told, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -284,9 +284,10 @@ class Workspace:
             self.tell_class("lesson_complete", where=where)
 
     def _check(self, state: SandboxState | None = None, counted: bool = True,
-               did: str = "") -> CheckReport:
+               did: str = "", answered: tuple[str, list[str]] | None = None) -> CheckReport:
         """`counted`: a check the learner asked for (every `tutor check`, the session's check
-        after each command, the one after a right answer), not the one after a solution."""
+        after each command, the one after a right answer), not the one after a solution.
+        `answered`: the question and the right answer that led to this check."""
         from .judge import CheckReport, judge_lesson, where_you_are
 
         lesson = self.current_lesson()
@@ -325,7 +326,7 @@ class Workspace:
         self.progress.current = lesson.id
         self.save()
         if not self._fast_forwarding:  # (the journal and the timeline begin where it ends)
-            changes, passed = self._write_journal(lesson, did, state, verdict)
+            changes, passed = self._write_journal(lesson, did, state, verdict, answered)
             self._remember(did, progress.step, changes, [index + 1 for index in passed], state)
         where = "" if verdict.passed else where_you_are(
             lesson.steps[verdict.step_index], state,
@@ -336,10 +337,12 @@ class Workspace:
             where = f"{where} {seen_ahead(lesson, verdict)}".strip()
         return CheckReport(lesson, verdict, state, where)
 
-    def _write_journal(self, lesson: Lesson, did: str, state: SandboxState,
-                       verdict) -> tuple[list[str], list[int]]:
-        """The command (or outside change) just checked, for `tutor notes`: what it changed
-        since the journal last saw the sandbox, and the steps it passed (returned too)."""
+    def _write_journal(self, lesson: Lesson, did: str, state: SandboxState, verdict,
+                       answered: tuple[str, list[str]] | None = None
+                       ) -> tuple[list[str], list[int]]:
+        """The command (or outside change, or answer) just checked, for `tutor notes`: what
+        it changed since the journal last saw the sandbox, and the steps it passed (returned
+        too)."""
         from .changes import describe_changes
 
         before = self.journal.last_state(lesson.id) or self.sandbox.start_state()
@@ -347,7 +350,11 @@ class Workspace:
         passed = [{"step": index + 1, "title": lesson.steps[index].title,
                    "explanation": verdict.explanations.get(index, "")}
                   for index in verdict.passed_steps]
-        if did or changes or passed:
+        if answered is not None:
+            self.journal.add({"lesson": lesson.id, "at": now(), "kind": "answer",
+                              "question": answered[0], "answer": answered[1],
+                              "changes": changes, "passed": passed})
+        elif did or changes or passed:
             self.journal.add({"lesson": lesson.id, "at": now(), "kind": "command", "did": did,
                               "changes": changes, "passed": passed})
         self.journal.saw(lesson.id, state)
@@ -483,7 +490,7 @@ class Workspace:
         answered = self.lesson_progress(lesson).answered
         if index not in answered:
             answered.append(index)
-        return AnswerReport(posed, True, "", self._check(state))
+        return AnswerReport(posed, True, "", self._check(state, answered=(posed.ask, values)))
 
     # --- help -------------------------------------------------------------------------------
 
