@@ -283,9 +283,9 @@ def _warn_about_broken_lessons(course) -> None:
 
 
 def _print_json(data) -> None:
-    import json
+    from .markup import json_text
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(data) + "\n")  # valid JSON, no control character acting
 
 
 def cmd_lessons(args) -> int:
@@ -361,13 +361,14 @@ def cmd_status(args) -> int:
         return 0
     from . import ui
 
-    ui.console.print(f"[bold]Lesson:[/bold]  {lesson.title} ({lesson.id})")
+    ui.console.print(f"[bold]Lesson:[/bold]  {ui.literal(lesson.title)} ({lesson.id})")
     if data["lesson_complete"]:
         ui.console.print("[bold]Step:[/bold]    all steps done")
     else:
-        ui.console.print(f"[bold]Step:[/bold]    {index + 1}/{len(lesson.steps)}: {step.title}")
-    ui.console.print(f"[bold]Sandbox:[/bold] {sandbox.path}")
-    ui.console.print(f"[bold]Python:[/bold]  {sandbox.python}")
+        ui.console.print(f"[bold]Step:[/bold]    {index + 1}/{len(lesson.steps)}: "
+                         f"{ui.literal(step.title)}")
+    ui.console.print(f"[bold]Sandbox:[/bold] {ui.literal(str(sandbox.path))}")
+    ui.console.print(f"[bold]Python:[/bold]  {ui.literal(sandbox.python)}")
     if data["backend"]:
         ui.console.print(f"[bold]Database:[/bold] {ui.literal(data['backend'])}")
     if state is None:
@@ -468,7 +469,14 @@ def cmd_notes(args) -> int:
     from .notes import render
 
     workspace = _workspace(args)
-    sheet = render(workspace.course, workspace.progress, workspace.journal.entries())
+    journal = workspace.journal
+    sheet = render(workspace.course, workspace.progress, journal.entries())
+    if journal.damaged:  # a crash while a line was written, or a file written over
+        from . import ui
+
+        lines = f"{journal.damaged} line{'s' if journal.damaged != 1 else ''}"
+        ui.show_warning(f"{lines} of {journal.path} could not be read (a crash while it was "
+                        "written?): the notes leave them out.")
     if not args.output:
         sys.stdout.write(sheet)
         return 0

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .exceptions import CommandFailed, NoSandbox, ToolMissing, TutorError, UnsafeHome
-from .files import fingerprint
+from .files import fingerprint, read_json
 from .lessons import (EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp, StartDatabase,
                       is_within)
 from .paths import claim_home, resource_dir
@@ -83,8 +83,8 @@ class Sandbox:
             cached = _MARKERS.get(path)
             if cached is not None and cached[0] == key:
                 return cached[1]
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = read_json(path)
+        except (OSError, ValueError):  # (ValueError: DamagedJson, also 100 000 brackets deep)
             return {}
         data = data if isinstance(data, dict) else {}
         _MARKERS[path] = (key, data)
