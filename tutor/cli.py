@@ -212,9 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        if getattr(args, "name", None) is not None:
-            _remember_name(args)
         try:
+            if getattr(args, "name", None) is not None:
+                _remember_name(args)  # (on a read-only or full home: the OSError below)
             return COMMANDS[args.command](args)
         except BrokenPipeError:
             raise
@@ -910,7 +910,16 @@ def system_error(error: OSError) -> TutorError:
     """What the operating system refused, as a learner can act on it."""
     import errno
 
-    where = f" ({error.filename})" if error.filename else ""
+    number, reason, filename = error.errno, error.strerror, error.filename
+    copy_errors = error.args[0] if error.args and isinstance(error.args[0], list) else []
+    if number is None and copy_errors and len(copy_errors[0]) == 3:
+        # shutil.Error: a copy's list of (source, target, why); its first error says it all.
+        import re
+
+        _, filename, why = copy_errors[0]
+        found = re.match(r"\[Errno (\d+)\] ([^:]+)", str(why))
+        number, reason = (int(found[1]), found[2]) if found else (None, str(why))
+    where = f" ({filename})" if filename else ""
     advice = {
         errno.ENOSPC: "The disk is full: free some space, then run the command again.",
         errno.EROFS: "That place is read-only: choose a home you can write, e.g. "
@@ -920,10 +929,9 @@ def system_error(error: OSError) -> TutorError:
         errno.EPERM: "You may not write there: choose a home of your own, e.g. "
                      "`--home ~/migration-tutor`.",
         errno.ENAMETOOLONG: "The path is too long for this system: choose a shorter --home.",
-    }.get(error.errno, "Check that path (and that the disk has room), then run the command "
-                       "again.")
-    return TutorError(f"The operating system refused: {error.strerror or error}{where}.",
-                      advice)
+    }.get(number, "Check that path (and that the disk has room), then run the command "
+                  "again.")
+    return TutorError(f"The operating system refused: {reason or error}{where}.", advice)
 
 
 def run() -> None:
