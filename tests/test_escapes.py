@@ -109,6 +109,7 @@ def test_watch_shows_a_planted_name_without_acting_on_it(lesson_home):
     home = lesson_home("revert-applied")
     payload = HOSTILE["title"] + HOSTILE["c1-bidi"]
     child = spawn_tutor(home, "watch")
+    child.logfile_read = transcript = io.StringIO()  # all it shows, not the last match's
     child.expect_exact("Not yet")
     _plant(home, payload)
     child.expect_exact("The sandbox changed", timeout=15)
@@ -116,10 +117,11 @@ def test_watch_shows_a_planted_name_without_acting_on_it(lesson_home):
     child.sendcontrol("c")
     child.expect_exact("Stopped watching")
     child.expect(pexpect.EOF)
-    seen = child.before
     child.close()
-    # Only the terminal's own line ends are control characters here (NO_COLOR is set).
-    assert not acted_on(seen.replace("\r", "")), seen
+    seen = transcript.getvalue()
+    # On a terminal, rich still writes bold and dim under NO_COLOR (styles, not colours):
+    # those, and the terminal's line ends, are all the control characters there are.
+    assert not acted_on(_SGR.sub("", seen.replace("\r", ""))), seen
     assert "Traceback" not in seen
 
 
@@ -184,3 +186,28 @@ def test_the_console_renders_no_control_character_it_was_given(text):
     console.print(table)
     out = console.file.getvalue()
     assert not acted_on(_SGR.sub("", out))
+
+
+def test_the_session_shows_planted_names_and_a_typed_command_as_they_are(lesson_home):
+    """`tutor start`, in a real terminal: the state table under the step shows the planted
+    names as escapes (the terminal's own codes aside, none of the payload reaches it raw),
+    and a typed command with rich's markup in it (`[/x]`) is echoed as typed, not a crash."""
+    home = lesson_home("revert-applied")
+    _plant(home, HOSTILE["title"] + HOSTILE["c1-bidi"])
+    child = spawn_tutor(home, "start")
+    child.logfile_read = transcript = io.StringIO()
+    child.expect_exact("Step 1/2")
+    child.expect_exact("0004_x\\x1b]0;PWNED\\x07\\x9b5m\\x85\\u202etxtexe\\u2066")
+    child.expect_exact("What would you like to do")
+    child.send("\r")  # Run a command
+    child.expect_exact("Command (run in the sandbox")
+    child.send("echo '[/x] [bold]'\r")
+    child.expect_exact("$ echo '[/x] [bold]'")
+    child.expect_exact("What would you like to do")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    seen = transcript.getvalue()
+    assert "Traceback" not in seen and "MarkupError" not in seen
+    for raw in ("\x1b]0;", "\x07", "\x9b", "\x85", "\u202e", "\u2066"):
+        assert raw not in seen, (raw, seen)

@@ -616,6 +616,7 @@ def cmd_class(args) -> int:
     if args.class_command == "serve":
         return _serve_class(args)
     from .classroom import link
+    from .markup import printable as shown  # the server's words and addresses are data
     from .paths import resolve_home
 
     home = resolve_home(getattr(args, "home", None))
@@ -625,13 +626,14 @@ def cmd_class(args) -> int:
         url = link.check_url(args.url)
         name = _name_in_class(home, ProgressFile(home).load())
         _, joined = link.join(home, url, args.class_code, name)
-        print(f"You are in the class at {url} as {name}." if joined else
-              f"The class at {url} cannot be reached now: your tutor joins and sends your "
-              "progress as soon as it can.")
+        print(f"You are in the class at {shown(url)} as {shown(name)}." if joined else
+              f"The class at {shown(url)} cannot be reached now: your tutor joins and sends "
+              "your progress as soon as it can.")
         return 0
     if args.class_command == "leave":
         member = link.leave(home)
-        print(f"You left the class at {member.url}." if member else "You are in no class.")
+        print(f"You left the class at {shown(member.url)}." if member
+              else "You are in no class.")
         return 0
     member = link.membership(home)
     report = {"class": member.url if member else None, "name": member.name if member else None,
@@ -646,18 +648,18 @@ def cmd_class(args) -> int:
         print("You are in no class. Join one with `tutor start --class URL --code CODE`.")
         return 0
     last = report["last"]
-    print(f"Class: {member.url}, as {member.name}.")
+    print(f"Class: {shown(member.url)}, as {shown(member.name)}.")
     if last.get("refused"):
-        print(f"The class refused to let you join: {last['refused']}. Join again with the "
-              "right code: `tutor start --class URL --code CODE`.")
+        print(f"The class refused to let you join: {shown(str(last['refused']))}. Join again "
+              "with the right code: `tutor start --class URL --code CODE`.")
     elif not report["joined"]:
         print("Not joined yet: the server has not been reached; your tutor keeps trying.")
     print(f"Events waiting to be sent: {report['queued']}"
-          + (f" (last problem: {last['error']})" if last.get("error") and report["queued"]
-             else "."))
+          + (f" (last problem: {shown(str(last['error']))})"
+             if last.get("error") and report["queued"] else "."))
     room = report["room"]
-    print(f"The room's step: {room['lesson']}, step {room['step']}." if room
-          else "The room's step: none set.")
+    print(f"The room's step: {shown(str(room['lesson']))}, step {shown(str(room['step']))}."
+          if room else "The room's step: none set.")
     if report["hand_raised"]:
         print("Your hand is raised.")
     return 0
