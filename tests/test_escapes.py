@@ -211,3 +211,18 @@ def test_the_session_shows_planted_names_and_a_typed_command_as_they_are(lesson_
     assert "Traceback" not in seen and "MarkupError" not in seen
     for raw in ("\x1b]0;", "\x07", "\x9b", "\x85", "\u202e", "\u2066"):
         assert raw not in seen, (raw, seen)
+
+
+def test_a_name_written_into_the_progress_file_reaches_no_output_raw(lesson_home, monkeypatch):
+    """`--name` refuses control characters; a progress file edited by hand does not ask."""
+    home = lesson_home("revert-applied")
+    monkeypatch.delenv("TUTOR_NAME")
+    progress = json.loads((home / "progress.json").read_text(encoding="utf-8"))
+    progress["learner"] = "Eve" + HOSTILE["title"] + HOSTILE["c1-bidi"]
+    (home / "progress.json").write_text(json.dumps(progress), encoding="utf-8")
+    for command in (("report",), ("report", "--json"), ("report", "--csv"), ("notes",)):
+        result = tutor(home, *command)
+        assert result.returncode == 0, (command, result.stderr)
+        assert not acted_on(result.stdout + result.stderr), (command, result.stdout)
+    exported = json.loads(tutor(home, "report", "--json").stdout)
+    assert exported["learner"] == progress["learner"]  # the same name, escaped as JSON
