@@ -16,7 +16,7 @@ import json
 import pexpect
 import pytest
 from conftest import manage, tutor
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_session_pty import spawn_tutor
 
@@ -226,3 +226,30 @@ def test_a_name_written_into_the_progress_file_reaches_no_output_raw(lesson_home
         assert not acted_on(result.stdout + result.stderr), (command, result.stdout)
     exported = json.loads(tutor(home, "report", "--json").stdout)
     assert exported["learner"] == progress["learner"]  # the same name, escaped as JSON
+
+
+_CONTROLS = st.sampled_from(
+    [chr(c) for c in range(1, 32) if chr(c) not in "\n"] + ["\x7f"]
+    + [chr(c) for c in range(0x80, 0xA0)]
+    + ["\u061c", "\u200e", "\u200f", "\u2028", "\u2029", *map(chr, range(0x202A, 0x202F)),
+       *map(chr, range(0x2066, 0x206A)), "\ufeff"])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(st.sampled_from("ab[]_;") | _CONTROLS, min_size=1, max_size=12)
+       .filter(lambda text: not text.isprintable()))
+def test_any_control_character_in_a_planted_name_is_shown_not_acted_on(_built_homes,
+                                                                        tmp_path_factory, payload):
+    """The property, on real sandboxes: whatever control characters (C0, DEL, C1, bidi
+    marks, overrides and isolates, line and paragraph separators) a migration, table, column
+    and row are named with, no reading command lets one through."""
+    import shutil
+
+    home = tmp_path_factory.mktemp("planted") / "home"
+    shutil.copytree(_built_homes("revert-applied"), home, symlinks=True)
+    _plant(home, payload)
+    for command in (("status",), ("check", "--json"), ("notes",), ("history",)):
+        result = tutor(home, *command)
+        assert "Traceback" not in result.stdout + result.stderr, (command, result.stderr)
+        assert not acted_on(result.stdout + result.stderr), (command, repr(payload),
+                                                             result.stdout)
