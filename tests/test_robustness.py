@@ -539,10 +539,17 @@ def test_a_torn_journal_line_or_random_bytes_are_skipped_once_and_the_next_entry
     assert json.loads(journal.read_bytes().split(b"\n")[-2])["kind"] == "command"
 
 
-@pytest.mark.parametrize("where", ["journal", "marker", "database.json"])
+@pytest.mark.parametrize("where", ["journal", "marker", "database.json", "servers-left.json"])
 def test_json_nested_100000_deep_is_a_damaged_file_not_a_traceback(lesson_home, where):
     home = lesson_home("revert-applied")
     deep = "[" * 100_000 + "]" * 100_000
+    if where == "servers-left.json":  # read after each build: the servers left to clean
+        (home / where).write_text(deep, encoding="utf-8")
+        result = tutor(home, "reset")
+        _no_traceback(result)
+        assert result.returncode == 0, result.stderr
+        assert tutor(home, "check").returncode == 1
+        return
     if where == "database.json":  # the database chosen for the home: none readable, SQLite
         (home / where).write_text(deep, encoding="utf-8")
         for command in ("lessons", "status", "check"):
