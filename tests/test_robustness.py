@@ -662,3 +662,25 @@ def test_a_reset_on_a_full_disk_says_so_and_leaves_everything_as_it_was(small_di
     assert tutor(home, "reset", lesson).returncode == 0
     status, report = tutor_json(home, "check")
     assert status == 1 and report["lesson"] == lesson
+
+
+def test_the_home_files_read_as_json_fail_only_as_damaged():
+    """files.read_json, which the marker, journal, database choice, servers left and spare
+    databases are read with: whatever bytes a file holds, a value or DamagedJson (a
+    ValueError), never RecursionError or UnicodeDecodeError's cousins."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tutor.files import DamagedJson, parse_json
+
+    nested = st.integers(1, 200_000).map(lambda depth: "[" * depth + "]" * depth)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.binary(max_size=200) | nested.map(str.encode) | nested.map(lambda t: '{"a":' + t))
+    def any_bytes(raw):
+        try:
+            parse_json(raw)
+        except DamagedJson:
+            pass
+
+    any_bytes()
