@@ -230,18 +230,20 @@ class Sandbox:
         try:
             database = self._build_staged(lesson, snapshot, server, owned, announce)
         except Exception as error:
-            raise self._not_built(error, "the sandbox's rebuild", self._staging) from None
+            raise self._not_built(error, "the sandbox's rebuild", UNCHANGED,
+                                  self._staging) from None
         swap_in(self._staging, self.path)
         self.write_python_shim()
         return database
 
-    def _not_built(self, error: Exception, doing: str, *partial: Path) -> Exception:
+    def _not_built(self, error: Exception, doing: str, left: str, *partial: Path) -> Exception:
         """What to raise for a copy or build that failed: its partial folders deleted, and
-        DiskFull when the disk filled up, else the error itself."""
+        DiskFull (saying `left`: what is as it was) when the disk filled up, else the error
+        itself."""
         for folder in partial:
             shutil.rmtree(folder, ignore_errors=True)
         if _disk_full(error) or _room_left(self.home) < NO_ROOM_BYTES:
-            return DiskFull(doing, self.home, UNCHANGED)
+            return DiskFull(doing, self.home, left)
         return error
 
     def _build_staged(self, lesson: Lesson, snapshot: Path, server=None, owned=None,
@@ -367,7 +369,8 @@ class Sandbox:
             shutil.copy2(folder / SANDBOX_MARKER, staging / SANDBOX_MARKER)  # first: the tutor's
             shutil.copytree(folder, staging, symlinks=True, dirs_exist_ok=True)
         except OSError as error:
-            raise self._not_built(error, "the copy of the step kept before", staging) from None
+            raise self._not_built(error, "the fast-forward", "The sandbox is at the lesson's "
+                                  "start, as the reset left it.", staging) from None
         server, owned = self._server_databases()
         if owned is not None and built is not None:
             wait_for_worker(self.home)  # it may be copying under that name (a dropped spare)
@@ -377,14 +380,19 @@ class Sandbox:
         self.write_python_shim()
 
     def keep_step_copy(self, kept: Path, seen: Path) -> None:
-        """Keep the sandbox as it is now as step copy `kept` (with the steps' seen states)."""
+        """Keep the sandbox as it is now as step copy `kept` (with the steps' seen states).
+        A copy the disk has no room for is not kept: it only saves the next fast-forward's
+        time."""
         partial = kept.with_name(kept.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         try:
             shutil.copytree(self.path, partial / "sandbox", symlinks=True)
             shutil.copyfile(seen, partial / "seen.json")
         except OSError as error:
-            raise self._not_built(error, "keeping a copy of this step", partial) from None
+            shutil.rmtree(partial, ignore_errors=True)
+            if _disk_full(error):
+                return
+            raise
         server, owned = self._server_databases()
         built = self.built_database()
         if owned is not None and built is not None:
