@@ -495,6 +495,8 @@ def cmd_notes(args) -> int:
 
 
 def cmd_reset(args) -> int:
+    from .markup import printable
+
     workspace = _workspace(args)
     if args.all and args.lesson:
         raise TutorError("Give a LESSON or --all, not both.")
@@ -506,9 +508,9 @@ def cmd_reset(args) -> int:
     # as it begins: never before a refusal.
     for note in workspace.reset(lesson, forget_progress=args.all, step=args.step,
                                 announce=lambda doing: print(doing, flush=True)):
-        print(f"Note: {note}", file=sys.stderr)
-    print(f"The sandbox at {workspace.sandbox.path} is at the start of {lesson.id}, step "
-          f"{args.step}.")
+        print(f"Note: {printable(note)}", file=sys.stderr)  # (a server's words)
+    print(f"The sandbox at {printable(str(workspace.sandbox.path))} is at the start of "
+          f"{lesson.id}, step {args.step}.")
     return 0
 
 
