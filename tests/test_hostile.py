@@ -259,6 +259,52 @@ def test_a_home_whose_path_holds_the_path_separator_still_has_its_python(lesson_
     assert os.pathsep not in str(sandbox.bin_dir)
 
 
+def test_the_python_put_on_the_path_in_the_temporary_folder_is_the_learners_alone(
+        lesson_home, tmp_path):
+    """Probe: for a home whose path holds `:`, the shim went to a predictable folder of the
+    shared temporary folder, and a link another user planted there was written through (the
+    victim file overwritten and made executable), or their own `python` stayed on the
+    learner's PATH. The folder is made private; one not the learner's alone is refused."""
+    import shutil
+    import stat
+
+    from tutor.exceptions import UnsafeHome
+    from tutor.sandbox import Sandbox
+
+    home = tmp_path / f"odd{os.pathsep}home"
+    shutil.copytree(lesson_home("revert-applied"), home, symlinks=True)
+    sandbox = Sandbox(home)
+    folder = sandbox.bin_dir.parent
+    shutil.rmtree(folder, ignore_errors=True)
+    victim = tmp_path / "victim"
+    victim.write_text("mine\n", encoding="utf-8")
+    try:
+        # Planted: a folder open to all, a link in it where the shim goes.
+        folder.mkdir()
+        folder.chmod(0o777)
+        (folder / "bin").mkdir()
+        (folder / "bin" / "python").symlink_to(victim)
+        with pytest.raises(UnsafeHome, match="not a folder of yours alone"):
+            sandbox.write_python_shim()
+        assert victim.read_text(encoding="utf-8") == "mine\n"
+        # The learner's own folder, with a link left in it: replaced, not written through.
+        folder.chmod(0o700)
+        sandbox.write_python_shim()
+        assert victim.read_text(encoding="utf-8") == "mine\n"
+        shim = folder / "bin" / "python"
+        assert not shim.is_symlink() and "exec " in shim.read_text(encoding="utf-8")
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+        # A link in place of the folder itself is refused too.
+        shutil.rmtree(folder)
+        folder.symlink_to(tmp_path)
+        with pytest.raises(UnsafeHome):
+            sandbox.write_python_shim()
+    finally:
+        if folder.is_symlink():
+            folder.unlink()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_an_empty_home_or_one_under_a_file_is_refused(tmp_path):
     empty = tutor(None, "status", "--home", "")
     assert empty.returncode == 2 and "--home is empty" in empty.stderr

@@ -216,3 +216,24 @@ def test_no_other_field_of_the_format_is_a_path(tmp_path):
     escaped = {path for path in tmp_path.rglob("*escaped*") if home not in path.parents}
     assert escaped == set(canaries)
     assert all(canary.read_text(encoding="utf-8") == "the learner's own" for canary in canaries)
+
+
+@pytest.mark.parametrize("where", ["start.files[0].path", "start.commands[0].delete",
+                                   "start.commands[1].edit", "steps[0].solution[0].delete",
+                                   "steps[0].solution[1].edit"])
+@pytest.mark.parametrize("value, said", [
+    (".tutor-sandbox", "the tutor's own or git's"),
+    (".git/config", "the tutor's own or git's"),
+    (".git/hooks/post-checkout", "the tutor's own or git's"),
+    ("./.git/config", "the tutor's own or git's"),
+    ("store/", "names a folder"),
+    ("store/" + "x" * 300 + ".py", "longer than 255 bytes"),
+])
+def test_what_the_tutor_writes_is_a_file_of_the_learners_project(tmp_path, where, value, said):
+    """Probe: `{ delete = ".tutor-sandbox" }` in a solution left a home that no reset would
+    touch again; a start file written to `.git/config` ran a program at the build's `git add`
+    (git's own folder holds code no listing shows); a folder or an over-long name failed at
+    build time with a misleading message. Refused when the lesson loads, with the field."""
+    with pytest.raises(LessonFileError) as refused:
+        load(planted(LESSON, where, value), tmp_path)
+    assert refused.value.field == where and said in refused.value.problem

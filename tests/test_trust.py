@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -285,3 +286,119 @@ def test_a_link_to_a_shipped_lesson_runs_the_shipped_files_not_the_links_neighbo
     result = tutor(home, "--course", str(folder), "reset", "revert-applied")
     assert result.returncode == 2 and "is code" in result.stderr
     assert "0001_initial.py" in result.stderr and not canary.exists()
+
+
+def own_copy_of_revert_applied(tmp_path, canary, commands: str = "") -> Path:
+    """A course folder with a lesson of its own: revert-applied's text, its own 0003 models
+    version (a copy of the shipped one), and `commands` added to its start."""
+    canary.parent.mkdir(exist_ok=True)
+    folder = tmp_path / "own"
+    (folder / "models").mkdir(parents=True)
+    text = (REPO / "lessons/revert-applied.toml").read_text(encoding="utf-8")
+    if commands:
+        text = text.replace("[start]\n", f"[start]\ncommands = [{commands}]\n", 1)
+    (folder / "revert-applied.toml").write_text(text, encoding="utf-8")
+    (folder / "models/0003_change_price_field.py").write_bytes(
+        (REPO / "lessons/models/0003_change_price_field.py").read_bytes())
+    (folder / "course.toml").write_text('format = 1\norder = ["revert-applied"]\n',
+                                        encoding="utf-8")
+    return folder
+
+
+def test_a_lesson_read_as_its_own_stays_its_own_when_a_link_replaces_its_file(
+        home, tmp_path, canary):
+    """Probe: the lesson was parsed from a course's own file, then the file was swapped for a
+    link to the shipped lesson before the trust check, which asked the path again and called
+    it shipped: the parsed text (with its own commands) ran untrusted. Shipped is decided
+    once, from the path the text was read from."""
+    from tutor.lessons import load_course
+    from tutor.trust import CourseNotTrusted, require_trust
+
+    folder = own_copy_of_revert_applied(
+        tmp_path, canary, f'"python manage.py shell -c \\"open(r\'{canary}\', \'w\')\\""')
+    course = load_course(folder)
+    lesson = course.get("revert-applied")
+    assert not lesson.shipped
+    (folder / "revert-applied.toml").unlink()
+    (folder / "revert-applied.toml").symlink_to(REPO / "lessons/revert-applied.toml")
+    with pytest.raises(CourseNotTrusted) as refused:
+        require_trust(home, course, lesson)
+    assert "runs: python manage.py shell -c" in refused.value.message
+    assert not canary.exists()
+
+
+def test_what_runs_is_what_was_trusted_though_a_file_changes_after(home, tmp_path, canary):
+    """Probe: a course's models file rewritten between the trust check and the build ran,
+    and the build was kept under the trusted content's key. The files are read once, for the
+    trust's digest, and the build uses those bytes."""
+    from tutor.lessons import load_course
+    from tutor.workspace import Workspace
+
+    folder = own_copy_of_revert_applied(tmp_path, canary)
+    assert tutor(home, "--course", str(folder), "--trust-course", "reset",
+                 "revert-applied").returncode == 0
+    shutil.rmtree(home / "snapshots", ignore_errors=True)  # the next reset builds anew
+    workspace = Workspace(home, course=load_course(folder))
+    lesson = workspace.course.get("revert-applied")
+    workspace._require_trust(lesson)  # the trust check a reset begins with
+    models = folder / "models/0003_change_price_field.py"
+    trusted = models.read_text(encoding="utf-8")
+    models.write_text(f"open(r'{canary}', 'w').write('ran')\n" + trusted, encoding="utf-8")
+    workspace.reset(lesson)
+    assert not canary.exists()
+    assert (home / "sandbox/store/models.py").read_text(encoding="utf-8") == trusted
+    # The next tutor reads the changed file: a course that is not trusted, and nothing runs.
+    result = tutor(home, "--course", str(folder), "reset", "revert-applied")
+    assert result.returncode == 2 and "is code" in result.stderr
+    assert tutor(home, "check").returncode in (0, 1) and not canary.exists()
+
+
+def test_the_listing_names_every_backends_commands_and_every_file_written(home, tmp_path,
+                                                                          canary):
+    """Probe: trust covers every backend, but the listing showed SQLite's solutions only; and
+    a file written into the sandbox (as Python, or into git's config) was never named."""
+    folder = own_copy_of_revert_applied(tmp_path, canary)
+    lesson = folder / "revert-applied.toml"
+    (folder / "files").mkdir()
+    (folder / "files/data.json").write_text("import os\n", encoding="utf-8")
+    text = lesson.read_text(encoding="utf-8").replace(
+        "[start]\n", '[start]\nfiles = [{ path = "shop/extra.py", source = "files/data.json" }]\n',
+        1)
+    text = text.replace('solution = ["python manage.py migrate store 0002"]',
+                        'solution = ["python manage.py migrate store 0002"]\n\n'
+                        '[steps.on.postgresql]\nsolution = ["python manage.py migrate store '
+                        '0002", "python manage.py shell -c \\"print(\'postgres only\')\\""]', 1)
+    lesson.write_text(text, encoding="utf-8")
+    result = tutor(home, "--course", str(folder), "reset", "revert-applied")
+    assert result.returncode == 2, result.stdout + result.stderr
+    said = " ".join(result.stderr.split())
+    assert "runs: python manage.py shell -c \"print('postgres only')\"" in said
+    assert "writes: shop/extra.py (from " in said and "files/data.json)" in said
+    status, data = tutor_json(home, "lint-lessons", str(folder))
+    [listed] = data["lessons"]
+    assert listed["runs"]["writes"] == [{"path": "shop/extra.py",
+                                         "source": str(folder / "files/data.json")}]
+    assert any("postgres only" in command for command in listed["runs"]["commands"])
+
+
+def test_lint_lessons_on_a_course_folder_lists_the_lessons_its_course_runs(home, tmp_path,
+                                                                          canary):
+    """Probe: a folder whose course.toml says `lessons_dir = "../real"` was linted from its
+    own harmless x.toml, while the course runs real/x.toml: what lint lists is what runs."""
+    innocent, real = tmp_path / "innocent", tmp_path / "real"
+    innocent.mkdir()
+    real.mkdir()
+    (innocent / "course.toml").write_text(
+        'format = 1\nlessons_dir = "../real"\norder = ["our-canary"]\n', encoding="utf-8")
+    shipped = (REPO / "lessons/revert-applied.toml").read_text(encoding="utf-8")
+    (innocent / "our-canary.toml").write_text(
+        shipped.replace('id = "revert-applied"', 'id = "our-canary"'), encoding="utf-8")
+    (real / "our-canary.toml").write_text(LESSON.replace("{canary}", str(canary)),
+                                          encoding="utf-8")
+    (real / "models").mkdir()
+    (real / "models/0002_add_stock.py").write_text(MODELS, encoding="utf-8")
+    status, data = tutor_json(home, "lint-lessons", str(innocent))
+    [listed] = data["lessons"]
+    assert listed["runs"] is not None, data
+    assert any("shell -c" in command and str(canary) in command
+               for command in listed["runs"]["commands"])

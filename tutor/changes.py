@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .state import Migration, SandboxState
+from .state import DETACHED, Migration, SandboxState
 
 
 def describe_changes(before: SandboxState, after: SandboxState) -> list[str]:
@@ -23,29 +23,37 @@ def describe_changes(before: SandboxState, after: SandboxState) -> list[str]:
 
 
 def _git_changes(before: SandboxState, after: SandboxState) -> list[str]:
-    """A branch switched to, and the commit the branch is at now (a commit, a reset, a merge:
-    the state tells where HEAD is, not how it got there)."""
-    lines = []
-    if before.git_branch and after.git_branch and before.git_branch != after.git_branch:
-        lines.append(f"git: on branch {after.git_branch} (was {before.git_branch})")
-    if after.git_head and before.git_head != after.git_head:
-        was = before.git_head.split(" ", 1)[0] if before.git_head else "no commit"
-        lines.append(f"git: {after.git_branch or 'HEAD'} at {after.git_head} (was {was})")
-    return lines
+    """A branch switched to (and the commit it is at), or the commit the same branch is at
+    now (a commit, a reset, a merge: the state tells where HEAD is, not how it got there)."""
+    def on(state: SandboxState) -> str:
+        return ("HEAD detached" if state.git_branch == DETACHED
+                else f"on branch {state.git_branch}")
+
+    old_commit, new_commit = (state.git_head.split(" ", 1)[0]
+                              for state in (before, after))
+    if not after.git_branch:
+        return []
+    if before.git_branch and before.git_branch != after.git_branch:
+        at = f", at {after.git_head}" if after.git_head else ""
+        return [f"git: {on(after)}{at} (was {on(before).replace('on branch ', 'on ')})"]
+    if new_commit and old_commit != new_commit:
+        return [f"git: {on(after).replace('on branch ', '')} at {after.git_head} (was "
+                f"{old_commit or 'no commit'})"]
+    return []
 
 
 def _release_changes(before: SandboxState, after: SandboxState) -> list[str]:
-    """A running release that broke, with Django's first error, or works again. Where the
-    earlier reading did not run it (the lesson's start is read without its releases), a
-    release is said broken as it is now, not "broke": when is not known."""
+    """A release that broke, with Django's first error, or works again, between two readings
+    that both ran it. The lesson's start is read without its releases: a release is first
+    seen at a check (where the check says whether it works), and changes from there."""
     lines = []
-    for name in sorted(after.releases):
-        was, now = before.releases.get(name), after.releases[name]
-        if not now.works and (was is None or was.works):
+    for name in sorted(before.releases.keys() & after.releases.keys()):
+        was, now = before.releases[name], after.releases[name]
+        if was.works and not now.works:
             action, error = now.failures[0]
             why = f"{action}: {error.strip().splitlines()[0][:200]}" if error.strip() else action
-            lines.append(f"release {name}: {'broken' if was is None else 'broke'} ({why})")
-        elif now.works and was is not None and not was.works:
+            lines.append(f"release {name}: broke ({why})")
+        elif now.works and not was.works:
             lines.append(f"release {name}: works again")
     return lines
 

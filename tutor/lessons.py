@@ -17,7 +17,7 @@ from typing import Any, Callable
 from .backends import VENDOR_NAMES
 from .exceptions import CourseFileError, LessonFileError, LessonUnavailable, UnknownLesson
 from .files import fingerprint, write_atomically
-from .markup import listed
+from .markup import listed, printable
 from .paths import resource_dir
 
 FORMAT_VERSION = 1
@@ -440,6 +440,14 @@ class Lesson:
     # `backends`), one telling shared by all of them.
     told: str = ""
     tellings: dict[str, "Lesson"] = field(default_factory=dict, compare=False, repr=False)
+    # Whether the lesson is one of the tutor's own: decided once, from the path its text was
+    # read from (links followed), never from the path again (a link swapped in later is not
+    # the text that was read).
+    shipped: bool = field(default=False, compare=False)
+    # The SHA-256 of the bytes its text was parsed from ("": not known), and the bytes of its
+    # files as they were when its course was trusted (`pin`): what runs is what was trusted.
+    source_sha256: str = field(default="", compare=False)
+    pinned: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def on(self, backend: str) -> "Lesson":
         """The lesson as told where the sandbox's database is `backend`."""
@@ -493,11 +501,6 @@ class Lesson:
     def models_source(self, version: str, app: StartApp | None = None) -> str:
         return self.resource((app or self.start.store).models_file(version))
 
-    @property
-    def shipped(self) -> bool:
-        """Whether the lesson is one of the tutor's own (its file is in the shipped folder)."""
-        return is_shipped_lesson(self.file)
-
     def start_resources(self) -> list[str]:
         """Every file beside the lesson that its start state is built from, and the models its
         releases run with."""
@@ -523,7 +526,17 @@ class Lesson:
     def resource(self, relative: str) -> str:
         """A file shipped beside the lesson (a models version, a migration, a fixture), or
         else in the shipped lessons folder."""
-        return self.resource_path(relative).read_text(encoding="utf-8")
+        return self.resource_bytes(relative).decode("utf-8")
+
+    def resource_bytes(self, relative: str) -> bytes:
+        """The file's bytes: as they were pinned when the course was trusted, if they were."""
+        pinned = self.pinned.get(relative)
+        return pinned if pinned is not None else self.resource_path(relative).read_bytes()
+
+    def pin(self, relative: str, content: bytes) -> None:
+        """Keep `content` as the file's bytes for every later use (every telling of the
+        lesson shares one `pinned`)."""
+        self.pinned[relative] = content
 
     def resource_path(self, relative: str) -> Path:
         # Beside the file the lesson really is (links followed), the path that also decides
@@ -682,7 +695,7 @@ def load_course(course_file: Path | None = None, cache: Path | None = None) -> C
     else:
         if course_file.is_dir():
             course_file = course_file / COURSE_FILE
-        name = str(course_file)
+        name = printable(str(course_file))  # a newline in it cannot fake a line
     if not course_file.is_file():
         raise CourseFileError(name, "", "the file does not exist")
     try:
@@ -765,9 +778,14 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
             problems.append(problem)
             return None
 
-    data = part((parsed or ParsedFiles()).read, path)
+    # One resolution of the path: its text is read from there, it is shipped or not by
+    # there, and its files are found beside it.
+    real = path.resolve()
+    parsed = parsed or ParsedFiles()
+    data = part(parsed.read, real)
     if data is None:
         return None
+    shipped = real.parent == resource_dir("lessons").resolve()
     name = path.name
     reader = _Fields(data, name)
     part(reader.require_format)
@@ -778,7 +796,7 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     summary = part(reader.get, "summary", str)
     intro = part(reader.get, "intro", str)
     start_data = part(reader.get, "start", dict)
-    folders = _resource_folders(path.resolve().parent, shared)  # as Lesson.resource_path
+    folders = _resource_folders(real.parent, shared)  # as Lesson.resource_path
     start = part(_load_start, start_data, name, folders) if start_data is not None else None
     steps_data = part(reader.get, "steps", list)
     invariants_data = part(reader.get, "invariants", list, [])
@@ -807,6 +825,7 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
         step.variants or any(e.backends for e in step.expectations) for step in steps) or any(
         i.expectation.backends for i in invariants)
     tellings: dict[str, Lesson] = {}
+    pinned: dict[str, bytes] = {}  # one for every telling: one lesson's files
     for backend in (VENDOR_NAMES if told_differently else [""]):
         told = part(_told_on, backend, start, steps, invariants, releases, name)
         if told is None:  # a problem of a variant's, noted
@@ -815,7 +834,8 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
             id=lesson_id, **{"title": title, "summary": summary, "intro": intro,
                              **texts_on.get(backend, {})},
             start=start, steps=told[0], file=path, shared=shared, invariants=told[1],
-            releases=releases, backends=tuple(backends), told=backend, tellings=tellings)
+            releases=releases, backends=tuple(backends), told=backend, tellings=tellings,
+            shipped=shipped, source_sha256=parsed.sha256.get(str(real), ""), pinned=pinned)
     # Where nothing names the backend, the lesson is told as on SQLite (it was written so).
     lesson = tellings.pop("", None) or tellings["sqlite"]
     return lesson
@@ -888,6 +908,28 @@ def _in_sandbox(value: str, file: str, field_name: str) -> None:
     inside_path(value, file, field_name)
 
 
+# What a lesson may not write, edit or delete in the sandbox: the tutor's own record of the
+# build (without it the sandbox is no longer the tutor's to reset), and git's own folder
+# (its config and hooks run programs: a file there is code no listing shows).
+_NOT_WRITTEN = (".tutor-sandbox", ".git")
+
+
+def _sandbox_target(value: str, file: str, field_name: str) -> None:
+    """A file the tutor writes, edits or deletes: inside the sandbox, a file's name (not a
+    folder's), no part longer than a file system takes, and none of the tutor's or git's."""
+    inside_path(value, file, field_name)
+    parts = [part for part in value.replace("\\", "/").split("/") if part not in ("", ".")]
+    if value.endswith(("/", "\\")):
+        raise LessonFileError(file, field_name, f"{value!r} names a folder: name a file")
+    if any(len(part.encode("utf-8")) > 255 for part in parts):
+        raise LessonFileError(file, field_name, f"{value[:60]!r}... has a part longer than "
+                                                "255 bytes, more than a file system takes")
+    if parts and parts[0] in _NOT_WRITTEN:
+        raise LessonFileError(file, field_name, f"{value!r} is in {parts[0]}, which is the "
+                                                "tutor's own or git's: a lesson does not write "
+                                                "there")
+
+
 def _sandbox_folder(value: str, file: str, field_name: str) -> None:
     inside_path(value, file, field_name, itself=True)
 
@@ -916,7 +958,7 @@ def _database_name(value: str, file: str, field_name: str) -> None:
 # each, and builds a lesson whose every other text leads out, to prove nothing else is a path).
 PATH_FIELDS: dict[str, Callable[[str, str, str], None]] = {
     # Written into the sandbox, from files beside the lesson.
-    "start.files[].path": _in_sandbox,
+    "start.files[].path": _sandbox_target,
     "start.files[].source": _in_lesson_folder,
     # A migration of the start: a module in the app's migrations folder, made from a models
     # version (a file beside the lesson) or copied from a file beside it.
@@ -932,10 +974,10 @@ PATH_FIELDS: dict[str, Callable[[str, str, str], None]] = {
     "start.databases[].name": _database_name,
     "releases[].models": _in_lesson_folder,
     # What the start's and a solution's actions delete or edit.
-    "start.commands[].delete": _in_sandbox,
-    "start.commands[].edit": _in_sandbox,
-    "steps[].solution[].delete": _in_sandbox,
-    "steps[].solution[].edit": _in_sandbox,
+    "start.commands[].delete": _sandbox_target,
+    "start.commands[].edit": _sandbox_target,
+    "steps[].solution[].delete": _sandbox_target,
+    "steps[].solution[].edit": _sandbox_target,
     # What a check reads.
     "expect.file": _in_sandbox,
     "expect.backup": _in_sandbox,
@@ -1141,6 +1183,7 @@ class ParsedFiles:
     def __init__(self, path: Path | None = None):
         self.path = path
         self.entries: dict[str, list] = {}
+        self.sha256: dict[str, str] = {}  # file -> the SHA-256 of the bytes last parsed
         if path is not None:
             try:
                 entries = json.loads(path.read_text(encoding="utf-8"))
@@ -1160,6 +1203,9 @@ class ParsedFiles:
             raise LessonFileError(file.name, "", "the file does not exist") from None
         except OSError as error:
             raise LessonFileError(file.name, "", f"cannot be read: {error}") from None
+        import hashlib
+
+        self.sha256[str(file)] = hashlib.sha256(raw).hexdigest()
         if self.path is None:
             return _parse_toml(raw, file.name)
         digest = fingerprint([raw])

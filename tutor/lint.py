@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .exceptions import LessonFileError, TutorError
 from .lessons import COURSE_FILE, Course, Lesson, ParsedFiles, lesson_problems, load_course
+from .paths import resource_dir
 from .trust import LessonCode, lesson_code
 
 if TYPE_CHECKING:
@@ -101,6 +102,17 @@ def lesson_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.toml") if p.name != COURSE_FILE)
 
 
+def _course_files(course: Course, beside: list[Path], folder: Path) -> list[Path]:
+    """The lesson files a folder's course.toml runs, where it finds them (its `lessons_dir`
+    may lie elsewhere), then the folder's other lesson files: what is linted, and listed as
+    what runs, is what `tutor --course FOLDER` would run. The shipped lessons it takes from
+    the shipped folder are the tutor's own, and left out (unless this is that folder)."""
+    shipped = resource_dir("lessons")
+    files = [path for path in map(course.lesson_file, course.order)
+             if path.parent != shipped or folder.resolve() == shipped.resolve()]
+    return files + [path for path in beside if path.stem not in course.order]
+
+
 def require_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise TutorError(f"There is no folder {folder}.",
@@ -122,12 +134,12 @@ def lint_folder(folder: Path, solve: bool = False,
     folder = single.parent if single else folder
     require_folder(folder)
     course: list[Problem] = []
+    files = [single] if single else lesson_files(folder)
     if single is None and (folder / COURSE_FILE).is_file():
         try:
-            load_course(folder / COURSE_FILE)
+            files = _course_files(load_course(folder / COURSE_FILE), files, folder)
         except LessonFileError as error:
             course.append(Problem.of(error, COURSE_FILE))
-    files = [single] if single else lesson_files(folder)
     if not files:
         course.append(Problem(str(folder), "", "holds no lesson files (<id>.toml)"))
     if solve and jobs > 1 and len(files) > 1:

@@ -17,6 +17,7 @@ from pathlib import Path
 from .exceptions import UNDO_WORDS
 from .state import (
     DEFAULT_DATABASE,
+    DETACHED,
     DJANGO_TABLES,
     SETTINGS_MODULE,
     Column,
@@ -328,27 +329,37 @@ def _dependencies(loader, key: tuple[str, str]) -> tuple[str, ...]:
     return tuple(sorted(f"{app}.{name}" for app, name in node.parents))
 
 
+def _git_folder(sandbox: Path) -> Path | None:
+    """The sandbox's own .git folder: not one a link leads to elsewhere (nothing outside the
+    sandbox is read), nor a worktree's .git file."""
+    git = sandbox / ".git"
+    return git if git.is_dir() and not git.is_symlink() else None
+
+
 def _git_branch(sandbox: Path) -> str:
     """The branch checked out, read from .git/HEAD (no git process needed)."""
+    git = _git_folder(sandbox)
     try:
-        head = (sandbox / ".git" / "HEAD").read_text(encoding="utf-8").strip()
-    except OSError:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip() if git else ""
+    except (OSError, UnicodeDecodeError):
         return ""
     prefix = "ref: refs/heads/"
-    return head[len(prefix):] if head.startswith(prefix) else "(detached HEAD)"
+    return head[len(prefix):] if head.startswith(prefix) else DETACHED if head else ""
 
 
 def _git_head(sandbox: Path) -> str:
     """The commit HEAD is at, "abc1234 Its subject", read from .git's files (no git process):
     the ref, a loose ref or packed-refs, and the commit's own object where it is loose (a new
     commit is); without it, the short hash alone. "" where there is no commit."""
-    git = sandbox / ".git"
+    git = _git_folder(sandbox)
+    if git is None:
+        return ""
     try:
         head = (git / "HEAD").read_text(encoding="utf-8").strip()
         if head.startswith("ref: "):
             ref = head[5:]
-            if ".." in ref.split("/"):
-                return ""
+            if not ref.startswith("refs/") or ".." in ref.split("/"):
+                return ""  # no ref git would write: nothing outside .git is read
             try:
                 head = (git / ref).read_text(encoding="utf-8").strip()
             except FileNotFoundError:

@@ -71,7 +71,9 @@ class Sandbox:
         import tempfile
 
         digest = hashlib.sha256(str(self.home).encode("utf-8", "surrogatepass")).hexdigest()
-        return Path(tempfile.gettempdir()) / f"migration-tutor-{digest[:16]}" / "bin"
+        user = os.getuid() if hasattr(os, "getuid") else 0
+        return (Path(tempfile.gettempdir()) / f"migration-tutor-{user}-{digest[:16]}"
+                / "bin")
 
     @property
     def python(self) -> str:
@@ -325,10 +327,11 @@ class Sandbox:
         it is built from changes: the lesson and its files, the template, Django, Python."""
         def parts():
             yield f"{SNAPSHOT_FORMAT}|{sys.version_info[:2]}|".encode() + _django_identity()
-            yield lesson.file.read_bytes()
+            # The bytes that were read and trusted, not the files as they may be now.
+            yield lesson.source_sha256.encode() or lesson.file.read_bytes()
             for name in lesson.start_resources():
                 yield name.encode()
-                yield lesson.resource_path(name).read_bytes()
+                yield lesson.resource_bytes(name)
             # A start kept on a server is kept apart from SQLite's.
             yield (server.shown() if server else "sqlite").encode()
             template = resource_dir("sandbox_project")
@@ -506,17 +509,24 @@ class Sandbox:
     # --- running what the learner (or a solution) does -------------------------------------
 
     def write_python_shim(self) -> None:
-        """Put a `python` (and `python3`) on the learner's PATH that has Django."""
-        self.bin_dir.mkdir(parents=True, exist_ok=True)
+        """Put a `python` (and `python3`) on the learner's PATH that has Django. What goes on
+        the PATH is the learner's alone: a folder in the shared temporary folder is made
+        private and must be theirs, and a shim is written anew, never through a link."""
         if os.name == "nt":
+            self.bin_dir.mkdir(parents=True, exist_ok=True)
             for name in ("python.bat", "python3.bat"):
                 (self.bin_dir / name).write_text(f'@"{self.python}" %*\r\n', encoding="utf-8")
             return
+        if not self.bin_dir.is_relative_to(self.home):
+            _private_folder(self.bin_dir.parent)
+        self.bin_dir.mkdir(mode=0o700, exist_ok=True)
         for name in ("python", "python3"):
             shim = self.bin_dir / name
-            shim.write_text(f"#!/bin/sh\nexec {shlex.quote(self.python)} \"$@\"\n",
-                            encoding="utf-8")
-            shim.chmod(0o755)
+            shim.unlink(missing_ok=True)
+            handle = os.open(shim, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | getattr(os, "O_NOFOLLOW", 0), 0o755)
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(f"#!/bin/sh\nexec {shlex.quote(self.python)} \"$@\"\n")
 
     def learner_environment(self) -> dict[str, str]:
         env = sandbox_environment(self.path)
@@ -668,6 +678,24 @@ def _template(owned, snapshot: Path) -> str:
     if re.search(r"-step\d+$", name):
         name, _, step = name.rpartition("-")
     return owned.name("t" + name.rsplit("-", 1)[-1][:16] + step.replace("step", "s"))
+
+
+def _private_folder(folder: Path) -> None:
+    """Make `folder` (in a place every user may write) the learner's own, or refuse it: a
+    folder someone else made, or a link, could put their program on the learner's PATH."""
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    found = os.lstat(folder)
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() \
+            or found.st_mode & 0o022:
+        raise UnsafeHome(f"{folder} is not a folder of yours alone (a link, or another "
+                         "user's), so the tutor will not put its python there.",
+                         "Delete it if it is yours, or choose a --home whose path has no "
+                         f"{os.pathsep!r}.")
+    if found.st_mode & 0o077:
+        folder.chmod(0o700)
 
 
 def declare_server(folder: Path, server, name: str) -> None:

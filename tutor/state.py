@@ -116,6 +116,10 @@ class ReleaseRun:
                    missing_files=tuple(data.get("missing_files", ())))
 
 
+# What `git_branch` holds when HEAD is no branch.
+DETACHED = "(detached HEAD)"
+
+
 @dataclass
 class SandboxState:
     """What is true of a sandbox right now, read with Django's own machinery."""

@@ -30,21 +30,28 @@ TRUST_VARIABLE = "TUTOR_TRUST_COURSE"
 class LessonCode:
     id: str
     file: Path
-    commands: list[str]      # what its start and its solutions run, as typed
+    commands: list[str]      # what its start and its solutions run, as typed, on any backend
     python_files: list[Path]  # the Python it ships (models versions, migration files)
     resources: list[Path]     # every file it ships, Python or not (part of what is trusted)
+    # Where its start writes files into the sandbox (from what), Python or not: a file that
+    # lands where Django or git reads it is code too.
+    writes: list[tuple[str, Path]] = ()
 
     def lines(self) -> list[str]:
         # One line each, whatever a file holds: a newline in a command cannot fake a line.
         lines = [printable(f"{self.id} ({self.file}):")]
         lines += [printable(f"  runs: {command}") for command in self.commands]
         lines += [printable(f"  Python file: {path}") for path in self.python_files]
-        if not self.commands and not self.python_files:
+        lines += [printable(f"  writes: {target} (from {source})")
+                  for target, source in self.writes]
+        if not self.commands and not self.python_files and not self.writes:
             lines.append("  (only the shipped models versions, and commands typed by you)")
         return lines
 
     def to_json(self) -> dict:
-        return {"commands": self.commands, "python_files": [str(p) for p in self.python_files]}
+        return {"commands": self.commands, "python_files": [str(p) for p in self.python_files],
+                "writes": [{"path": target, "source": str(source)}
+                           for target, source in self.writes]}
 
 
 @dataclass(frozen=True)
@@ -68,35 +75,77 @@ def lesson_code(lesson: Lesson) -> LessonCode | None:
     if lesson.shipped:
         return None
     shipped = resource_dir("lessons").resolve()
-    actions = [*lesson.start.commands,
-               *(action for step in lesson.steps for action in step.solution)]
+    commands: dict[str, None] = {}  # every telling's (a backend's solution may differ)
+    for told in (lesson, *lesson.tellings.values()):
+        for action in (*told.start.commands,
+                       *(action for step in told.steps for action in step.solution)):
+            commands.setdefault(action.describe())
     files = [lesson.resource_path(name) for name in lesson.start_resources()]
-    python = [path for path in files
-              if path.suffix == ".py" and shipped not in path.resolve().parents]
-    return LessonCode(lesson.id, lesson.file, [a.describe() for a in actions], python, files)
+    # Code whatever its name: models versions and migrations are imported by Django.
+    imported = {lesson.resource_path(name) for name in _imported_resources(lesson)}
+    python = [path for path in files if (path.suffix == ".py" or path in imported)
+              and shipped not in path.resolve().parents]
+    writes = [(extra.path, lesson.resource_path(extra.source)) for extra in lesson.start.files]
+    return LessonCode(lesson.id, lesson.file, list(commands), python, files, writes)
 
 
-def course_code(course: Course) -> CourseCode | None:
+def _imported_resources(lesson: Lesson) -> list[str]:
+    names = []
+    for app in lesson.start.apps:
+        names += [m.source or app.models_file(m.models) for m in app.migrations]
+        names.append(app.models_file(app.models))
+    return names
+
+
+def course_code(course: Course, lesson: Lesson | None = None) -> CourseCode | None:
     """What the course's own lessons (those not among the shipped ones) run; None when every
     lesson of it is shipped with the tutor. Only the course's own lessons are read: `tutor
-    start` on the shipped course pays for no lesson it does not show."""
+    start` on the shipped course pays for no lesson it does not show. `lesson`, about to run,
+    is among them whatever its path says now: it is its own by the text that was read.
+
+    The digest is of the bytes that run: each lesson's text as it was parsed, and each of its
+    files as read here, which the lesson keeps (`Lesson.pin`) and builds from. A file changed
+    after this moment changes nothing that runs."""
     own_ids = [i for i in course.order if not is_shipped_lesson(course.lesson_file(i))]
-    own = [code for code in map(lesson_code, _loadable(course, own_ids)) if code is not None]
+    lessons = [loaded for loaded in _loadable(course, own_ids) if not loaded.shipped]
+    if lesson is not None and not lesson.shipped and lesson.id not in [x.id for x in lessons]:
+        lessons.append(lesson)
+    own = [(loaded, lesson_code(loaded)) for loaded in lessons]
     if not own:
         return None
     import hashlib  # a trust must not be had by a file made to collide with a trusted one
 
     digest = hashlib.sha256()
-    parts = [course.file] if course.file is not None else []
-    for code in own:
-        parts += [code.file, *code.resources]
-    for path in parts:
-        try:
-            content = path.read_bytes()
-        except OSError:  # gone since it loaded: a course that differs from any trusted one
-            content = b"\0missing"
+
+    def add(content: bytes) -> None:
         digest.update(len(content).to_bytes(8, "little") + content)
-    return CourseCode(course.file or own[0].file.parent, own, digest.hexdigest())
+
+    if course.file is not None:
+        add(_bytes(course.file) or MISSING)
+    for loaded, code in own:
+        add(loaded.source_sha256.encode() if loaded.source_sha256
+            else _bytes(code.file) or MISSING)
+        for name in loaded.start_resources():
+            content = loaded.pinned.get(name)
+            if content is None:
+                content = _bytes(loaded.resource_path(name))
+                if content is not None:
+                    loaded.pin(name, content)
+            add(MISSING if content is None else content)
+    codes = [code for _, code in own]
+    return CourseCode(course.file or codes[0].file.parent, codes, digest.hexdigest())
+
+
+# What stands in the digest for a file gone since it loaded: a course that differs from any
+# trusted one (and builds nothing: the file is missing).
+MISSING = b"\0missing"
+
+
+def _bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _loadable(course: Course, ids: list[str]) -> list[Lesson]:
@@ -161,4 +210,4 @@ def settle(home: Path, code: CourseCode | None, flagged: bool = False,
 def require_trust(home: Path, course: Course, lesson: Lesson, flagged: bool = False) -> None:
     """Raise CourseNotTrusted before a lesson of an untrusted course runs anything."""
     if lesson_code(lesson) is not None:
-        settle(home, course_code(course), flagged)
+        settle(home, course_code(course, lesson), flagged)
