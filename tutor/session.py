@@ -98,7 +98,7 @@ class Session:
         backend = self.workspace.backend()
         for number, lesson in enumerate(course.lessons, 1):
             progress = self.workspace.lesson_progress(lesson)
-            mark = "✓" if progress.completed else ("…" if progress.step else " ")
+            mark = "✓" if progress.finished(len(lesson.steps)) else ("…" if progress.step else " ")
             missing = lesson.tools_missing()
             needs = f" - needs {', '.join(missing)}, skipped" if missing else ""
             if not missing and lesson.unavailable_on(backend):
@@ -326,15 +326,24 @@ class Session:
         self.after_change(before, self.workspace.check(did=command))
 
     def undo(self) -> None:
-        before = self.state
-        target, undone = self.workspace.undo(1)
-        ui.show_undone(undone)
-        self.after_change(before, self.workspace.check(did="tutor undo"))
+        from . import timeline_view
 
-    def after_change(self, before: SandboxState | None, report: CheckReport) -> None:
-        """Say what a command changed, show the state it left, and the check's verdict."""
+        before = self.state
+        done = self.workspace.undo(1, told=lambda text: ui.say(text, err=True))
+        timeline_view.show_undone(done)
+        self.after_change(before, self.workspace.check(did="tutor undo"), done.files)
+
+    def after_change(self, before: SandboxState | None, report: CheckReport,
+                     files: list[str] | None = None) -> None:
+        """Say what a command changed, show the state it left, and the check's verdict;
+        `files`: after an undo, what it did to each file (an undo lists them all)."""
         self.state = report.state
-        if before is not None:
+        if files is not None:
+            from . import timeline_view
+
+            timeline_view.show_what_changed(
+                describe_changes(before, report.state) if before is not None else [], files)
+        elif before is not None:
             ui.show_changes(describe_changes(before, report.state))
         if report.passed_steps:
             # The next step is shown next, with the state table: no need to show it twice.
