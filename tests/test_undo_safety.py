@@ -249,6 +249,46 @@ def test_ctrl_c_in_an_undo_finishes_it_first_and_says_so(lesson_home):
     assert (home / "sandbox" / "MY_NOTES.txt").read_text(encoding="utf-8") == "mine\n"
 
 
+def test_a_full_disk_in_an_undo_says_what_it_left_and_the_next_command_finishes_it(
+        lesson_home, monkeypatch):
+    """The disk fills up halfway through the restore (here: copying a file back fails as a
+    full disk's would): the undo says so and what finishes it, exit 2, no traceback; while
+    the disk is still full, each command says the undo is not finished yet; once there is
+    room, the next command finishes it whole."""
+    import errno
+    import shutil
+
+    home = lesson_home("revert-applied")
+    _passed_and_changed(home)
+    real = shutil.copyfile
+    full = {"on": True}
+
+    def copy(source, target, *args, **kwargs):
+        if full["on"]:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        return real(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "copyfile", copy)
+    (home / "sandbox" / "store" / "models.py").write_text("# broken by the learner\n")
+    result = tutor(home, "undo")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    said = " ".join(result.stderr.split())
+    assert "The undo was cut short: the operating system refused: No space left on device" \
+        in said and "the next tutor command finishes the undo" in said
+    assert "Free some space on the disk" in said
+    for command in ("status", "lessons"):
+        still = tutor(home, command)
+        assert "An undo cut short could not be finished yet (No space left on device)" in \
+            " ".join(still.stderr.split())
+    full["on"] = False
+    _, lessons = tutor_json(home, "lessons")  # reading progress alone, it is finished first
+    assert next(r for r in lessons["lessons"] if r["id"] == "revert-applied")["step_index"] == 1
+    assert not (home / "history" / "restoring").exists()
+    assert "broken by the learner" not in (home / "sandbox" / "store" / "models.py").read_text()
+    _, history = tutor_json(home, "history")
+    assert len(history["undone"]) == 1
+
+
 # --- point 6: one rule for what is passed --------------------------------------------------
 
 def test_after_an_undo_takes_back_a_pass_every_view_agrees(step_home, tmp_path):

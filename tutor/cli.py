@@ -272,6 +272,10 @@ def _workspace(args):
     workspace = Workspace(home, course=_course(args, home),
                           trust_course=getattr(args, "trust_course", False))
     _warn_about_unreadable_progress(workspace.progress_file)
+    if workspace.unfinished_restore:
+        from . import ui
+
+        ui.show_warning(workspace.unfinished_restore)
     if workspace.foreign:
         from . import ui
 
@@ -279,6 +283,14 @@ def _workspace(args):
             ui.show_warning(f"{path} was not made by the tutor: it is left as it is. A reset "
                             "needs that name: move it away.")
     return workspace
+
+
+def _finish_cut_short_restore(args, home) -> None:
+    """The commands that read progress alone (lessons, report) say it as an undo leaves it:
+    one cut short is finished first (a workspace does that as it opens; only then is one
+    made: the usual case costs one look)."""
+    if (home / "history" / "restoring").exists():
+        _workspace(args)
 
 
 def _warn_about_unreadable_progress(progress_file) -> None:
@@ -307,6 +319,7 @@ def cmd_lessons(args) -> int:
     from .progress import ProgressFile
 
     home = resolve_home(getattr(args, "home", None))
+    _finish_cut_short_restore(args, home)
     progress_file = ProgressFile(home)
     progress = progress_file.load()
     course = _course(args, home)
@@ -913,6 +926,7 @@ def cmd_report(args) -> int:
     from .report import learner_report, print_learner_report
 
     home = resolve_home(getattr(args, "home", None))
+    _finish_cut_short_restore(args, home)
     progress_file = ProgressFile(home)
     progress = progress_file.load()
     _warn_about_unreadable_progress(progress_file)

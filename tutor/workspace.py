@@ -104,6 +104,24 @@ def _finished_before_interrupt(told: Callable[[str], object] | None,
         raise KeyboardInterrupt
 
 
+@contextlib.contextmanager
+def _cut_short_said(doing: str) -> Iterator[None]:
+    """A restore the operating system stopped (a full disk): said as what it left, and
+    what finishes it."""
+    try:
+        yield
+    except OSError as error:
+        import errno
+
+        where = f" ({printable(str(error.filename))})" if error.filename else ""
+        raise TutorError(f"The {doing} was cut short: the operating system refused: "
+                         f"{error.strerror or error}{where}. The sandbox is half restored; "
+                         f"the next tutor command finishes the {doing}.",
+                         "Free some space on the disk, then run any tutor command."
+                         if error.errno == errno.ENOSPC else
+                         "Run any tutor command once that is mended.") from None
+
+
 @dataclass(frozen=True)
 class Hint:
     number: int   # 1-based
@@ -136,6 +154,7 @@ class Workspace:
         # What stands where a reset keeps its work but is not the tutor's: left alone, and
         # named (the CLI says so) so that the learner can move it away.
         self.foreign: list[Path] = []
+        self.unfinished_restore = ""  # why an undo cut short is not finished yet
         self._finish_interrupted_restore()
         if any(path.exists() or path.is_symlink()
                for path in (self.home / "sandbox.new", self.home / "sandbox.old")):
@@ -490,7 +509,7 @@ class Workspace:
                          [point.number for point in undone], progress.marks(), after.marks())
             files = self.history.differences(undone[-1], target)
             restoring = Restoring("undo", target.number, [entry])
-            with _finished_before_interrupt(told, "undo"):
+            with _finished_before_interrupt(told, "undo"), _cut_short_said("undo"):
                 self.history.begin(restoring)
                 self._finish_restore(restoring, server)
         self.tell_class("undo", {"count": max(1, len(undone))})
@@ -510,7 +529,7 @@ class Workspace:
             redone = [p for p in self.history.undone_points()
                       if any(p.number in undo.undone for undo in undos)]
             restoring = Restoring("redo", point.number, undos)
-            with _finished_before_interrupt(told, "redo"):
+            with _finished_before_interrupt(told, "redo"), _cut_short_said("redo"):
                 self.history.begin(restoring)
                 self._finish_restore(restoring, server)
         return Undone(point, redone, files)
@@ -551,7 +570,16 @@ class Workspace:
             server = None
             if self.sandbox.built_on() != "sqlite":
                 server = self._server_database()
-            self._finish_restore(restoring, server)
+            try:
+                self._finish_restore(restoring, server)
+            except (OSError, TutorError) as error:
+                # Still not possible (the disk still full, a server away): said, tried again
+                # by the next command; a reset starts over (and forgets the note).
+                why = error.message if isinstance(error, TutorError) else (
+                    error.strerror or str(error))
+                self.unfinished_restore = (
+                    f"An {restoring.kind} cut short could not be finished yet ({why}): the "
+                    "next tutor command tries again; `tutor reset` starts the lesson over.")
 
     def _applied_when_step_began(self, index: int, seen) -> set[str]:
         """The migrations applied when the step began (the lesson's start for its first
