@@ -391,3 +391,28 @@ def test_a_check_that_changed_nothing_makes_no_point(lesson_home, lesson):
     (home / "sandbox" / "scratch.txt").write_text("a change\n", encoding="utf-8")
     tutor(home, "check")
     assert len(History(home, home / "sandbox").points()) == len(points) + 1
+
+
+def test_redo_in_the_session_menu_after_an_undo(lesson_home):
+    """The session's menu offers "redo" right below "undo" once an undo can be redone."""
+    import pexpect
+    from test_session_pty import DOWN, ENTER, MENU, choose, run_command, spawn_tutor
+
+    home = lesson_home("revert-applied")
+    child = spawn_tutor(home, "start")
+    run_command(child, "python manage.py migrate store zero")
+    child.expect_exact("Unapplying store.0001_initial")
+    choose(child, "undo")
+    child.expect_exact("↶ python manage.py migrate store zero")
+    child.expect_exact("What would you like to do")
+    child.expect_exact("Redo: take back the last undo")
+    child.send(DOWN * (MENU.index("undo") + 1) + ENTER)
+    child.expect_exact("Redone:")
+    child.expect_exact("↷ python manage.py migrate store zero")
+    child.expect_exact("store.0001_initial: applied -> not applied")
+    child.expect_exact("What would you like to do")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert applied(home) == set()
+    assert tutor_json(home, "history")[1]["undone"] == []

@@ -312,6 +312,13 @@ class History:
             self.damaged[str(self._undos.relative_to(self.folder.parent))] = "damaged"
             return []
 
+    def redo_waiting(self) -> bool:
+        """Whether the last undo can be redone from where the timeline stands (a change not
+        seen yet still refuses it: see `plan_redo`)."""
+        stack = self.undos()
+        last = self.last()
+        return bool(stack) and last is not None and stack[-1].target == last.number
+
     def plan_redo(self, count: int, server: "ServerDatabase | None" = None,
                   state_key: str = "") -> tuple[Point, list[Undo]]:
         """The point a redo of the last `count` undos goes to, and those undos (newest first).
