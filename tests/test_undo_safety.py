@@ -379,7 +379,8 @@ def test_a_progress_file_from_a_newer_tutor_is_refused_and_left_untouched(lesson
 # --- point 12: a check that changed nothing makes no point ------------------------------------
 
 @pytest.mark.parametrize("lesson", ["revert-applied", "branch-switch"])
-def test_a_check_that_changed_nothing_makes_no_point(lesson_home, lesson):
+def test_a_check_or_status_that_changed_nothing_makes_no_point_git_lessons_too(lesson_home,
+                                                                          lesson):
     home = lesson_home(lesson)
     tutor(home, "check")
     points = History(home, home / "sandbox").points()
