@@ -364,10 +364,14 @@ class History:
 
         write_atomically(self._restoring, json.dumps(restoring.to_json()))
 
+    def find(self, number: int) -> Point | None:
+        """Point `number`, in the timeline or taken back by an undo (None: neither)."""
+        name = f"{number:06d}.json"
+        return self._read(name) or self._read(name, self._undone)
+
     def restore(self, restoring: Restoring, server: "ServerDatabase | None" = None) -> None:
         """Make the sandbox (and on a server, its database) what it was at the noted point."""
-        point = self._read(f"{restoring.point:06d}.json") or self._read(
-            f"{restoring.point:06d}.json", self._undone)
+        point = self.find(restoring.point)
         if point is None:
             return  # gone (an old note): the timeline is settled as it is
         self._apply(point)
@@ -408,10 +412,13 @@ class History:
         """The oldest undos go once the points they keep aside are more than the timeline
         keeps (on a server each is a copy of the database)."""
         bound = KEEP if server is None else ServerDatabase.KEEP
+        dropped = False
         while sum(len(undo.undone) for undo in stack) > bound and len(stack) > 1:
             for number in stack.pop(0).undone:
                 self._drop(self._undone / f"{number:06d}.json", server)
-        self._collect()
+            dropped = True
+        if dropped:
+            self._collect()
         return stack
 
     def finished(self) -> None:

@@ -526,8 +526,8 @@ class Workspace:
             point, undos = self.history.plan_redo(count, server=server, state_key=state_key)
             now = self.history.last()
             files = self.history.differences(now, point) if now is not None else []
-            redone = [p for p in self.history.undone_points()
-                      if any(p.number in undo.undone for undo in undos)]
+            redone = [p for p in (self.history.find(number) for undo in reversed(undos)
+                                  for number in undo.undone) if p is not None]
             restoring = Restoring("redo", point.number, undos)
             with _finished_before_interrupt(told, "redo"), _cut_short_said("redo"):
                 self.history.begin(restoring)
@@ -549,11 +549,11 @@ class Workspace:
                 self.progress.begin(undo.lesson, progress.step, now())
             self.progress.current = undo.lesson
             self.save()
-            undone = [p.did for p in [*self.history.points(), *self.history.undone_points()]
-                      if any(p.number in u.undone for u in restoring.undos)]
+            points = [self.history.find(number) for u in restoring.undos
+                      for number in sorted(u.undone)]
             self.journal.add({"lesson": undo.lesson, "at": now(), "kind": restoring.kind,
                               ("undone" if restoring.kind == "undo" else "redone"):
-                                  list(reversed(undone))})
+                                  [p.did for p in reversed(points) if p is not None]})
         self.history.finished()
 
     def _finish_interrupted_restore(self) -> None:
