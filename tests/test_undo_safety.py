@@ -151,6 +151,9 @@ def test_redo_refuses_once_the_sandbox_changed_after_the_undo(lesson_home):
     assert result.returncode == 2
     assert "the sandbox changed since that undo" in " ".join(result.stderr.split())
     assert "0003_change_price_field" not in applied(home)  # the new work stays
+    _, history = tutor_json(home, "history")
+    assert [p["redo"] for p in history["undone"]] == [None]  # kept, but no redo reaches it
+    assert "the sandbox changed since: no redo" in tutor(home, "history").stdout
     # Undoing the new work makes a redo possible again: it brings the new work back.
     assert tutor(home, "undo").returncode == 0
     assert "0003_change_price_field" in applied(home)

@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "An undo keeps the sandbox as it was (the files you wrote since the last "
                    "point too), and lists every file it changes. `tutor redo` brings that "
                    "back, with the steps passed there, as long as the sandbox did not change "
-                   "since the undo (new work: undo it first, then redo). Exit status 0 when it "
+                   "since the undo (a redo would take that work away). Exit status 0 when it "
                    "redid; the check of where it leaves the sandbox is said, and is in --json.")
     redo.add_argument("count", nargs="?", type=int, default=1, metavar="N",
                       help="how many undos to take back (default: 1)")
@@ -527,7 +527,8 @@ def cmd_history(args) -> int:
     lesson = workspace.current_lesson()
     history = workspace.history
     points = history.points()
-    redoable = timeline_view.undone_rows(history.undos(), history.undone_points())
+    redoable = timeline_view.undone_rows(history.undos(), history.undone_points(),
+                                         points[-1] if points else None)
     _warn_about_damaged_points(history)
     if args.json:
         _print_json({"lesson": lesson.id,

@@ -344,9 +344,9 @@ class History:
             if moved_on or undo.target != at:
                 raise NothingToUndo(
                     "There is nothing to redo here: the sandbox changed since that undo "
-                    "(a redo would take that work away).",
-                    "`tutor undo` takes back the new work first (it can be redone too); "
-                    "`tutor history` lists the timeline.")
+                    "(a redo would take that work away), so nothing was changed.",
+                    "`tutor history` lists what each undo took back, and which `tutor redo` "
+                    "still brings it back.")
             at = undo.undone[-1]
         point = self._read(f"{at:06d}.json", self._undone)
         if point is None:

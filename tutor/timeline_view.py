@@ -46,33 +46,39 @@ def show_what_changed(state_changes: list[str], files: list[str], redo: bool = F
         say(f"  • {literal(line)}")
     if files and not redo:
         say("Nothing is lost: `tutor redo` brings the sandbox back as it was before this "
-            "undo.", style="dim")
+            "undo (until the sandbox changes).", style="dim")
 
 
-def undone_rows(undos: list[Undo], undone: list[Point]) -> list[tuple[int, Point]]:
-    """The points a redo can bring back, each with the `tutor redo N` that does, newest
-    undo first."""
+def undone_rows(undos: list[Undo], undone: list[Point], now: Point | None
+                ) -> list[tuple[int | None, Point]]:
+    """The points undos took back, newest undo first, each with the N of the `tutor redo N`
+    that brings it back from `now` (None: no redo can, the sandbox changed since that undo;
+    its files stay kept until the timeline drops them)."""
     by_number = {point.number: point for point in undone}
-    rows = []
+    rows: list[tuple[int | None, Point]] = []
+    at = now.number if now is not None else None
     for count, undo in enumerate(reversed(undos), 1):
+        reachable = at is not None and undo.target == at
+        at = undo.undone[-1] if reachable else None
         for number in reversed(undo.undone):
             if number in by_number:
-                rows.append((count, by_number[number]))
+                rows.append((count if reachable else None, by_number[number]))
     return rows
 
 
-def show_redoable(lesson: Lesson, rows: list[tuple[int, Point]]) -> None:
-    """After the timeline: what undos took back, which `tutor redo` brings back."""
+def show_redoable(lesson: Lesson, rows: list[tuple[int | None, Point]]) -> None:
+    """After the timeline: what undos took back, and the `tutor redo` that brings it back."""
     import time
 
     if not rows:
         return
-    say("[bold]Taken back by undo[/bold] (`tutor redo` brings back; not once the sandbox "
-        "changed since the undo):")
+    say("[bold]Taken back by undo[/bold] (`tutor redo` brings back, until the sandbox "
+        "changes after the undo):")
     for count, point in rows:
         when = time.strftime("%H:%M:%S", time.localtime(point.at))
         step = ("lesson done" if point.step >= len(lesson.steps) else f"step {point.step + 1}")
-        redo = "tutor redo" if count == 1 else f"tutor redo {count}"
+        redo = ("the sandbox changed since: no redo" if count is None
+                else "tutor redo" if count == 1 else f"tutor redo {count}")
         say(f"  {when}  ↶ {_did(point)}  [dim]({step}; {redo})[/dim]")
 
 
