@@ -140,6 +140,22 @@ def test_undo_lists_every_file_it_changes_and_redo_brings_back_what_the_learner_
     assert tutor_json(home, "history")[1]["undone"] == []
 
 
+def test_an_undo_of_thousands_of_files_says_how_many_more(lesson_home):
+    home = lesson_home("revert-applied")
+    assert tutor(home, "check").returncode == 1
+    generated = home / "sandbox" / "generated"
+    generated.mkdir()
+    for number in range(450):
+        (generated / f"file{number:03d}.txt").write_text(str(number), encoding="utf-8")
+    result = tutor(home, "undo")
+    assert result.returncode == 0
+    listed = [line for line in result.stdout.splitlines() if line.startswith("  • ")]
+    assert len(listed) == 201 and "generated/file000.txt: removed" in listed[1]
+    assert listed[-1] == "  • ...and 251 more (all are in `--json`)"
+    assert tutor(home, "redo", "--json").returncode == 0
+    assert len(list(generated.iterdir())) == 450
+
+
 def test_redo_refuses_once_the_sandbox_changed_after_the_undo(lesson_home):
     home = lesson_home("revert-applied")
     sandbox = home / "sandbox"

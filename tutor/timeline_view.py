@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING
 
 from .markup import literal, say
 
+# A screen's worth: an undo that takes back thousands of files (a folder of generated ones)
+# says how many more there are, rather than scrolling the verdict away.
+SHOWN_LIMIT = 200
+
 if TYPE_CHECKING:
     from .history import Point, Undo
     from .lessons import Lesson
@@ -42,8 +46,11 @@ def show_what_changed(state_changes: list[str], files: list[str], redo: bool = F
         say("Nothing changed in the files, migrations, schema or rows.", style="dim")
         return
     say("[bold]What changed:[/bold]")
-    for line in [*state_changes, *files]:
+    lines = [*state_changes, *files]
+    for line in lines[:SHOWN_LIMIT]:
         say(f"  • {literal(line)}")
+    if len(lines) > SHOWN_LIMIT:
+        say(f"  • ...and {len(lines) - SHOWN_LIMIT} more (all are in `--json`)")
     if files and not redo:
         say("Nothing is lost: `tutor redo` brings the sandbox back as it was before this "
             "undo (until the sandbox changes).", style="dim")
