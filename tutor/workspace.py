@@ -567,16 +567,15 @@ class Workspace:
                 self.require_own_sandbox()
             except TutorError:
                 return
-            server = None
-            if self.sandbox.built_on() != "sqlite":
-                server = self._server_database()
             try:
+                server = (self._server_database() if self.sandbox.built_on() != "sqlite"
+                          else None)
                 self._finish_restore(restoring, server)
-            except (OSError, TutorError) as error:
+            except Exception as error:  # (a server's driver's own errors too)
                 # Still not possible (the disk still full, a server away): said, tried again
                 # by the next command; a reset starts over (and forgets the note).
                 why = error.message if isinstance(error, TutorError) else (
-                    error.strerror or str(error))
+                    getattr(error, "strerror", None) or str(error) or type(error).__name__)
                 self.unfinished_restore = (
                     f"An {restoring.kind} cut short could not be finished yet ({why}): the "
                     "next tutor command tries again; `tutor reset` starts the lesson over.")
