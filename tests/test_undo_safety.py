@@ -308,6 +308,27 @@ def test_a_full_disk_in_an_undo_says_what_it_left_and_the_next_command_finishes_
     assert len(history["undone"]) == 1
 
 
+def test_an_undo_that_cannot_be_finished_never_blocks_a_reset(lesson_home):
+    """The contents a cut-short undo needs are gone (deleted by hand): every command says it
+    cannot be finished, none fails for it, and `tutor reset` starts over."""
+    import shutil
+
+    home = lesson_home("revert-applied")
+    _passed_and_changed(home)
+    (home / "sandbox" / "store" / "models.py").write_text("# the learner's edit\n")
+    process = _undo_paused(home)  # (models.py is to be copied back from the contents)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    shutil.rmtree(home / "history" / "objects")
+    result = tutor(home, "status")
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "An undo cut short could not be finished yet" in " ".join(result.stderr.split())
+    reset = tutor(home, "reset")
+    assert reset.returncode == 0, reset.stderr
+    assert not (home / "history" / "restoring").exists()
+    assert tutor(home, "status").stderr == ""
+
+
 # --- point 6: one rule for what is passed --------------------------------------------------
 
 def test_after_an_undo_takes_back_a_pass_every_view_agrees(step_home, tmp_path):
