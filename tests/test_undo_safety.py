@@ -329,6 +329,28 @@ def test_an_undo_that_cannot_be_finished_never_blocks_a_reset(lesson_home):
     assert tutor(home, "status").stderr == ""
 
 
+def test_a_command_during_an_undo_waits_and_does_not_finish_it_twice(lesson_home):
+    """Another tutor run while an undo restores sees the note, waits for the home's lock, and
+    finds the undo done: it does nothing of it again (the journal has one undo)."""
+    home = lesson_home("revert-applied")
+    _passed_and_changed(home)
+    env = dict(os.environ, PYTHONPATH=str(REPO), TUTOR_TEST_PAUSE_IN_RESTORE="1.5")
+    process = subprocess.Popen([sys.executable, "-m", "tutor", "undo", "--home", str(home)],
+                               cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    while not (home / "history" / "restoring").exists():
+        assert process.poll() is None
+        time.sleep(0.01)
+    _, status = tutor_json(home, "status")  # waits for the undo to finish
+    assert process.wait(timeout=60) == 0
+    assert not (home / "sandbox" / "MY_NOTES.txt").exists()
+    assert status["step_index"] == 1
+    journal = [json.loads(line) for line in
+               (home / "journal.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [entry["kind"] for entry in journal].count("undo") == 1
+    assert len(tutor_json(home, "history")[1]["undone"]) == 1
+
+
 # --- point 6: one rule for what is passed --------------------------------------------------
 
 def test_after_an_undo_takes_back_a_pass_every_view_agrees(step_home, tmp_path):

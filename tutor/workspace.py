@@ -559,10 +559,12 @@ class Workspace:
     def _finish_interrupted_restore(self) -> None:
         """An undo or redo cut short (a SIGKILL, a full disk): finished now, whole. Never in a
         sandbox that is not the tutor's own (undo refuses it, saying why)."""
-        restoring = self.history.interrupted()
-        if restoring is None:
+        if self.history.interrupted() is None:
             return
         with self.changing():
+            restoring = self.history.interrupted()  # read again: the undo may be under way
+            if restoring is None:                   # in another tutor, which held the lock
+                return
             try:
                 self.require_own_sandbox()
             except TutorError:
