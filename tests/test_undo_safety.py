@@ -200,10 +200,10 @@ def test_redo_is_in_the_help(lesson_home):
 
 # --- point 5: an undo cut short is finished whole ------------------------------------------
 
-def _undo_paused(home: Path) -> subprocess.Popen:
+def _undo_paused(home: Path, seconds: float = 20) -> subprocess.Popen:
     """A real `tutor undo`, in its own process, that pauses halfway through its restore
     (the test-only pause of history.py) once it has begun it."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), TUTOR_TEST_PAUSE_IN_RESTORE="20")
+    env = dict(os.environ, PYTHONPATH=str(REPO), TUTOR_TEST_PAUSE_IN_RESTORE=str(seconds))
     process = subprocess.Popen([sys.executable, "-m", "tutor", "undo", "--home", str(home)],
                                cwd=REPO, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
@@ -255,7 +255,7 @@ def test_an_undo_killed_in_its_restore_is_finished_whole_by_the_next_command(les
 def test_ctrl_c_in_an_undo_finishes_it_first_and_says_so(lesson_home):
     home = lesson_home("revert-applied")
     _passed_and_changed(home)
-    process = _undo_paused(home)
+    process = _undo_paused(home, seconds=3)  # (the pause goes on after the Ctrl-C)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, out + err
