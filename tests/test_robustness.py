@@ -514,3 +514,173 @@ def test_the_tests_hand_ctrl_c_on_even_when_they_were_started_ignoring_it():
                             capture_output=True, text=True, cwd=REPO,
                             env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert result.stdout.strip() == "False", result.stdout + result.stderr
+
+
+# --- damaged files and a full disk (issue 27, point 8) -------------------------------------
+
+def test_a_torn_journal_line_or_random_bytes_are_skipped_once_and_the_next_entry_is_whole(
+        lesson_home):
+    """A crash mid-append leaves a torn last line; anything may be written into the file.
+    `tutor notes` leaves the damaged lines out (said once), and the next entry is a line of
+    its own, not glued onto the torn bytes."""
+    home = lesson_home("revert-applied")
+    journal = home / "journal.jsonl"
+    with journal.open("ab") as stream:
+        stream.write(bytes(random.Random(27).randrange(256) for _ in range(300)) + b"\n")
+        stream.write(b'{"lesson": "revert-applied", "at": 1, "kind": "comm')  # torn
+    assert tutor(home, "solve").returncode == 0  # appends its command
+    result = tutor(home, "notes")
+    _no_traceback(result)
+    assert result.returncode == 0
+    assert "`tutor solve (step 1: python manage.py migrate store 0002)`" in result.stdout
+    said = " ".join(result.stderr.split())
+    assert said.count("could not be read") == 1, said
+    assert "lines of" in said and "journal.jsonl could not be read" in said
+    assert json.loads(journal.read_bytes().split(b"\n")[-2])["kind"] == "command"
+
+
+@pytest.mark.parametrize("where", ["journal", "marker", "database.json", "servers-left.json"])
+def test_json_nested_100000_deep_is_a_damaged_file_not_a_traceback(lesson_home, where):
+    home = lesson_home("revert-applied")
+    deep = "[" * 100_000 + "]" * 100_000
+    if where == "servers-left.json":  # read after each build: the servers left to clean
+        (home / where).write_text(deep, encoding="utf-8")
+        result = tutor(home, "reset")
+        _no_traceback(result)
+        assert result.returncode == 0, result.stderr
+        assert tutor(home, "check").returncode == 1
+        return
+    if where == "database.json":  # the database chosen for the home: none readable, SQLite
+        (home / where).write_text(deep, encoding="utf-8")
+        for command in ("lessons", "status", "check"):
+            result = tutor(home, command)
+            _no_traceback(result)
+            assert result.returncode in (0, 1), (command, result.stderr)
+        return
+    if where == "journal":
+        with (home / "journal.jsonl").open("a", encoding="utf-8") as stream:
+            stream.write(deep + "\n")
+        result = tutor(home, "notes")
+        _no_traceback(result)
+        assert result.returncode == 0 and "could not be read" in result.stderr
+        assert "Reset to the lesson's start" in result.stdout  # the other lines are kept
+        return
+    (home / "sandbox" / ".tutor-sandbox").write_text(deep, encoding="utf-8")
+    for command in ("status", "check", "history", "notes"):
+        result = tutor(home, command)
+        _no_traceback(result)
+        assert result.returncode in (0, 1, 2), (command, result.stderr)
+    checked = tutor(home, "check")
+    assert checked.returncode == 2 and "tutor reset revert-applied" in checked.stderr
+    assert tutor(home, "reset").returncode == 0  # the way back: a new marker
+    assert tutor(home, "check").returncode == 1
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MiB disk of its own (a tmpfs) to fill up; skipped where mounting is not allowed."""
+    import shutil
+
+    if not shutil.which("mount") or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (and mount)")
+    disk = tmp_path / "small disk"
+    disk.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"a tmpfs cannot be mounted here: {made.stderr.strip()}")
+    yield disk
+    if subprocess.run(["umount", str(disk)], capture_output=True).returncode != 0:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def _fill(disk: Path, leave_kb: int) -> None:
+    import shutil
+
+    free = shutil.disk_usage(disk).free
+    with (disk / "filler").open("ab") as filler:
+        filler.write(b"\0" * max(0, free - leave_kb * 1024))
+
+
+def _contents(home: Path) -> dict:
+    """The sandbox's files and the progress file, byte for byte."""
+    files = {str(p.relative_to(home)): p.read_bytes()
+             for p in (home / "sandbox").rglob("*") if p.is_file()}
+    files["progress.json"] = (home / "progress.json").read_bytes()
+    return files
+
+
+def test_a_name_on_a_full_or_read_only_home_is_said_plainly(small_disk):
+    home = small_disk / "home"
+    assert tutor(home, "reset", "revert-applied").returncode == 0
+    progress = (home / "progress.json").read_bytes()
+    _fill(small_disk, 0)
+    for command in (("status",), ("lessons",), ("check", "--json")):
+        result = tutor(home, *command, "--name", "Ada Lovelace")
+        _no_traceback(result)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        said = result.stderr + result.stdout
+        assert "No space left on device" in said and "The disk is full" in said, said
+    assert (home / "progress.json").read_bytes() == progress
+    (small_disk / "filler").unlink()
+    remounted = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)],
+                               capture_output=True, text=True)
+    assert remounted.returncode == 0, remounted.stderr
+    for where in (home, small_disk / "another home"):
+        result = tutor(where, "lessons", "--name", "Ada Lovelace")
+        _no_traceback(result)
+        assert result.returncode == 2, result.stderr
+        assert "Read-only file system" in result.stderr and "read-only" in result.stderr
+
+
+@pytest.mark.parametrize("lesson, leave_kb", [
+    ("fake-the-record", 8), ("fake-the-record", 48), ("fake-the-record", 96),  # a new build
+    ("revert-applied", 8),  # a copy of the start kept before
+])
+def test_a_reset_on_a_full_disk_says_so_and_leaves_everything_as_it_was(small_disk, lesson,
+                                                                        leave_kb):
+    """Wherever the disk fills up (the copy, Django's makemigrations or migrate, the start
+    kept), the learner reads that the disk is full, and the sandbox and progress are as they
+    were; once there is room, the same reset works."""
+    home = small_disk / "home"
+    assert tutor(home, "reset", "revert-applied").returncode == 0
+    assert tutor(home, "solve").returncode == 0  # the learner's work: a sandbox at step 2
+    before = _contents(home)
+    _fill(small_disk, leave_kb)
+    result = tutor(home, "reset", lesson)
+    _no_traceback(result)
+    said = " ".join(result.stderr.split())
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert said.startswith("Error: The disk is full: the sandbox's rebuild could not be "
+                           "finished."), said
+    assert "Nothing was changed: the sandbox and your progress are as they were." in said
+    assert "[(" not in said and "Error:" not in said[6:] and "Errno" not in said
+    assert _contents(home) == before
+    assert not (home / "sandbox.new").exists()
+    assert not list((home / "snapshots").glob("*.partial"))
+    (small_disk / "filler").unlink()
+    assert tutor(home, "reset", lesson).returncode == 0
+    status, report = tutor_json(home, "check")
+    assert status == 1 and report["lesson"] == lesson
+
+
+def test_the_home_files_read_as_json_fail_only_as_damaged():
+    """files.read_json, which the marker, journal, database choice, servers left and spare
+    databases are read with: whatever bytes a file holds, a value or DamagedJson (a
+    ValueError), never RecursionError or UnicodeDecodeError's cousins."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tutor.files import DamagedJson, parse_json
+
+    nested = st.integers(1, 200_000).map(lambda depth: "[" * depth + "]" * depth)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.binary(max_size=200) | nested.map(str.encode) | nested.map(lambda t: '{"a":' + t))
+    def any_bytes(raw):
+        try:
+            parse_json(raw)
+        except DamagedJson:
+            pass
+
+    any_bytes()

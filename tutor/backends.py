@@ -142,8 +142,10 @@ def chosen(home: Path, given: str | None = None) -> Server | None:
             require_driver(server)
         remember(home, server)
         return server
+    from .files import read_json
+
     try:
-        data = json.loads((home / SERVER_FILE).read_text(encoding="utf-8"))
+        data = read_json(home / SERVER_FILE)  # (100 000 brackets deep: damaged, not a crash)
         return parse(data["url"]) if isinstance(data, dict) else None
     except (OSError, ValueError, KeyError, TypeError, TutorError):
         return None

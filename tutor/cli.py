@@ -225,9 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        if getattr(args, "name", None) is not None:
-            _remember_name(args)
         try:
+            if getattr(args, "name", None) is not None:
+                _remember_name(args)  # (on a read-only or full home: the OSError below)
             return COMMANDS[args.command](args)
         except BrokenPipeError:
             raise
@@ -308,9 +308,9 @@ def _warn_about_broken_lessons(course) -> None:
 
 
 def _print_json(data) -> None:
-    import json
+    from .markup import json_text
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(data) + "\n")  # valid JSON, no control character acting
 
 
 def cmd_lessons(args) -> int:
@@ -387,13 +387,14 @@ def cmd_status(args) -> int:
         return 0
     from . import ui
 
-    ui.console.print(f"[bold]Lesson:[/bold]  {lesson.title} ({lesson.id})")
+    ui.console.print(f"[bold]Lesson:[/bold]  {ui.literal(lesson.title)} ({lesson.id})")
     if data["lesson_complete"]:
         ui.console.print("[bold]Step:[/bold]    all steps done")
     else:
-        ui.console.print(f"[bold]Step:[/bold]    {index + 1}/{len(lesson.steps)}: {step.title}")
-    ui.console.print(f"[bold]Sandbox:[/bold] {sandbox.path}")
-    ui.console.print(f"[bold]Python:[/bold]  {sandbox.python}")
+        ui.console.print(f"[bold]Step:[/bold]    {index + 1}/{len(lesson.steps)}: "
+                         f"{ui.literal(step.title)}")
+    ui.console.print(f"[bold]Sandbox:[/bold] {ui.literal(str(sandbox.path))}")
+    ui.console.print(f"[bold]Python:[/bold]  {ui.literal(sandbox.python)}")
     if data["backend"]:
         ui.console.print(f"[bold]Database:[/bold] {ui.literal(data['backend'])}")
     if state is None:
@@ -547,7 +548,14 @@ def cmd_notes(args) -> int:
     from .notes import render
 
     workspace = _workspace(args)
-    sheet = render(workspace.course, workspace.progress, workspace.journal.entries())
+    journal = workspace.journal
+    sheet = render(workspace.course, workspace.progress, journal.entries())
+    if journal.damaged:  # a crash while a line was written, or a file written over
+        from . import ui
+
+        lines = f"{journal.damaged} line{'s' if journal.damaged != 1 else ''}"
+        ui.show_warning(f"{lines} of {journal.path} could not be read (a crash while it was "
+                        "written?): the notes leave them out.")
     if not args.output:
         sys.stdout.write(sheet)
         return 0
@@ -566,6 +574,8 @@ def cmd_notes(args) -> int:
 
 
 def cmd_reset(args) -> int:
+    from .markup import printable
+
     workspace = _workspace(args)
     if args.all and args.lesson:
         raise TutorError("Give a LESSON or --all, not both.")
@@ -577,9 +587,9 @@ def cmd_reset(args) -> int:
     # as it begins: never before a refusal.
     for note in workspace.reset(lesson, forget_progress=args.all, step=args.step,
                                 announce=lambda doing: print(doing, flush=True)):
-        print(f"Note: {note}", file=sys.stderr)
-    print(f"The sandbox at {workspace.sandbox.path} is at the start of {lesson.id}, step "
-          f"{args.step}.")
+        print(f"Note: {printable(note)}", file=sys.stderr)  # (a server's words)
+    print(f"The sandbox at {printable(str(workspace.sandbox.path))} is at the start of "
+          f"{lesson.id}, step {args.step}.")
     return 0
 
 
@@ -687,6 +697,7 @@ def cmd_class(args) -> int:
     if args.class_command == "serve":
         return _serve_class(args)
     from .classroom import link
+    from .markup import printable as shown  # the server's words and addresses are data
     from .paths import resolve_home
 
     home = resolve_home(getattr(args, "home", None))
@@ -696,13 +707,14 @@ def cmd_class(args) -> int:
         url = link.check_url(args.url)
         name = _name_in_class(home, ProgressFile(home).load())
         _, joined = link.join(home, url, args.class_code, name)
-        print(f"You are in the class at {url} as {name}." if joined else
-              f"The class at {url} cannot be reached now: your tutor joins and sends your "
-              "progress as soon as it can.")
+        print(f"You are in the class at {shown(url)} as {shown(name)}." if joined else
+              f"The class at {shown(url)} cannot be reached now: your tutor joins and sends "
+              "your progress as soon as it can.")
         return 0
     if args.class_command == "leave":
         member = link.leave(home)
-        print(f"You left the class at {member.url}." if member else "You are in no class.")
+        print(f"You left the class at {shown(member.url)}." if member
+              else "You are in no class.")
         return 0
     member = link.membership(home)
     report = {"class": member.url if member else None, "name": member.name if member else None,
@@ -717,18 +729,18 @@ def cmd_class(args) -> int:
         print("You are in no class. Join one with `tutor start --class URL --code CODE`.")
         return 0
     last = report["last"]
-    print(f"Class: {member.url}, as {member.name}.")
+    print(f"Class: {shown(member.url)}, as {shown(member.name)}.")
     if last.get("refused"):
-        print(f"The class refused to let you join: {last['refused']}. Join again with the "
-              "right code: `tutor start --class URL --code CODE`.")
+        print(f"The class refused to let you join: {shown(str(last['refused']))}. Join again "
+              "with the right code: `tutor start --class URL --code CODE`.")
     elif not report["joined"]:
         print("Not joined yet: the server has not been reached; your tutor keeps trying.")
     print(f"Events waiting to be sent: {report['queued']}"
-          + (f" (last problem: {last['error']})" if last.get("error") and report["queued"]
-             else "."))
+          + (f" (last problem: {shown(str(last['error']))})"
+             if last.get("error") and report["queued"] else "."))
     room = report["room"]
-    print(f"The room's step: {room['lesson']}, step {room['step']}." if room
-          else "The room's step: none set.")
+    print(f"The room's step: {shown(str(room['lesson']))}, step {shown(str(room['step']))}."
+          if room else "The room's step: none set.")
     if report["hand_raised"]:
         print("Your hand is raised.")
     return 0
@@ -982,7 +994,16 @@ def system_error(error: OSError) -> TutorError:
     """What the operating system refused, as a learner can act on it."""
     import errno
 
-    where = f" ({error.filename})" if error.filename else ""
+    number, reason, filename = error.errno, error.strerror, error.filename
+    copy_errors = error.args[0] if error.args and isinstance(error.args[0], list) else []
+    if number is None and copy_errors and len(copy_errors[0]) == 3:
+        # shutil.Error: a copy's list of (source, target, why); its first error says it all.
+        import re
+
+        _, filename, why = copy_errors[0]
+        found = re.match(r"\[Errno (\d+)\] ([^:]+)", str(why))
+        number, reason = (int(found[1]), found[2]) if found else (None, str(why))
+    where = f" ({filename})" if filename else ""
     advice = {
         errno.ENOSPC: "The disk is full: free some space, then run the command again.",
         errno.EROFS: "That place is read-only: choose a home you can write, e.g. "
@@ -992,10 +1013,9 @@ def system_error(error: OSError) -> TutorError:
         errno.EPERM: "You may not write there: choose a home of your own, e.g. "
                      "`--home ~/migration-tutor`.",
         errno.ENAMETOOLONG: "The path is too long for this system: choose a shorter --home.",
-    }.get(error.errno, "Check that path (and that the disk has room), then run the command "
-                       "again.")
-    return TutorError(f"The operating system refused: {error.strerror or error}{where}.",
-                      advice)
+    }.get(number, "Check that path (and that the disk has room), then run the command "
+                  "again.")
+    return TutorError(f"The operating system refused: {reason or error}{where}.", advice)
 
 
 def run() -> None:

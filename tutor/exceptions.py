@@ -109,3 +109,14 @@ class LessonUnavailable(TutorError):
         super().__init__(f"Lesson {lesson_id} cannot be taken here: {reason}.",
                          f"`tutor start` skips it on this backend; {where_to_take}")
         self.lesson_id = lesson_id
+
+
+class DiskFull(TutorError):
+    """The disk of the tutor's home filled up while the tutor wrote to it (a reset's copy, or
+    a Django command of its own). Said plainly: never a copy's list of errors or a child's
+    traceback."""
+
+    def __init__(self, doing: str, home, unchanged: str):
+        super().__init__(f"The disk is full: {doing} could not be finished.",
+                         f"Free some space on the disk of {home}, then run the command again. "
+                         + unchanged)

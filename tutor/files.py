@@ -1,6 +1,6 @@
-"""Small file helpers shared by progress, lesson and snapshot code: atomic writes and content
-fingerprints. Both are cheap to import (no tempfile, no hashlib): they sit on the path of
-every command."""
+"""Small file helpers shared by progress, lesson and snapshot code: atomic writes, content
+fingerprints and JSON read from a file. All are cheap to import (no tempfile, no hashlib):
+they sit on the path of every command."""
 
 from __future__ import annotations
 
@@ -43,3 +43,27 @@ def fingerprint(chunks: Iterable[bytes]) -> str:
         crc = zlib.crc32(chunk, zlib.crc32(length, crc))
         adler = zlib.adler32(chunk, zlib.adler32(length, adler))
     return f"{crc:08x}{adler:08x}"
+
+
+class DamagedJson(ValueError):
+    """JSON read from a file that the tutor cannot use: malformed, torn by a crash, not UTF-8,
+    or nested deeper than Python's parser can go."""
+
+
+def parse_json(text: str | bytes):
+    """`json.loads` whose only failure is DamagedJson (a ValueError): a file of 100 000
+    nested brackets makes json raise RecursionError, which no caller expects from data."""
+    import json
+
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise DamagedJson("nested too deeply to read") from None
+    except ValueError as error:  # (and UnicodeDecodeError, for bytes)
+        raise DamagedJson(str(error)) from None
+
+
+def read_json(path: Path):
+    """The JSON in the file at `path`; OSError if it cannot be read, DamagedJson if it is
+    not JSON the tutor can use."""
+    return parse_json(path.read_bytes())

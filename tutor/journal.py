@@ -5,6 +5,11 @@ appended to; it outlives resets and undos (the timeline of `history.py` does not
 
 "What changed" is said against the state the journal last saw of the lesson's sandbox
 (`HOME/journal-state.json`), or the lesson's start after a reset.
+
+A crash in the middle of an append leaves a torn last line; anything may have been written
+into the file. A line that cannot be read is left out and counted (`damaged`: the notes say
+so), and the next entry begins on a line of its own, never glued onto the torn bytes. Lines
+end at "\n" only: an entry's text may hold U+2028 or NEL, which `splitlines` would cut at.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .files import DamagedJson, parse_json, read_json
 from .state import SandboxState
 
 JOURNAL_FILE = "journal.jsonl"
@@ -22,33 +28,48 @@ class Journal:
     def __init__(self, home: Path):
         self.path = home / JOURNAL_FILE
         self.last_path = home / LAST_STATE_FILE
+        self.damaged = 0  # lines the last `entries()` could not read
 
     def entries(self) -> list[dict]:
-        """Every entry, oldest first (a line that cannot be read is left out)."""
+        """Every entry, oldest first. A line that cannot be read is left out, and counted in
+        `damaged`."""
         found = []
+        self.damaged = 0
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            lines = self.path.read_bytes().split(b"\n")
         except OSError:
             return []
         for line in lines:
-            try:
-                entry = json.loads(line)
-            except ValueError:
+            if not line.strip():
                 continue
+            try:
+                entry = parse_json(line)
+            except DamagedJson:
+                entry = None
             if isinstance(entry, dict) and isinstance(entry.get("lesson"), str):
                 found.append(entry)
+            else:
+                self.damaged += 1
         return found
 
     def add(self, entry: dict) -> None:
+        # ASCII: a name's odd characters (a lone surrogate, U+2028) are escapes in the file.
+        line = (json.dumps(entry, ensure_ascii=True) + "\n").encode("ascii")
         try:
-            with self.path.open("a", encoding="utf-8") as journal:
-                journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            with self.path.open("a+b") as journal:
+                # After a torn last line (a crash mid-append), this entry starts a new line.
+                end = journal.seek(0, 2)
+                if end:
+                    journal.seek(end - 1)
+                    if journal.read(1) != b"\n":
+                        line = b"\n" + line
+                journal.write(line)
         except OSError:
             pass  # the notes lose a line; the lesson goes on
 
     def last_state(self, lesson_id: str) -> SandboxState | None:
         try:
-            data = json.loads(self.last_path.read_text(encoding="utf-8"))
+            data = read_json(self.last_path)
             if data.get("lesson") != lesson_id:
                 return None
             return SandboxState.from_json(data["state"])

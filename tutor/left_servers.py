@@ -49,9 +49,11 @@ def leave(home: Path, previous: Server | None, now: Server | None) -> list[str]:
 
 
 def _remembered(home: Path) -> list[Server]:
+    from .files import read_json
+
     try:
-        urls = json.loads((home / LEFT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        urls = read_json(home / LEFT_FILE)
+    except (OSError, ValueError):  # (100 000 brackets deep too: after a build, never a crash)
         return []
     servers = []
     for url in urls if isinstance(urls, list) else []:

@@ -3,6 +3,11 @@
 Importing rich's console costs a one-shot command like `tutor check` about a fifth of its
 time, so short messages are written with plain ANSI codes (or none, under NO_COLOR or when the
 output is not a terminal). Tables, panels and Markdown still go through rich.
+
+The invariant: the only control characters that reach the terminal are the style codes the
+renderers make themselves. Text read from the sandbox (a migration's file name, a table, a
+row) can hold ESC, BEL, C1 controls or bidi overrides; `say` (and ui's rich console) show
+every such character of the markup as an escape (`visible`) before styles are rendered.
 """
 
 from __future__ import annotations
@@ -58,6 +63,37 @@ def printable(text: str) -> str:
                    for c in text)
 
 
+def visible(text: str) -> str:
+    """`printable`, line by line: the line breaks and tabs of a multi-line message stay what
+    they are; any other control character is shown as an escape. Idempotent."""
+    if text.isprintable():
+        return text
+    return "\n".join("\t".join(printable(piece) for piece in line.split("\t"))
+                     for line in text.split("\n"))
+
+
+def json_text(data, indent: int | None = 2) -> str:
+    """`data` as JSON that a terminal shows as it is: valid JSON, with every character that
+    is not printable (C0, which json escapes anyway, but also C1 controls, bidi overrides and
+    lone surrogates) written as a `\\uXXXX` escape, and every other character as itself."""
+    import json
+
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    if text.isprintable():
+        return text
+    # Outside strings, JSON has only printable characters and the indent's line breaks:
+    # every other character is inside a string, where \uXXXX stands for it.
+    return "".join(c if c.isprintable() or c == "\n" else _json_escape(c) for c in text)
+
+
+def _json_escape(character: str) -> str:
+    code = ord(character)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 def literal(text: str) -> str:
     """Text read from a file or a command (a path, a lesson's command, an error message), for
     `say`: shown as it is, line by line, never acted on as a style tag or a control character."""
@@ -81,6 +117,7 @@ def say(markup: str = "", *, style: str = "", err: bool = False) -> None:
     with the line's indent (and its bullet) hanging (a terminal would cut words in two)."""
     stream = sys.stderr if err else sys.stdout
     verbatim = isinstance(markup, Verbatim)
+    markup = visible(markup)  # the one way to the terminal: nothing read from outside acts
     if style:
         markup = f"[{style}]{markup}[/{style}]"
     text = render(markup, colour_enabled(stream))

@@ -1,7 +1,9 @@
 """`tutor notes`: a take-home sheet in Markdown of the lessons the learner worked on, from the
 journal (`journal.py`): the commands they ran in order, each with what it changed and the
 step it passed (with the lesson's explanation of it), and the mistakes undone on the way.
-Plain Markdown that a code host renders: headings, lists, code spans and quotes."""
+Plain Markdown that a code host renders: headings, lists, code spans and quotes; every
+control character in it (a name read from the sandbox can hold ESC or BEL) shown as an
+escape."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import time
 
 from .history import UNNAMED
 from .lessons import Course
+from .markup import visible
 from .progress import Progress
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<])")
@@ -50,7 +53,8 @@ def render(course: Course, progress: Progress, entries: list[dict]) -> str:
         lines += [f"## {number}. {plain(lesson.title)}{'' if done else ' (not finished)'}", "",
                   plain(lesson.summary), ""]
         lines += _lesson_lines(by_lesson[lesson.id])
-    return "\n".join(lines).rstrip() + "\n"
+    # Names and rows from the sandbox: a terminal that shows the sheet acts on none of them.
+    return visible("\n".join(lines).rstrip() + "\n")
 
 
 def _lesson_lines(entries: list[dict]) -> list[str]:

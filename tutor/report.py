@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from . import __version__
 from .exceptions import BadLearnerName, ReportFileError
 from .exports import STEP_COLUMNS, STEP_FIELDS, WHERE_COLUMNS, iso_time, to_csv
-from .markup import box_table, printable, render, say
+from .markup import box_table, json_text, printable, render, say
 from .progress import LessonProgress, Progress, ProgressFile, StepRecord, now
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def learner_report(progress: Progress, course: Course, at: int | None = None) ->
 def print_learner_report(report: dict, form: str) -> None:
     """`form`: "json" (the export), "csv" (a row per step) or "table"."""
     if form == "json":
-        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(report) + "\n")  # valid JSON; no C1 or bidi control acts
     elif form == "csv":
         sys.stdout.write(to_csv(STEP_COLUMNS, _step_rows(report)))
     elif not report["steps"]:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .exceptions import CommandFailed, NoSandbox, ToolMissing, TutorError, UnsafeHome
-from .files import fingerprint
+from .exceptions import CommandFailed, DiskFull, NoSandbox, ToolMissing, TutorError, UnsafeHome
+from .files import fingerprint, read_json
 from .lessons import (EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp, StartDatabase,
                       is_within)
 from .paths import claim_home, resource_dir
@@ -38,6 +38,13 @@ _MARKERS: dict[Path, tuple[tuple, dict]] = {}  # a marker read, by its file's id
 # database's mark.
 SNAPSHOT_FORMAT = 3
 APP = "store"
+# What a full disk looks like in a child's output: the system's words, and SQLite's.
+DISK_FULL_SIGNS = ("No space left on device", "database or disk is full", "Disk quota exceeded",
+                   "[Errno 28]")
+# A build that fails with less room than this left on the home's disk failed for want of it
+# (a child's own words can be lost: a migrate's later error hides its first).
+NO_ROOM_BYTES = 1 << 20
+UNCHANGED = "Nothing was changed: the sandbox and your progress are as they were."
 
 
 @dataclass(frozen=True)
@@ -83,8 +90,8 @@ class Sandbox:
             cached = _MARKERS.get(path)
             if cached is not None and cached[0] == key:
                 return cached[1]
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = read_json(path)
+        except (OSError, ValueError):  # (ValueError: DamagedJson, also 100 000 brackets deep)
             return {}
         data = data if isinstance(data, dict) else {}
         _MARKERS[path] = (key, data)
@@ -218,7 +225,29 @@ class Sandbox:
     def _build(self, lesson: Lesson, snapshot: Path, server=None, owned=None,
                announce: Callable[[str], object] | None = None) -> str | None:
         """Build into the staging folder and swap it into place; on a server, returns the
-        name of the database the sandbox now uses."""
+        name of the database the sandbox now uses. A build that fails leaves the sandbox as
+        it was (its staging folder goes at once: on a full disk, it holds the space)."""
+        try:
+            database = self._build_staged(lesson, snapshot, server, owned, announce)
+        except Exception as error:
+            raise self._not_built(error, "the sandbox's rebuild", UNCHANGED,
+                                  self._staging) from None
+        swap_in(self._staging, self.path)
+        self.write_python_shim()
+        return database
+
+    def _not_built(self, error: Exception, doing: str, left: str, *partial: Path) -> Exception:
+        """What to raise for a copy or build that failed: its partial folders deleted, and
+        DiskFull (saying `left`: what is as it was) when the disk filled up, else the error
+        itself."""
+        for folder in partial:
+            shutil.rmtree(folder, ignore_errors=True)
+        if _disk_full(error) or _room_left(self.home) < NO_ROOM_BYTES:
+            return DiskFull(doing, self.home, left)
+        return error
+
+    def _build_staged(self, lesson: Lesson, snapshot: Path, server=None, owned=None,
+                      announce: Callable[[str], object] | None = None) -> str | None:
         staging = self._staging
         # The marker first: an interrupted build is then known as the tutor's own.
         staging.mkdir()
@@ -263,8 +292,6 @@ class Sandbox:
                             "backend": server.shown() if server else "sqlite"}) + "\n",
                 encoding="utf-8")
             self._keep_snapshot(staging, snapshot, owned, database)
-        swap_in(staging, self.path)
-        self.write_python_shim()
         return database
 
     def _take_spare(self, snapshot: Path, server, owned) -> str | None:
@@ -337,9 +364,13 @@ class Sandbox:
         folder = kept / "sandbox"
         staging = self._staging
         shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        shutil.copy2(folder / SANDBOX_MARKER, staging / SANDBOX_MARKER)  # first: the tutor's
-        shutil.copytree(folder, staging, symlinks=True, dirs_exist_ok=True)
+        try:
+            staging.mkdir()
+            shutil.copy2(folder / SANDBOX_MARKER, staging / SANDBOX_MARKER)  # first: the tutor's
+            shutil.copytree(folder, staging, symlinks=True, dirs_exist_ok=True)
+        except OSError as error:
+            raise self._not_built(error, "the fast-forward", "The sandbox is at the lesson's "
+                                  "start, as the reset left it.", staging) from None
         server, owned = self._server_databases()
         if owned is not None and built is not None:
             wait_for_worker(self.home)  # it may be copying under that name (a dropped spare)
@@ -349,11 +380,19 @@ class Sandbox:
         self.write_python_shim()
 
     def keep_step_copy(self, kept: Path, seen: Path) -> None:
-        """Keep the sandbox as it is now as step copy `kept` (with the steps' seen states)."""
+        """Keep the sandbox as it is now as step copy `kept` (with the steps' seen states).
+        A copy the disk has no room for is not kept: it only saves the next fast-forward's
+        time."""
         partial = kept.with_name(kept.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        shutil.copytree(self.path, partial / "sandbox", symlinks=True)
-        shutil.copyfile(seen, partial / "seen.json")
+        try:
+            shutil.copytree(self.path, partial / "sandbox", symlinks=True)
+            shutil.copyfile(seen, partial / "seen.json")
+        except OSError as error:
+            shutil.rmtree(partial, ignore_errors=True)
+            if _disk_full(error):
+                return
+            raise
         server, owned = self._server_databases()
         built = self.built_database()
         if owned is not None and built is not None:
@@ -373,7 +412,11 @@ class Sandbox:
             owned.copy(database, _template(owned, snapshot))
         partial = snapshot.with_name(snapshot.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        shutil.copytree(built, partial)
+        try:
+            shutil.copytree(built, partial)
+        except OSError:
+            shutil.rmtree(partial, ignore_errors=True)  # (on a full disk: its space back)
+            raise
         partial.rename(snapshot)  # a snapshot exists whole or not at all
 
     def _make_start(self, lesson: Lesson, folder: Path) -> None:
@@ -451,6 +494,9 @@ class Sandbox:
 
     def _manage_or_fail(self, folder: Path, args: list[str]) -> None:
         completed = self.manage(folder, args)
+        if completed.returncode != 0 and any(sign in completed.stdout + completed.stderr
+                                             for sign in DISK_FULL_SIGNS):
+            raise DiskFull("the sandbox's rebuild", self.home, UNCHANGED)
         if completed.returncode != 0:
             raise CommandFailed(
                 f"Building the sandbox: `python manage.py {' '.join(args)}` failed.",
@@ -692,6 +738,27 @@ def swap_in(staging: Path, sandbox: Path) -> None:
     staging.rename(sandbox)
     if old.exists():
         shutil.rmtree(old)
+
+
+def _disk_full(error: BaseException) -> bool:
+    """An error of the disk filling up: ENOSPC (or a quota), also inside a copy's list of
+    errors (shutil.Error) or a child's output (CommandFailed's advice)."""
+    import errno
+
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(error) + (error.advice if isinstance(error, TutorError) else "")
+    return any(sign in text for sign in DISK_FULL_SIGNS)
+
+
+def _room_left(place: Path) -> int:
+    """Bytes free on the disk of `place` (or of its nearest folder that exists)."""
+    for folder in (place, *place.parents):
+        try:
+            return shutil.disk_usage(folder).free
+        except OSError:
+            continue
+    return NO_ROOM_BYTES
 
 
 def _remove_tree(folder: Path) -> None:

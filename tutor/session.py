@@ -153,7 +153,8 @@ class Session:
             notes = self.workspace.reset(lesson, step=step)
         for note in notes:
             ui.show_warning(note)
-        ui.console.print(f"Sandbox ready at [bold]{self.workspace.sandbox.path}[/bold]"
+        where = ui.literal(str(self.workspace.sandbox.path))
+        ui.console.print(f"Sandbox ready at [bold]{where}[/bold]"
                          + (f", at step {step}." if step > 1 else "."))
         self.state = None
 
@@ -313,7 +314,7 @@ class Session:
             return
         before = self.state
         self.workspace.remember_before_command()
-        ui.console.print(f"[bold cyan]$ {command}[/bold cyan]")
+        ui.console.print(f"[bold cyan]$ {ui.literal(command)}[/bold cyan]")  # typed: no markup
         errors = TracebackFilter(ui.write_error)
         try:
             status = self.workspace.sandbox.run_learner_command(

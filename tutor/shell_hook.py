@@ -81,9 +81,9 @@ def record(home: Path, shell: str, typed: str) -> None:
     did = _command(home, shell, typed)
     sandbox = home / "sandbox"
     try:
-        import json
+        from .files import read_json
 
-        marker = json.loads((sandbox / ".tutor-sandbox").read_text(encoding="utf-8"))
+        marker = read_json(sandbox / ".tutor-sandbox")
     except (OSError, ValueError):
         return
     if not isinstance(marker, dict) or (marker.get("backend") or "sqlite") != "sqlite":

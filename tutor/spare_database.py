@@ -74,9 +74,11 @@ def is_sandbox_database(owned, name: str) -> bool:
 
 
 def _read(home: Path) -> dict:
+    from .files import read_json
+
     try:
-        data = json.loads((home / SPARE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json(home / SPARE_FILE)
+    except (OSError, ValueError):  # (100 000 brackets deep too: no spare, not a crash)
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -2,6 +2,12 @@
 
 Short messages go through `say` (plain ANSI, see markup.py); tables, panels and Markdown
 through `console`, a rich Console made on first use. Nothing here decides anything.
+
+Names and values read from the sandbox are data: put in a table as `literal` (no style tag
+acts, no control character), in a `Text` through `visible`. Behind that, both ways to the
+terminal show any control character left as an escape: `say` in markup.py, and the console
+in every piece of text it renders (`_VisibleConsole`), so that only the renderers' own style
+codes act.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .markup import box_table, code_spans, listed, literal, prose, say
+from .markup import box_table, code_spans, listed, literal, printable, prose, say, visible
 
 if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the checking engine
     from .checks import Outcome
@@ -29,10 +35,29 @@ class _LazyConsole:
 
     def __getattr__(self, name):
         if _LazyConsole._console is None:
-            from rich.console import Console
-
-            _LazyConsole._console = Console(highlight=False)
+            _LazyConsole._console = _visible_console()
         return getattr(_LazyConsole._console, name)
+
+
+def _visible_console():
+    """rich's Console, except that no text it renders carries a control character: a string
+    is made `visible` before its markup is read, and every segment of text (not rich's own
+    control segments: cursor moves, its style codes are added after) after rendering."""
+    from rich.console import Console
+    from rich.segment import Segment
+
+    class VisibleConsole(Console):
+        def render_str(self, text, **options):
+            return super().render_str(visible(text), **options)
+
+        def render(self, renderable, options=None):
+            for segment in super().render(renderable, options):
+                if segment.control or segment.text.isprintable():
+                    yield segment
+                else:
+                    yield Segment(visible(segment.text), segment.style, segment.control)
+
+    return VisibleConsole(highlight=False)
 
 
 console = _LazyConsole()
@@ -70,15 +95,16 @@ def state_view(state: SandboxState):
                   key=lambda app: (app != FOCUS_APP, app)) or [FOCUS_APP]
     for app in apps:
         names = sorted({m.name for each in every for m in each.app_migrations(app)})
-        title = f"{app} migrations" + (", applied on each database" if others else "")
+        title = literal(f"{app} migrations") + (", applied on each database" if others
+                                                 else "")
         migrations = Table(title=title, title_justify="left", expand=False)
         # A migration's name is what the learner types: never cut, whatever else must give.
         migrations.add_column("migration", no_wrap=True,
-                              min_width=max(map(len, names), default=9))
+                              min_width=max((len(printable(n)) for n in names), default=9))
         migrations.add_column("file")
-        migrations.add_column("applied" if not others else state.database)
+        migrations.add_column("applied" if not others else literal(state.database))
         for name, _ in others:
-            migrations.add_column(name)
+            migrations.add_column(literal(name))
         for name in names:
             on_disk = any(m.on_disk for each in every for m in each.app_migrations(app)
                           if m.name == name)
@@ -86,14 +112,16 @@ def state_view(state: SandboxState):
             for each in every:
                 migration = each.migration(app, name)
                 marks.append("[green][X][/green]" if migration and migration.applied else "[ ]")
-            migrations.add_row(name, "yes" if on_disk else "[red]missing[/red]", *marks)
+            migrations.add_row(literal(name), "yes" if on_disk else "[red]missing[/red]",
+                               *marks)
         if not names:
             migrations.add_row("(none)", "", "", *("" for _ in others))
         parts.append(migrations)
     columns = state.columns(FOCUS_TABLE)
     if columns is None:
         reason = "" if state.database_exists else f": {state.no_database()}"
-        parts.append(Text(f"Table {FOCUS_TABLE} does not exist{reason}.", style="yellow"))
+        parts.append(Text(visible(f"Table {FOCUS_TABLE} does not exist{reason}."),
+                          style="yellow"))
     else:
         table = Table(title=f"{FOCUS_TABLE} columns ({_rows(state, FOCUS_TABLE)})",
                       title_justify="left")
@@ -101,31 +129,32 @@ def state_view(state: SandboxState):
         table.add_column("type")
         table.add_column("null")
         for column in columns:
-            table.add_row(column.name, column.type, "NULL" if column.null else "NOT NULL")
+            table.add_row(literal(column.name), literal(column.type),
+                          "NULL" if column.null else "NOT NULL")
         parts.append(table)
     for name in sorted(state.row_counts):
         if name != FOCUS_TABLE:
             names = ", ".join(c.name for c in state.columns(name) or [])
-            parts.append(Text(f"Table {name} ({_rows(state, name)}): {names}"))
+            parts.append(Text(visible(f"Table {name} ({_rows(state, name)}): {names}")))
     for app, pending in state.pending_changes.items():
         if pending:
             which = "" if app == FOCUS_APP else f" for {app}"
-            parts.append(Text(f"makemigrations would write{which}: " + "; ".join(pending),
-                              style="yellow"))
+            parts.append(Text(visible(f"makemigrations would write{which}: "
+                                      + "; ".join(pending)), style="yellow"))
     orphans = state.orphans()
     if orphans:
         names = ", ".join(m.key for m in orphans)
-        parts.append(Text(f"Applied but no file (orphan rows): {names}", style="red"))
+        parts.append(Text(visible(f"Applied but no file (orphan rows): {names}"), style="red"))
     for app, drift in state.schema_drift.items():
         if drift:  # the record says one thing, the database another: `--fake`, a lost row...
-            parts.append(Text(f"Record and schema disagree ({app}): " + "; ".join(drift),
-                              style="red"))
+            parts.append(Text(visible(f"Record and schema disagree ({app}): "
+                                      + "; ".join(drift)), style="red"))
     for name, other in others:
         parts.append(_other_database_view(name, other))
     for run in state.releases.values():
         parts.append(_release_view(run))
     if state.git_branch:
-        parts.append(Text(f"git: on branch {state.git_branch}"))
+        parts.append(Text(visible(f"git: on branch {state.git_branch}")))
     return Group(*parts)
 
 
@@ -135,7 +164,7 @@ def _other_database_view(name: str, state: SandboxState):
     from rich.text import Text
 
     if not state.database_exists:
-        return Text(f"Database {name}: {state.no_database()}.", style="yellow")
+        return Text(visible(f"Database {name}: {state.no_database()}."), style="yellow")
     tables = [f"{table} ({_rows(state, table)}: "
               + ", ".join(c.name for c in state.columns(table) or []) + ")"
               for table in sorted(state.row_counts)]
@@ -150,7 +179,7 @@ def _other_database_view(name: str, state: SandboxState):
         if drift:
             lines.append(f"  record and schema disagree there ({app}): " + "; ".join(drift))
             style = "red"
-    return Text("\n".join(lines), style=style)
+    return Text(visible("\n".join(lines)), style=style)
 
 
 def _release_view(run: ReleaseRun):
@@ -161,8 +190,8 @@ def _release_view(run: ReleaseRun):
     name = release_name(run)
     name = name[0].upper() + name[1:]
     if run.works:
-        return Text(f"{name} on {run.database}: works (it {listed(list(run.does))})")
-    return Text(f"{name} on {run.database}: fails; " + "; ".join(release_failures(run)),
+        return Text(visible(f"{name} on {run.database}: works (it {listed(list(run.does))})"))
+    return Text(visible(f"{name} on {run.database}: fails; " + "; ".join(release_failures(run))),
                 style="red")
 
 
@@ -188,13 +217,14 @@ def show_unavailable(lesson: Lesson, number: int, reason: str) -> None:
 
 
 def show_lesson_intro(lesson: Lesson, number: int, total: int) -> None:
-    console.print(_panel(_markdown(lesson.intro), f"Lesson {number}/{total}: {lesson.title}"))
+    console.print(_panel(_markdown(lesson.intro),
+                         f"Lesson {number}/{total}: {literal(lesson.title)}"))
 
 
 def show_step(lesson: Lesson, index: int, step: Step) -> None:
     console.print()
     console.print(_panel(_markdown(step.goal),
-                         f"Step {index + 1}/{len(lesson.steps)}: {step.title}",
+                         f"Step {index + 1}/{len(lesson.steps)}: {literal(step.title)}",
                          border_style="cyan"))
 
 
@@ -347,7 +377,8 @@ def show_action(action: SolutionAction, status: int, output: str) -> None:
 
     say(f"$ {action.describe()}", style="bold cyan")
     if output.strip():
-        print(shorten_traceback(output.rstrip()), flush=True)
+        # The output names the sandbox's migrations and tables: shown, never acted on.
+        print(visible(shorten_traceback(output.rstrip())), flush=True)
     if status != 0 and not action.fails:
         say(f"(exit status {status})", style="red")
     elif status != 0:
@@ -355,8 +386,9 @@ def show_action(action: SolutionAction, status: int, output: str) -> None:
 
 
 def write_error(text: str) -> None:
-    """A command's standard error, passed on as it comes."""
-    sys.stderr.write(text)
+    """A command's standard error, passed on as it comes, with its control characters shown
+    (it names the sandbox's migrations and tables)."""
+    sys.stderr.write(visible(text))
     sys.stderr.flush()
 
 
@@ -453,7 +485,9 @@ def _menu(message: str, choices: list[tuple[str, str]], multiple: bool,
     from questionary.prompts.common import InquirerControl, create_inquirer_layout
     from questionary.question import Question
 
-    control = InquirerControl([Choice(label, value=value) for value, label in choices],
+    # A choice can be a name from the sandbox: shown, never acted on by the terminal.
+    message = printable(message)
+    control = InquirerControl([Choice(printable(label), value=value) for value, label in choices],
                               use_indicator=multiple)
     kind = "checkbox" if multiple else ("command" if takes_text else "select")
     entry = {"text": "", "taken": None}  # typed so far; taken by Enter
@@ -558,13 +592,13 @@ def ask_text(message: str, default: str = "") -> str:
     """A line of text; `default` is there already, to confirm with Enter or edit."""
     import questionary
 
-    return _answer(questionary.text(message, default=default))
+    return _answer(questionary.text(printable(message), default=default))
 
 
 def ask_confirm(message: str, default: bool = True) -> bool:
     import questionary
 
-    return _answer(questionary.confirm(message, default=default))
+    return _answer(questionary.confirm(printable(message), default=default))
 
 
 def ask_key(message: str, keys: dict[str, str]) -> str:
