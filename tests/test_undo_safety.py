@@ -417,7 +417,7 @@ def test_a_point_nested_too_deeply_is_said_and_left_out(lesson_home):
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Traceback" not in result.stderr
         said = " ".join(result.stderr.split())
-        assert "history/points/000007.json could not be read (it is nested too deeply): " \
+        assert "history/points/000007.json could not be read (nested too deeply to read): " \
                "it is left out of the timeline." in said
     assert "0003_change_price_field" in applied(home)  # the undo went to the real point
 

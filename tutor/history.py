@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .exceptions import TutorError
+from .files import read_json
 from .markup import printable
 
 KEEP = 50
@@ -152,9 +153,8 @@ class Restoring:
                 "undos": [undo.to_json() for undo in self.undos]}
 
     @classmethod
-    def from_text(cls, text: str) -> "Restoring":
-        data = json.loads(text)
-        if isinstance(data, int):  # written by an older tutor: the point alone
+    def from_json(cls, data) -> "Restoring":
+        if type(data) is int:  # written by an older tutor: the point alone
             return cls("undo", data, [])
         if data["kind"] not in ("undo", "redo"):
             raise ValueError("bad kind")
@@ -200,14 +200,13 @@ class History:
     def _read(self, name: str, folder: Path | None = None) -> Point | None:
         path = (folder or self._points) / name
         try:
-            return Point.from_json(json.loads(path.read_text(encoding="utf-8")))
+            return Point.from_json(read_json(path))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-                RecursionError) as error:  # RecursionError: JSON nested beyond Python's stack
-            # A point that cannot be read is left out, and said.
-            why = "it is nested too deeply" if isinstance(error, RecursionError) else (
-                getattr(error, "strerror", None) or str(error) or type(error).__name__)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+            # A point that cannot be read (ValueError: DamagedJson too, 100 000 brackets
+            # deep) is left out, and said.
+            why = getattr(error, "strerror", None) or str(error) or type(error).__name__
             self.damaged[str(path.relative_to(self.folder.parent))] = why[:200]
             return None
 
@@ -304,11 +303,10 @@ class History:
     def undos(self) -> list[Undo]:
         """The stack of undos a redo can take back, oldest first."""
         try:
-            data = json.loads(self._undos.read_text(encoding="utf-8"))
-            return [Undo.from_json(entry) for entry in data]
+            return [Undo.from_json(entry) for entry in read_json(self._undos)]
         except FileNotFoundError:
             return []
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.damaged[str(self._undos.relative_to(self.folder.parent))] = "damaged"
             return []
 
@@ -428,14 +426,10 @@ class History:
     def interrupted(self) -> Restoring | None:
         """A restore that was cut short (see `begin`); None when there is none."""
         try:
-            text = self._restoring.read_text(encoding="utf-8")
+            return Restoring.from_json(read_json(self._restoring))
         except FileNotFoundError:
             return None
-        except OSError:
-            return Restoring("undo", -1, [])
-        try:
-            return Restoring.from_text(text)
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return Restoring("undo", -1, [])  # a note damaged: nothing to restore to
 
     def differences(self, now: Point, then: Point) -> list[str]:
