@@ -699,7 +699,8 @@ def test_a_server_without_database_comments_is_refused_clearly(home, url):
 def test_undo_on_a_server_restores_the_database_from_the_tutors_copies(on_server, url):
     """On a server a point keeps a copy of the database (the start's is its kept template:
     no copy at a reset); undo copies it back under the sandbox's name, so the settings stay
-    right. The copies undone are dropped, and the next build's worker drops the rest."""
+    right. The copies undone are kept for `tutor redo`, which copies them back; the next
+    build's worker drops them all."""
     from conftest import manage
 
     home = on_server
@@ -713,22 +714,59 @@ def test_undo_on_a_server_restores_the_database_from_the_tutors_copies(on_server
     copies = [n for n in our_databases(url, home) if n.startswith(database + "_u")]
     assert len(copies) == 2
     result = tutor(home, "undo")
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 0, result.stderr  # it undid (its check: not yet)
     assert "store.0001_initial: not applied -> applied" in result.stdout
     _, status = tutor_json(home, "status")
     assert status["database_file"] == database
     assert {m["name"] for m in status["migrations"] if m["applied"]} == {
         "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
     assert "kept" in str(status["rows"])
-    assert [n for n in our_databases(url, home) if n.startswith(database + "_u")] == copies[:1]
+    # The copy undone is kept: `tutor redo` copies it back.
+    assert [n for n in our_databases(url, home) if n.startswith(database + "_u")] == copies
+    result = tutor(home, "redo")
+    assert result.returncode == 0, result.stderr
+    assert "store.0001_initial: applied -> not applied" in result.stdout
+    _, status = tutor_json(home, "status")
+    assert status["database_file"] == database
+    assert not [m for m in status["migrations"] if m["applied"]]
+    assert tutor(home, "undo").returncode == 0
     result = tutor(home, "undo")  # to the start: its template, which stays
-    assert result.returncode == 1
+    assert result.returncode == 0
     assert "kept" not in str(tutor_json(home, "status")[1]["rows"])
     _, report = tutor_json(home, "check")
     met = {e["text"]: e["met"] for e in report["expectations"]}
     assert met[f"{database} is the database this lesson started with"] is True
     assert tutor(home, "reset").returncode == 0
     assert not [n for n in our_databases(url, home) if n.startswith(database)]
+
+
+def test_an_undo_killed_on_a_server_is_finished_whole_database_too(on_server, url):
+    """SIGKILL halfway through an undo's restore (before the database is copied back): the
+    next command finishes it, the server's database, the timeline and progress alike."""
+    import signal
+
+    from conftest import manage
+    from test_undo_safety import _undo_paused
+
+    home = on_server
+    assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
+    assert manage(home, "shell", "-c", "from store.models import Product; "
+                  "Product.objects.create(name='kept', price=7)").returncode == 0
+    assert tutor(home, "check").returncode == 1
+    assert manage(home, "migrate", "store", "zero").returncode == 0
+    assert tutor(home, "check").returncode == 1
+    process = _undo_paused(home)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    _, status = tutor_json(home, "status")
+    assert not (home / "history" / "restoring").exists()
+    assert {m["name"] for m in status["migrations"] if m["applied"]} == {
+        "0001_initial", "0002_add_price_to_product", "0003_change_price_field"}
+    assert "kept" in str(status["rows"])
+    _, history = tutor_json(home, "history")
+    assert len(history["points"]) == 2 and len(history["undone"]) == 1
+    assert tutor(home, "redo").returncode == 0
+    assert not [m for m in tutor_json(home, "status")[1]["migrations"] if m["applied"]]
 
 
 def test_a_check_of_an_untouched_server_sandbox_copies_nothing(on_server, url):
@@ -752,7 +790,7 @@ def test_undo_brings_back_a_server_database_dropped_by_hand(on_server, url, admi
     admin.drop_database(name)
     assert tutor(home, "check").returncode == 1  # seen dropped: a point, with nothing to copy
     result = tutor(home, "undo")
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 0, result.stderr
     _, status = tutor_json(home, "status")
     assert status["database_exists"] is True and status["database_file"] == name
     assert {m["name"] for m in status["migrations"] if m["applied"]} == {

@@ -10,7 +10,7 @@ import time
 import pytest
 from conftest import manage, tutor, tutor_json
 
-from tutor.history import KEEP, History
+from tutor.history import KEEP, History, Restoring
 
 
 def live(home):
@@ -31,7 +31,8 @@ def test_undo_after_migrate_zero_gives_back_the_record_schema_and_rows(lesson_ho
     assert manage(home, "migrate", "store", "zero").returncode == 0
     assert live(home) != before
     result = tutor(home, "undo")
-    assert result.returncode == 1, result.stderr  # back where it was: step 1, not yet done
+    assert result.returncode == 0, result.stderr  # it undid (its check: step 1, not yet done)
+    assert "Not yet" in result.stdout
     assert "Undone:" in result.stdout and "changes made outside the tutor" in result.stdout
     assert "store.0001_initial: not applied -> applied" in result.stdout
     assert live(home) == before
@@ -42,7 +43,7 @@ def test_undo_after_the_database_file_is_deleted_brings_back_the_lessons_own(les
     before = live(home)
     (home / "sandbox" / "db.sqlite3").unlink()
     assert tutor_json(home, "status")[1]["database_exists"] is False
-    assert tutor(home, "undo").returncode == 1
+    assert tutor(home, "undo").returncode == 0
     assert live(home) == before  # its mark too: the database the lesson started with
     _, report = tutor_json(home, "check")
     met = {e["text"]: e["met"] for e in report["expectations"]}
@@ -54,7 +55,7 @@ def test_undo_brings_back_a_deleted_applied_file_byte_for_byte(lesson_home):
     migration = home / "sandbox" / "store" / "migrations" / "0003_change_price_field.py"
     content, mode = migration.read_bytes(), migration.stat().st_mode
     migration.unlink()
-    assert tutor(home, "undo").returncode == 1
+    assert tutor(home, "undo").returncode == 0
     assert migration.read_bytes() == content and migration.stat().st_mode == mode
 
 
@@ -91,7 +92,7 @@ def test_undo_several_and_the_history_that_lists_them(lesson_home):
     assert "✓ step 1 passed" in shown
     assert "• store.0002_add_price_to_product: applied -> not applied" in shown
     assert "tutor reset revert-applied" in shown and "tutor undo 2" in shown and "now" in shown
-    assert tutor(home, "undo", "2").returncode == 1
+    assert tutor(home, "undo", "2").returncode == 0
     _, status = tutor_json(home, "status")
     assert status["step_index"] == 0
     assert len(tutor_json(home, "history")[1]["points"]) == 1
@@ -148,7 +149,7 @@ def test_a_hostile_point_cannot_write_outside_the_sandbox(lesson_home, tmp_path)
         (home / "history" / "points" / f"{number:06d}.json").write_text(
             json.dumps({**good, "number": number, "files": files}), encoding="utf-8")
     assert len(history.points()) == 2  # the reset's and the check's
-    assert tutor(home, "undo").returncode == 1
+    assert tutor(home, "undo").returncode == 0
     assert not (home / "escaped.txt").exists() and not (tmp_path / "escaped.txt").exists()
     assert not os.path.exists("/tmp/escaped.txt")
 
@@ -220,7 +221,7 @@ def test_undo_restores_in_place_so_a_terminal_in_the_sandbox_stays_there(lesson_
     home = lesson_home("revert-applied")
     folder = (home / "sandbox").stat().st_ino
     assert manage(home, "migrate", "store", "zero").returncode == 0
-    assert tutor(home, "undo").returncode == 1
+    assert tutor(home, "undo").returncode == 0
     assert (home / "sandbox").stat().st_ino == folder
     # A command run from that folder now (a learner's own terminal) sees the restored state.
     assert "[X] 0003_change_price_field" in manage(home, "showmigrations", "store").stdout
@@ -345,7 +346,7 @@ def test_undo_takes_the_git_repository_back_too(lesson_home):
     git("-c", "user.name=L", "-c", "user.email=l@example.com", "commit", "--allow-empty",
         "-m", "an experiment")
     assert git("rev-parse", "HEAD") != head
-    assert tutor(home, "undo").returncode in (0, 1)
+    assert tutor(home, "undo").returncode == 0
     assert git("rev-parse", "HEAD") == head and git("branch", "--show-current") == branch
     assert "experiment" not in git("branch", "--list")
 
@@ -416,7 +417,7 @@ def test_each_command_in_a_tutor_shell_is_a_point_undo_takes_back(lesson_home, t
     assert [p["did"] for p in history["points"]] == [
         "tutor reset revert-applied", "python manage.py migrate store 0002",
         "python manage.py migrate store 0001"]
-    assert tutor(home, "undo").returncode in (0, 1)
+    assert tutor(home, "undo").returncode == 0
     applied = {m["name"] for m in tutor_json(home, "status")[1]["migrations"] if m["applied"]}
     assert applied == {"0001_initial", "0002_add_price_to_product"}
     assert not list((home / "shell").glob("seen-*"))  # the shell's own note went with it
@@ -454,10 +455,11 @@ def test_undo_as_far_as_the_timeline_goes_when_taking_the_present_prunes_one(tmp
     from tutor.history import NothingToUndo
 
     with pytest.raises(NothingToUndo) as refused:  # the oldest went: not restored half-way
-        history.undo(KEEP)
+        history.plan_undo(KEEP)
     assert f"Only {KEEP - 1} changes can be undone" in refused.value.message
     assert (sandbox / "db.sqlite3").read_bytes() == b"not seen yet"
-    target, undone = history.undo(KEEP - 1)
+    target, undone = history.plan_undo(KEEP - 1)
+    history.restore(Restoring("undo", target.number, []))
     assert target.did == "change 1" and (sandbox / "db.sqlite3").read_bytes() == b"version 1"
     assert len(undone) == KEEP - 1
 

@@ -110,9 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
                    "point the tutor saw: before each command it ran, and at each check (so "
                    "work done in any terminal goes back at least to the last check). Steps "
                    "passed since are not passed any more. Never past a reset; `tutor history` "
-                   "lists the points.")
+                   "lists the points. Every file it creates, changes or removes is listed, and "
+                   "nothing is lost: the sandbox as it was is kept, and `tutor redo` brings it "
+                   "back. Never through a link out of the sandbox. Exit status 0 when it undid; "
+                   "the check of where it leaves the sandbox is said, and is in --json.")
     undo.add_argument("count", nargs="?", type=int, default=1, metavar="N",
                       help="how many commands to undo (default: 1)")
+    undo.add_argument("--json", action="store_true", help="print JSON for scripts")
+    redo = command("redo", "take back the last undo(s): the sandbox as it was before them",
+                   "An undo keeps the sandbox as it was (the files you wrote since the last "
+                   "point too), and lists every file it changes. `tutor redo` brings that "
+                   "back, with the steps passed there, as long as the sandbox did not change "
+                   "since the undo (a redo would take that work away). Exit status 0 when it "
+                   "redid; the check of where it leaves the sandbox is said, and is in --json.")
+    redo.add_argument("count", nargs="?", type=int, default=1, metavar="N",
+                      help="how many undos to take back (default: 1)")
+    redo.add_argument("--json", action="store_true", help="print JSON for scripts")
     history = command("history", "the current lesson's timeline: each command, what it "
                       "changed, the step it passed")
     history.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -259,6 +272,10 @@ def _workspace(args):
     workspace = Workspace(home, course=_course(args, home),
                           trust_course=getattr(args, "trust_course", False))
     _warn_about_unreadable_progress(workspace.progress_file)
+    if workspace.unfinished_restore:
+        from . import ui
+
+        ui.show_warning(workspace.unfinished_restore)
     if workspace.foreign:
         from . import ui
 
@@ -266,6 +283,14 @@ def _workspace(args):
             ui.show_warning(f"{path} was not made by the tutor: it is left as it is. A reset "
                             "needs that name: move it away.")
     return workspace
+
+
+def _finish_cut_short_restore(args, home) -> None:
+    """The commands that read progress alone (lessons, report) say it as an undo leaves it:
+    one cut short is finished first (a workspace does that as it opens; only then is one
+    made: the usual case costs one look)."""
+    if (home / "history" / "restoring").exists():
+        _workspace(args)
 
 
 def _warn_about_unreadable_progress(progress_file) -> None:
@@ -294,6 +319,7 @@ def cmd_lessons(args) -> int:
     from .progress import ProgressFile
 
     home = resolve_home(getattr(args, "home", None))
+    _finish_cut_short_restore(args, home)
     progress_file = ProgressFile(home)
     progress = progress_file.load()
     course = _course(args, home)
@@ -312,7 +338,7 @@ def cmd_lessons(args) -> int:
             "number": number, "id": lesson.id, "title": lesson.title,
             "steps": len(lesson.steps), "current": progress.current == lesson.id,
             "step_index": min(lesson_progress.step, len(lesson.steps)),
-            "completed": lesson_progress.completed,
+            "completed": lesson_progress.finished(len(lesson.steps)),  # progress.py's rule
             # Programs the lesson needs that this machine lacks: `tutor start` skips it.
             "missing": lesson.tools_missing(),
             # Why it cannot be taken on the sandbox's database backend ("": it can).
@@ -431,35 +457,88 @@ def cmd_solve(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    from . import ui
+    workspace = _workspace(args)
+    before = _state_before(workspace)
+    done = workspace.undo(args.count, told=_tell_now)
+    return _after_restore(args, workspace, done, before,
+                          f"tutor undo {args.count}" if args.count != 1 else "tutor undo")
+
+
+def cmd_redo(args) -> int:
+    workspace = _workspace(args)
+    before = _state_before(workspace)
+    done = workspace.redo(args.count, told=_tell_now)
+    return _after_restore(args, workspace, done, before,
+                          f"tutor redo {args.count}" if args.count != 1 else "tutor redo",
+                          redo=True)
+
+
+def _state_before(workspace):
+    try:
+        return workspace.read_state()
+    except TutorError:
+        return None  # a sandbox broken enough not to be read: undo is how it mends
+
+
+def _tell_now(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _after_restore(args, workspace, done, before, did: str, redo: bool = False) -> int:
+    """What an undo or a redo did, then the check of where it left the sandbox: its verdict
+    is said (and in --json), not the exit status, which is 0: the undo was done."""
+    from . import timeline_view, ui
     from .changes import describe_changes
 
-    workspace = _workspace(args)
     try:
-        before = workspace.read_state()
-    except TutorError:
-        before = None  # a sandbox broken enough not to be read: undo is how it mends
-    _, undone = workspace.undo(args.count)
-    ui.show_undone(undone)
-    report = workspace.check(did=f"tutor undo {args.count}" if args.count != 1 else "tutor undo")
-    if before is not None:
-        ui.show_changes(describe_changes(before, report.state))
-    ui.show_check(report)
-    return EXIT_PASSED if report.passed else EXIT_NOT_YET
+        report = workspace.check(did=did)
+    except TutorError as error:  # (the sandbox gone back to a state Django cannot read)
+        report, problem = None, error
+    state_changes = (describe_changes(before, report.state)
+                     if before is not None and report is not None else [])
+    _warn_about_damaged_points(workspace.history)
+    if args.json:
+        _print_json({"redone" if redo else "undone": [timeline_view.point_json(p)
+                                                      for p in done.points],
+                     "now_at": timeline_view.point_json(done.point),
+                     "files": done.files, "changes": state_changes,
+                     "check": report.to_json() if report is not None else
+                     {"error": problem.message, "advice": problem.advice}})
+        return EXIT_PASSED
+    timeline_view.show_undone(done, redo=redo)
+    timeline_view.show_what_changed(state_changes, done.files, redo=redo)
+    if report is not None:
+        ui.show_check(report)
+    else:
+        ui.show_error(problem)
+    return EXIT_PASSED
+
+
+def _warn_about_damaged_points(history) -> None:
+    from . import ui
+
+    for path, why in sorted(history.damaged.items()):
+        ui.show_warning(f"{path} could not be read ({why}): it is left out of the timeline.")
 
 
 def cmd_history(args) -> int:
-    from . import ui
+    from . import timeline_view, ui
 
     workspace = _workspace(args)
     lesson = workspace.current_lesson()
-    points = workspace.history.points()
+    history = workspace.history
+    points = history.points()
+    redoable = timeline_view.undone_rows(history.undos(), history.undone_points(),
+                                         points[-1] if points else None)
+    _warn_about_damaged_points(history)
     if args.json:
-        _print_json({"lesson": lesson.id, "points": [
-            {"number": p.number, "did": p.did, "at": p.at, "step": p.step + 1,
-             "changes": p.changes, "passed": p.passed} for p in points]})
+        _print_json({"lesson": lesson.id,
+                     "points": [timeline_view.point_json(p) for p in points],
+                     "undone": [{**timeline_view.point_json(p), "redo": count}
+                                for count, p in redoable]})
     else:
         ui.show_history(lesson, points)
+        timeline_view.show_redoable(lesson, redoable)
     return 0
 
 
@@ -860,6 +939,7 @@ def cmd_report(args) -> int:
     from .report import learner_report, print_learner_report
 
     home = resolve_home(getattr(args, "home", None))
+    _finish_cut_short_restore(args, home)
     progress_file = ProgressFile(home)
     progress = progress_file.load()
     _warn_about_unreadable_progress(progress_file)
@@ -887,7 +967,7 @@ def _require_terminal(command: str) -> None:
 COMMANDS = {
     "start": cmd_start, "lessons": cmd_lessons, "status": cmd_status, "check": cmd_check,
     "hint": cmd_hint, "answer": cmd_answer, "solve": cmd_solve, "reset": cmd_reset,
-    "undo": cmd_undo, "history": cmd_history, "notes": cmd_notes, "shell": cmd_shell,
+    "undo": cmd_undo, "redo": cmd_redo, "history": cmd_history, "notes": cmd_notes, "shell": cmd_shell,
     "lint-lessons": cmd_lint_lessons, "watch": cmd_watch,
     "report": cmd_report, "class-report": cmd_class_report, "class": cmd_class,
 }

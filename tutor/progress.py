@@ -1,7 +1,9 @@
 """The learner's progress: one small JSON file in the tutor's home, written atomically.
 
-A progress file that cannot be read (corrupt, truncated, from a newer tutor) is never fatal: it
-is kept aside as a backup, the learner is told, and the tutor goes on from a fresh start.
+A progress file that cannot be read (corrupt, truncated) is never fatal: it is kept aside as a
+backup, the learner is told, and the tutor goes on from a fresh start. One from a newer tutor
+is refused and left as it is: this tutor cannot tell what it holds, and the learner's newer
+tutor still can.
 
 Besides where the learner is, it keeps what they did on each step (checks, hints, solutions,
 answers, time) for `tutor report`. Those fields came later and are optional: a file written
@@ -84,11 +86,54 @@ class LessonProgress:
     steps: dict[str, StepRecord] = field(default_factory=dict)  # step index -> its record
 
     def passed(self, index: int) -> bool:
-        """Whether step `index` is passed, as reports and the class say it. An older progress
-        file has no records: where the learner stands still tells."""
+        """Whether step `index` is passed: the one rule `tutor lessons`, `tutor report`, its
+        export and the class all follow. Passed once and not undone since (a reset starts
+        the steps over, but what was done stays done; an undo takes a pass back). An older
+        progress file has no records: where the learner stands still tells."""
         record = self.steps.get(str(index))
         return (record is not None and record.passed_at is not None) or index < self.step \
             or self.completed
+
+    def finished(self, steps: int) -> bool:
+        """Whether the lesson (of `steps` steps) is done, by the same rule as `passed`."""
+        return self.completed or self.step >= steps
+
+    def marks(self) -> dict:
+        """What an undo changes of this lesson's progress, and a redo gives back: where the
+        learner stands, the answers given, the passes and whether the lesson was done."""
+        return {"step": self.step, "completed": self.completed, "answered": list(self.answered),
+                "passed_at": {index: record.passed_at for index, record in self.steps.items()
+                              if record.passed_at is not None}}
+
+    def put_marks(self, marks: dict) -> None:
+        """Progress as `marks` (see `marks`) says; the effort recorded (checks, hints, time)
+        stays as it is: it was made."""
+        step, completed, answered = marks["step"], marks["completed"], marks["answered"]
+        passed_at = marks["passed_at"]
+        if (type(step) is not int or step < 0 or not isinstance(completed, bool)
+                or not all(type(i) is int and i >= 0 for i in answered)
+                or not all(isinstance(k, str) and k.isdigit() for k in passed_at)):
+            raise ValueError("bad progress marks")
+        self.step, self.completed, self.answered = step, completed, list(answered)
+        for index, record in self.steps.items():
+            record.passed_at = _timestamp(passed_at.get(index))
+        for index, at in passed_at.items():
+            self.steps.setdefault(index, StepRecord()).passed_at = _timestamp(at)
+
+    def take_back(self, index: int, since: int, steps: int) -> None:
+        """An undo to a point where step `index` was the current one, a point taken at
+        `since`: the learner stands there again, the answers given since are asked again,
+        and the steps passed since are not passed any more (a pass from an earlier build of
+        the lesson stays: a reset keeps what was done)."""
+        self.step = min(self.step, index)
+        self.answered = [i for i in self.answered if i < index]
+        for key, record in self.steps.items():
+            if int(key) >= index and record.passed_at is not None and record.passed_at >= since:
+                record.passed_at = None
+        if self.steps:  # done once means every step passed once
+            self.completed = self.completed and all(
+                self.steps.get(str(i), StepRecord()).passed_at is not None or i < self.step
+                for i in range(steps))
 
     def to_json(self) -> dict:
         data = {"step": self.step, "completed": self.completed, "hints_shown": self.hints_shown,
@@ -189,6 +234,19 @@ class Progress:
                    last_active=_timestamp(data.get("last_active")))
 
 
+def _refuse_newer(path: Path, data) -> None:
+    """A progress file a newer tutor wrote is refused, and left untouched: renamed aside, the
+    learner would silently start over, and their newer tutor would lose it too."""
+    written = data.get("format") if isinstance(data, dict) else None
+    if type(written) is int and written > FORMAT_VERSION:
+        from .exceptions import TutorError
+
+        raise TutorError(f"{path} was written by a newer tutor (progress format {written}; "
+                         f"this tutor reads format {FORMAT_VERSION}), so it is left as it is.",
+                         "Upgrade the tutor (`pip install -U migration-tutor`), or choose "
+                         "another --home to start afresh.")
+
+
 @dataclass
 class ProgressFile:
     home: Path
@@ -210,7 +268,9 @@ class ProgressFile:
                              "Move it away (or choose another --home), then run the command "
                              "again.") from None
         try:
-            return Progress.from_json(json.loads(raw.decode("utf-8")))
+            data = json.loads(raw.decode("utf-8"))
+            _refuse_newer(self.path, data)
+            return Progress.from_json(data)
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError,
                 RecursionError) as error:  # RecursionError: JSON nested beyond Python's stack
             if isinstance(error, RecursionError):

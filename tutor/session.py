@@ -31,6 +31,8 @@ MENU = [
     ("quit", "Quit (progress is saved)"),
 ]
 ANSWER = ("answer", "Answer the question")
+# After an undo, while nothing changed since: right below "undo".
+REDO = ("redo", "Redo: take back the last undo")
 AT_A_STEP = "@step"  # the lesson menu's "start at a later step" (no lesson id has an @)
 # Only in a class (`tutor start --class`): the room's step, and a hand to raise.
 ROOM = "room"
@@ -98,7 +100,7 @@ class Session:
         backend = self.workspace.backend()
         for number, lesson in enumerate(course.lessons, 1):
             progress = self.workspace.lesson_progress(lesson)
-            mark = "✓" if progress.completed else ("…" if progress.step else " ")
+            mark = "✓" if progress.finished(len(lesson.steps)) else ("…" if progress.step else " ")
             missing = lesson.tools_missing()
             needs = f" - needs {', '.join(missing)}, skipped" if missing else ""
             if not missing and lesson.unavailable_on(backend):
@@ -185,8 +187,8 @@ class Session:
                 shown_step, redraw = index, False
             question = [ANSWER] if lesson.steps[index].question else []
             choice = ui.ask_choice("What would you like to do?",
-                                   self.class_choices(lesson, index) + question + MENU,
-                                   takes_text=True)
+                                   self.class_choices(lesson, index) + question
+                                   + self.menu(), takes_text=True)
             typed = ""
             if isinstance(choice, ui.Typed):
                 # A command typed at the menu, as at a shell prompt: offered in the Command
@@ -222,6 +224,9 @@ class Session:
             ui.show_check(report)
         elif choice == "undo":
             self.undo()
+            return True
+        elif choice == "redo":
+            self.redo()
             return True
         elif choice == "hint":
             ui.show_hint(workspace.next_hint())
@@ -326,16 +331,42 @@ class Session:
             ui.console.print(f"[dim](exit status {status})[/dim]")
         self.after_change(before, self.workspace.check(did=command))
 
-    def undo(self) -> None:
-        before = self.state
-        target, undone = self.workspace.undo(1)
-        ui.show_undone(undone)
-        self.after_change(before, self.workspace.check(did="tutor undo"))
+    def menu(self) -> list[tuple[str, str]]:
+        """The step menu: "redo" below "undo" while an undo can be redone."""
+        if not self.workspace.history.redo_waiting():
+            return MENU
+        at = [key for key, _ in MENU].index("undo") + 1
+        return MENU[:at] + [REDO] + MENU[at:]
 
-    def after_change(self, before: SandboxState | None, report: CheckReport) -> None:
-        """Say what a command changed, show the state it left, and the check's verdict."""
+    def undo(self) -> None:
+        from . import timeline_view
+
+        before = self.state
+        done = self.workspace.undo(1, told=lambda text: ui.say(text, err=True))
+        timeline_view.show_undone(done)
+        self.after_change(before, self.workspace.check(did="tutor undo"), done.files)
+
+    def redo(self) -> None:
+        from . import timeline_view
+
+        before = self.state
+        done = self.workspace.redo(1, told=lambda text: ui.say(text, err=True))
+        timeline_view.show_undone(done, redo=True)
+        self.after_change(before, self.workspace.check(did="tutor redo"), done.files,
+                          redo=True)
+
+    def after_change(self, before: SandboxState | None, report: CheckReport,
+                     files: list[str] | None = None, redo: bool = False) -> None:
+        """Say what a command changed, show the state it left, and the check's verdict;
+        `files`: after an undo (or a redo), what it did to each file (it lists them all)."""
         self.state = report.state
-        if before is not None:
+        if files is not None:
+            from . import timeline_view
+
+            timeline_view.show_what_changed(
+                describe_changes(before, report.state) if before is not None else [], files,
+                redo=redo)
+        elif before is not None:
             ui.show_changes(describe_changes(before, report.state))
         if report.passed_steps:
             # The next step is shown next, with the state table: no need to show it twice.

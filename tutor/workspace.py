@@ -6,13 +6,15 @@ neither decides anything on its own.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from .exceptions import SandboxBroken, TutorError
-from .history import History, Point
+from .exceptions import SandboxBroken, TutorError, UnsafeHome
+from .history import History, Point, Restoring, Undo
+from .markup import printable
 from .journal import Journal
 from .lessons import Course, Lesson, SolutionAction, Step, load_course
 from .lock import home_lock
@@ -66,6 +68,61 @@ def _notice_broken_release(lesson: Lesson, index: int, state: SandboxState, seen
 
 
 @dataclass(frozen=True)
+class Undone:
+    """What an undo (or a redo) did: the point the sandbox went to, the points it took back
+    (or brought back), oldest first, and what it did to the sandbox's files, line by line."""
+    point: Point
+    points: list[Point]
+    files: list[str]
+
+
+@contextlib.contextmanager
+def _finished_before_interrupt(told: Callable[[str], object] | None,
+                               doing: str) -> Iterator[None]:
+    """A Ctrl-C during a restore waits for it to finish (the sandbox is never left half
+    restored), then interrupts; `told` hears so at once."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+
+    def note(signum, frame) -> None:
+        if not pressed and told is not None:
+            told(f"Ctrl-C: the {doing} is finished first, so that the sandbox is not left "
+                 "half restored...")
+        pressed.append(signum)
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _cut_short_said(doing: str) -> Iterator[None]:
+    """A restore the operating system stopped (a full disk): said as what it left, and
+    what finishes it."""
+    try:
+        yield
+    except OSError as error:
+        import errno
+
+        where = f" ({printable(str(error.filename))})" if error.filename else ""
+        raise TutorError(f"The {doing} was cut short: the operating system refused: "
+                         f"{error.strerror or error}{where}. The sandbox is half restored; "
+                         f"the next tutor command finishes the {doing}.",
+                         "Free some space on the disk, then run any tutor command."
+                         if error.errno == errno.ENOSPC else
+                         "Run any tutor command once that is mended.") from None
+
+
+@dataclass(frozen=True)
 class Hint:
     number: int   # 1-based
     total: int
@@ -97,9 +154,8 @@ class Workspace:
         # What stands where a reset keeps its work but is not the tutor's: left alone, and
         # named (the CLI says so) so that the learner can move it away.
         self.foreign: list[Path] = []
-        if self.history.restoring():
-            with self.changing():  # an undo cut short (a SIGKILL): finished now
-                self.history.finish_restore()
+        self.unfinished_restore = ""  # why an undo cut short is not finished yet
+        self._finish_interrupted_restore()
         if any(path.exists() or path.is_symlink()
                for path in (self.home / "sandbox.new", self.home / "sandbox.old")):
             with self.changing():
@@ -399,37 +455,132 @@ class Workspace:
                 lesson = self.current_lesson()
                 self._remember("", self.lesson_progress(lesson).step)
 
-    def undo(self, count: int = 1) -> tuple[Point, list[Point]]:
+    def require_own_sandbox(self) -> None:
+        """Undo and redo change the sandbox file by file: only in the tutor's own folder, by
+        the rule a reset follows (`sandbox._is_ours`), never through a link elsewhere."""
+        from .sandbox import _is_ours as is_the_tutors_own
+
+        path = self.sandbox.path
+        if path.is_symlink():
+            try:
+                where = f" to {printable(os.readlink(path))}"
+            except OSError:
+                where = ""
+            raise UnsafeHome(f"{printable(str(path))} is a link{where}, not the tutor's own "
+                             "folder: undo and redo never follow a link out of the sandbox, "
+                             "so nothing was changed.",
+                             "Move the link away, then `tutor reset` builds a sandbox there "
+                             "(the files where it points stay as they are).")
+        if not is_the_tutors_own(path):
+            raise UnsafeHome(f"{printable(str(path))} was not made by the tutor, so undo and "
+                             "redo will not change it.",
+                             "Move it away (or choose another --home), then run `tutor reset`.")
+
+    def _timeline_server(self) -> tuple:
+        """On a server: its database as the timeline copies it, and a digest of the state
+        read now (and whether there is a database to copy). (None, "", True) on SQLite."""
+        if self.sandbox.built_on() == "sqlite":
+            return None, "", True
+        server = self._server_database()
+        if server is None:
+            raise TutorError("The sandbox's settings no longer name its database on "
+                             f"{self.sandbox.built_on()}, so undo cannot restore it.",
+                             "`tutor reset` starts the lesson over.")
+        now_state = self.read_state()
+        return server, _state_key(now_state), now_state.database_exists
+
+    def undo(self, count: int = 1, told: Callable[[str], object] | None = None) -> Undone:
         """Take the sandbox back `count` points of its timeline; progress follows it: a step
-        passed since is not passed any more. Returns the point gone back to and those undone."""
+        passed since is not passed any more. The sandbox as it was is kept (`redo` brings it
+        back). `told` hears that a Ctrl-C waits for the restore to finish."""
+        import time
+
         with self.changing():
             lesson = self.current_lesson()
             self.require_lesson_sandbox(lesson)
-            server, state_key, keep = None, "", True
-            if self.sandbox.built_on() != "sqlite":
-                server = self._server_database()
-                if server is None:
-                    raise TutorError("The sandbox's settings no longer name its database on "
-                                     f"{self.sandbox.built_on()}, so undo cannot restore it.",
-                                     "`tutor reset` starts the lesson over.")
-                now_state = self.read_state()
-                state_key = _state_key(now_state)
-                keep = now_state.database_exists  # a database dropped has nothing to copy
-            target, undone = self.history.undo(count, server=server, state_key=state_key,
-                                               keep_database=keep)
-            self.journal.add({"lesson": lesson.id, "at": now(), "kind": "undo",
-                              "undone": [point.did for point in reversed(undone)]})
+            self.require_own_sandbox()
+            server, state_key, keep = self._timeline_server()
+            target, undone = self.history.plan_undo(count, server=server, state_key=state_key,
+                                                    keep_database=keep)
             progress = self.lesson_progress(lesson)
-            if target.step < progress.step:
-                progress.step = target.step
-                self.progress.begin(lesson.id, target.step, now())
-            # An answer given since the point gone back to was about a sandbox that is gone:
-            # the question is asked again.
-            progress.answered = [i for i in progress.answered if i < target.step]
-            self.progress.current = lesson.id
-            self.save()
+            after = LessonProgress.from_json(progress.to_json())
+            after.take_back(target.step, target.at, len(lesson.steps))
+            entry = Undo(str(time.time_ns()), lesson.id, target.number,
+                         [point.number for point in undone], progress.marks(), after.marks())
+            files = self.history.differences(undone[-1], target)
+            restoring = Restoring("undo", target.number, [entry])
+            with _finished_before_interrupt(told, "undo"), _cut_short_said("undo"):
+                self.history.begin(restoring)
+                self._finish_restore(restoring, server)
         self.tell_class("undo", {"count": max(1, len(undone))})
-        return target, undone
+        return Undone(target, undone, files)
+
+    def redo(self, count: int = 1, told: Callable[[str], object] | None = None) -> Undone:
+        """Take back the last `count` undos: the sandbox and progress as they were before
+        them. Refused when there is nothing to redo, or when the sandbox changed since."""
+        with self.changing():
+            lesson = self.current_lesson()
+            self.require_lesson_sandbox(lesson)
+            self.require_own_sandbox()
+            server, state_key, _ = self._timeline_server()
+            point, undos = self.history.plan_redo(count, server=server, state_key=state_key)
+            now = self.history.last()
+            files = self.history.differences(now, point) if now is not None else []
+            redone = [p for p in (self.history.find(number) for undo in reversed(undos)
+                                  for number in undo.undone) if p is not None]
+            restoring = Restoring("redo", point.number, undos)
+            with _finished_before_interrupt(told, "redo"), _cut_short_said("redo"):
+                self.history.begin(restoring)
+                self._finish_restore(restoring, server)
+        return Undone(point, redone, files)
+
+    def _finish_restore(self, restoring: Restoring, server=None) -> None:
+        """Carry out a restore noted in the timeline, whole: the files (and a server's
+        database), the timeline, progress and the journal; then the note goes. Done again
+        from the start, it does each part once (how the next tutor finishes one cut short)."""
+        self.history.restore(restoring, server)
+        self.history.settle(restoring, server)
+        if restoring.undos:
+            undo = restoring.undos[0] if restoring.kind == "undo" else restoring.undos[-1]
+            marks = undo.after if restoring.kind == "undo" else undo.before
+            progress = self.progress.of(undo.lesson)
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+                progress.put_marks(marks)
+                self.progress.begin(undo.lesson, progress.step, now())
+            self.progress.current = undo.lesson
+            self.save()
+            points = [self.history.find(number) for u in restoring.undos
+                      for number in sorted(u.undone)]
+            self.journal.add({"lesson": undo.lesson, "at": now(), "kind": restoring.kind,
+                              ("undone" if restoring.kind == "undo" else "redone"):
+                                  [p.did for p in reversed(points) if p is not None]})
+        self.history.finished()
+
+    def _finish_interrupted_restore(self) -> None:
+        """An undo or redo cut short (a SIGKILL, a full disk): finished now, whole. Never in a
+        sandbox that is not the tutor's own (undo refuses it, saying why)."""
+        if self.history.interrupted() is None:
+            return
+        with self.changing():
+            restoring = self.history.interrupted()  # read again: the undo may be under way
+            if restoring is None:                   # in another tutor, which held the lock
+                return
+            try:
+                self.require_own_sandbox()
+            except TutorError:
+                return
+            try:
+                server = (self._server_database() if self.sandbox.built_on() != "sqlite"
+                          else None)
+                self._finish_restore(restoring, server)
+            except Exception as error:  # (a server's driver's own errors too)
+                # Still not possible (the disk still full, a server away): said, tried again
+                # by the next command; a reset starts over (and forgets the note).
+                why = error.message if isinstance(error, TutorError) else (
+                    getattr(error, "strerror", None) or str(error) or type(error).__name__)
+                self.unfinished_restore = (
+                    f"An {restoring.kind} cut short could not be finished yet ({why}): the "
+                    "next tutor command tries again; `tutor reset` starts the lesson over.")
 
     def _applied_when_step_began(self, index: int, seen) -> set[str]:
         """The migrations applied when the step began (the lesson's start for its first
