@@ -36,6 +36,11 @@ def test_an_answer_is_written_as_the_answer(lesson_home):
     assert answered in sheet, sheet
     assert "changes made outside the tutor's commands" not in sheet.lower()
     assert "nothing changed" not in sheet
+    [point] = tutor_json(home, "history")[1]["points"]  # the answer changed no file
+    assert point["passed"] == [1]
+    assert point["changes"] == ['answered "Which store migrations are recorded as applied but '
+                                'have no file on this branch?": 0005']
+    assert 'answered "Which store migrations' in tutor(home, "history").stdout
 
 
 def test_a_wrong_answer_is_not_written_as_passing(lesson_home):

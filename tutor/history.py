@@ -252,6 +252,7 @@ class History:
             if last.step != step or passed:  # the same files, checked further on
                 last.step = step
                 last.passed = sorted({*last.passed, *passed})
+                last.changes += [change for change in changes if change not in last.changes]
                 self._write(last)
             return None
         if shared_database:

@@ -383,6 +383,9 @@ class Workspace:
         self.save()
         if not self._fast_forwarding:  # (the journal and the timeline begin where it ends)
             changes, passed = self._write_journal(lesson, did, state, verdict, answered)
+            if answered is not None:  # the timeline says what passed the step, as notes do
+                changes = [*changes, f'answered "{answered[0]}": '
+                                     f'{", ".join(answered[1]) or "none of them"}']
             self._remember(did, progress.step, changes, [index + 1 for index in passed], state)
         where = "" if verdict.passed else where_you_are(
             lesson.steps[verdict.step_index], state,
