@@ -169,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
         help="run the class's dashboard server on this machine",
         description="Run the class's dashboard server. It prints the address and join code "
-                    "for learners, and your dashboard's address with your key. The class "
+                    "for learners, and your dashboard's address; your key is written to "
+                    "class-dashboard.txt in the tutor's home, readable by you only. The class "
                     "(learners and their events) is kept: stop the server with Ctrl-C and "
                     "the same command goes on with it.")
     serve.add_argument("--host", default="127.0.0.1",
@@ -186,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--stuck-after", type=float, default=5, metavar="MINUTES",
                        help="minutes on one step before the dashboard shows a learner as "
                             "stuck (default: 5)")
+    serve.add_argument("--seats-per-address", type=int, default=4, metavar="N",
+                       help="learners that may join from one address (one laptop; default: "
+                            "4; this machine's own are not counted)")
     class_join = class_commands.add_parser(
         "join", parents=[common], help="join a class without starting a session (then "
                                        "`tutor check`, `tutor watch`... send to it)",
@@ -617,7 +621,7 @@ def cmd_class(args) -> int:
         url = link.check_url(args.url)
         name = _name_in_class(home, ProgressFile(home).load())
         _, joined = link.join(home, url, args.class_code, name)
-        print(f"You are in the class at {url} as {name}." if joined else
+        print(f"You are in the class at {url} as {link.shown(name)}." if joined else
               f"The class at {url} cannot be reached now: your tutor joins and sends your "
               "progress as soon as it can.")
         return 0
@@ -638,17 +642,18 @@ def cmd_class(args) -> int:
         print("You are in no class. Join one with `tutor start --class URL --code CODE`.")
         return 0
     last = report["last"]
-    print(f"Class: {member.url}, as {member.name}.")
+    shown = link.shown  # what the server said, and what the files hold: control characters seen
+    print(f"Class: {shown(member.url)}, as {shown(member.name)}.")
     if last.get("refused"):
-        print(f"The class refused to let you join: {last['refused']}. Join again with the "
-              "right code: `tutor start --class URL --code CODE`.")
+        print(f"The class refused to let you join: {shown(last['refused'])}. Join again with "
+              "the right code: `tutor start --class URL --code CODE`.")
     elif not report["joined"]:
         print("Not joined yet: the server has not been reached; your tutor keeps trying.")
     print(f"Events waiting to be sent: {report['queued']}"
-          + (f" (last problem: {last['error']})" if last.get("error") and report["queued"]
-             else "."))
+          + (f" (last problem: {shown(last['error'])})"
+             if last.get("error") and report["queued"] else "."))
     room = report["room"]
-    print(f"The room's step: {room['lesson']}, step {room['step']}." if room
+    print(f"The room's step: {shown(room['lesson'])}, step {room['step']}." if room
           else "The room's step: none set.")
     if report["hand_raised"]:
         print("Your hand is raised.")
@@ -661,21 +666,28 @@ def _serve_class(args) -> int:
     except ImportError as error:
         raise TutorError(f"The class server needs aiohttp, which is not installed ({error}).",
                          "Install it: pip install 'migration-tutor[class]'.") from None
-    from .paths import resolve_home
+    import math
+
+    from .paths import claim_home, resolve_home
 
     if not 0 <= args.port <= 65535:
         raise TutorError(f"--port {args.port} is not a port.", "Give 1 to 65535, or 0.")
+    if not math.isfinite(args.stuck_after):
+        raise TutorError(f"--stuck-after {args.stuck_after} is not a number of minutes.",
+                         "Give minutes, e.g. 5.")
     if args.stuck_after < 0:
         raise TutorError("--stuck-after cannot be negative.", "Give minutes, e.g. 5.")
+    if args.seats_per_address < 1:
+        raise TutorError("--seats-per-address must be 1 or more.", "Give a number, e.g. 4.")
     home = resolve_home(getattr(args, "home", None))
-    if args.db is None:
-        from .paths import claim_home
-
-        claim_home(home)  # the class file is kept in the tutor's home, which is then its own
+    claim_home(home)  # the class's file and the key's are kept in the tutor's home
+    if os.name != "nt":
+        os.chmod(home, 0o700)  # ... which holds the instructor's key: the owner's alone
     location = args.db or str(home / "class.sqlite3")
     course = _course(args, home)
     serve.serve(args.host, args.port, location, course, new=args.new,
-                 stuck_after=args.stuck_after * 60, say=lambda line: print(line, flush=True))
+                stuck_after=args.stuck_after * 60, say=lambda line: print(line, flush=True),
+                key_file=home / serve.KEY_FILE, seats_per_address=args.seats_per_address)
     return 0
 
 

@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Iterable
 
 
-def write_atomically(path: Path, text: str, durable: bool = True) -> None:
+def write_atomically(path: Path, text: str, durable: bool = True, mode: int = 0o644) -> None:
     """Write `text` to `path` so that a crash at any moment leaves either the old file whole
-    or the new one (`durable`: flushed to disk before it replaces the old one)."""
+    or the new one (`durable`: flushed to disk before it replaces the old one; `mode`: its
+    permissions, at most, whatever the umask lets through)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)  # a leftover keeps its own mode: start afresh
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
