@@ -432,3 +432,28 @@ def test_a_sender_ends_soon_once_its_server_is_gone(tmp_path, lesson_home, monke
     status = json.loads(tutor(home, "class", "status", "--json").stdout)
     assert "tried again at the next event" in status["last"]["error"]
 
+
+
+def test_a_sender_ends_soon_once_the_session_it_served_has_ended(server, lesson_home,
+                                                                 monkeypatch):
+    """The server stays up: the sender reads the room for the session, and ends once the
+    session is over and nothing waits (not a quarter of an hour later)."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("TUTOR_CLASS_SENDER_IDLE", "900")  # as a learner has it
+    home = lesson_home(LESSON)
+    assert tutor(home, "class", "join", server.url, "--code", server.code).returncode == 0
+    session = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\nfrom pathlib import Path\nfrom tutor.classroom.link import present\n"
+        "with present(Path(sys.argv[1])):\n    print('in', flush=True)\n    time.sleep(60)\n"),
+        str(home)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert session.stdout.readline() == "in\n"
+        assert tutor(home, "check").returncode == 1  # starts the sender
+        time.sleep(1.5)
+        assert sender_processes(home)
+    finally:
+        session.kill()  # the session ends (as a closed terminal ends it)
+        session.wait()
+    assert wait_until_none(home, 10) == []

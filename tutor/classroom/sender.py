@@ -5,8 +5,8 @@ tutor.classroom.sender HOME`, started by `link.tell` when none runs (it holds
 It sends the outbox oldest first, in batches, and deletes what the server took; while the
 server is away it tries again, less and less often (up to every few seconds). Between events
 it reads the room's step every few seconds into `HOME/class-room.json`. It ends when the
-learner leaves the class (or the home goes), after a long while with nothing to send and no
-session open, and soon (`GONE_SECONDS`) once the server has not been reached for that long
+learner leaves the class (or the home goes), once the session it served has ended and nothing
+waits, after a long while with nothing to send when no session was ever open, and soon (`GONE_SECONDS`) once the server has not been reached for that long
 with no session open: what waits stays in the outbox, and the next event told starts a
 sender again. While a session runs, it keeps trying (the room's Wi-Fi comes back).
 """
@@ -47,6 +47,7 @@ class Sender:
         self.last_room_read = 0.0
         self.last_work = time.monotonic()
         self.failing_since: float | None = None  # the server not reached since then
+        self.served_session = False  # a session was open while it ran
 
     def join(self, member: link.Membership) -> bool:
         status, answer = link.post(member.url, "/api/join",
@@ -129,6 +130,10 @@ class Sender:
                or link.session_running(self.home)):
             if not self.home.is_dir():
                 return False  # the home went away (a test's, thrown away)
+            if link.session_running(self.home):
+                self.served_session = True
+            elif self.served_session and not link.queued(self.home):
+                return True  # its session ended, and all it told is sent
             try:
                 if not self.round():
                     return False
