@@ -197,7 +197,8 @@ class Door:
             for connection in list(self.connections.values()):
                 if not connection.busy and connection.idle_since < deadline:
                     self.timed_out += 1
-                    self.repeats.say(("slow", connection.address),
-                                     f"closed a connection from {connection.address}: no "
-                                     f"request within {self.header_timeout:g} s")
+                    # (one count for all: the addresses that hold too many are named
+                    # by the refusals)
+                    self.repeats.say("slow", f"closed a connection from {connection.address}: "
+                                             f"no request within {self.header_timeout:g} s")
                     connection.transport.close()
