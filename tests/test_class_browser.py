@@ -216,6 +216,7 @@ def test_the_instructor_removes_a_learner_who_filled_seats(tmp_path, page):
         page.wait_for_selector("tr.learner")
         page.click("tr.learner a.name >> text=Seat Squatter")
         page.wait_for_selector("#learner-name:has-text('Seat Squatter')")
+        assert page.text_content("#learner-address") == "Joined from 127.0.0.1."
         page.click("#remove-ask")
         page.click("#remove-no")  # asked first: nothing happens on one click
         assert [row["name"] for row in server.room()["learners"]].count("Seat Squatter") == 1

@@ -682,7 +682,10 @@ def _serve_class(args) -> int:
     home = resolve_home(getattr(args, "home", None))
     claim_home(home)  # the class's file and the key's are kept in the tutor's home
     if os.name != "nt":
-        os.chmod(home, 0o700)  # ... which holds the instructor's key: the owner's alone
+        try:
+            os.chmod(home, 0o700)  # ... which holds the instructor's key: the owner's alone
+        except OSError:
+            pass  # (the key's file is owner-only itself)
     location = args.db or str(home / "class.sqlite3")
     course = _course(args, home)
     serve.serve(args.host, args.port, location, course, new=args.new,

@@ -116,7 +116,8 @@ def membership(home: Path) -> Membership | None:
 def save_membership(home: Path, member: Membership) -> None:
     """The membership holds the learner's token: the file, and the home, are the owner's."""
     if os.name != "nt":
-        os.chmod(home, 0o700)
+        with contextlib.suppress(OSError):  # (a home not the learner's own: the file still is)
+            os.chmod(home, 0o700)
     write_json(home / CLASS_FILE, asdict(member), owner_only=True)
 
 

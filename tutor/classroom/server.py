@@ -370,6 +370,7 @@ class ClassServer:
         timeline = await self._in_store(self.store.timeline, learner_id)
         return _json({"version": data["version"], "now": data["now"],
                       "stuck_after": self.stuck_after, "learner": row,
+                      "address": self.learners[learner_id].get("address"),
                       "state": self.learners[learner_id]["state"], "timeline": timeline})
 
     async def lower_hand(self, request: web.Request) -> web.Response:

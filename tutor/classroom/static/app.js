@@ -183,6 +183,8 @@ function drawLearner() {
   else if (row.lesson) where = `${row.lesson}, step ${row.step}: ${row.title}, for `
                                + minutes(serverNow() - row.step_since);
   document.getElementById("learner-where").textContent = where;
+  document.getElementById("learner-address").textContent =
+    data.address ? `Joined from ${data.address}.` : "";
   document.getElementById("learner-hand").textContent = row.hand
     ? `Hand raised ${minutes(serverNow() - row.hand.at)} ago${row.hand.message
         ? `: ${row.hand.message}` : ""}` : "";
