@@ -152,6 +152,34 @@ def test_wrong_join_codes_held_open_and_let_go_together_are_counted_as_they_star
         running.stop()
 
 
+def test_right_join_codes_held_open_together_all_join(tmp_path):
+    """Counting each try as it starts never turns away a room joining at once (the right
+    code is no failed try)."""
+    running = start_class_server(tmp_path / "instructor", "--seats-per-address", "30")
+    held = []
+    try:
+        for n in range(FAILED_JOINS_ALLOWED + 5):
+            body = json.dumps({"code": running.code, "token": token(),
+                               "name": f"Punctual {n}"}).encode()
+            connection = held_socket(running, ANOTHER_MACHINE,
+                                     b"POST /api/join HTTP/1.1\r\nHost: class\r\n"
+                                     b"Content-Type: application/json\r\nContent-Length: "
+                                     + str(len(body)).encode() + b"\r\n\r\n", timeout=2)
+            held.append((connection, body))
+        time.sleep(0.5)
+        for connection, body in held:
+            connection.sendall(body)
+        statuses = Counter()
+        for connection, _ in held:
+            connection.settimeout(10)
+            statuses[int(connection.recv(4096).split()[1])] += 1
+        assert statuses == {200: FAILED_JOINS_ALLOWED + 5}
+    finally:
+        for connection, _ in held:
+            connection.close()
+        running.stop()
+
+
 # --- 10d: one laptop takes every seat -----------------------------------------------------------
 
 def test_one_address_takes_a_bounded_number_of_seats(server):

@@ -120,6 +120,15 @@ async def _body(request: web.Request):
         raise Refused("the body is not valid JSON") from None
 
 
+class _JoinTry:
+    """One try of the join code from an address (compared by identity: two started at the
+    same instant are two)."""
+    __slots__ = ("started", "wrong")
+
+    def __init__(self):
+        self.started, self.wrong = time.monotonic(), False
+
+
 def _bearer(request: web.Request) -> str:
     header = request.headers.get("Authorization", "")
     return header[7:].strip() if header.startswith("Bearer ") else ""
@@ -145,7 +154,7 @@ class ClassServer:
         self.boot = secrets.token_hex(4)
         self.version = 0
         self._changed: asyncio.Event | None = None
-        self._failed_joins: dict[str, deque] = defaultdict(deque)
+        self._join_tries: dict[str, deque] = defaultdict(deque)
         self.pages = {name: (STATIC / name).read_bytes()
                       for name in ("index.html", "app.js", "app.css")}
 
@@ -243,24 +252,30 @@ class ClassServer:
 
     async def join(self, request: web.Request) -> web.Response:
         address = request.remote or "?"
-        failures = self._failed_joins[address]
-        while failures and failures[0] < time.monotonic() - 60:
-            failures.popleft()
-        # A try counts from its start, before its body is read: joins held open and let go
-        # at once are counted as they come, not after the check let them all through.
-        too_many = len(failures) >= FAILED_JOINS_ALLOWED
-        try_started = time.monotonic()
-        failures.append(try_started)
-        joining = check_join(await _body(request))  # (a malformed join stays counted)
-        if too_many:
+        tries = self._join_tries[address]  # this minute's
+        while tries and tries[0].started < time.monotonic() - 60:
+            tries.popleft()
+        if sum(attempt.wrong for attempt in tries) >= FAILED_JOINS_ALLOWED:
+            await _body(request)  # (read, for a well-formed answer; not kept: the count holds)
             return _refuse(request, 429, "too many wrong join codes: wait a minute")
+        # A try counts from its start, before its body is read: tries held open and let go
+        # at once are each judged by the tries that started before them, not let through
+        # together by a count that none of them has added to yet.
+        attempt = _JoinTry()
+        tries.append(attempt)
+        try:
+            joining = check_join(await _body(request))
+        except BaseException:
+            attempt.wrong = True  # a malformed join is a failed try too
+            raise
         if not hmac.compare_digest(normalise_code(joining.code).encode(),
                                    self.info.code.encode()):
+            attempt.wrong = True
+            # (those before it still there: wrong ones, and ones still being read)
+            if tries.index(attempt) >= FAILED_JOINS_ALLOWED:
+                return _refuse(request, 429, "too many wrong join codes: wait a minute")
             return _refuse(request, 403, "wrong join code")
-        try:
-            failures.remove(try_started)  # the right code: not a failed try
-        except ValueError:
-            pass
+        tries.remove(attempt)  # the right code: not a failed try
         hashed = token_hash(joining.token)
         if hashed in self.removed:
             return _refuse(request, 403, "the instructor removed you from this class")
