@@ -485,3 +485,25 @@ def test_a_sender_ends_soon_once_the_session_it_served_has_ended(server, lesson_
         session.kill()  # the session ends (as a closed terminal ends it)
         session.wait()
     assert wait_until_none(home, 10) == []
+
+
+def test_an_error_met_again_and_again_is_logged_once_then_counted(caplog):
+    """What filled 688 MB of the log in three minutes (the event loop's failing accept, a
+    traceback each time): one line, then one line with the count."""
+    import errno
+    import logging
+
+    from tutor.classroom.door import Repeats, loop_errors
+
+    repeats = Repeats(logging.getLogger("tutor.class.test"))
+    handle = loop_errors(repeats)
+    with caplog.at_level(logging.INFO, logger="tutor.class.test"):
+        for _ in range(10_000):
+            handle(None, {"message": "socket.accept() out of system resource",
+                          "exception": OSError(errno.EMFILE, "Too many open files")})
+        repeats.flush()
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("socket.accept() out of system resource: OSError(24")
+    assert lines[1].endswith("(again 9999 times since)")
+    assert not any(record.exc_info for record in caplog.records)  # no traceback
