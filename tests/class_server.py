@@ -27,6 +27,7 @@ class ClassServer:
     port: int
     log: Path
     banner: str
+    home: Path
 
     def stop(self, sign: int = signal.SIGTERM) -> str:
         """Stop it (SIGTERM: as Ctrl-C; SIGKILL: a crash); returns what it printed last."""
@@ -98,15 +99,23 @@ class ClassServer:
             time.sleep(0.1)
 
 
-def start_class_server(home: Path, *args: str, port: int = 0) -> ClassServer:
-    """`tutor class serve` on `port` (0: a free one), once it listens."""
+def start_class_server(home: Path, *args: str, port: int = 0,
+                       open_files: int | None = None) -> ClassServer:
+    """`tutor class serve` on `port` (0: a free one), once it listens; `open_files`: its
+    limit of open files (soft and hard: the server cannot raise it)."""
     log = home.parent / f"{home.name}-class-server-{time.time_ns()}.log"
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+
+    def limit_files() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
     process = subprocess.Popen(
         [sys.executable, "-m", "tutor", "--home", str(home), "class", "serve",
          "--port", str(port), *args],
         stdout=subprocess.PIPE, stderr=open(log, "w", encoding="utf-8"), text=True, env=env,
-        cwd=REPO)
+        cwd=REPO, preexec_fn=limit_files if open_files else None)
     lines = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -118,12 +127,21 @@ def start_class_server(home: Path, *args: str, port: int = 0) -> ClassServer:
             banner = "".join(lines)
             url = re.search(r"--class (http://\S+)", banner).group(1)
             code = re.search(r"--code (\S+)", banner).group(1)
-            key = re.search(r"#key=(\S+)", banner).group(1)
+            key = instructor_key(home, banner)
             return ClassServer(process, url, code, key, int(url.rsplit(":", 1)[1]), log,
-                               banner)
+                               banner, home)
     process.kill()
     raise AssertionError("the class server did not start: " + "".join(lines)
                          + log.read_text(encoding="utf-8"))
+
+
+def instructor_key(home: Path, banner: str) -> str:
+    """The instructor's key: from the owner-only file the banner names (once, the banner)."""
+    shown = re.search(r"#key=(\S+)", banner)
+    if shown:
+        return shown.group(1)
+    text = (home / "class-dashboard.txt").read_text(encoding="utf-8")
+    return re.search(r"#key=(\S+)", text).group(1)
 
 
 def event(kind: str = "check", lesson: str = "first-migrations", step: int | None = 1,
@@ -148,3 +166,66 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+# --- from another machine ---------------------------------------------------------------------
+# The loopback network is 127.0.0.0/8: a connection from 127.0.0.2 to a server on 127.0.0.1
+# comes from another address than the server's own, as a laptop in the room does.
+ANOTHER_MACHINE = "127.0.0.2"
+
+
+def call_from(server: ClassServer, source: str, method: str, path: str, body=None,
+              token: str = "", timeout: float = 10.0) -> tuple[int, dict]:
+    """One HTTP request to the class server from the address `source`."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout,
+                                            source_address=(source, 0))
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        connection.request(method, path, None if body is None else json.dumps(body),
+                           headers)
+        response = connection.getresponse()
+        status, text = response.status, response.read()
+    finally:
+        connection.close()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, {"text": text.decode("utf-8", "replace")}
+
+
+def held_socket(server: ClassServer, source: str, first_bytes: bytes,
+                timeout: float = 0.3):
+    """A connection from `source` that sends `first_bytes` and then holds on (None: the
+    connection could not be made)."""
+    import socket
+
+    held = socket.socket()
+    held.settimeout(timeout)
+    try:
+        held.bind((source, 0))
+        held.connect(("127.0.0.1", server.port))
+        held.sendall(first_bytes)
+    except OSError:
+        held.close()
+        return None
+    return held
+
+
+def sender_processes(home: Path) -> list[str]:
+    """The command lines of running processes (class senders, servers) that name `home`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            words = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        line = " ".join(word.decode("utf-8", "replace") for word in words if word)
+        if str(home) in line and "tutor" in line:
+            found.append(f"{entry.name}: {line}")
+    return found

@@ -203,3 +203,31 @@ def test_a_wrong_key_asks_for_the_key_and_shows_nothing(tmp_path, page):
         assert page.locator("tr.learner a.name").text_content() == "Hidden Learner"
     finally:
         server.stop()
+
+
+def test_the_instructor_removes_a_learner_who_filled_seats(tmp_path, page):
+    """Issue 27, point 10d: from the learner's page, asked and confirmed; the learner is gone
+    from the room, and their tutor's token is refused from then on."""
+    server = start_class_server(tmp_path / "instructor")
+    try:
+        assert server.join("s" * 40, "Seat Squatter")[0] == 200
+        assert server.join("k" * 40, "Keeps Her Seat")[0] == 200
+        page.goto(f"{server.url}/#key={server.key}")
+        page.wait_for_selector("tr.learner")
+        page.click("tr.learner a.name >> text=Seat Squatter")
+        page.wait_for_selector("#learner-name:has-text('Seat Squatter')")
+        assert page.text_content("#learner-address") == "Joined from 127.0.0.1."
+        page.click("#remove-ask")
+        page.click("#remove-no")  # asked first: nothing happens on one click
+        assert [row["name"] for row in server.room()["learners"]].count("Seat Squatter") == 1
+        page.click("#remove-ask")
+        page.click("#remove-yes")
+        page.wait_for_url(f"{server.url}/")
+        page.wait_for_selector("tr.learner")
+        assert page.locator("tr.learner a.name").all_text_contents() == ["Keeps Her Seat"]
+        assert [row["name"] for row in server.room()["learners"]] == ["Keeps Her Seat"]
+        status, answer = server.join("s" * 40, "Seat Squatter")
+        assert (status, answer["error"]) == (403, "the instructor removed you from this class")
+        assert page.dialogs == []
+    finally:
+        server.stop()

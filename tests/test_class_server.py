@@ -11,6 +11,7 @@ import secrets
 import signal
 import sqlite3
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -49,9 +50,22 @@ def joined(server, name: str) -> str:
 def test_the_banner_tells_the_learners_command_the_dashboard_and_that_only_localhost_can_join(
         server):
     assert f"tutor start --class {server.url} --code {server.code}" in server.banner
-    assert f"{server.url}/#key={server.key}" in server.banner
+    assert f"    {server.url}/\n" in server.banner
     assert server.url.startswith("http://127.0.0.1:")
     assert "give --host 0.0.0.0" in server.banner
+
+
+def test_the_projected_banner_never_shows_the_key_which_only_its_owner_can_read(server):
+    """Issue 27, point 10c: the instructor projects the banner; the key is in a file the
+    banner names, readable by the instructor alone."""
+    assert server.key not in server.banner
+    assert "#key=" not in server.banner
+    home = server.home
+    key_file = home / "class-dashboard.txt"
+    assert f"are in {key_file} (only you can read it" in server.banner
+    assert f"{server.url}/#key={server.key}" in key_file.read_text(encoding="utf-8")
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert home.stat().st_mode & 0o777 == 0o700
 
 
 def test_a_wrong_join_code_is_refused_and_logged_and_joins_nobody(server):
@@ -425,8 +439,15 @@ def test_a_class_kept_on_postgresql_survives_a_restart(tmp_path):
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         home = tmp_path / "instructor"
+        # With a password in the URL (the test server trusts any): it is never shown
+        # (issue 27, point 11).
+        parts = urlsplit(url + name)
+        if parts.password is None and parts.username:
+            url = urlunsplit(parts._replace(netloc=f"{parts.username}:s3cret-pw@"
+                                                   f"{parts.hostname}:{parts.port}"))[:-len(name)]
         first = start_class_server(home, "--db", url + name)
-        assert f"the class kept in {url + name}" in first.banner
+        assert "s3cret-pw" not in first.banner + first.logged()
+        assert f"the class kept in {url.replace(':s3cret-pw@', ':***@') + name}" in first.banner
         secret = token()
         first.join(secret, "On Postgres")
         assert first.post_events(secret, [event("check"), event("hint")])[1]["new"] == 2
@@ -466,7 +487,11 @@ def test_a_class_takes_a_bounded_number_of_learners(tmp_path):
         secrets_ = [token() for _ in range(MAX_LEARNERS)]
         assert all(running.join(secret, f"L{n}")[0] == 200 for n, secret in enumerate(secrets_))
         status, answer = running.join(token(), "One Too Many")
-        assert status == 403 and answer["error"] == f"the class is full ({MAX_LEARNERS} learners)"
+        # Who filled the room is said (issue 27, point 10d): here, this machine itself.
+        assert status == 403 and answer["error"] == (
+            f"the class is full ({MAX_LEARNERS} learners): 127.0.0.1 holds {MAX_LEARNERS} "
+            "of the seats")
+        assert "127.0.0.1 holds 1000 of the seats" in running.logged()
         assert running.join(secrets_[0], "L0")[0] == 200  # one already in joins again
     finally:
         running.stop()
@@ -529,7 +554,8 @@ def test_the_banner_on_every_address_names_the_machine_and_hides_nothing():
     joins = [line for line in lines if "tutor start --class" in line]
     assert joins and all(line.endswith("--code ABCD-EFGH") for line in joins)
     assert not any("127.0.0.1:8765 --code" in line for line in joins)  # others cannot use it
-    assert "    http://127.0.0.1:8765/#key=the-key" in lines  # the instructor's, on this machine
+    assert "    http://127.0.0.1:8765/" in lines  # the instructor's, on this machine
+    assert not any("the-key" in line for line in lines)  # projected: never the key
     assert not any("Only this machine" in line for line in lines)
     lines = banner("::1", 8765, info, "/tmp/class.sqlite3")
     assert "    tutor start --class http://[::1]:8765 --code ABCD-EFGH" in lines

@@ -182,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
         help="run the class's dashboard server on this machine",
         description="Run the class's dashboard server. It prints the address and join code "
-                    "for learners, and your dashboard's address with your key. The class "
+                    "for learners, and your dashboard's address; your key is written to "
+                    "class-dashboard.txt in the tutor's home, readable by you only. The class "
                     "(learners and their events) is kept: stop the server with Ctrl-C and "
                     "the same command goes on with it.")
     serve.add_argument("--host", default="127.0.0.1",
@@ -199,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--stuck-after", type=float, default=5, metavar="MINUTES",
                        help="minutes on one step before the dashboard shows a learner as "
                             "stuck (default: 5)")
+    serve.add_argument("--seats-per-address", type=int, default=4, metavar="N",
+                       help="learners that may join from one address (one laptop; default: "
+                            "4; this machine's own are not counted)")
     class_join = class_commands.add_parser(
         "join", parents=[common], help="join a class without starting a session (then "
                                        "`tutor check`, `tutor watch`... send to it)",
@@ -752,21 +756,31 @@ def _serve_class(args) -> int:
     except ImportError as error:
         raise TutorError(f"The class server needs aiohttp, which is not installed ({error}).",
                          "Install it: pip install 'migration-tutor[class]'.") from None
-    from .paths import resolve_home
+    import math
+
+    from .paths import claim_home, resolve_home
 
     if not 0 <= args.port <= 65535:
         raise TutorError(f"--port {args.port} is not a port.", "Give 1 to 65535, or 0.")
+    if not math.isfinite(args.stuck_after):
+        raise TutorError(f"--stuck-after {args.stuck_after} is not a number of minutes.",
+                         "Give minutes, e.g. 5.")
     if args.stuck_after < 0:
         raise TutorError("--stuck-after cannot be negative.", "Give minutes, e.g. 5.")
+    if args.seats_per_address < 1:
+        raise TutorError("--seats-per-address must be 1 or more.", "Give a number, e.g. 4.")
     home = resolve_home(getattr(args, "home", None))
-    if args.db is None:
-        from .paths import claim_home
-
-        claim_home(home)  # the class file is kept in the tutor's home, which is then its own
+    claim_home(home)  # the class's file and the key's are kept in the tutor's home
+    if os.name != "nt":
+        try:
+            os.chmod(home, 0o700)  # ... which holds the instructor's key: the owner's alone
+        except OSError:
+            pass  # (the key's file is owner-only itself)
     location = args.db or str(home / "class.sqlite3")
     course = _course(args, home)
     serve.serve(args.host, args.port, location, course, new=args.new,
-                 stuck_after=args.stuck_after * 60, say=lambda line: print(line, flush=True))
+                stuck_after=args.stuck_after * 60, say=lambda line: print(line, flush=True),
+                key_file=home / serve.KEY_FILE, seats_per_address=args.seats_per_address)
     return 0
 
 

@@ -11,17 +11,18 @@ from pathlib import Path
 from typing import Iterable
 
 
-def write_atomically(path: Path, text: str, durable: bool = True, *,
+def write_atomically(path: Path, text: str, durable: bool = True, mode: int = 0o644, *,
                      secret: bool = False) -> None:
     """Write `text` to `path` so that a crash at any moment leaves either the old file whole
-    or the new one (`durable`: flushed to disk before it replaces the old one). A `secret`
-    (a password, a token) is readable by its owner only, from its first byte on."""
+    or the new one (`durable`: flushed to disk before it replaces the old one; `mode`: its
+    permissions, at most, whatever the umask lets through). A `secret` (a password, a token)
+    is readable by its owner only (0600), from its first byte on."""
+    mode = 0o600 if secret else mode
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    mode = 0o600 if secret else 0o644
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)  # a leftover keeps its own mode: start afresh
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
-        if secret:  # whatever the umask, or a temporary file left with other rights
-            os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

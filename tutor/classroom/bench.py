@@ -97,7 +97,10 @@ def start_server(folder: Path, db: str | None) -> Server:
         while True:
             text = output.read_text(encoding="utf-8", errors="replace")
             url = re.search(r"--class (\S+) --code (\S+)", text)
-            key = re.search(r"/#key=(\S+)", text)
+            # The key is never printed: it is in the owner-only file the banner names.
+            key_file = home / "class-dashboard.txt"
+            key = (re.search(r"/#key=(\S+)", key_file.read_text(encoding="utf-8"))
+                   if url and "Ctrl-C stops it" in text and key_file.exists() else None)
             if url and key:
                 break
             if process.poll() is not None or time.monotonic() > deadline:

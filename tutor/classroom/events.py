@@ -10,7 +10,7 @@ no learner can post as another.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # The body of one request, in bytes (the server refuses a larger one with 413).
 MAX_BODY_BYTES = 64 * 1024
@@ -250,6 +250,38 @@ def check_join(value) -> Join:
         raise Refused("name holds control characters")
     return Join(code=code, token=token, name=name,
                 tutor=_text(data.get("tutor", ""), "tutor", 40))
+
+
+def check_in_course(event: Event, course_steps: dict[str, int], where: str = "event") -> Event:
+    """An event's lessons and steps against the class's course: each lesson it names is one
+    of the course's, each step one of that lesson's; its count of steps is the course's."""
+    def lesson_steps(lesson: str, field: str) -> int:
+        if lesson not in course_steps:
+            raise Refused(f"{where}.{field}: lesson {lesson!r} is not in the class's course")
+        return course_steps[lesson]
+
+    def in_range(step: int, lesson: str, field: str) -> None:
+        count = course_steps[lesson]
+        if not 1 <= step <= count:
+            raise Refused(f"{where}.{field}: step {step} is not a step of {lesson!r} "
+                          f"(it has {count})")
+
+    steps = event.steps
+    if event.lesson is not None:
+        steps = lesson_steps(event.lesson, "lesson")
+        if event.step is not None:
+            in_range(event.step, event.lesson, "step")
+        for step in (event.detail.get("passed_steps") or []) if event.kind == "check" else []:
+            in_range(step, event.lesson, "detail.passed_steps")
+        if event.kind == "reset":
+            in_range(event.detail["step"], event.lesson, "detail.step")
+    elif event.step is not None:
+        raise Refused(f"{where}.step is given without a lesson")
+    for lesson, done in event.done.items():
+        lesson_steps(lesson, "done")
+        for step in done:
+            in_range(step, lesson, f"done[{lesson!r}]")
+    return event if steps == event.steps else replace(event, steps=steps)
 
 
 def check_target(value, course_steps: dict[str, int]) -> tuple[str, int] | None:

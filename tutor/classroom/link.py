@@ -7,6 +7,12 @@ the outbox keeps the events, and the sender tries again. A retried event is stor
 server knows each by its id). Nothing here raises on a problem with the class: a learner's
 work never stops because of it.
 
+A server's answer is data from the network: at most `MAX_ANSWER_BYTES` of it is read, one
+that is larger or is not a JSON object is a failure (`BadAnswer`), never a "yes", and what
+of it is shown to the learner has its control characters made visible (`markup.printable`).
+`class.json` holds the learner's secret token: it is written owner-only (0600), in a home
+kept owner-only (0700), whatever the umask.
+
 The files, all in the home:
 - `class.json`: the membership (the server's address, the join code, the learner's secret
   token, their name; whether their hand is up; the room's step they were last told of),
@@ -46,10 +52,24 @@ SENDER_LOCK = "class-sender.lock"
 SESSION_LOCK = "class-session.lock"
 URL_VARIABLE, CODE_VARIABLE = "TUTOR_CLASS", "TUTOR_CLASS_CODE"
 JOIN_TIMEOUT = 3.0
+# A class server's answers are small JSON objects (a room step, an error): more is not one.
+MAX_ANSWER_BYTES = 64 * 1024
 
 
 class ClassError(TutorError):
     pass
+
+
+class BadAnswer(OSError):
+    """What answered is not a class server: too large an answer, or not a JSON object."""
+
+
+def shown(value, limit: int = 200) -> str:
+    """Text from the network as it may be printed: control characters visible, bounded."""
+    from ..markup import printable
+
+    text = printable(str(value))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @dataclass
@@ -74,10 +94,12 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict, owner_only: bool = False) -> None:
     """Whole or not at all: a reader never meets half a file (not flushed to disk: these
-    are the class's, written at each event, and none is the learner's work)."""
-    write_atomically(path, json.dumps(data), durable=False)
+    are the class's, written at each event, and none is the learner's work). `owner_only`:
+    a file that holds a secret, readable by its owner alone (0600)."""
+    write_atomically(path, json.dumps(data), durable=False,
+                     mode=0o600 if owner_only else 0o644)
 
 
 def membership(home: Path) -> Membership | None:
@@ -92,7 +114,11 @@ def membership(home: Path) -> Membership | None:
 
 
 def save_membership(home: Path, member: Membership) -> None:
-    write_json(home / CLASS_FILE, asdict(member))
+    """The membership holds the learner's token: the file, and the home, are the owner's."""
+    if os.name != "nt":
+        with contextlib.suppress(OSError):  # (a home not the learner's own: the file still is)
+            os.chmod(home, 0o700)
+    write_json(home / CLASS_FILE, asdict(member), owner_only=True)
 
 
 def status(home: Path) -> dict:
@@ -157,6 +183,7 @@ def get(url: str, path: str, token: str = "", timeout: float = 5.0):
 
 
 def _request(url: str, path: str, data: bytes | None, token: str, timeout: float):
+    import http.client
     import urllib.error
     import urllib.request
 
@@ -167,19 +194,36 @@ def _request(url: str, path: str, data: bytes | None, token: str, timeout: float
                                      method="POST" if data is not None else "GET")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            status, raw = response.status, response.read()
+            status, raw = response.status, response.read(MAX_ANSWER_BYTES + 1)
     except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
+        try:
+            status, raw = error.code, error.read(MAX_ANSWER_BYTES + 1)
+        except OSError:
+            status, raw = error.code, b""
     except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
         raise OSError(str(getattr(error, "reason", error))) from None
+    except http.client.HTTPException as error:  # a reply that is not HTTP
+        raise BadAnswer(f"its answer is not HTTP ({type(error).__name__})") from None
+    if len(raw) > MAX_ANSWER_BYTES:
+        raise BadAnswer(f"its answer is larger than {MAX_ANSWER_BYTES // 1024} KiB")
     try:
         answer = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        answer = {}
-    return status, answer if isinstance(answer, dict) else {}
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        answer = None
+    if not isinstance(answer, dict):
+        if 200 <= status < 300:
+            raise BadAnswer("its answer is not a class server's (not a JSON object)")
+        answer = {}  # an error page from something on the way: its status says enough
+    return status, answer
 
 
 # --- joining and leaving ---------------------------------------------------------------------
+
+def valid_learner_id(value) -> bool:
+    """The server's id for a learner: a few letters and digits (it is kept and shown)."""
+    return isinstance(value, str) and 0 < len(value) <= 64 and value.isascii() \
+        and value.isalnum()
+
 
 def default_name() -> str:
     import getpass
@@ -209,15 +253,21 @@ def join(home: Path, url: str, code: str, name: str) -> tuple[Membership, bool]:
     body = {"code": member.code, "token": member.token, "name": name, "tutor": __version__}
     try:
         answer_status, answer = post(url, "/api/join", body, timeout=JOIN_TIMEOUT)
+    except BadAnswer as error:
+        raise ClassError(f"What answers at {url} is not a class server: {error}.",
+                         "Check the address the instructor shows.") from None
     except OSError:
         answer_status, answer = None, {}
+    if answer_status == 200 and not valid_learner_id(answer.get("learner")):
+        raise ClassError(f"What answers at {url} is not a class server: its answer to the "
+                         "join names no learner.", "Check the address the instructor shows.")
     if answer_status == 403 and answer.get("error") == "wrong join code":
-        raise ClassError(f"The class at {url} refused the join code {code.strip()!r}.",
+        raise ClassError(f"The class at {url} refused the join code {shown(code.strip())!r}.",
                          "Check the code the instructor shows (letters and digits; dashes "
                          "and case do not matter).")
     if answer_status is not None and answer_status != 200:
         raise ClassError(f"The class at {url} refused to join: "
-                         f"{answer.get('error') or f'HTTP {answer_status}'}.",
+                         f"{shown(answer.get('error') or f'HTTP {answer_status}')}.",
                          "Check the address the instructor shows.")
     if earlier is not None and not same:
         leave(home)  # the class joined before: only now, once this one did not say no

@@ -5,7 +5,10 @@ tutor.classroom.sender HOME`, started by `link.tell` when none runs (it holds
 It sends the outbox oldest first, in batches, and deletes what the server took; while the
 server is away it tries again, less and less often (up to every few seconds). Between events
 it reads the room's step every few seconds into `HOME/class-room.json`. It ends when the
-learner leaves the class, or after a long while with nothing to send and no session open.
+learner leaves the class (or the home goes), once the session it served has ended and nothing
+waits, after a long while with nothing to send when no session was ever open, and soon (`GONE_SECONDS`) once the server has not been reached for that long
+with no session open: what waits stays in the outbox, and the next event told starts a
+sender again. While a session runs, it keeps trying (the room's Wi-Fi comes back).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ POLL_SECONDS = 0.25          # how often the outbox is looked at
 ROOM_SECONDS = 2.0           # how often the room's step is read when nothing is sent
 RETRY_MAX_SECONDS = 5.0
 IDLE_SECONDS = float(os.environ.get("TUTOR_CLASS_SENDER_IDLE", 15 * 60))
+GONE_SECONDS = float(os.environ.get("TUTOR_CLASS_SENDER_GONE", 30))
 
 
 def note(home: Path, **fields) -> None:
@@ -42,19 +46,23 @@ class Sender:
         self.wait = 0.0           # before the next try, after a failure
         self.last_room_read = 0.0
         self.last_work = time.monotonic()
+        self.failing_since: float | None = None  # the server not reached since then
+        self.served_session = False  # a session was open while it ran
 
     def join(self, member: link.Membership) -> bool:
         status, answer = link.post(member.url, "/api/join",
                                    {"code": member.code, "token": member.token,
                                     "name": member.name, "tutor": __version__})
         if status == 200:
+            if not link.valid_learner_id(answer.get("learner")):
+                raise link.BadAnswer("its answer to the join names no learner")
             self.joined = True
             link.note_room(self.home, answer)
-            note(self.home, joined=True, learner=answer.get("learner"), refused=None, error=None)
+            note(self.home, joined=True, learner=answer["learner"], refused=None, error=None)
             return True
         if 400 <= status < 500 and status != 429:
             note(self.home, joined=False,
-                 refused=answer.get("error") or f"HTTP {status}", error=None)
+                 refused=link.shown(answer.get("error") or f"HTTP {status}"), error=None)
             return False
         raise OSError(f"HTTP {status}")
 
@@ -79,7 +87,7 @@ class Sender:
         if status == 400 and len(events) > 1:  # find the one refused: send them one by one
             return all(self.send_batch(member, [path]) for path in readable)
         if status == 400 or status == 413:
-            note(self.home, dropped=answer.get("error") or f"HTTP {status}")
+            note(self.home, dropped=link.shown(answer.get("error") or f"HTTP {status}"))
         elif status != 200:
             raise OSError(f"HTTP {status}")
         for path in readable:
@@ -110,16 +118,35 @@ class Sender:
                 link.note_room(self.home, answer)
         return True
 
+    def gone(self) -> bool:
+        """The server has not been reached for `GONE_SECONDS`, and no session waits on it."""
+        return (self.failing_since is not None
+                and time.monotonic() - self.failing_since >= GONE_SECONDS
+                and not link.session_running(self.home))
+
     def run(self) -> bool:
-        """True when it ended for lack of work (not refused, not left)."""
+        """True when it ended for lack of work (not refused, not left, not given up)."""
         while (time.monotonic() - self.last_work < IDLE_SECONDS or link.queued(self.home)
                or link.session_running(self.home)):
+            if not self.home.is_dir():
+                return False  # the home went away (a test's, thrown away)
+            if link.session_running(self.home):
+                self.served_session = True
+            elif self.served_session and not link.queued(self.home):
+                return True  # its session ended, and all it told is sent
             try:
                 if not self.round():
                     return False
                 self.wait = 0.0
+                self.failing_since = None
             except OSError as error:  # the server is away: try again, less often
-                note(self.home, error=str(error) or "not reached")
+                if self.failing_since is None:
+                    self.failing_since = time.monotonic()
+                if self.gone():
+                    note(self.home, error=f"{link.shown(error) or 'not reached'} (for "
+                                          f"{GONE_SECONDS:g} s: tried again at the next event)")
+                    return False
+                note(self.home, error=link.shown(error) or "not reached")
                 self.wait = min(max(self.wait * 2, 0.5), RETRY_MAX_SECONDS)
                 time.sleep(self.wait)
                 continue

@@ -7,8 +7,13 @@ the page's short pause between reads. The store is written by one thread of its 
 order; the room itself is kept in memory and rebuilt from the store at start, so a restart
 loses nothing.
 
-Every request body is size-limited and checked by `events`; what is refused gets a 4xx with
-the reason, and a line in the server's log. Pages are plain files under `static/` whose
+Every request body is size-limited, must arrive within a few seconds, and is checked by
+`events` (a learner's lesson and steps against the class's course); what is refused gets a
+4xx with the reason, and a line in the server's log. Who may hold a connection, and for how
+long, is the door's (`door`). A join code is tried at most `FAILED_JOINS_ALLOWED` times a
+minute from one address, each try counted when it starts; one address holds at most
+`seats_per_address` learners (the instructor's own machine excepted), and the instructor can
+remove a learner, whose token then never joins again. Pages are plain files under `static/` whose
 script writes every text a learner sent as text (never as markup), under a content security
 policy that allows no inline script.
 """
@@ -21,7 +26,7 @@ import json
 import logging
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,10 +34,14 @@ from aiohttp import web
 
 from .. import __version__
 from . import room
-from .events import MAX_BODY_BYTES, Refused, check_batch, check_join, check_target, normalise_code
+from .door import BODY_TIMEOUT_SECONDS, Door, Repeats
+from .events import (MAX_BODY_BYTES, Refused, check_batch, check_in_course, check_join,
+                     check_target, normalise_code)
 from .store import ClassInfo, Store, token_hash
 
 log = logging.getLogger("tutor.class")
+# A refusal, or a bug, met again and again (one address trying on) is logged once, then counted.
+repeated = Repeats(log)
 STATIC = Path(__file__).with_name("static")
 LONG_POLL_SECONDS = 20.0
 # Failed joins from one address within a minute before it must wait (a join code is short).
@@ -40,6 +49,9 @@ FAILED_JOINS_ALLOWED = 20
 # Learners in one class: a room's worth many times over, and a bound on what a leaked join
 # code can make the server keep.
 MAX_LEARNERS = 1000
+# Learners joined from one address (one laptop: a learner, or two sharing it, and a spare
+# home); the instructor's own machine has no such bound. `tutor class serve --seats-per-address`.
+SEATS_PER_ADDRESS = 4
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
                                "img-src 'self' data:; base-uri 'none'; form-action 'none'; "
@@ -55,8 +67,8 @@ def _json(data, status: int = 200) -> web.Response:
 
 
 def _refuse(request: web.Request, status: int, reason: str) -> web.Response:
-    log.warning("refused %s %s from %s: %s (%d)", request.method, request.path,
-                request.remote, reason, status)
+    said = f"refused {request.method} {request.path} from {request.remote}: {reason} ({status})"
+    repeated.say(said, said)
     return _json({"error": reason}, status)
 
 
@@ -70,25 +82,32 @@ async def guard(request: web.Request, handler):
         response = _refuse(request, 400, str(error))
     except web.HTTPException as error:
         if error.status >= 400:
-            log.warning("refused %s %s from %s: %s", request.method, request.path,
-                        request.remote, error.reason)
-            response = _json({"error": error.reason}, error.status)
+            response = _refuse(request, error.status, error.reason)
         else:
             raise
     except asyncio.CancelledError:
         raise
     except Exception:  # a bug: said in the log, never the end of the class
-        log.exception("error answering %s %s", request.method, request.path)
+        import sys
+
+        said = f"error answering {request.method} {request.path}"
+        repeated.say((said, type(sys.exc_info()[1]).__name__), said, logging.ERROR,
+                     exc_info=True)
         response = _json({"error": "internal error"}, 500)
     response.headers.update(SECURITY_HEADERS)
     return response
 
 
 async def _body(request: web.Request):
-    """The request's JSON (its size capped by the application)."""
+    """The request's JSON (its size capped by the application, its time by the door's body
+    timeout: a body sent a byte a minute holds no connection for long)."""
     if request.content_type != "application/json":
         raise Refused("the body must be JSON (Content-Type: application/json)")
-    raw = await request.read()
+    try:
+        raw = await asyncio.wait_for(request.read(), BODY_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        raise web.HTTPRequestTimeout(
+            reason=f"the body did not arrive within {BODY_TIMEOUT_SECONDS:g} s") from None
 
     def no_constants(name):
         raise Refused(f"{name} is not a JSON number")
@@ -101,6 +120,15 @@ async def _body(request: web.Request):
         raise Refused("the body is not valid JSON") from None
 
 
+class _JoinTry:
+    """One try of the join code from an address (compared by identity: two started at the
+    same instant are two)."""
+    __slots__ = ("started", "wrong")
+
+    def __init__(self):
+        self.started, self.wrong = time.monotonic(), False
+
+
 def _bearer(request: web.Request) -> str:
     header = request.headers.get("Authorization", "")
     return header[7:].strip() if header.startswith("Bearer ") else ""
@@ -108,26 +136,44 @@ def _bearer(request: web.Request) -> str:
 
 class ClassServer:
     def __init__(self, store: Store, info: ClassInfo, course: room.CourseOutline,
-                 stuck_after: float = room.DEFAULT_STUCK_AFTER):
+                 stuck_after: float = room.DEFAULT_STUCK_AFTER,
+                 seats_per_address: int = SEATS_PER_ADDRESS, door: Door | None = None):
         self.store, self.info, self.course = store, info, course
         self.stuck_after = stuck_after
+        self.seats_per_address = seats_per_address
+        self.door = door or Door()
         self.learners: dict[str, dict] = {}
         self.by_token: dict[str, str] = {}
+        self.token_of: dict[str, str] = {}
         for row in store.learners(info.id):
             self.learners[row.id] = row.summary
             self.by_token[row.token_hash] = row.id
+            self.token_of[row.id] = row.token_hash
+        self.removed: set[str] = store.removed_tokens(info.id)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="class-store")
         self.boot = secrets.token_hex(4)
         self.version = 0
         self._changed: asyncio.Event | None = None
-        self._failed_joins: dict[str, deque] = defaultdict(deque)
+        self._join_tries: dict[str, deque] = defaultdict(deque)
         self.pages = {name: (STATIC / name).read_bytes()
                       for name in ("index.html", "app.js", "app.css")}
 
     # --- the application ----------------------------------------------------------------
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard])
+        door = self.door
+
+        @web.middleware
+        async def at_the_door(request: web.Request, handler):
+            """The door knows a request is being answered: its connection is not idle."""
+            door.started(request.protocol)
+            try:
+                return await handler(request)
+            finally:
+                door.finished(request.protocol)
+
+        app = web.Application(client_max_size=MAX_BODY_BYTES,
+                              middlewares=[at_the_door, guard])
         app.add_routes([
             web.get("/", self.page), web.get("/learner/{id}", self.page),
             web.get("/static/{name}", self.static),
@@ -139,6 +185,7 @@ class ClassServer:
             web.get("/api/room", self.room),
             web.get("/api/learners/{id}", self.learner),
             web.post("/api/learners/{id}/lower-hand", self.lower_hand),
+            web.post("/api/learners/{id}/remove", self.remove),
             web.post("/api/target", self.set_target),
             web.get("/api/export.csv", self.export),
         ])
@@ -199,19 +246,40 @@ class ClassServer:
             raise web.HTTPUnauthorized(reason="unknown learner token: join the class first")
         return learner_id
 
+    def _seats(self) -> Counter:
+        """Learners per address they joined from."""
+        return Counter(summary.get("address") for summary in list(self.learners.values()))
+
     async def join(self, request: web.Request) -> web.Response:
         address = request.remote or "?"
-        failures = self._failed_joins[address]
-        while failures and failures[0] < time.monotonic() - 60:
-            failures.popleft()
-        if len(failures) >= FAILED_JOINS_ALLOWED:
+        tries = self._join_tries[address]  # this minute's
+        while tries and tries[0].started < time.monotonic() - 60:
+            tries.popleft()
+        if sum(attempt.wrong for attempt in tries) >= FAILED_JOINS_ALLOWED:
+            await _body(request)  # (read, for a well-formed answer; not kept: the count holds)
             return _refuse(request, 429, "too many wrong join codes: wait a minute")
-        joining = check_join(await _body(request))
+        # A try counts from its start, before its body is read: tries held open and let go
+        # at once are each judged by the tries that started before them, not let through
+        # together by a count that none of them has added to yet.
+        attempt = _JoinTry()
+        tries.append(attempt)
+        try:
+            joining = check_join(await _body(request))
+        except BaseException:
+            attempt.wrong = True  # a malformed join is a failed try too
+            raise
         if not hmac.compare_digest(normalise_code(joining.code).encode(),
                                    self.info.code.encode()):
-            failures.append(time.monotonic())
+            attempt.wrong = True
+            # (those before it still there: wrong ones, and ones still being read)
+            if tries.index(attempt) >= FAILED_JOINS_ALLOWED:
+                return _refuse(request, 429, "too many wrong join codes: wait a minute")
             return _refuse(request, 403, "wrong join code")
+        tries.remove(attempt)  # the right code: not a failed try
         hashed = token_hash(joining.token)
+        if hashed in self.removed:
+            return _refuse(request, 403, "the instructor removed you from this class")
+        from_here = self.door.is_local(request.protocol)
 
         def enrol() -> tuple[str | None, bool]:
             # In the store's thread, in order with everything else it writes: two joins with
@@ -220,11 +288,14 @@ class ClassServer:
             if learner_id is None:
                 if len(self.learners) >= MAX_LEARNERS:
                     return None, False
+                if not from_here and self._seats()[address] >= self.seats_per_address:
+                    return "", False
                 learner_id = secrets.token_hex(6)
-                summary = room.new_summary(joining.name, time.time())
+                summary = dict(room.new_summary(joining.name, time.time()), address=address)
                 self.store.add_learner(self.info.id, learner_id, hashed, summary)
                 self.learners[learner_id] = summary  # before by_token: a token always has one
                 self.by_token[hashed] = learner_id
+                self.token_of[learner_id] = hashed
                 return learner_id, True
             if self.learners[learner_id]["name"] != joining.name:
                 summary = dict(self.learners[learner_id], name=joining.name)
@@ -234,15 +305,23 @@ class ClassServer:
 
         learner_id, new = await self._in_store(enrol)
         if learner_id is None:
-            return _refuse(request, 403, f"the class is full ({MAX_LEARNERS} learners)")
+            holder, seats = self._seats().most_common(1)[0]
+            return _refuse(request, 403, f"the class is full ({MAX_LEARNERS} learners): "
+                                         f"{holder} holds {seats} of the seats")
+        if learner_id == "":
+            return _refuse(request, 403, f"this address ({address}) holds "
+                                         f"{self.seats_per_address} seats already: the class "
+                                         "takes that many learners from one machine")
         if new:
-            log.info("joined: %r", joining.name)
+            log.info("joined: %r from %s", joining.name, address)
         self._bump()
         return _json({"learner": learner_id, "target": self.info.target})
 
     async def events(self, request: web.Request) -> web.Response:
         learner_id = self._learner_of(request)
         events, sent_at = check_batch(await _body(request))
+        events = [check_in_course(event, self.course.steps, f"events[{index}]")
+                  for index, event in enumerate(events)]
         received = time.time()
         events = sorted(events, key=lambda event: event.at)
         times = [room.server_time(event, sent_at, received) for event in events]
@@ -250,6 +329,9 @@ class ClassServer:
                 for event, at in zip(events, times)]
 
         def record() -> int:
+            if learner_id not in self.learners:
+                return 0  # removed by the instructor meanwhile
+
             def summarise(fresh: list[int]) -> dict:
                 summary = self.learners[learner_id]
                 for index in fresh:
@@ -265,12 +347,14 @@ class ClassServer:
         if new:
             self._bump()
         return _json({"accepted": len(events), "new": new, "target": self.info.target,
-                      "hand": self.learners[learner_id]["hand"] is not None})
+                      "hand": self._hand_up(learner_id)})
 
     async def learner_target(self, request: web.Request) -> web.Response:
         learner_id = self._learner_of(request)
-        return _json({"target": self.info.target,
-                      "hand": self.learners[learner_id]["hand"] is not None})
+        return _json({"target": self.info.target, "hand": self._hand_up(learner_id)})
+
+    def _hand_up(self, learner_id: str) -> bool:
+        return (self.learners.get(learner_id) or {}).get("hand") is not None
 
     # --- the instructor -------------------------------------------------------------------
 
@@ -301,6 +385,7 @@ class ClassServer:
         timeline = await self._in_store(self.store.timeline, learner_id)
         return _json({"version": data["version"], "now": data["now"],
                       "stuck_after": self.stuck_after, "learner": row,
+                      "address": self.learners[learner_id].get("address"),
                       "state": self.learners[learner_id]["state"], "timeline": timeline})
 
     async def lower_hand(self, request: web.Request) -> web.Response:
@@ -312,11 +397,35 @@ class ClassServer:
         def lower() -> None:
             # Read and written in the store's thread, in order with the events' records: a
             # summary read before an event was recorded would undo it.
+            if learner_id not in self.learners:
+                return
             summary = room.lower_hand(self.learners[learner_id])
             self.store.save_summary(learner_id, summary)
             self.learners[learner_id] = summary
 
         await self._in_store(lower)
+        self._bump()
+        return _json({"ok": True})
+
+    async def remove(self, request: web.Request) -> web.Response:
+        """The instructor takes a learner out of the class: their row, their events, and
+        their token, which never joins again (a new join needs a new token, and a seat)."""
+        self._instructor(request)
+        learner_id = request.match_info["id"]
+        if learner_id not in self.learners:
+            raise web.HTTPNotFound(reason="no such learner")
+
+        def take_out() -> dict:
+            summary = self.learners.pop(learner_id)
+            hashed = self.token_of.pop(learner_id)
+            self.by_token.pop(hashed, None)
+            self.removed.add(hashed)
+            self.store.remove_learner(self.info.id, learner_id, hashed)
+            return summary
+
+        summary = await self._in_store(take_out)
+        log.info("removed by the instructor: %r (joined from %s)", summary["name"],
+                 summary.get("address", "?"))
         self._bump()
         return _json({"ok": True})
 

@@ -6,6 +6,10 @@ once it is committed, so a server killed mid-class loses nothing it acknowledged
 `postgresql://` URL for a course that outgrows one laptop. The same SQL serves both (`?` is
 turned into psycopg's `%s`). One server at a time owns a store: a second is refused, since
 each keeps the room in memory.
+
+A SQLite store holds the join code and the instructor's key: its file (and SQLite's journal
+files beside it, which take the file's mode) is owner-only (0600) whatever the umask, and a
+folder made for it is 0700.
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ SCHEMA = [
         at DOUBLE PRECISION NOT NULL, received_at DOUBLE PRECISION NOT NULL,
         data TEXT NOT NULL, PRIMARY KEY (learner_id, event_id))""",
     "CREATE INDEX IF NOT EXISTS tutor_class_event_at ON tutor_class_event (learner_id, at)",
+    # Tokens of learners the instructor removed: they never join the class again.
+    """CREATE TABLE IF NOT EXISTS tutor_class_removed (
+        class_id TEXT NOT NULL, token_hash TEXT NOT NULL, removed_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (class_id, token_hash))""",
 ]
 # Letters and digits no one misreads on a projector (no 0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -69,6 +77,16 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def owner_only(path: Path) -> None:
+    """Make `path` (when missing) and keep it readable by its owner only: it holds secrets."""
+    import os
+
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(handle)
+    if os.name != "nt":
+        os.chmod(path, 0o600)
+
+
 def token_hash(token: str) -> str:
     import hashlib
 
@@ -97,7 +115,8 @@ class Store:
         from ..lock import file_lock
 
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            owner_only(path)
         except OSError as error:
             raise StoreError(f"The class's file cannot be made at {path}: "
                              f"{error.strerror or error}.", "Give --db a folder you can "
@@ -228,6 +247,22 @@ class Store:
                 self._execute("UPDATE tutor_class_learner SET summary = ? WHERE id = ?",
                               (json.dumps(summary), learner_id))
         return fresh, summary
+
+    def removed_tokens(self, class_id: str) -> set[str]:
+        with self._mutex:
+            rows = self._execute("SELECT token_hash FROM tutor_class_removed WHERE class_id = ?",
+                                 (class_id,)).fetchall()
+        return {row[0] for row in rows}
+
+    def remove_learner(self, class_id: str, learner_id: str, hashed: str) -> None:
+        """A learner out of the class: their row and events go, their token is kept as
+        refused."""
+        with self._mutex, self._transaction():
+            self._execute("DELETE FROM tutor_class_event WHERE learner_id = ?", (learner_id,))
+            self._execute("DELETE FROM tutor_class_learner WHERE id = ?", (learner_id,))
+            self._execute("INSERT INTO tutor_class_removed (class_id, token_hash, removed_at) "
+                          "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                          (class_id, hashed, time.time()))
 
     def timeline(self, learner_id: str, limit: int = 300) -> list[dict]:
         with self._mutex:

@@ -183,6 +183,8 @@ function drawLearner() {
   else if (row.lesson) where = `${row.lesson}, step ${row.step}: ${row.title}, for `
                                + minutes(serverNow() - row.step_since);
   document.getElementById("learner-where").textContent = where;
+  document.getElementById("learner-address").textContent =
+    data.address ? `Joined from ${data.address}.` : "";
   document.getElementById("learner-hand").textContent = row.hand
     ? `Hand raised ${minutes(serverNow() - row.hand.at)} ago${row.hand.message
         ? `: ${row.hand.message}` : ""}` : "";
@@ -291,6 +293,26 @@ function setUpPage() {
   setInterval(() => { if (latest) (latest.learner ? drawLearner : drawRoom)(); }, 5000);
 }
 
+// Removing a learner (someone filling the room's seats): asked, then confirmed.
+function setUpRemove(learnerId) {
+  const ask = document.getElementById("remove-ask");
+  const confirmation = document.getElementById("remove-confirm");
+  ask.addEventListener("click", () => { ask.hidden = true; confirmation.hidden = false; });
+  document.getElementById("remove-no").addEventListener("click", () => {
+    ask.hidden = false; confirmation.hidden = true;
+  });
+  document.getElementById("remove-yes").addEventListener("click", async () => {
+    try {
+      await api(`/api/learners/${encodeURIComponent(learnerId)}/remove`,
+                {method: "POST", body: "{}"});
+      location.href = "/";
+    } catch (error) {
+      document.getElementById("remove-error").textContent =
+        `Not removed (${error.message}); try again.`;
+    }
+  });
+}
+
 function main() {
   setUpPage();
   key = takeKey();
@@ -299,6 +321,7 @@ function main() {
   if (learner) {
     document.getElementById("learnerpage").hidden = false;
     document.getElementById("export").hidden = true;
+    setUpRemove(learner[1]);
     follow(`/api/learners/${learner[1]}`, drawLearner);
   } else {
     document.getElementById("roompage").hidden = false;
