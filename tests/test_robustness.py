@@ -684,3 +684,17 @@ def test_the_home_files_read_as_json_fail_only_as_damaged():
             pass
 
     any_bytes()
+
+
+def test_a_class_membership_nested_100000_deep_is_no_membership_not_a_traceback(home):
+    """Probe: `class.json` of 100 000 brackets made `tutor class status`, `--json`, `leave`
+    and `join` raise RecursionError."""
+    from tutor.paths import claim_home
+
+    claim_home(home)
+    (home / "class.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    for args in (("class", "status"), ("class", "status", "--json"), ("class", "leave")):
+        result = tutor(home, *args)
+        _no_traceback(result)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "in no class" in result.stdout or '"class": null' in result.stdout, result.stdout

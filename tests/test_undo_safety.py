@@ -252,6 +252,62 @@ def test_an_undo_killed_in_its_restore_is_finished_whole_by_the_next_command(les
     assert applied(home) == {"0001_initial"}
 
 
+def test_work_written_after_an_undo_was_cut_short_is_kept_and_said(lesson_home):
+    """Probe: an undo killed mid-restore, then the learner goes on writing (a new file, an
+    edit of models.py), then any command: the undo was finished and the new work deleted,
+    unsaid, beyond any redo. It is kept as the last point the undo took back, named in a
+    warning, and `tutor redo` brings it back."""
+    home = lesson_home("revert-applied")
+    _passed_and_changed(home)
+    process = _undo_paused(home)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    sandbox = home / "sandbox"
+    (sandbox / "PRECIOUS.txt").write_text("precious\n", encoding="utf-8")
+    models = sandbox / "store" / "models.py"
+    edited = models.read_text(encoding="utf-8") + "# MY EDIT\n"
+    models.write_text(edited, encoding="utf-8")
+    result = tutor(home, "status")
+    said = " ".join(result.stderr.split())
+    assert "An undo cut short was finished now. What you wrote since it was cut short is " \
+           "kept (" in said and "PRECIOUS.txt" in said and "store/models.py" in said, said
+    assert "`tutor redo` brings it back" in said
+    assert not (sandbox / "PRECIOUS.txt").exists()
+    assert tutor(home, "redo").returncode == 0
+    assert (sandbox / "PRECIOUS.txt").read_text(encoding="utf-8") == "precious\n"
+    assert models.read_text(encoding="utf-8") == edited
+    assert (sandbox / "MY_NOTES.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_an_undo_cut_short_with_nothing_written_since_is_said_finished(lesson_home):
+    home = lesson_home("revert-applied")
+    _passed_and_changed(home)
+    process = _undo_paused(home)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    result = tutor(home, "status")
+    assert "An undo cut short was finished now." in " ".join(result.stderr.split())
+    assert "kept" not in result.stderr
+    assert tutor(home, "status").stderr == ""  # said once, when it was finished
+
+
+def test_a_file_whose_name_is_as_long_as_a_file_system_takes_is_undone(lesson_home):
+    """Probe: the restore's temporary file was named after the file (`.NAME.PID.undo`): for a
+    name of 244 to 255 bytes that is too long, and the sandbox stayed half restored for
+    good. The temporary file is named after the content."""
+    home = lesson_home("revert-applied")
+    long = home / "sandbox" / ("a" * 255)
+    long.write_text("first\n", encoding="utf-8")
+    assert tutor(home, "check").returncode == 1
+    long.write_text("second\n", encoding="utf-8")
+    result = tutor(home, "undo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert long.read_text(encoding="utf-8") == "first\n"
+    assert tutor(home, "redo").returncode == 0
+    assert long.read_text(encoding="utf-8") == "second\n"
+    assert not (home / "history" / "restoring").exists()
+
+
 def test_ctrl_c_in_an_undo_finishes_it_first_and_says_so(lesson_home):
     home = lesson_home("revert-applied")
     _passed_and_changed(home)
@@ -479,3 +535,25 @@ def test_redo_in_the_session_menu_after_an_undo(lesson_home):
     child.close()
     assert applied(home) == set()
     assert tutor_json(home, "history")[1]["undone"] == []
+
+
+@pytest.mark.parametrize("damage", ["torn", "deep"])
+def test_an_undo_cut_short_whose_note_is_damaged_is_said_not_passed_over(lesson_home, damage):
+    """Probe: a restore killed halfway, then its note torn (or nested 100 000 deep): the next
+    command said nothing, and the sandbox held neither the point's files nor the newer ones.
+    It is said, once, with the ways out."""
+    home = lesson_home("revert-applied")
+    _passed_and_changed(home)
+    process = _undo_paused(home)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    note = home / "history" / "restoring"
+    text = note.read_text(encoding="utf-8")
+    note.write_text(text[:len(text) // 2] if damage == "torn" else "[" * 100_000 + "]" * 100_000,
+                    encoding="utf-8")
+    result = tutor(home, "status")
+    said = " ".join(result.stderr.split())
+    assert "its note (history/restoring in the home) could not be read" in said, said
+    assert "may be half restored" in said and "Traceback" not in result.stderr
+    assert tutor(home, "status").stderr == ""
+    assert tutor(home, "reset", "revert-applied").returncode == 0

@@ -276,10 +276,10 @@ def _workspace(args):
     workspace = Workspace(home, course=_course(args, home),
                           trust_course=getattr(args, "trust_course", False))
     _warn_about_unreadable_progress(workspace.progress_file)
-    if workspace.unfinished_restore:
+    if workspace.restore_note:
         from . import ui
 
-        ui.show_warning(workspace.unfinished_restore)
+        ui.show_warning(workspace.restore_note)
     if workspace.foreign:
         from . import ui
 

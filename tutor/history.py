@@ -420,6 +420,36 @@ class History:
             self._collect()
         return stack
 
+    def keep_work_since(self, restoring: Restoring) -> list[str]:
+        """Before an undo cut short is finished: work written in the sandbox since it was cut
+        (files neither the point it goes back to nor the sandbox as the undo found it holds)
+        is kept, on top of the sandbox as the undo found it, as a point the undo takes back
+        too, its last: the one `tutor redo` brings back. Returns those files (control characters made visible); [] when there are none,
+        and then nothing is kept. The note is written again, naming the new point."""
+        if restoring.kind != "undo" or not restoring.undos:
+            return []
+        undo = restoring.undos[0]
+        target, found = self.find(restoring.point), self.find(undo.undone[-1])
+        if target is None or found is None:
+            return []
+        names = self._names()
+        now = self._take(self.last(names), "", found.step, self._next_number(names))
+        known = {(path, entry[0]) for point in (target, found)
+                 for path, entry in point.files.items()}
+        new = sorted(path for path, entry in now.files.items()
+                     if (path, entry[0]) not in known and not path.startswith(".git/"))
+        if not new:
+            return []
+        # The sandbox as the undo found it, with the new work on top (the restore cut short
+        # may have taken files away already: those come back with the rest).
+        kept = Point(now.number, "", now.at, found.step,
+                     {**found.files, **{path: now.files[path] for path in new}},
+                     sorted({*found.dirs, *now.dirs}), now.taken_ns)
+        self._write(kept)
+        undo.undone.append(kept.number)
+        self.begin(restoring)
+        return [printable(path) for path in new]
+
     def finished(self) -> None:
         """The restore noted is done, timeline and progress alike."""
         self._restoring.unlink(missing_ok=True)
@@ -576,7 +606,8 @@ class History:
                 if stat.S_IMODE(target.stat().st_mode) != entry[1] & 0o7777:
                     os.chmod(target, entry[1] & 0o7777)
                 continue
-            temporary = target.with_name(f".{target.name}.{os.getpid()}.undo")
+            # A name that fits whatever the file's own (255 bytes at most): its content's.
+            temporary = target.with_name(f".{entry[0][:16]}.{os.getpid()}.undo")
             shutil.copyfile(self._objects / entry[0], temporary)
             os.chmod(temporary, entry[1] & 0o7777)
             os.replace(temporary, target)  # whole: a reader sees the old file or the new

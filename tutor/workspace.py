@@ -47,6 +47,10 @@ def _state_key(state: SandboxState) -> str:
     return hashlib.sha256(json.dumps(told, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _a_restore(kind: str) -> str:
+    return "An undo" if kind == "undo" else "A redo"
+
+
 def _stand_at(lesson: Lesson, progress: LessonProgress, index: int) -> None:
     """Progress at step `index`, every question before it answered (as solving them does)."""
     progress.step = index
@@ -154,7 +158,9 @@ class Workspace:
         # What stands where a reset keeps its work but is not the tutor's: left alone, and
         # named (the CLI says so) so that the learner can move it away.
         self.foreign: list[Path] = []
-        self.unfinished_restore = ""  # why an undo cut short is not finished yet
+        # What became of an undo cut short, found at the start of this command (finished
+        # now, with the work kept that was written since; or why it could not be).
+        self.restore_note = ""
         self._finish_interrupted_restore()
         if any(path.exists() or path.is_symlink()
                for path in (self.home / "sandbox.new", self.home / "sandbox.old")):
@@ -572,18 +578,34 @@ class Workspace:
                 self.require_own_sandbox()
             except TutorError:
                 return
+            if restoring.point < 0:  # the note itself cannot be read: nothing to finish by
+                self.history.finished()
+                self.restore_note = (
+                    "An undo or redo was cut short, and its note (history/restoring in the "
+                    "home) could not be read, so it could not be finished: the sandbox may be "
+                    "half restored. `tutor history` lists the points `tutor undo` goes back "
+                    "to; `tutor reset` starts the lesson over.")
+                return
             try:
                 server = (self._server_database() if self.sandbox.built_on() != "sqlite"
                           else None)
+                kept = self.history.keep_work_since(restoring) if server is None else []
                 self._finish_restore(restoring, server)
+                shown = ", ".join(kept[:10]) + (f" and {len(kept) - 10} more"
+                                                if len(kept) > 10 else "")
+                self.restore_note = (
+                    f"{_a_restore(restoring.kind)} cut short was finished now"
+                    + (f". What you wrote since it was cut short is kept ({shown}): `tutor "
+                       "redo` brings it back." if kept else "."))
             except Exception as error:  # (a server's driver's own errors too)
                 # Still not possible (the disk still full, a server away): said, tried again
                 # by the next command; a reset starts over (and forgets the note).
                 why = error.message if isinstance(error, TutorError) else (
                     getattr(error, "strerror", None) or str(error) or type(error).__name__)
-                self.unfinished_restore = (
-                    f"An {restoring.kind} cut short could not be finished yet ({why}): the "
-                    "next tutor command tries again; `tutor reset` starts the lesson over.")
+                self.restore_note = (
+                    f"{_a_restore(restoring.kind)} cut short could not be finished yet "
+                    f"({why}): the next tutor command tries again; `tutor reset` starts the "
+                    "lesson over.")
 
     def _applied_when_step_began(self, index: int, seen) -> set[str]:
         """The migrations applied when the step began (the lesson's start for its first

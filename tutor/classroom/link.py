@@ -87,8 +87,10 @@ class Membership:
 # --- files ---------------------------------------------------------------------------------
 
 def _read_json(path: Path) -> dict | None:
+    from ..files import read_json
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)  # (100 000 brackets deep: damaged, not a RecursionError)
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

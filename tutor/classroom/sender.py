@@ -13,13 +13,13 @@ sender again. While a session runs, it keeps trying (the room's Wi-Fi comes back
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 from pathlib import Path
 
 from .. import __version__
+from ..files import read_json
 from . import link
 
 BATCH = 50
@@ -72,7 +72,7 @@ class Sender:
         events, readable = [], []
         for path in paths:
             try:
-                events.append(json.loads(path.read_text(encoding="utf-8")))
+                events.append(read_json(path))  # (too deep: damaged, a ValueError)
                 readable.append(path)
             except (OSError, ValueError):
                 path.unlink(missing_ok=True)  # half a file from a crash: nothing to send
