@@ -5,6 +5,7 @@ readable by others, and senders that outlive their class."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import os
@@ -485,6 +486,29 @@ def test_a_sender_ends_soon_once_the_session_it_served_has_ended(server, lesson_
         session.kill()  # the session ends (as a closed terminal ends it)
         session.wait()
     assert wait_until_none(home, 10) == []
+
+
+def test_malformed_requests_are_logged_once_then_counted_without_a_traceback(tmp_path):
+    """Probe: each request aiohttp could not parse (a control character in its first line,
+    or an ESC in a header) printed an 11-line traceback on the instructor's terminal: 100
+    requests, 1 100 lines, from anyone on the network. One line per kind, then a count."""
+    running = start_class_server(tmp_path / "instructor")
+    try:
+        for number in range(60):
+            request = (b"GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n" if number % 2 else
+                       b"GET / HTTP/1.1\r\nHost: x\r\nX-Evil: \x1b]0;T\x07\r\n\r\n")
+            connection = held_socket(running, ANOTHER_MACHINE, request)
+            if connection is not None:
+                with contextlib.suppress(OSError):
+                    connection.recv(4096)
+                connection.close()
+        assert instructor_reads_the_room(running) < 2.0
+    finally:
+        running.stop()
+    log = running.logged()
+    assert "Traceback" not in log and "\x1b" not in log, log[-3000:]
+    assert "Error handling request" in log  # said, once per kind
+    assert len(log.splitlines()) < 15, log
 
 
 def test_an_error_met_again_and_again_is_logged_once_then_counted(caplog):

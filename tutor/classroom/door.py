@@ -92,6 +92,29 @@ def loop_errors(repeats: Repeats):
     return handle
 
 
+class RequestErrors(logging.Filter):
+    """aiohttp's own "Error handling request" (a request it could not parse: a control
+    character in its first line or a header, from anyone on the network), with a traceback
+    each time: said once per kind of error, without the traceback, then counted. Anything
+    else aiohttp logs goes on as it is."""
+
+    def __init__(self, repeats: Repeats):
+        super().__init__()
+        self.repeats = repeats
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is None:
+            return True
+        from ..markup import printable
+
+        said = printable(str(error).strip().splitlines()[0] if str(error).strip() else "")
+        self.repeats.say(("request", type(error).__name__),
+                         f"{printable(record.getMessage())}: {type(error).__name__}: "
+                         f"{said[:200]}", logging.WARNING)
+        return False
+
+
 @dataclass(eq=False)
 class Connection:
     address: str

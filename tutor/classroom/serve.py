@@ -18,7 +18,7 @@ from aiohttp import web
 
 from .. import __version__
 from . import room
-from .door import Door, loop_errors
+from .door import Door, RequestErrors, loop_errors
 from .server import SEATS_PER_ADDRESS, ClassServer
 from .store import ClassInfo, Store, owner_only
 
@@ -61,6 +61,7 @@ def course_outline(course) -> room.CourseOutline:
 
 async def start(server: ClassServer, host: str, port: int) -> tuple[web.AppRunner, int]:
     asyncio.get_running_loop().set_exception_handler(loop_errors(server.door.repeats))
+    logging.getLogger("aiohttp.server").addFilter(RequestErrors(server.door.repeats))
     # An idle connection is the door's to close (`door.HEADER_TIMEOUT_SECONDS`), on every
     # aiohttp version: aiohttp's own keep-alive timer comes later.
     runner = web.AppRunner(server.app(), access_log=None, handle_signals=False,
