@@ -339,6 +339,45 @@ def test_a_huge_answer_is_read_no_further_than_the_bound_and_is_no_yes(home, imp
     assert not (home / "class.json").exists()
 
 
+def test_a_server_that_drips_its_answer_holds_a_learner_no_longer_than_a_deadline(home):
+    """Probe: a server that sends its headers, then one byte every half second, held `tutor
+    class join` for hours (each read's timeout starts again at each byte). A whole answer
+    comes within a deadline, or the server is not reached."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    stop = threading.Event()
+
+    def drip() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                with contextlib.suppress(OSError):
+                    connection.recv(65536)
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json"
+                                       b"\r\nContent-Length: 60000\r\n\r\n{")
+                    while not stop.wait(0.5):
+                        connection.sendall(b" ")
+
+    threading.Thread(target=drip, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        began = time.monotonic()
+        result = tutor(home, "class", "join", url, "--code", "ABCD-EFGH")
+        took = time.monotonic() - began
+    finally:
+        stop.set()
+        listener.close()
+    assert took < 15, took
+    assert "You are in the class" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("body", [b"<html>It works!</html>", b"[1, 2]", b'{"ok": true}'])
 def test_an_answer_that_is_not_a_class_servers_is_no_yes(home, impostor, body):
     impostor.answers["/api/join"] = (200, body)

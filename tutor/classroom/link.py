@@ -54,6 +54,9 @@ URL_VARIABLE, CODE_VARIABLE = "TUTOR_CLASS", "TUTOR_CLASS_CODE"
 JOIN_TIMEOUT = 3.0
 # A class server's answers are small JSON objects (a room step, an error): more is not one.
 MAX_ANSWER_BYTES = 64 * 1024
+# And they come whole within this many times a request's timeout, however slowly a server
+# drips them (each read's own timeout would let one byte every few seconds go on for hours).
+ANSWER_DEADLINE_FACTOR = 2
 
 
 class ClassError(TutorError):
@@ -194,18 +197,22 @@ def _request(url: str, path: str, data: bytes | None, token: str, timeout: float
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url + path, data=data, headers=headers,
                                      method="POST" if data is not None else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status, raw = response.status, response.read(MAX_ANSWER_BYTES + 1)
-    except urllib.error.HTTPError as error:
+
+    def fetch() -> tuple[int, bytes]:
         try:
-            status, raw = error.code, error.read(MAX_ANSWER_BYTES + 1)
-        except OSError:
-            status, raw = error.code, b""
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        raise OSError(str(getattr(error, "reason", error))) from None
-    except http.client.HTTPException as error:  # a reply that is not HTTP
-        raise BadAnswer(f"its answer is not HTTP ({type(error).__name__})") from None
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.read(MAX_ANSWER_BYTES + 1)
+        except urllib.error.HTTPError as error:
+            try:
+                return error.code, error.read(MAX_ANSWER_BYTES + 1)
+            except OSError:
+                return error.code, b""
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            raise OSError(str(getattr(error, "reason", error))) from None
+        except http.client.HTTPException as error:  # a reply that is not HTTP
+            raise BadAnswer(f"its answer is not HTTP ({type(error).__name__})") from None
+
+    status, raw = _within(fetch, timeout * ANSWER_DEADLINE_FACTOR)
     if len(raw) > MAX_ANSWER_BYTES:
         raise BadAnswer(f"its answer is larger than {MAX_ANSWER_BYTES // 1024} KiB")
     try:
@@ -217,6 +224,29 @@ def _request(url: str, path: str, data: bytes | None, token: str, timeout: float
             raise BadAnswer("its answer is not a class server's (not a JSON object)")
         answer = {}  # an error page from something on the way: its status says enough
     return status, answer
+
+
+def _within(fetch, seconds: float):
+    """`fetch()`, or OSError once `seconds` have passed without its answer (it goes on in a
+    thread of its own, which dies with the process: its socket times out on its own)."""
+    import threading
+
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["answer"] = fetch()
+        except BaseException as error:  # handed to the caller, whatever it is
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True, name="class-request")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise OSError(f"no whole answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
 
 
 # --- joining and leaving ---------------------------------------------------------------------
