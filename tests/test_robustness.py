@@ -698,3 +698,22 @@ def test_a_class_membership_nested_100000_deep_is_no_membership_not_a_traceback(
         _no_traceback(result)
         assert result.returncode == 0, (args, result.stderr)
         assert "in no class" in result.stdout or '"class": null' in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("damage", ["garbage", "deep"])
+def test_a_kept_start_whose_marker_is_damaged_is_built_again(home, damage):
+    """Probe: a kept start (HOME/snapshots/LESSON-KEY) whose marker was garbage was copied
+    in as it was, and every check then said "built for another lesson: run tutor reset",
+    which copied it in again, for ever. A kept start whose marker cannot be read is none:
+    the lesson is built again, and kept anew."""
+    assert tutor(home, "reset", "revert-applied").returncode == 0
+    [kept] = [path for path in (home / "snapshots").iterdir() if "step" not in path.name]
+    (kept / ".tutor-sandbox").write_text(
+        "garbage" if damage == "garbage" else "[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = tutor(home, "reset", "revert-applied")
+    _no_traceback(result)
+    assert result.returncode == 0, result.stderr
+    checked = tutor(home, "check")
+    assert checked.returncode == 1 and "another lesson" not in checked.stdout + checked.stderr
+    assert json.loads((kept / ".tutor-sandbox").read_text(encoding="utf-8"))["lesson"] == \
+        "revert-applied"

@@ -318,9 +318,16 @@ class Sandbox:
 
     @staticmethod
     def _has_snapshot(snapshot: Path, owned) -> bool:
-        """A kept start: its folder, and on a server its template database too."""
-        return (snapshot / SANDBOX_MARKER).is_file() and (
-            owned is None or owned.is_ours(_template(owned, snapshot)))
+        """A kept start: its folder, with the marker a build writes last (one damaged since
+        is no kept start: the lesson is built again, and kept anew), and on a server its
+        template database too."""
+        try:
+            marker = read_json(snapshot / SANDBOX_MARKER)
+        except (OSError, ValueError):
+            return False
+        return (isinstance(marker, dict) and isinstance(marker.get("lesson"), str)
+                and isinstance(marker.get("start_state"), dict)
+                and (owned is None or owned.is_ours(_template(owned, snapshot))))
 
     def _snapshot(self, lesson: Lesson, server) -> Path:
         """Where this lesson's start state is kept, under a key that changes whenever anything
