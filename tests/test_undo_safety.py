@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -557,3 +558,17 @@ def test_an_undo_cut_short_whose_note_is_damaged_is_said_not_passed_over(lesson_
     assert "may be half restored" in said and "Traceback" not in result.stderr
     assert tutor(home, "status").stderr == ""
     assert tutor(home, "reset", "revert-applied").returncode == 0
+
+
+def test_a_pipe_in_the_sandbox_is_left_where_it_is(lesson_home):
+    """Probe: a named pipe (which no point can hold) was removed by undo, unsaid, and no
+    redo brought it back. What undo cannot keep it does not take away."""
+    home = lesson_home("revert-applied")
+    pipe = home / "sandbox" / "myfifo"
+    os.mkfifo(pipe)
+    assert tutor(home, "check").returncode == 1
+    (home / "sandbox" / "B.txt").write_text("b\n", encoding="utf-8")
+    assert tutor(home, "check").returncode == 1
+    assert tutor(home, "undo").returncode == 0
+    assert not (home / "sandbox" / "B.txt").exists()
+    assert pipe.exists() and stat.S_ISFIFO(os.lstat(pipe).st_mode)

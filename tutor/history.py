@@ -575,6 +575,8 @@ class History:
                 entry = point.files.get(prefix + name)
                 if os.path.islink(full):
                     keep = entry is not None and entry[0] == "->" and os.readlink(full) == entry[1]
+                elif not stat.S_ISREG(os.lstat(full).st_mode):
+                    keep = True  # a pipe, a socket: no point holds one, so none takes it away
                 else:
                     keep = entry is not None and entry[0] != "->"
                 if not keep:

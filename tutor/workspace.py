@@ -109,6 +109,22 @@ def _finished_before_interrupt(told: Callable[[str], object] | None,
 
 
 @contextlib.contextmanager
+def _not_begun_said(doing: str) -> Iterator[None]:
+    """The note a restore begins with, refused by the operating system (a full disk): no
+    file was touched yet, and the message says so."""
+    try:
+        yield
+    except OSError as error:
+        import errno
+
+        raise TutorError(f"The {doing} could not begin: the operating system refused: "
+                         f"{error.strerror or error}. Nothing was changed.",
+                         f"Free some space on the disk, then run `tutor {doing}` again."
+                         if error.errno == errno.ENOSPC else
+                         f"Run `tutor {doing}` again once that is mended.") from None
+
+
+@contextlib.contextmanager
 def _cut_short_said(doing: str) -> Iterator[None]:
     """A restore the operating system stopped (a full disk): said as what it left, and
     what finishes it."""
@@ -119,8 +135,8 @@ def _cut_short_said(doing: str) -> Iterator[None]:
 
         where = f" ({printable(str(error.filename))})" if error.filename else ""
         raise TutorError(f"The {doing} was cut short: the operating system refused: "
-                         f"{error.strerror or error}{where}. The sandbox is half restored; "
-                         f"the next tutor command finishes the {doing}.",
+                         f"{error.strerror or error}{where}. The sandbox may be half "
+                         f"restored; the next tutor command finishes the {doing}.",
                          "Free some space on the disk, then run any tutor command."
                          if error.errno == errno.ENOSPC else
                          "Run any tutor command once that is mended.") from None
@@ -518,9 +534,11 @@ class Workspace:
                          [point.number for point in undone], progress.marks(), after.marks())
             files = self.history.differences(undone[-1], target)
             restoring = Restoring("undo", target.number, [entry])
-            with _finished_before_interrupt(told, "undo"), _cut_short_said("undo"):
-                self.history.begin(restoring)
-                self._finish_restore(restoring, server)
+            with _finished_before_interrupt(told, "undo"):
+                with _not_begun_said("undo"):
+                    self.history.begin(restoring)
+                with _cut_short_said("undo"):
+                    self._finish_restore(restoring, server)
         self.tell_class("undo", {"count": max(1, len(undone))})
         return Undone(target, undone, files)
 
@@ -538,9 +556,11 @@ class Workspace:
             redone = [p for p in (self.history.find(number) for undo in reversed(undos)
                                   for number in undo.undone) if p is not None]
             restoring = Restoring("redo", point.number, undos)
-            with _finished_before_interrupt(told, "redo"), _cut_short_said("redo"):
-                self.history.begin(restoring)
-                self._finish_restore(restoring, server)
+            with _finished_before_interrupt(told, "redo"):
+                with _not_begun_said("redo"):
+                    self.history.begin(restoring)
+                with _cut_short_said("redo"):
+                    self._finish_restore(restoring, server)
         return Undone(point, redone, files)
 
     def _finish_restore(self, restoring: Restoring, server=None) -> None:
