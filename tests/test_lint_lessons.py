@@ -318,3 +318,21 @@ def test_a_verdict_decided_by_a_piece_of_text_is_reported(lessons):
     assert [field.split(".", 2)[2] for field, _ in found] == ["no_file_contains",
                                                               "when[0].file"], found
     assert all(problem.startswith("judges a piece of a file's text") for _, problem in found)
+
+
+def test_a_text_with_a_control_character_is_reported(tmp_path):
+    """Probe: titles and hints full of ESC, BEL and bidi overrides passed lint as clean; the
+    tutor shows them escaped, so they can only garble what the learner reads."""
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    text = (resource_dir("lessons") / "revert-applied.toml").read_text(encoding="utf-8")
+    text = text.replace('title = "Undo an applied migration"',
+                        'title = "Undo\\u001b]0;TITLE\\u0007 an applied migration"', 1)
+    text = text.replace('hints = [', 'hints = ["Look \\u202eright",', 1)
+    (folder / "revert-applied.toml").write_text(text, encoding="utf-8")
+    result = tutor(None, "lint-lessons", str(folder))
+    assert result.returncode == 1, result.stdout
+    assert ("revert-applied.toml: title: holds a control character (\\x1b), which the tutor "
+            "shows escaped") in result.stdout
+    assert "steps[0].hints[0]: holds a control character (\\u202e)" in result.stdout
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .exceptions import LessonFileError, TutorError
 from .lessons import COURSE_FILE, Course, Lesson, ParsedFiles, lesson_problems, load_course
+from .markup import printable
 from .paths import resource_dir
 from .trust import LessonCode, lesson_code
 
@@ -213,7 +214,7 @@ def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None,
     report.loaded = True
     report.code = lesson_code(lesson)
     report.problems = (unknown_migrations(lesson) + unobservable_explains(lesson)
-                       + text_searches(lesson))
+                       + text_searches(lesson) + control_characters(parsed.read(path), path.name))
     missing = lesson.tools_missing()
     unavailable = lesson.unavailable_on(backend)
     if home is not None and missing:
@@ -229,6 +230,26 @@ def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None,
         report.mutants = played.mutants
         report.seconds = time.monotonic() - began
     return report
+
+
+# --- texts that would act on a terminal -------------------------------------------------------
+
+def control_characters(data, file: str, where: str = "") -> list[Problem]:
+    """Every text of the lesson file holding a character a terminal acts on (an ESC, a BEL, a
+    bidi override; a newline or a tab is text): the tutor shows them escaped, so they can
+    only garble what a learner reads."""
+    if isinstance(data, dict):
+        return [problem for key, value in data.items()
+                for problem in control_characters(value, file, f"{where}.{key}" if where
+                                                  else key)]
+    if isinstance(data, list):
+        return [problem for i, value in enumerate(data)
+                for problem in control_characters(value, file, f"{where}[{i}]")]
+    if isinstance(data, str) and not data.replace("\n", "").replace("\t", "").isprintable():
+        shown = printable(next(c for c in data if c not in "\n\t" and not c.isprintable()))
+        return [Problem(file, where, f"holds a control character ({shown}), which the tutor "
+                                     "shows escaped: write the text without it")]
+    return []
 
 
 # --- migrations that nothing makes -----------------------------------------------------------

@@ -480,9 +480,10 @@ class Workspace:
                 lesson = self.current_lesson()
                 self._remember("", self.lesson_progress(lesson).step)
 
-    def require_own_sandbox(self) -> None:
-        """Undo and redo change the sandbox file by file: only in the tutor's own folder, by
-        the rule a reset follows (`sandbox._is_ours`), never through a link elsewhere."""
+    def require_own_sandbox(self, doing: str = "undo and redo") -> None:
+        """Undo and redo change the sandbox file by file, and solve runs the lesson's
+        commands in it: only in the tutor's own folder, by the rule a reset follows
+        (`sandbox._is_ours`), never through a link elsewhere."""
         from .sandbox import _is_ours as is_the_tutors_own
 
         path = self.sandbox.path
@@ -492,13 +493,13 @@ class Workspace:
             except OSError:
                 where = ""
             raise UnsafeHome(f"{printable(str(path))} is a link{where}, not the tutor's own "
-                             "folder: undo and redo never follow a link out of the sandbox, "
+                             f"folder: {doing} never follow a link out of the sandbox, "
                              "so nothing was changed.",
                              "Move the link away, then `tutor reset` builds a sandbox there "
                              "(the files where it points stay as they are).")
         if not is_the_tutors_own(path):
-            raise UnsafeHome(f"{printable(str(path))} was not made by the tutor, so undo and "
-                             "redo will not change it.",
+            raise UnsafeHome(f"{printable(str(path))} was not made by the tutor, so {doing} "
+                             "will not change it.",
                              "Move it away (or choose another --home), then run `tutor reset`.")
 
     def _timeline_server(self) -> tuple:
@@ -721,6 +722,7 @@ class Workspace:
     def _solve(self, on_action: Callable[[SolutionAction, int, str], None]) -> CheckReport:
         lesson, index, step = self.current_step()
         self.require_lesson_sandbox(lesson)
+        self.require_own_sandbox("the tutor's solutions")
         self._require_trust(lesson)
         self._record().solutions += 1
         self._remember("", self.lesson_progress(lesson).step)
