@@ -33,6 +33,11 @@ import tutor.reader  # noqa: E402
 
 tutor.reader._read_here = True
 
+# A class sender whose test server went gives up after 3 s, not a learner's 30: the tests'
+# senders are gone soon after their servers (tests/test_class_teardown.py waits for that),
+# and a test of the wait itself sets its own.
+os.environ.setdefault("TUTOR_CLASS_SENDER_GONE", "3")
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch, tmp_path):
