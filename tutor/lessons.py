@@ -444,9 +444,9 @@ class Lesson:
     # read from (links followed), never from the path again (a link swapped in later is not
     # the text that was read).
     shipped: bool = field(default=False, compare=False)
-    # The SHA-256 of the bytes its text was parsed from ("": not known), and the bytes of its
-    # files as they were when its course was trusted (`pin`): what runs is what was trusted.
-    source_sha256: str = field(default="", compare=False)
+    # The bytes its text was parsed from (b"": not known), and the bytes of its files as they
+    # were when its course was trusted (`pin`): what runs is what was trusted.
+    source: bytes = field(default=b"", compare=False, repr=False)
     pinned: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def on(self, backend: str) -> "Lesson":
@@ -835,7 +835,7 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
                              **texts_on.get(backend, {})},
             start=start, steps=told[0], file=path, shared=shared, invariants=told[1],
             releases=releases, backends=tuple(backends), told=backend, tellings=tellings,
-            shipped=shipped, source_sha256=parsed.sha256.get(str(real), ""), pinned=pinned)
+            shipped=shipped, source=parsed.raw.get(str(real), b""), pinned=pinned)
     # Where nothing names the backend, the lesson is told as on SQLite (it was written so).
     lesson = tellings.pop("", None) or tellings["sqlite"]
     return lesson
@@ -1183,7 +1183,7 @@ class ParsedFiles:
     def __init__(self, path: Path | None = None):
         self.path = path
         self.entries: dict[str, list] = {}
-        self.sha256: dict[str, str] = {}  # file -> the SHA-256 of the bytes last parsed
+        self.raw: dict[str, bytes] = {}  # file -> the bytes last parsed
         if path is not None:
             try:
                 entries = json.loads(path.read_text(encoding="utf-8"))
@@ -1203,9 +1203,7 @@ class ParsedFiles:
             raise LessonFileError(file.name, "", "the file does not exist") from None
         except OSError as error:
             raise LessonFileError(file.name, "", f"cannot be read: {error}") from None
-        import hashlib
-
-        self.sha256[str(file)] = hashlib.sha256(raw).hexdigest()
+        self.raw[str(file)] = raw
         if self.path is None:
             return _parse_toml(raw, file.name)
         digest = fingerprint([raw])

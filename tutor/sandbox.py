@@ -335,7 +335,7 @@ class Sandbox:
         def parts():
             yield f"{SNAPSHOT_FORMAT}|{sys.version_info[:2]}|".encode() + _django_identity()
             # The bytes that were read and trusted, not the files as they may be now.
-            yield lesson.source_sha256.encode() or lesson.file.read_bytes()
+            yield lesson.source or lesson.file.read_bytes()
             for name in lesson.start_resources():
                 yield name.encode()
                 yield lesson.resource_bytes(name)

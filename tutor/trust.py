@@ -123,8 +123,7 @@ def course_code(course: Course, lesson: Lesson | None = None) -> CourseCode | No
     if course.file is not None:
         add(_bytes(course.file) or MISSING)
     for loaded, code in own:
-        add(loaded.source_sha256.encode() if loaded.source_sha256
-            else _bytes(code.file) or MISSING)
+        add(loaded.source or _bytes(code.file) or MISSING)
         for name in loaded.start_resources():
             content = loaded.pinned.get(name)
             if content is None:
