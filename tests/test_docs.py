@@ -117,3 +117,18 @@ def test_the_lesson_format_reference_documents_every_kind_and_field():
     for mutant in mutants_of(solution, ["default", "teammate"]):
         kind = mutant.name.split()[0]
         assert f"| `{kind}" in reference, mutant.name
+
+
+def test_the_development_section_names_every_module():
+    """A newcomer finds every module's one job in the README (issue 28, point 1): a module
+    added without a word there fails here."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Development"):readme.index("### The benchmark")]
+    modules = [path for folder in ("tutor", "tutor/classroom")
+               for path in sorted((REPO / folder).glob("*.py"))
+               if path.name not in ("__init__.py", "__main__.py")]
+    assert len(modules) > 40
+    missing = [str(path.relative_to(REPO)) for path in modules
+               if f"`{path.name}`" not in section]
+    assert missing == []
+    assert "`classroom/`" in section
