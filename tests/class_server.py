@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -16,6 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def token() -> str:
+    """A learner's secret, as a tutor makes one."""
+    return secrets.token_urlsafe(32)
+
+
+def session_present(home: Path) -> subprocess.Popen:
+    """A process that holds the home's session presence (as `tutor start` does) until it is
+    killed; returned once it holds it."""
+    session = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\nfrom pathlib import Path\nfrom tutor.classroom.link import present\n"
+        "with present(Path(sys.argv[1])):\n    print('in', flush=True)\n    time.sleep(60)\n"),
+        str(home)], stdout=subprocess.PIPE, text=True)
+    assert session.stdout.readline() == "in\n"
+    return session
 
 
 @dataclass

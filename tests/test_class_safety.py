@@ -19,7 +19,7 @@ from collections import Counter
 import pytest
 
 from class_server import (ANOTHER_MACHINE, call_from, event, held_socket, sender_processes,
-                          start_class_server)
+                          session_present, start_class_server, token)
 from conftest import ci_servers_job_only, tutor
 
 pytest.importorskip("aiohttp")
@@ -31,10 +31,6 @@ from tutor.classroom.server import FAILED_JOINS_ALLOWED, SEATS_PER_ADDRESS  # no
 pytestmark = ci_servers_job_only()
 
 LESSON = "first-migrations"
-
-
-def token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 @pytest.fixture(scope="module")
@@ -126,13 +122,13 @@ def test_a_body_that_never_arrives_is_answered_408(server):
 
 # --- 10b: join codes tried in bulk --------------------------------------------------------------
 
-def test_wrong_join_codes_held_open_and_let_go_together_are_counted_as_they_start(tmp_path):
-    running = start_class_server(tmp_path / "instructor")
+def joins_held_then_let_go(running, joins: list[dict]) -> Counter:
+    """Each join's headers sent from another machine and its body held back until every one
+    of them has started; then all the bodies at once: the statuses they get."""
     held = []
     try:
-        for n in range(30):
-            body = json.dumps({"code": f"GUESS{n:03d}", "token": token(),
-                               "name": "Guesser"}).encode()
+        for join in joins:
+            body = json.dumps(join).encode()
             connection = held_socket(running, ANOTHER_MACHINE,
                                      b"POST /api/join HTTP/1.1\r\nHost: class\r\n"
                                      b"Content-Type: application/json\r\nContent-Length: "
@@ -146,39 +142,33 @@ def test_wrong_join_codes_held_open_and_let_go_together_are_counted_as_they_star
         for connection, _ in held:
             connection.settimeout(10)
             statuses[int(connection.recv(4096).split()[1])] += 1
-        assert statuses == {403: FAILED_JOINS_ALLOWED, 429: 30 - FAILED_JOINS_ALLOWED}
+        return statuses
     finally:
         for connection, _ in held:
             connection.close()
+
+
+def test_wrong_join_codes_held_open_and_let_go_together_are_counted_as_they_start(tmp_path):
+    running = start_class_server(tmp_path / "instructor")
+    try:
+        statuses = joins_held_then_let_go(running, [
+            {"code": f"GUESS{n:03d}", "token": token(), "name": "Guesser"} for n in range(30)])
+    finally:
         running.stop()
+    assert statuses == {403: FAILED_JOINS_ALLOWED, 429: 30 - FAILED_JOINS_ALLOWED}
 
 
 def test_right_join_codes_held_open_together_all_join(tmp_path):
     """Counting each try as it starts never turns away a room joining at once (the right
     code is no failed try)."""
     running = start_class_server(tmp_path / "instructor", "--seats-per-address", "30")
-    held = []
     try:
-        for n in range(FAILED_JOINS_ALLOWED + 5):
-            body = json.dumps({"code": running.code, "token": token(),
-                               "name": f"Punctual {n}"}).encode()
-            connection = held_socket(running, ANOTHER_MACHINE,
-                                     b"POST /api/join HTTP/1.1\r\nHost: class\r\n"
-                                     b"Content-Type: application/json\r\nContent-Length: "
-                                     + str(len(body)).encode() + b"\r\n\r\n", timeout=2)
-            held.append((connection, body))
-        time.sleep(0.5)
-        for connection, body in held:
-            connection.sendall(body)
-        statuses = Counter()
-        for connection, _ in held:
-            connection.settimeout(10)
-            statuses[int(connection.recv(4096).split()[1])] += 1
-        assert statuses == {200: FAILED_JOINS_ALLOWED + 5}
+        statuses = joins_held_then_let_go(running, [
+            {"code": running.code, "token": token(), "name": f"Punctual {n}"}
+            for n in range(FAILED_JOINS_ALLOWED + 5)])
     finally:
-        for connection, _ in held:
-            connection.close()
         running.stop()
+    assert statuses == {200: FAILED_JOINS_ALLOWED + 5}
 
 
 # --- 10d: one laptop takes every seat -----------------------------------------------------------
@@ -501,23 +491,15 @@ def test_a_sender_ends_soon_once_its_server_is_gone(tmp_path, lesson_home, monke
     assert "tried again at the next event" in status["last"]["error"]
 
 
-
 def test_a_sender_ends_soon_once_the_session_it_served_has_ended(server, lesson_home,
                                                                  monkeypatch):
     """The server stays up: the sender reads the room for the session, and ends once the
     session is over and nothing waits (not a quarter of an hour later)."""
-    import subprocess
-    import sys
-
     monkeypatch.setenv("TUTOR_CLASS_SENDER_IDLE", "900")  # as a learner has it
     home = lesson_home(LESSON)
     assert tutor(home, "class", "join", server.url, "--code", server.code).returncode == 0
-    session = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time\nfrom pathlib import Path\nfrom tutor.classroom.link import present\n"
-        "with present(Path(sys.argv[1])):\n    print('in', flush=True)\n    time.sleep(60)\n"),
-        str(home)], stdout=subprocess.PIPE, text=True)
+    session = session_present(home)
     try:
-        assert session.stdout.readline() == "in\n"
         assert tutor(home, "check").returncode == 1  # starts the sender
         time.sleep(1.5)
         assert sender_processes(home)

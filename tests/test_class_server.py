@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from class_server import event, free_port, start_class_server
+from class_server import event, free_port, start_class_server, token
 from conftest import ci_servers_job_only
 
 pytest.importorskip("aiohttp")
@@ -25,10 +25,6 @@ from tutor.exports import WHERE_COLUMNS  # noqa: E402
 # The class server, its protocol and its load are the same whichever Django a learner's
 # tutor has: CI runs them once, in its servers' job, beside its two suites (one per Django).
 pytestmark = ci_servers_job_only()
-
-
-def token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,8 @@ def describe_changes(before: SandboxState, after: SandboxState) -> list[str]:
 def _git_changes(before: SandboxState, after: SandboxState) -> list[str]:
     """A branch switched to (and the commit it is at), or the commit the same branch is at
     now (a commit, a reset, a merge: the state tells where HEAD is, not how it got there)."""
-    def on(state: SandboxState) -> str:
-        return ("HEAD detached" if state.git_branch == DETACHED
-                else f"on branch {state.git_branch}")
+    def detached(state: SandboxState) -> bool:
+        return state.git_branch == DETACHED
 
     old_commit, new_commit = (state.git_head.split(" ", 1)[0]
                               for state in (before, after))
@@ -35,10 +34,12 @@ def _git_changes(before: SandboxState, after: SandboxState) -> list[str]:
         return []
     if before.git_branch and before.git_branch != after.git_branch:
         at = f", at {after.git_head}" if after.git_head else ""
-        return [f"git: {on(after)}{at} (was {on(before).replace('on branch ', 'on ')})"]
+        now = "HEAD detached" if detached(after) else f"on branch {after.git_branch}"
+        was = "HEAD detached" if detached(before) else f"on {before.git_branch}"
+        return [f"git: {now}{at} (was {was})"]
     if new_commit and old_commit != new_commit:
-        return [f"git: {on(after).replace('on branch ', '')} at {after.git_head} (was "
-                f"{old_commit or 'no commit'})"]
+        where = "HEAD detached" if detached(after) else after.git_branch
+        return [f"git: {where} at {after.git_head} (was {old_commit or 'no commit'})"]
     return []
 
 

@@ -501,13 +501,19 @@ class Lesson:
     def models_source(self, version: str, app: StartApp | None = None) -> str:
         return self.resource((app or self.start.store).models_file(version))
 
-    def start_resources(self) -> list[str]:
-        """Every file beside the lesson that its start state is built from, and the models its
-        releases run with."""
+    def imported_resources(self) -> list[str]:
+        """The files beside the lesson that Django imports, whatever their names: each app's
+        models versions and the migration files the start copies."""
         names = []
         for app in self.start.apps:
             names.extend(m.source or app.models_file(m.models) for m in app.migrations)
             names.append(app.models_file(app.models))
+        return names
+
+    def start_resources(self) -> list[str]:
+        """Every file beside the lesson that its start state is built from, and the models its
+        releases run with."""
+        names = self.imported_resources()
         names.extend(extra.source for extra in self.start.files)
         names.extend(models_file("store", release.models) for release in self.releases
                      if release.models)
@@ -785,7 +791,7 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     data = part(parsed.read, real)
     if data is None:
         return None
-    shipped = real.parent == resource_dir("lessons").resolve()
+    shipped = is_shipped_lesson(real)
     name = path.name
     reader = _Fields(data, name)
     part(reader.require_format)
@@ -1204,15 +1210,14 @@ class ParsedFiles:
         except OSError as error:
             raise LessonFileError(file.name, "", f"cannot be read: {error}") from None
         self.raw[str(file)] = raw
-        if self.path is None:
-            return _parse_toml(raw, file.name)
         digest = fingerprint([raw])
         entry = self.entries.get(str(file))
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest:
-            return entry[1]
+            return entry[1]  # (also without a cache file: lint reads a file several times)
         data = _parse_toml(raw, file.name)
         self.entries[str(file)] = [digest, data]
-        self._save()
+        if self.path is not None:
+            self._save()
         return data
 
     def _save(self) -> None:

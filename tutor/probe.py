@@ -98,7 +98,7 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
         file_models = _file_models(full_state, local_apps)
         notes = _notes(sandbox, local_apps, database, database_exists, conflicts,
                        connection.vendor)
-        branch, head = _git_branch(sandbox), _git_head(sandbox)
+        branch, head = _git_position(sandbox)
     else:
         conflicts, pending = files_read.conflicts, files_read.pending_changes
         file_models, branch, notes = files_read.file_models, files_read.git_branch, []
@@ -336,26 +336,24 @@ def _git_folder(sandbox: Path) -> Path | None:
     return git if git.is_dir() and not git.is_symlink() else None
 
 
-def _git_branch(sandbox: Path) -> str:
-    """The branch checked out, read from .git/HEAD (no git process needed)."""
+def _git_position(sandbox: Path) -> tuple[str, str]:
+    """The branch checked out (DETACHED where HEAD is no branch) and the commit HEAD is at,
+    read from .git/HEAD once (no git process needed); ("", "") where there is no repository."""
     git = _git_folder(sandbox)
     try:
         head = (git / "HEAD").read_text(encoding="utf-8").strip() if git else ""
     except (OSError, UnicodeDecodeError):
-        return ""
+        return "", ""
     prefix = "ref: refs/heads/"
-    return head[len(prefix):] if head.startswith(prefix) else DETACHED if head else ""
+    branch = head[len(prefix):] if head.startswith(prefix) else DETACHED if head else ""
+    return branch, _git_head(git, head) if head else ""
 
 
-def _git_head(sandbox: Path) -> str:
-    """The commit HEAD is at, "abc1234 Its subject", read from .git's files (no git process):
-    the ref, a loose ref or packed-refs, and the commit's own object where it is loose (a new
-    commit is); without it, the short hash alone. "" where there is no commit."""
-    git = _git_folder(sandbox)
-    if git is None:
-        return ""
+def _git_head(git: Path, head: str) -> str:
+    """The commit HEAD (its text `head`) is at, "abc1234 Its subject", read from .git's
+    files: the ref, a loose ref or packed-refs, and the commit's own object where it is loose
+    (a new commit is); without it, the short hash alone. "" where there is no commit."""
     try:
-        head = (git / "HEAD").read_text(encoding="utf-8").strip()
         if head.startswith("ref: "):
             ref = head[5:]
             if not ref.startswith("refs/") or ".." in ref.split("/"):

@@ -82,19 +82,11 @@ def lesson_code(lesson: Lesson) -> LessonCode | None:
             commands.setdefault(action.describe())
     files = [lesson.resource_path(name) for name in lesson.start_resources()]
     # Code whatever its name: models versions and migrations are imported by Django.
-    imported = {lesson.resource_path(name) for name in _imported_resources(lesson)}
+    imported = {lesson.resource_path(name) for name in lesson.imported_resources()}
     python = [path for path in files if (path.suffix == ".py" or path in imported)
               and shipped not in path.resolve().parents]
     writes = [(extra.path, lesson.resource_path(extra.source)) for extra in lesson.start.files]
     return LessonCode(lesson.id, lesson.file, list(commands), python, files, writes)
-
-
-def _imported_resources(lesson: Lesson) -> list[str]:
-    names = []
-    for app in lesson.start.apps:
-        names += [m.source or app.models_file(m.models) for m in app.migrations]
-        names.append(app.models_file(app.models))
-    return names
 
 
 def course_code(course: Course, lesson: Lesson | None = None) -> CourseCode | None:
