@@ -264,16 +264,17 @@ def test_the_position_told_is_the_progress_the_report_shows(tmp_path):
 def test_the_room_step_is_offered_only_when_it_is_a_step_ahead_in_this_course(
         tmp_path, target, offered):
     from tutor.classroom import link
+    from tutor.home_layout import CLASS, CLASS_ROOM
     from tutor.lessons import load_course
 
     home = tmp_path / "home"
     home.mkdir()
     link.save_membership(home, link.Membership(url="http://x", code="C", token="t" * 40,
                                                name="N"))
-    (home / link.ROOM_FILE).write_text(json.dumps({"target": target}), encoding="utf-8")
+    (home / CLASS_ROOM).write_text(json.dumps({"target": target}), encoding="utf-8")
     course = load_course()
     assert (link.room_offer(home, course, "first-migrations", 1) is not None) is offered
     # A learner ahead of the room (a later lesson) is not called back.
     assert link.room_offer(home, course, "revert-applied", 1) is None
-    (home / link.CLASS_FILE).unlink()
+    (home / CLASS).unlink()
     assert link.room_offer(home, course, "first-migrations", 1) is None  # in no class

@@ -238,7 +238,7 @@ def test_the_sender_stays_while_a_session_runs_and_ends_when_idle_without_one(
         server, lesson_home, monkeypatch):
     """A learner may sit on a step longer than the sender's idle time: while their session
     runs, the sender still reads the room's step for it."""
-    from tutor.classroom import link
+    from tutor.home_layout import CLASS_SENDER_LOCK
     from tutor.lock import held_elsewhere
 
     monkeypatch.setenv("TUTOR_NAME", "Sitter")
@@ -249,14 +249,14 @@ def test_the_sender_stays_while_a_session_runs_and_ends_when_idle_without_one(
     try:
         assert tutor(home, "check").returncode == 1  # starts the sender
         time.sleep(3)  # past its idle time
-        assert held_elsewhere(home / link.SENDER_LOCK)  # still there, for the session
+        assert held_elsewhere(home / CLASS_SENDER_LOCK)  # still there, for the session
     finally:
         holder.kill()
         holder.wait()
     deadline = time.monotonic() + 15
-    while held_elsewhere(home / link.SENDER_LOCK) and time.monotonic() < deadline:
+    while held_elsewhere(home / CLASS_SENDER_LOCK) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not held_elsewhere(home / link.SENDER_LOCK)  # the session gone, it ends
+    assert not held_elsewhere(home / CLASS_SENDER_LOCK)  # the session gone, it ends
 
 
 def test_a_code_refused_once_the_server_is_back_is_said_and_nothing_more_is_tried(

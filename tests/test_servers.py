@@ -22,7 +22,8 @@ from conftest import tutor, tutor_json
 
 from tutor.backends import parse
 from tutor.server_databases import OwnedDatabases
-from tutor.spare_database import SPARE_FILE, drop_home, wait_for_worker
+from tutor.home_layout import SPARE
+from tutor.spare_database import drop_home, wait_for_worker
 
 SERVERS = {"postgresql": os.environ.get("TUTOR_TEST_POSTGRESQL", ""),
            "mariadb": os.environ.get("TUTOR_TEST_MARIADB", "")}
@@ -136,7 +137,7 @@ def sandbox_database(home: Path) -> str:
 
 def spare_database(home: Path) -> str:
     spare_made(home)
-    return json.loads((home / SPARE_FILE).read_text(encoding="utf-8"))["name"]
+    return json.loads((home / SPARE).read_text(encoding="utf-8"))["name"]
 
 
 @pytest.fixture
@@ -630,7 +631,7 @@ def test_a_home_that_goes_takes_the_spare_being_made_with_it(on_server, url):
     assert tutor(home, "reset", "revert-applied", "--database", url).returncode == 0
     drop_home(parse(url), home)
     assert our_databases(url, home) == []
-    assert not (home / SPARE_FILE).exists()
+    assert not (home / SPARE).exists()
 
 
 def test_leaving_a_server_drops_the_homes_databases_there_and_no_other(on_server, url, admin):

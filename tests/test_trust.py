@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, tutor, tutor_json
 
 from tutor.paths import claim_home
-from tutor.trust import TRUST_FILE
+from tutor.home_layout import TRUSTED_COURSES
 
 LESSON = '''\
 format = 1
@@ -98,14 +98,14 @@ def test_the_shipped_lessons_of_a_course_need_no_trust(home, course, canary):
     assert result.returncode == 0, result.stderr
     result = tutor(home, "solve", "--course", str(course))
     assert result.returncode == 0, result.stderr
-    assert not (home / TRUST_FILE).exists()
+    assert not (home / TRUSTED_COURSES).exists()
 
 
 def test_trust_course_runs_it_and_is_remembered_for_its_content(home, course, canary):
     result = tutor(home, "reset", "our-canary", "--course", str(course), "--trust-course")
     assert result.returncode == 0, result.stderr
     assert canary.read_text() == "ran"
-    [fingerprint] = json.loads((home / TRUST_FILE).read_text())
+    [fingerprint] = json.loads((home / TRUSTED_COURSES).read_text())
     assert len(fingerprint) == 64
     # Remembered: no flag needed again (this reset comes from the sandbox's snapshot).
     result = tutor(home, "reset", "our-canary", "--course", str(course))
@@ -156,12 +156,12 @@ def test_a_command_with_control_characters_is_shown_escaped(home, course, canary
 
 def test_a_damaged_trust_file_trusts_nothing_and_is_rewritten(home, course, canary):
     claim_home(home)
-    (home / TRUST_FILE).write_text('{"not": "a list"}')
+    (home / TRUSTED_COURSES).write_text('{"not": "a list"}')
     result = tutor(home, "reset", "our-canary", "--course", str(course))
     assert result.returncode == 2 and not canary.exists()
     assert tutor(home, "reset", "our-canary", "--course", str(course),
                  "--trust-course").returncode == 0
-    assert isinstance(json.loads((home / TRUST_FILE).read_text()), list)
+    assert isinstance(json.loads((home / TRUSTED_COURSES).read_text()), list)
 
 
 def test_lint_lessons_lists_what_a_folder_runs_and_solves_it_only_when_trusted(home, course,

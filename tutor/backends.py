@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .exceptions import TutorError
+from .home_layout import DATABASE
 
 # hashlib and urllib are imported where they are used: `tutor lessons` on an SQLite home,
 # which only looks for the remembered server, pays for neither.
 
 SQLITE = "sqlite"
-SERVER_FILE = "database.json"  # in the home: the server the learner chose, if any
 VARIABLE = "TUTOR_DATABASE"
 # A URL's scheme, and the vendor it names: Django's own names for them.
 SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql",
@@ -145,7 +145,7 @@ def chosen(home: Path, given: str | None = None) -> Server | None:
     from .files import read_json
 
     try:
-        data = read_json(home / SERVER_FILE)  # (100 000 brackets deep: damaged, not a crash)
+        data = read_json(home / DATABASE)  # (100 000 brackets deep: damaged, not a crash)
         return parse(data["url"]) if isinstance(data, dict) else None
     except (OSError, ValueError, KeyError, TypeError, TutorError):
         return None
@@ -155,19 +155,19 @@ def remember(home: Path, server: Server | None) -> None:
     from .files import write_atomically
 
     if server is None:
-        (home / SERVER_FILE).unlink(missing_ok=True)
+        (home / DATABASE).unlink(missing_ok=True)
         return
     text = json.dumps({"url": server.url()}) + "\n"
     try:
-        if (home / SERVER_FILE).read_text(encoding="utf-8") == text:
+        if (home / DATABASE).read_text(encoding="utf-8") == text:
             return  # chosen again (TUTOR_DATABASE is read at every build and check)
     except OSError:
         pass
     from .paths import claim_home
 
     claim_home(home)  # the choice may be the first thing a new home holds
-    write_atomically(home / SERVER_FILE, text)
-    (home / SERVER_FILE).chmod(0o600)  # it may hold a password
+    write_atomically(home / DATABASE, text)
+    (home / DATABASE).chmod(0o600)  # it may hold a password
 
 
 def require_driver(server: Server) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .home_layout import SANDBOX
+
 BENCH_LESSON = "revert-applied"
 RELEASE_LESSON = "expand-contract"  # a lesson whose two releases run at every state read
 MANY_MIGRATIONS = 200
@@ -86,7 +88,7 @@ def build_pairs(work: Path, quick: bool) -> list[Pair]:
     python = sys.executable
     home = work / "home"
     _run(tutor + ["reset", BENCH_LESSON, "--home", str(home)])
-    sandbox = home / "sandbox"
+    sandbox = home / SANDBOX
     lesson = load_course().get(BENCH_LESSON)
 
     # A copy of the lesson's sandbox with no database: what a plain `migrate` starts from.
@@ -186,7 +188,7 @@ def _server_reset_pair(work: Path, url: str, cleanups: list) -> Pair:
     cleanups.append(lambda: drop_home(server, home))
     lesson = load_course().get(BENCH_LESSON)
     empty = work / f"server-migrate-{len(cleanups)}"
-    shutil.copytree(home / "sandbox", empty)
+    shutil.copytree(home / SANDBOX, empty)
     declare_server(empty, server, owned.name("bench"))
 
     def plain_migrate() -> None:

@@ -13,6 +13,7 @@ import sys
 
 from . import __version__
 from .exceptions import TutorError
+from .home_layout import CLASS_DATABASE, CLASS_KEY, HISTORY, HISTORY_RESTORING, SHELL
 
 EXIT_PASSED, EXIT_NOT_YET = 0, 1  # and 2: the tutor could not do it (any TutorError)
 
@@ -293,7 +294,7 @@ def _finish_cut_short_restore(args, home) -> None:
     """The commands that read progress alone (lessons, report) say it as an undo leaves it:
     one cut short is finished first (a workspace does that as it opens; only then is one
     made: the usual case costs one look)."""
-    if (home / "history" / "restoring").exists():
+    if (home / HISTORY / HISTORY_RESTORING).exists():
         _workspace(args)
 
 
@@ -776,11 +777,11 @@ def _serve_class(args) -> int:
             os.chmod(home, 0o700)  # ... which holds the instructor's key: the owner's alone
         except OSError:
             pass  # (the key's file is owner-only itself)
-    location = args.db or str(home / "class.sqlite3")
+    location = args.db or str(home / CLASS_DATABASE)
     course = _course(args, home)
     serve.serve(args.host, args.port, location, course, new=args.new,
                 stuck_after=args.stuck_after * 60, say=lambda line: print(line, flush=True),
-                key_file=home / serve.KEY_FILE, seats_per_address=args.seats_per_address)
+                key_file=home / CLASS_KEY, seats_per_address=args.seats_per_address)
     return 0
 
 
@@ -833,7 +834,7 @@ def cmd_shell(args) -> int:
             process.kill()
             raise
         finally:
-            (workspace.home / "shell" / f"seen-{process.pid}").unlink(missing_ok=True)
+            (workspace.home / SHELL / f"seen-{process.pid}").unlink(missing_ok=True)
     except OSError as error:
         raise TutorError(f"Your shell, {shell[0]}, could not be started: "
                          f"{error.strerror or error}.",

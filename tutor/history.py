@@ -37,6 +37,8 @@ from pathlib import Path
 
 from .exceptions import TutorError
 from .files import read_json
+from .home_layout import (HISTORY, HISTORY_OBJECTS, HISTORY_POINTS, HISTORY_RESTORING, HISTORY_UNDONE,
+                          HISTORY_UNDOS)
 from .markup import printable
 
 KEEP = 50
@@ -163,7 +165,7 @@ class Restoring:
 
 class History:
     def __init__(self, home: Path, sandbox: Path):
-        self.folder = home / "history"
+        self.folder = home / HISTORY
         self.sandbox = sandbox
         # The points that could not be read (a file damaged or edited): left out, and named
         # here so that the commands that list the timeline can say so.
@@ -171,19 +173,19 @@ class History:
 
     @property
     def _points(self) -> Path:
-        return self.folder / "points"
+        return self.folder / HISTORY_POINTS
 
     @property
     def _undone(self) -> Path:
-        return self.folder / "undone"
+        return self.folder / HISTORY_UNDONE
 
     @property
     def _objects(self) -> Path:
-        return self.folder / "objects"
+        return self.folder / HISTORY_OBJECTS
 
     @property
     def _undos(self) -> Path:
-        return self.folder / "undos.json"
+        return self.folder / HISTORY_UNDOS
 
     def forget(self) -> None:
         """A new build: a new timeline, and the contents only the old one held go with it
@@ -552,7 +554,7 @@ class History:
 
     @property
     def _restoring(self) -> Path:
-        return self.folder / "restoring"
+        return self.folder / HISTORY_RESTORING
 
     def _apply(self, point: Point) -> None:
         """Make the sandbox hold what `point` holds, in place: each file is replaced whole,

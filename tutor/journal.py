@@ -19,15 +19,14 @@ from pathlib import Path
 
 from .files import DamagedJson, parse_json, read_json
 from .state import SandboxState
+from .home_layout import JOURNAL, JOURNAL_STATE
 
-JOURNAL_FILE = "journal.jsonl"
-LAST_STATE_FILE = "journal-state.json"
 
 
 class Journal:
     def __init__(self, home: Path):
-        self.path = home / JOURNAL_FILE
-        self.last_path = home / LAST_STATE_FILE
+        self.path = home / JOURNAL
+        self.last_path = home / JOURNAL_STATE
         self.damaged = 0  # lines the last `entries()` could not read
 
     def entries(self) -> list[dict]:

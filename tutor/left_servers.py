@@ -15,8 +15,8 @@ from pathlib import Path
 
 from .backends import Server, parse
 from .exceptions import TutorError
+from .home_layout import SERVERS_LEFT
 
-LEFT_FILE = "servers-left.json"
 
 
 def leave(home: Path, previous: Server | None, now: Server | None) -> list[str]:
@@ -27,7 +27,7 @@ def leave(home: Path, previous: Server | None, now: Server | None) -> list[str]:
             and not any(previous.same_place(server) for server in waiting):
         waiting.append(previous)
     waiting = [server for server in waiting if not server.same_place(now)]
-    if not waiting and not (home / LEFT_FILE).exists():
+    if not waiting and not (home / SERVERS_LEFT).exists():
         return []
     from .spare_database import drop_home
 
@@ -52,7 +52,7 @@ def _remembered(home: Path) -> list[Server]:
     from .files import read_json
 
     try:
-        urls = read_json(home / LEFT_FILE)
+        urls = read_json(home / SERVERS_LEFT)
     except (OSError, ValueError):  # (100 000 brackets deep too: after a build, never a crash)
         return []
     servers = []
@@ -67,7 +67,7 @@ def _remembered(home: Path) -> list[Server]:
 
 
 def _remember(home: Path, servers: list[Server]) -> None:
-    path = home / LEFT_FILE
+    path = home / SERVERS_LEFT
     if not servers:
         path.unlink(missing_ok=True)
         return

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .exceptions import TutorError
+from .home_layout import LOCK
 
-LOCK_FILE = ".lock"
 DEFAULT_WAIT_SECONDS = 20.0
 
 
@@ -41,7 +41,7 @@ def home_lock(home: Path, wait_seconds: float | None = None) -> Iterator["HeldLo
     """Hold the home's lock, waiting up to `wait_seconds` (default: DEFAULT_WAIT_SECONDS,
     read when called) for another process to release it."""
     wait = DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds
-    with file_lock(home / LOCK_FILE, wait, lambda holder: HomeBusy(home, holder)) as held:
+    with file_lock(home / LOCK, wait, lambda holder: HomeBusy(home, holder)) as held:
         yield held
 
 

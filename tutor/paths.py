@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 from .exceptions import UnsafeHome
+from .home_layout import CACHE, COURSE_CACHE, MARKER
 
 APP_NAME = "migration-tutor"
-HOME_MARKER = ".tutor-home"
 
 
 def resource_dir(name: str) -> Path:
@@ -58,7 +58,7 @@ def resolve_home(option: str | None) -> Path:
         if parent.exists() and not parent.is_dir():
             raise UnsafeHome(f"{home} cannot be a folder: {parent} is a file.",
                              "Choose a folder for --home.")
-    if home.is_dir() and not (home / HOME_MARKER).exists() and any(home.iterdir()):
+    if home.is_dir() and not (home / MARKER).exists() and any(home.iterdir()):
         raise UnsafeHome(
             f"{home} already holds files the tutor did not make.",
             "The tutor only uses an empty or new folder (or one it made before), so that it "
@@ -79,7 +79,7 @@ def claim_home(home: Path) -> None:
     (like ~/.ssh), whatever the umask: it holds secrets (a database's password in the
     sandbox's settings and in the timeline's copies of them, a class token)."""
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    marker = home / HOME_MARKER
+    marker = home / MARKER
     if not marker.exists():
         marker.write_text("This folder belongs to migration tutor (`tutor`).\n", encoding="utf-8")
     if home.stat().st_mode & 0o077:
@@ -88,4 +88,4 @@ def claim_home(home: Path) -> None:
 
 def course_cache(home: Path) -> Path | None:
     """Where parsed lesson files are kept: in a home the tutor has made, else nowhere."""
-    return home / "cache" / "lessons.json" if (home / HOME_MARKER).exists() else None
+    return home / CACHE / COURSE_CACHE if (home / MARKER).exists() else None

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .files import write_atomically
+from .home_layout import PROGRESS
 
 FORMAT_VERSION = 1  # fields added since are optional, so older files still load
-FILE_NAME = "progress.json"
 # Time spent is added up action by action; a pause between two actions counts at most this
 # long, so a night away (or a clock set forward) does not make a step look like hours of work.
 PAUSE_LIMIT = 15 * 60
@@ -254,7 +254,7 @@ class ProgressFile:
 
     @property
     def path(self) -> Path:
-        return self.home / FILE_NAME
+        return self.home / PROGRESS
 
     def load(self) -> Progress:
         try:
@@ -275,7 +275,7 @@ class ProgressFile:
                 RecursionError) as error:  # RecursionError: JSON nested beyond Python's stack
             if isinstance(error, RecursionError):
                 error = "it is nested too deeply"
-            backup = self.path.with_name(f"{FILE_NAME}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+            backup = self.path.with_name(f"{PROGRESS}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
             os.replace(self.path, backup)
             self.warning = (f"Your progress file could not be read ({error}); it was kept as "
                             f"{backup.name} and the tutor starts afresh.")

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Callable
 
 from .exceptions import CommandFailed, DiskFull, NoSandbox, ToolMissing, TutorError, UnsafeHome
 from .files import fingerprint, read_json
+from .home_layout import (BIN, SANDBOX, SANDBOX_NEW, SANDBOX_OLD, SNAPSHOT_SANDBOX, SNAPSHOT_SEEN,
+                          SNAPSHOTS)
 from .lessons import (EXTRA_APPS_FOLDER, Lesson, SolutionAction, StartApp, StartDatabase,
                       is_within)
 from .paths import claim_home, resource_dir
@@ -56,7 +58,7 @@ class Sandbox:
 
     @property
     def path(self) -> Path:
-        return self.home / "sandbox"
+        return self.home / SANDBOX
 
     @property
     def bin_dir(self) -> Path:
@@ -64,7 +66,7 @@ class Sandbox:
         the learner's PATH, where a folder whose path holds the PATH separator (`:`) would
         name two folders, neither of them this: then it is one of the tutor's own in the
         temporary folder, named after the home."""
-        own = self.home / "bin"
+        own = self.home / BIN
         if os.pathsep not in str(own):
             return own
         import hashlib
@@ -73,7 +75,7 @@ class Sandbox:
         digest = hashlib.sha256(str(self.home).encode("utf-8", "surrogatepass")).hexdigest()
         user = os.getuid() if hasattr(os, "getuid") else 0
         return (Path(tempfile.gettempdir()) / f"migration-tutor-{user}-{digest[:16]}"
-                / "bin")
+                / BIN)
 
     @property
     def python(self) -> str:
@@ -306,7 +308,7 @@ class Sandbox:
 
     @property
     def snapshots(self) -> Path:
-        return self.home / "snapshots"
+        return self.home / SNAPSHOTS
 
     def has_snapshot(self, lesson: Lesson) -> bool:
         server, owned = self._server_databases()
@@ -362,7 +364,7 @@ class Sandbox:
         return lambda step: snapshot.with_name(f"{snapshot.name}-step{step}")
 
     def has_step_copy(self, kept: Path) -> bool:
-        if not ((kept / "sandbox").is_dir() and (kept / "seen.json").is_file()):
+        if not ((kept / SNAPSHOT_SANDBOX).is_dir() and (kept / SNAPSHOT_SEEN).is_file()):
             return False
         _, owned = self._server_databases()
         return owned is None or owned.is_ours(_template(owned, kept))
@@ -371,7 +373,7 @@ class Sandbox:
         """Put a kept step's sandbox in place, swapped in whole as a reset does; on a server,
         its database is copied under the name the sandbox uses now."""
         built = self.built_database()
-        folder = kept / "sandbox"
+        folder = kept / SNAPSHOT_SANDBOX
         staging = self._staging
         shutil.rmtree(staging, ignore_errors=True)
         try:
@@ -396,8 +398,8 @@ class Sandbox:
         partial = kept.with_name(kept.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         try:
-            shutil.copytree(self.path, partial / "sandbox", symlinks=True)
-            shutil.copyfile(seen, partial / "seen.json")
+            shutil.copytree(self.path, partial / SNAPSHOT_SANDBOX, symlinks=True)
+            shutil.copyfile(seen, partial / SNAPSHOT_SEEN)
         except OSError as error:
             shutil.rmtree(partial, ignore_errors=True)
             if _disk_full(error):
@@ -489,11 +491,11 @@ class Sandbox:
 
     @property
     def _staging(self) -> Path:
-        return self.home / "sandbox.new"
+        return self.home / SANDBOX_NEW
 
     @property
     def _old(self) -> Path:
-        return self.home / "sandbox.old"
+        return self.home / SANDBOX_OLD
 
     def manage(self, folder: Path, args: list[str]) -> "subprocess.CompletedProcess":
         """`python manage.py ARGS` in `folder`, output captured: through the warm helper

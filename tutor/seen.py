@@ -12,8 +12,8 @@ from pathlib import Path
 
 from .files import write_atomically
 from .state import SandboxState
+from .home_layout import STEPS_SEEN
 
-SEEN_FILE = "steps-seen.json"
 FORMAT = 1
 
 
@@ -40,7 +40,7 @@ class StepStates:
 
 class SeenFile:
     def __init__(self, home: Path):
-        self.path = home / SEEN_FILE
+        self.path = home / STEPS_SEEN
 
     def load(self, lesson_id: str) -> StepStates:
         """The states seen in `lesson_id`'s sandbox; none for another lesson's, or a file that

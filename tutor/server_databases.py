@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .backends import BackendError, Server, home_token, require_driver
+from .home_layout import DATABASES_PENDING
 
 MARK = "migration-tutor"
 # The databases a home is making (see the module's docstring), one empty file each.
-PENDING_FOLDER = "server-databases-pending"
 
 
 def mark_number(comment: str | None) -> int | None:
@@ -39,7 +39,7 @@ class OwnedDatabases:
     def __init__(self, server: Server, home: Path | None = None, token: str = ""):
         self.server = server
         self.token = token or home_token(home)
-        self.pending = home / PENDING_FOLDER if home is not None else None
+        self.pending = home / DATABASES_PENDING if home is not None else None
 
     @staticmethod
     def on(server: Server, home: Path | None = None, token: str = "") -> "OwnedDatabases":

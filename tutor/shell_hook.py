@@ -18,6 +18,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from .home_layout import SANDBOX, SHELL, SHELL_BASHRC, SHELL_ZSH
+
 _NUMBERED = re.compile(r"^\s*\d+\*?\s+")  # `history 1` prints "  42  the command"
 
 
@@ -33,11 +35,11 @@ def _own_python_first(bin_dir: Path | None) -> str:
 def rc_file(home: Path, python: str, bin_dir: Path | None = None) -> Path:
     """The rc file bash is started with: the learner's own ~/.bashrc, then the tutor's
     `python` first on PATH, then the hook."""
-    folder = home / "shell"
+    folder = home / SHELL
     folder.mkdir(parents=True, exist_ok=True)
     hook = (f"{shlex.quote(python)} -m tutor.shell_hook {shlex.quote(str(home))} $$ "
             '"$(HISTTIMEFORMAT= builtin history 1)"')
-    rc = folder / "bashrc"
+    rc = folder / SHELL_BASHRC
     rc.write_text(
         "# Written by `tutor shell`: your own ~/.bashrc, then the tutor's python first (it has\n"
         "# Django), then a point of the tutor's timeline after each command (so that `tutor\n"
@@ -54,7 +56,7 @@ def zsh_folder(home: Path, python: str, bin_dir: Path | None = None) -> Path:
     """The ZDOTDIR zsh is started with: its files read the learner's own (~/.zshenv, then
     ~/.zshrc, with ZDOTDIR set back to their home), put the tutor's `python` first again,
     then add the hook as a precmd."""
-    folder = home / "shell" / "zsh"
+    folder = home / SHELL / SHELL_ZSH
     folder.mkdir(parents=True, exist_ok=True)
     hook = (f"{shlex.quote(python)} -m tutor.shell_hook {shlex.quote(str(home))} $$ "
             '"$HISTCMD  $(fc -ln -1 2>/dev/null)"')
@@ -79,7 +81,7 @@ def record(home: Path, shell: str, typed: str) -> None:
     from .progress import ProgressFile
 
     did = _command(home, shell, typed)
-    sandbox = home / "sandbox"
+    sandbox = home / SANDBOX
     try:
         from .files import read_json
 
@@ -101,7 +103,7 @@ def _command(home: Path, shell: str, typed: str) -> str:
     and after a command bash kept out of its history, a ` command` or a repeat)."""
     line = typed.strip().splitlines()[0] if typed.strip() else ""
     number = re.match(r"\s*(\d+)", line)
-    seen = home / "shell" / f"seen-{shell if shell.isdigit() else 'shell'}"
+    seen = home / SHELL / f"seen-{shell if shell.isdigit() else 'shell'}"
     try:
         before = seen.read_text(encoding="utf-8")
     except OSError:

@@ -30,10 +30,8 @@ from typing import Iterator
 
 from .exceptions import TutorError
 from .lock import HeldLock, file_lock, write_holder
+from .home_layout import SPARE, SPARE_LOCK, SPARE_LOG
 
-SPARE_FILE = "server-spare.json"
-SPARE_LOCK = ".spare-lock"
-SPARE_LOG = "server-spare.log"  # the worker's last failure, for whoever wonders why a reset was slow
 WAIT_SECONDS = 120.0  # a worker copies one small database: seconds at the very most
 
 
@@ -77,7 +75,7 @@ def _read(home: Path) -> dict:
     from .files import read_json
 
     try:
-        data = read_json(home / SPARE_FILE)
+        data = read_json(home / SPARE)
     except (OSError, ValueError):  # (100 000 brackets deep too: no spare, not a crash)
         return {}
     return data if isinstance(data, dict) else {}
@@ -109,7 +107,7 @@ def take(home: Path, server, template: str) -> str | None:
 
 def forget(home: Path) -> None:
     """No spare any more (its database is being dropped)."""
-    (home / SPARE_FILE).unlink(missing_ok=True)
+    (home / SPARE).unlink(missing_ok=True)
 
 
 def drop_home(server, home: Path) -> None:
@@ -170,7 +168,7 @@ def make_spare(home: Path, template: str, keep: str) -> None:
         owned.copy(template, keep)
     name = new_database_name(owned)
     owned.copy(template, name)
-    write_atomically(home / SPARE_FILE, json.dumps(
+    write_atomically(home / SPARE, json.dumps(
         {"server": server.shown(), "template": template, "name": name}) + "\n")
 
 

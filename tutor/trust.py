@@ -21,8 +21,8 @@ from .files import write_atomically
 from .lessons import Course, Lesson, is_shipped_lesson
 from .markup import printable
 from .paths import claim_home, resource_dir
+from .home_layout import TRUSTED_COURSES
 
-TRUST_FILE = "trusted-courses.json"
 TRUST_VARIABLE = "TUTOR_TRUST_COURSE"
 
 
@@ -171,12 +171,12 @@ def is_trusted(home: Path, code: CourseCode) -> bool:
 def remember(home: Path, code: CourseCode) -> None:
     claim_home(home)  # a trust may be the first thing a new home holds
     known = _trusted(home) | {code.fingerprint}
-    write_atomically(home / TRUST_FILE, json.dumps(sorted(known), indent=2) + "\n")
+    write_atomically(home / TRUSTED_COURSES, json.dumps(sorted(known), indent=2) + "\n")
 
 
 def _trusted(home: Path) -> set[str]:
     try:
-        data = json.loads((home / TRUST_FILE).read_text(encoding="utf-8"))
+        data = json.loads((home / TRUSTED_COURSES).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return set()
     return {item for item in data if isinstance(item, str)} if isinstance(data, list) else set()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from .exceptions import SandboxBroken, TutorError, UnsafeHome
 from .history import History, Point, Restoring, Undo
+from .home_layout import SANDBOX_NEW, SANDBOX_OLD, SNAPSHOT_SEEN
 from .markup import printable
 from .journal import Journal
 from .lessons import Course, Lesson, SolutionAction, Step, load_course
@@ -179,7 +180,7 @@ class Workspace:
         self.restore_note = ""
         self._finish_interrupted_restore()
         if any(path.exists() or path.is_symlink()
-               for path in (self.home / "sandbox.new", self.home / "sandbox.old")):
+               for path in (self.home / SANDBOX_NEW, self.home / SANDBOX_OLD)):
             with self.changing():
                 self.foreign = self.sandbox.recover()
 
@@ -870,7 +871,7 @@ class Workspace:
         for nearest in range(step, 1, -1):
             if self.sandbox.has_step_copy(kept_at(nearest)):
                 self.sandbox.restore_step_copy(kept_at(nearest))
-                shutil.copyfile(kept_at(nearest) / "seen.json", self.seen.path)
+                shutil.copyfile(kept_at(nearest) / SNAPSHOT_SEEN, self.seen.path)
                 begin = nearest
                 break
         progress = self.lesson_progress(lesson)

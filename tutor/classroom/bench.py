@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
+from ..home_layout import CLASS_DATABASE, CLASS_KEY
 
 try:
     import resource  # POSIX only: the server's CPU where there is no /proc
@@ -98,7 +99,7 @@ def start_server(folder: Path, db: str | None) -> Server:
             text = output.read_text(encoding="utf-8", errors="replace")
             url = re.search(r"--class (\S+) --code (\S+)", text)
             # The key is never printed: it is in the owner-only file the banner names.
-            key_file = home / "class-dashboard.txt"
+            key_file = home / CLASS_KEY
             key = (re.search(r"/#key=(\S+)", key_file.read_text(encoding="utf-8"))
                    if url and "Ctrl-C stops it" in text and key_file.exists() else None)
             if url and key:
@@ -111,7 +112,7 @@ def start_server(folder: Path, db: str | None) -> Server:
         stop_server(process)
         raise
     if db is None:
-        database = home / "class.sqlite3"
+        database = home / CLASS_DATABASE
     elif db.startswith(("postgresql://", "postgres://")):
         database = None
     else:

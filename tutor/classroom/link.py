@@ -40,16 +40,9 @@ from urllib.parse import urlsplit
 from .. import __version__
 from ..exceptions import TutorError
 from ..files import write_atomically
+from ..home_layout import (CLASS, CLASS_LEFT, CLASS_OUTBOX, CLASS_ROOM, CLASS_SENDER_LOCK,
+                           CLASS_SESSION_LOCK, CLASS_STATUS)
 
-CLASS_FILE = "class.json"
-STATUS_FILE = "class-status.json"
-ROOM_FILE = "class-room.json"
-LEFT_FILE = "class-left.json"
-OUTBOX = "class-outbox"
-SENDER_LOCK = "class-sender.lock"
-# Held by a `tutor start` session while it runs: its sender keeps reading the room's step
-# for it, however long the learner sits on a step.
-SESSION_LOCK = "class-session.lock"
 URL_VARIABLE, CODE_VARIABLE = "TUTOR_CLASS", "TUTOR_CLASS_CODE"
 JOIN_TIMEOUT = 3.0
 # A class server's answers are small JSON objects (a room step, an error): more is not one.
@@ -108,7 +101,7 @@ def write_json(path: Path, data: dict, owner_only: bool = False) -> None:
 
 
 def membership(home: Path) -> Membership | None:
-    data = _read_json(home / CLASS_FILE)
+    data = _read_json(home / CLASS)
     if data is None:
         return None
     try:
@@ -123,11 +116,11 @@ def save_membership(home: Path, member: Membership) -> None:
     if os.name != "nt":
         with contextlib.suppress(OSError):  # (a home not the learner's own: the file still is)
             os.chmod(home, 0o700)
-    write_json(home / CLASS_FILE, asdict(member), owner_only=True)
+    write_json(home / CLASS, asdict(member), owner_only=True)
 
 
 def status(home: Path) -> dict:
-    return _read_json(home / STATUS_FILE) or {}
+    return _read_json(home / CLASS_STATUS) or {}
 
 
 def joined(home: Path, member: Membership) -> bool:
@@ -139,13 +132,13 @@ def joined(home: Path, member: Membership) -> bool:
 def note_room(home: Path, answer: dict) -> None:
     """The room's step (and the learner's hand) as a server's answer says them."""
     if "target" in answer:
-        write_json(home / ROOM_FILE, {"target": answer.get("target"),
+        write_json(home / CLASS_ROOM, {"target": answer.get("target"),
                                       "hand": answer.get("hand"), "at": time.time()})
 
 
 def room_target(home: Path) -> dict | None:
     """The room's step as last read from the server: {lesson, step, seq, title} or None."""
-    data = _read_json(home / ROOM_FILE) or {}
+    data = _read_json(home / CLASS_ROOM) or {}
     target = data.get("target")
     if (isinstance(target, dict) and isinstance(target.get("lesson"), str)
             and isinstance(target.get("step"), int) and isinstance(target.get("seq"), int)):
@@ -155,7 +148,7 @@ def room_target(home: Path) -> dict | None:
 
 def queued(home: Path) -> list[Path]:
     try:
-        return sorted((home / OUTBOX).glob("*.json"))
+        return sorted((home / CLASS_OUTBOX).glob("*.json"))
     except OSError:
         return []
 
@@ -310,11 +303,11 @@ def join(home: Path, url: str, code: str, name: str) -> tuple[Membership, bool]:
         member.learner = answer.get("learner")
         note_room(home, answer)
     save_membership(home, member)
-    write_json(home / STATUS_FILE, {"joined": answer_status == 200, "learner": member.learner,
+    write_json(home / CLASS_STATUS, {"joined": answer_status == 200, "learner": member.learner,
                                     "refused": None,
                                     "error": None if answer_status else "not reached",
                                     "at": time.time()})
-    (home / LEFT_FILE).unlink(missing_ok=True)
+    (home / CLASS_LEFT).unlink(missing_ok=True)
     if answer_status != 200 or queued(home):
         ensure_sender(home)  # it joins when the server can be reached; it sends what waits
     return member, answer_status == 200
@@ -335,14 +328,14 @@ def leave(home: Path) -> Membership | None:
             pass
     for path in queued(home):
         path.unlink(missing_ok=True)
-    for name in (CLASS_FILE, STATUS_FILE, ROOM_FILE):
+    for name in (CLASS, CLASS_STATUS, CLASS_ROOM):
         (home / name).unlink(missing_ok=True)
-    write_json(home / LEFT_FILE, {"url": member.url, "at": time.time()})
+    write_json(home / CLASS_LEFT, {"url": member.url, "at": time.time()})
     return member
 
 
 def left_before(home: Path, url: str) -> bool:
-    data = _read_json(home / LEFT_FILE) or {}
+    data = _read_json(home / CLASS_LEFT) or {}
     try:
         return data.get("url") == check_url(url)
     except ClassError:
@@ -360,10 +353,10 @@ def tell(home: Path, kind: str, position: dict, detail: dict | None = None) -> N
     """Queue an event for the class (when the learner is in one) and see that it is sent.
     Never raises and never waits on the network."""
     try:
-        if not (home / CLASS_FILE).exists():
+        if not (home / CLASS).exists():
             return
         event = new_event(kind, position, detail or {})
-        outbox = home / OUTBOX
+        outbox = home / CLASS_OUTBOX
         outbox.mkdir(exist_ok=True)
         # Named by id (in the order made) and kind: a hand still waiting is seen by its name.
         write_json(outbox / f"{event['id']}-{kind}.json", event)
@@ -376,7 +369,7 @@ def ensure_sender(home: Path) -> None:
     """Start the home's sender unless one runs (it holds `class-sender.lock`)."""
     from ..lock import held_elsewhere
 
-    if held_elsewhere(home / SENDER_LOCK):
+    if held_elsewhere(home / CLASS_SENDER_LOCK):
         return
     options = {}
     if os.name == "nt":  # pragma: no cover - Windows only
@@ -396,7 +389,7 @@ def present(home: Path) -> Iterator[None]:
 
     held = contextlib.ExitStack()
     try:
-        held.enter_context(file_lock(home / SESSION_LOCK, 0, lambda holder: ClassError("")))
+        held.enter_context(file_lock(home / CLASS_SESSION_LOCK, 0, lambda holder: ClassError("")))
     except ClassError:
         pass
     with held:
@@ -406,7 +399,7 @@ def present(home: Path) -> Iterator[None]:
 def session_running(home: Path) -> bool:
     from ..lock import held_elsewhere
 
-    return held_elsewhere(home / SESSION_LOCK)
+    return held_elsewhere(home / CLASS_SESSION_LOCK)
 
 
 # --- the room's step, offered --------------------------------------------------------------
@@ -452,7 +445,7 @@ def hand_is_up(home: Path) -> bool:
     member = membership(home)
     if member is None:
         return False
-    room = _read_json(home / ROOM_FILE) or {}
+    room = _read_json(home / CLASS_ROOM) or {}
     heard = (isinstance(room.get("hand"), bool) and isinstance(room.get("at"), (int, float))
              and room["at"] > member.hand_at
              and not any(path.name.endswith("-hand.json") for path in queued(home)))

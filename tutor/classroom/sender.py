@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..files import read_json
+from ..home_layout import CLASS_SENDER_LOCK, CLASS_STATUS
 from . import link
 
 BATCH = 50
@@ -34,7 +35,7 @@ def note(home: Path, **fields) -> None:
     data = link.status(home)
     data.update(fields, at=time.time())
     try:
-        link.write_json(home / link.STATUS_FILE, data)
+        link.write_json(home / CLASS_STATUS, data)
     except OSError:
         pass
 
@@ -161,7 +162,7 @@ def main(home: Path) -> int:
 
     while True:
         try:
-            with file_lock(home / link.SENDER_LOCK, 0, lambda holder: TutorError("busy")):
+            with file_lock(home / CLASS_SENDER_LOCK, 0, lambda holder: TutorError("busy")):
                 member = link.membership(home)
                 if member is None:
                     return 0

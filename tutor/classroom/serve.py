@@ -3,7 +3,8 @@ listens on, what it prints for the instructor, and the stop at Ctrl-C or SIGTERM
 
 What it prints is for a screen the room may see (the instructor projects it): the learners'
 command with the join code, and the dashboard's address without the instructor's key. The key
-is written to an owner-only file (`KEY_FILE` in the tutor's home) that the banner names. A
+is written to an owner-only file (`class-dashboard.txt` in the tutor's home: see
+`home_layout.py`) that the banner names. A
 database URL is shown with its password hidden, everywhere.
 """
 
@@ -21,8 +22,8 @@ from . import room
 from .door import Door, RequestErrors, loop_errors
 from .server import SEATS_PER_ADDRESS, ClassServer
 from .store import ClassInfo, Store, owner_only
+from ..home_layout import CLASS_KEY
 
-KEY_FILE = "class-dashboard.txt"
 
 
 def shown_location(location: str) -> str:
@@ -101,7 +102,7 @@ def lan_addresses() -> list[str]:
 
 
 def banner(host: str, port: int, info: ClassInfo, location: str,
-           key_file: Path | str = KEY_FILE) -> list[str]:
+           key_file: Path | str = CLASS_KEY) -> list[str]:
     """What `tutor class serve` prints: everything but the instructor's key."""
     everywhere = host in ("0.0.0.0", "::", "")
     local = "127.0.0.1" if everywhere or host == "localhost" else host
@@ -139,7 +140,7 @@ def serve(host: str, port: int, location: str, course, new: bool = False,
         server = ClassServer(store, info, course_outline(course), stuck_after,
                              seats_per_address, Door())
         try:
-            asyncio.run(_run(server, host, port, location, say, key_file or Path(KEY_FILE)))
+            asyncio.run(_run(server, host, port, location, say, key_file or Path(CLASS_KEY)))
         except KeyboardInterrupt:  # where the loop takes no signal handlers (Windows)
             pass
         finally:

@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 
 def in_class(home: Path) -> bool:
-    from .link import CLASS_FILE
+    from ..home_layout import CLASS
 
-    return (home / CLASS_FILE).exists()
+    return (home / CLASS).exists()
 
 
 def _cut(text: str, limit: int = MAX_TEXT) -> str:
