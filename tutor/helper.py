@@ -3,7 +3,7 @@ child for every request, so that each child is as new as a `python` started for 
 time it takes to import Python's and Django's modules.
 
 `python -m tutor.helper` reads one JSON request per line on standard input and writes one
-JSON answer per line: {"sandbox": PATH, "fresh_build": BOOL} reads a state (see `probe.py`),
+JSON answer per line: {"sandbox": PATH, "fresh_build": BOOL} reads a state (see `probe/`),
 {"sandbox": PATH, "manage": [ARGS]} runs `python manage.py ARGS` there. It ends when its
 standard input does (the tutor that started it has ended). `reader.StateReader` is its client.
 """

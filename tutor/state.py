@@ -1,8 +1,8 @@
 """What is true of a sandbox at one moment: migration files, `django_migrations` rows, schema,
 rows, and what the migration files build on an empty database.
 
-This module only holds the model and its JSON form. The state is read by `probe.py`, the
-only module that talks to Django's migration machinery, in a process that `reader.py` starts;
+This module only holds the model and its JSON form. The state is read by `probe/`, the
+only package that talks to Django's migration machinery, in a process that `reader.py` starts;
 everything else in the tutor asks for a `SandboxState` and never guesses state from the
 commands a learner typed.
 """
