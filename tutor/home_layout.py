@@ -12,7 +12,7 @@ from __future__ import annotations
 # --- the tutor's own mark (paths.py) ---
 MARKER = ".tutor-home"
 
-# --- the sandbox and its swap (sandbox.py) ---
+# --- the sandbox and its swap (sandbox/) ---
 SANDBOX = "sandbox"
 SANDBOX_NEW = "sandbox.new"
 SANDBOX_OLD = "sandbox.old"
