@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..exceptions import NoSandbox
-from ..home_layout import SANDBOX, SANDBOX_NEW, SANDBOX_OLD
+from ..home_layout import SANDBOX
 from ..lessons import Lesson, SolutionAction
 from ..reader import StateReader, shared_reader
 from ..state import SandboxState
-from . import build, run
+from . import run
+from .build import Builder
 from .identity import SANDBOX_MARKER, read_marker
-from .servers import declared_database
+from .servers import chosen_server, declared_database
 from .snapshots import Snapshots
 
 if TYPE_CHECKING:
@@ -41,16 +42,6 @@ class Sandbox:
     @property
     def path(self) -> Path:
         return self.home / SANDBOX
-
-    @property
-    def staging(self) -> Path:
-        """Where a reset builds the next sandbox, beside this one."""
-        return self.home / SANDBOX_NEW
-
-    @property
-    def old(self) -> Path:
-        """Where the sandbox stands while a reset swaps the next one in."""
-        return self.home / SANDBOX_OLD
 
     def exists(self) -> bool:
         return (self.path / SANDBOX_MARKER).is_file()
@@ -91,9 +82,7 @@ class Sandbox:
     def server(self):
         """The database server the sandbox's own database lives on (None: SQLite, a file in
         the sandbox); see `backends.py`."""
-        from ..backends import chosen
-
-        return chosen(self.home)
+        return chosen_server(self.home)
 
     def built_on(self) -> str:
         """Where the built sandbox's own database is: "sqlite", or the server's URL (no
@@ -114,19 +103,19 @@ class Sandbox:
     # --- building, and the kept starts (build.py, snapshots.py) -------------------------------
 
     def recover(self) -> list[Path]:
-        """Finish or roll back a reset that was interrupted half-way (see `build.recover`);
+        """Finish or roll back a reset that was interrupted half-way (see `Builder.recover`);
         returns what stands in a reset's way but is not the tutor's."""
-        return build.recover(self)
+        return Builder(self.home, self.reader).recover()
 
     def build(self, lesson: Lesson, announce: Callable[[str], object] | None = None) -> list[str]:
-        """Rebuild the sandbox in `lesson`'s starting state (see `build.build`); returns what
-        to tell about the databases of a server the sandbox has left."""
-        return build.build(self, lesson, announce)
+        """Rebuild the sandbox in `lesson`'s starting state (see `Builder.build`); returns
+        what to tell about the databases of a server the sandbox has left."""
+        return Builder(self.home, self.reader).build(lesson, announce)
 
     @property
     def kept(self) -> Snapshots:
         """The home's kept starts and step copies."""
-        return Snapshots(self)
+        return Snapshots(self.home)
 
     @property
     def snapshots(self) -> Path:
@@ -164,7 +153,7 @@ class Sandbox:
 
     def write_python_shim(self) -> None:
         """Put a `python` (and `python3`) on the learner's PATH that has Django."""
-        run.write_python_shim(self.bin_dir, self.home, self.python)
+        run.write_python_shim(self.home)
 
     def learner_environment(self) -> dict[str, str]:
         return run.learner_environment(self.path, self.bin_dir)
@@ -172,9 +161,7 @@ class Sandbox:
     def manage(self, folder: Path, args: list[str]) -> "subprocess.CompletedProcess":
         """`python manage.py ARGS` in `folder`, output captured: through the warm helper
         where it can (a fork, not a new Python), else a new process."""
-        completed = self.reader.manage(folder, args)
-        return completed if completed is not None else run.run_manage(folder, args, self.python,
-                                                                      capture=True)
+        return run.manage(self.reader, folder, args)
 
     def run_learner_command(self, command: str,
                             on_stderr: Callable[[str], object] | None = None,

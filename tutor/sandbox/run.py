@@ -7,13 +7,14 @@ from __future__ import annotations
 import os
 import shlex
 import stat
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..exceptions import ToolMissing, TutorError, UnsafeHome
 from ..home_layout import BIN
 from ..lessons import SolutionAction, is_within
-from ..reader import sandbox_environment
+from ..reader import StateReader, sandbox_environment
 
 if TYPE_CHECKING:
     import subprocess
@@ -33,6 +34,14 @@ def run_manage(folder: Path, args: list[str], python: str, *,
     except OSError as error:
         raise TutorError(f"Could not run {python}: {error}",
                          "Reinstall the tutor so that its Python has Django.") from None
+
+
+def manage(reader: StateReader, folder: Path, args: list[str]) -> "subprocess.CompletedProcess":
+    """`python manage.py ARGS` in `folder`, output captured: through the reader's warm helper
+    where it can (a fork, not a new Python), else a new process."""
+    completed = reader.manage(folder, args)
+    return completed if completed is not None else run_manage(folder, args, sys.executable,
+                                                              capture=True)
 
 
 def run_git(folder: Path, args: list[str]) -> "subprocess.CompletedProcess":
@@ -67,10 +76,12 @@ def shim_folder(home: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"migration-tutor-{user}-{digest[:16]}" / BIN
 
 
-def write_python_shim(bin_dir: Path, home: Path, python: str) -> None:
-    """Put a `python` (and `python3`) in `bin_dir` that runs `python`. What goes on the PATH
-    is the learner's alone: a folder in the shared temporary folder is made private and must
-    be theirs, and a shim is written anew, never through a link."""
+def write_python_shim(home: Path) -> None:
+    """Put a `python` (and `python3`) on the learner's PATH (`shim_folder`) that runs the
+    tutor's own interpreter. What goes on the PATH is the learner's alone: a folder in the
+    shared temporary folder is made private and must be theirs, and a shim is written anew,
+    never through a link."""
+    bin_dir, python = shim_folder(home), sys.executable
     if os.name == "nt":
         bin_dir.mkdir(parents=True, exist_ok=True)
         for name in ("python.bat", "python3.bat"):

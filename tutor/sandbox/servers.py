@@ -22,12 +22,18 @@ PURE_PYTHON_MYSQL = [
 ]
 
 
-def server_databases(home: Path):
-    """The server the home's sandboxes are built on and the tutor's own databases there, or
-    (None, None) for SQLite; see `backends.py`."""
+def chosen_server(home: Path):
+    """The database server the home's sandboxes are built on (None: SQLite, a file in the
+    sandbox); see `backends.py`."""
     from ..backends import chosen
 
-    server = chosen(home)
+    return chosen(home)
+
+
+def server_databases(home: Path):
+    """The server the home's sandboxes are built on and the tutor's own databases there, or
+    (None, None) for SQLite."""
+    server = chosen_server(home)
     if server is None:
         return None, None
     from ..server_databases import OwnedDatabases

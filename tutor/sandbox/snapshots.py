@@ -12,20 +12,19 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from ..files import fingerprint, read_json
-from ..home_layout import SNAPSHOT_SANDBOX, SNAPSHOT_SEEN, SNAPSHOTS
+from ..home_layout import SANDBOX, SANDBOX_NEW, SNAPSHOT_SANDBOX, SNAPSHOT_SEEN, SNAPSHOTS
 from ..lessons import Lesson
 from ..paths import resource_dir
 from ..spare_database import is_ready, wait_for_worker
 from .disk import disk_full, not_built
 from .identity import SANDBOX_MARKER, swap_in
-from .servers import declare_server, server_databases, template
+from .run import write_python_shim
+from .servers import (chosen_server, declare_server, declared_database, server_databases,
+                      template)
 from .start import TEMPLATE, not_template
-
-if TYPE_CHECKING:
-    from .folder import Sandbox
 
 # 2: the marker records the migrations applied at the start; 3: the whole start state and the
 # database's mark.
@@ -35,9 +34,9 @@ SNAPSHOT_FORMAT = 3
 class Snapshots:
     """The kept starts and step copies of one home, for its sandbox."""
 
-    def __init__(self, sandbox: Sandbox):
-        self.sandbox = sandbox
-        self.folder = sandbox.home / SNAPSHOTS
+    def __init__(self, home: Path):
+        self.home = home
+        self.folder = home / SNAPSHOTS
 
     def of(self, lesson: Lesson, server) -> Path:
         """Where this lesson's start state is kept, under a key that changes whenever anything
@@ -61,10 +60,10 @@ class Snapshots:
 
     def has(self, lesson: Lesson) -> bool:
         """Whether the lesson's start is kept (on a server: or a spare copy of it is ready)."""
-        server, owned = server_databases(self.sandbox.home)
+        server, owned = server_databases(self.home)
         snapshot = self.of(lesson, server)
         if owned is not None and (snapshot / SANDBOX_MARKER).is_file():
-            if is_ready(self.sandbox.home, server, template(owned, snapshot)):
+            if is_ready(self.home, server, template(owned, snapshot)):
                 return True  # (said without a word to the server: see spare_database.py)
         return self.is_kept(snapshot, owned)
 
@@ -100,44 +99,43 @@ class Snapshots:
 
     def start_database(self, lesson: Lesson) -> str:
         """On a server, the kept start of the lesson: its template database ("" on SQLite)."""
-        server, owned = server_databases(self.sandbox.home)
+        server, owned = server_databases(self.home)
         return template(owned, self.of(lesson, server)) if owned is not None else ""
 
     def step_copies(self, lesson: Lesson) -> Callable[[int], Path]:
         """Where the sandbox fast-forwarded to each step of the lesson is kept: its folder
         (and on a server its database too, as a template of the tutor's). The lesson's key
         is worked out once (it reads the lesson's files)."""
-        snapshot = self.of(lesson, self.sandbox.server)
+        snapshot = self.of(lesson, chosen_server(self.home))
         return lambda step: snapshot.with_name(f"{snapshot.name}-step{step}")
 
     def has_step_copy(self, kept: Path) -> bool:
         if not ((kept / SNAPSHOT_SANDBOX).is_dir() and (kept / SNAPSHOT_SEEN).is_file()):
             return False
-        _, owned = server_databases(self.sandbox.home)
+        _, owned = server_databases(self.home)
         return owned is None or owned.is_ours(template(owned, kept))
 
     def restore_step_copy(self, kept: Path) -> None:
         """Put a kept step's sandbox in place, swapped in whole as a reset does; on a server,
         its database is copied under the name the sandbox uses now."""
-        sandbox = self.sandbox
-        built = sandbox.built_database()
+        built = declared_database(self.home / SANDBOX)
         folder = kept / SNAPSHOT_SANDBOX
-        staging = sandbox.staging
+        staging = self.home / SANDBOX_NEW
         shutil.rmtree(staging, ignore_errors=True)
         try:
             staging.mkdir()
             shutil.copy2(folder / SANDBOX_MARKER, staging / SANDBOX_MARKER)  # first: the tutor's
             shutil.copytree(folder, staging, symlinks=True, dirs_exist_ok=True)
         except OSError as error:
-            raise not_built(error, sandbox.home, "the fast-forward", "The sandbox is at the "
+            raise not_built(error, self.home, "the fast-forward", "The sandbox is at the "
                             "lesson's start, as the reset left it.", staging) from None
-        server, owned = server_databases(sandbox.home)
+        server, owned = server_databases(self.home)
         if owned is not None and built is not None:
-            wait_for_worker(sandbox.home)  # it may be copying under that name (a dropped spare)
+            wait_for_worker(self.home)  # it may be copying under that name (a dropped spare)
             owned.copy(template(owned, kept), built[1])
             declare_server(staging, server, built[1])
-        swap_in(staging, sandbox.path)
-        sandbox.write_python_shim()
+        swap_in(staging, self.home / SANDBOX)
+        write_python_shim(self.home)
 
     def keep_step_copy(self, kept: Path, seen: Path) -> None:
         """Keep the sandbox as it is now as step copy `kept` (with the steps' seen states).
@@ -146,15 +144,15 @@ class Snapshots:
         partial = kept.with_name(kept.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         try:
-            shutil.copytree(self.sandbox.path, partial / SNAPSHOT_SANDBOX, symlinks=True)
+            shutil.copytree(self.home / SANDBOX, partial / SNAPSHOT_SANDBOX, symlinks=True)
             shutil.copyfile(seen, partial / SNAPSHOT_SEEN)
         except OSError as error:
             shutil.rmtree(partial, ignore_errors=True)
             if disk_full(error):
                 return
             raise
-        _, owned = server_databases(self.sandbox.home)
-        built = self.sandbox.built_database()
+        _, owned = server_databases(self.home)
+        built = declared_database(self.home / SANDBOX)
         if owned is not None and built is not None:
             owned.copy(built[1], template(owned, kept))
         shutil.rmtree(kept, ignore_errors=True)

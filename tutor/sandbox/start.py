@@ -9,33 +9,40 @@ import os
 import shutil
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..exceptions import CommandFailed, DiskFull
 from ..lessons import EXTRA_APPS_FOLDER, Lesson, StartApp, StartDatabase, is_within
 from ..paths import resource_dir
 from .disk import DISK_FULL_SIGNS, UNCHANGED
 from .identity import SANDBOX_MARKER
-from .run import run_git
+from .run import perform, run_git
 
 if TYPE_CHECKING:
-    from .folder import Sandbox
+    import subprocess
+
+    Manage = Callable[[Path, list[str]], subprocess.CompletedProcess]
 
 APP = "store"
 TEMPLATE = "sandbox_project"
 
 
-def make_start(sandbox: Sandbox, lesson: Lesson, folder: Path) -> None:
+def make_start(lesson: Lesson, folder: Path, home: Path, manage: Manage) -> None:
     """Make the lesson's migrations with real makemigrations (or copy the ones the lesson
     ships), app by app, write its files, migrate each app to its applied migration, commit
-    the start if the sandbox is a git repository, and run the lesson's start commands."""
+    the start if the sandbox is a git repository, and run the lesson's start commands.
+    `manage` runs `python manage.py ARGS` in a folder (`run.manage`); a full disk is said
+    for the disk of `home`."""
+    def manage_or_fail(args: list[str]) -> None:
+        _manage_or_fail(manage, folder, args, home)
+
     start = lesson.start
     if start.databases:
         _declare_databases(folder, start.databases)
     for app in start.apps:
         if app.name != APP:
             _add_app(folder, app.name)
-        _make_migrations(sandbox, lesson, app, folder)
+        _make_migrations(lesson, app, folder, manage_or_fail)
     for extra in start.files:
         path = folder / extra.path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,25 +52,26 @@ def make_start(sandbox: Sandbox, lesson: Lesson, folder: Path) -> None:
         path.write_text(lesson.resource(extra.source), encoding="utf-8")
     for app in start.apps:
         if app.applied != "zero":
-            _manage_or_fail(sandbox, folder, ["migrate", app.name, app.applied, "--noinput"])
+            manage_or_fail(["migrate", app.name, app.applied, "--noinput"])
     for database in start.databases:
         # Every app's tables exist there only as far as its own history goes, as on a
         # teammate's laptop or a server: migrated app by app, in the start's app order.
         for app in start.apps:
             target = database.applied.get(app.name, "zero")
             if target != "zero":
-                _manage_or_fail(sandbox, folder, ["migrate", app.name, target, "--noinput",
-                                                  "--database", database.name])
+                manage_or_fail(["migrate", app.name, target, "--noinput", "--database",
+                                database.name])
     if start.git:
         _start_repository(folder)
     for action in start.commands:
-        status, output = sandbox.perform(action, folder)
+        status, output = perform(action, folder, manage)
         if status != 0 and not action.fails:
             raise CommandFailed(f"Building the sandbox: `{action.describe()}` failed.",
                                 output[-3000:])
 
 
-def _make_migrations(sandbox: Sandbox, lesson: Lesson, app: StartApp, folder: Path) -> None:
+def _make_migrations(lesson: Lesson, app: StartApp, folder: Path,
+                     manage_or_fail: Callable[[list[str]], None]) -> None:
     models = folder / app.name / "models.py"
     for migration in app.migrations:
         target = folder / app.name / "migrations" / f"{migration.name}.py"
@@ -75,7 +83,7 @@ def _make_migrations(sandbox: Sandbox, lesson: Lesson, app: StartApp, folder: Pa
         args = ["makemigrations", app.name, "--noinput"]
         if migration.name != "0001_initial":
             args += ["--name", suffix]
-        _manage_or_fail(sandbox, folder, args)
+        manage_or_fail(args)
         if not target.is_file():
             raise CommandFailed(
                 f"Building the sandbox: makemigrations did not write "
@@ -85,11 +93,11 @@ def _make_migrations(sandbox: Sandbox, lesson: Lesson, app: StartApp, folder: Pa
     models.write_text(lesson.models_source(app.models, app), encoding="utf-8")
 
 
-def _manage_or_fail(sandbox: Sandbox, folder: Path, args: list[str]) -> None:
-    completed = sandbox.manage(folder, args)
+def _manage_or_fail(manage: Manage, folder: Path, args: list[str], home: Path) -> None:
+    completed = manage(folder, args)
     if completed.returncode != 0 and any(sign in completed.stdout + completed.stderr
                                          for sign in DISK_FULL_SIGNS):
-        raise DiskFull("the sandbox's rebuild", sandbox.home, UNCHANGED)
+        raise DiskFull("the sandbox's rebuild", home, UNCHANGED)
     if completed.returncode != 0:
         raise CommandFailed(
             f"Building the sandbox: `python manage.py {' '.join(args)}` failed.",
