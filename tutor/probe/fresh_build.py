@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..state import DJANGO_TABLES, FreshBuild
-from .read import exists, local_apps
+from .read import database_found, local_apps
 from .schema import ROWS_READ_PER_TABLE, read_rows, read_tables
 
 
@@ -112,7 +112,7 @@ def _fresh_build_into(sandbox: Path, learner: dict) -> FreshBuild:
 
     apps = local_apps(sandbox)
     recorded = set()
-    if exists(connections[LEARNER_ALIAS], Path(str(learner["NAME"]))):
+    if database_found(connections[LEARNER_ALIAS], Path(str(learner["NAME"]))):
         recorder = MigrationRecorder(connections[LEARNER_ALIAS])
         if recorder.has_table():
             recorded = {key for key in recorder.applied_migrations() if key[0] in apps}

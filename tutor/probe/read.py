@@ -17,6 +17,10 @@ from .migrations import file_models, pending_changes, read_migrations, read_mode
 from .schema import read_contents
 
 
+# The fields of the state that only the files decide: read with the first database, shared.
+FILES_DECIDE = ("conflicts", "models", "pending_changes", "file_models", "git_branch", "git_head")
+
+
 def collect(sandbox: Path) -> SandboxState:
     """The sandbox's state: its default database's, with the lesson's other databases'."""
     import django
@@ -47,7 +51,7 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
 
     connection = connections[alias]
     database = Path(str(settings.DATABASES[alias]["NAME"]))
-    database_exists = exists(connection, database)
+    database_exists = database_found(connection, database)
     # An SQLite connection would create a missing database file: read without one instead.
     loader = MigrationLoader(connection if database_exists else None,
                              ignore_no_migrations=True)
@@ -61,9 +65,7 @@ def _read_database(sandbox: Path, alias: str, local_apps: set[str],
         files["notes"] = _notes(sandbox, local_apps, database, database_exists,
                                 files["conflicts"], connection.vendor)
     else:
-        files = {"conflicts": files_read.conflicts, "pending_changes": files_read.pending_changes,
-                 "file_models": files_read.file_models, "git_branch": files_read.git_branch,
-                 "git_head": files_read.git_head, "models": files_read.models, "notes": []}
+        files = {name: getattr(files_read, name) for name in FILES_DECIDE} | {"notes": []}
     return SandboxState(
         migrations=migrations,
         tables=tables,
@@ -94,7 +96,7 @@ def _read_files(sandbox: Path, loader, full_state, local_apps: set[str]) -> dict
             "file_models": described, "git_branch": branch, "git_head": head}
 
 
-def exists(connection, database: Path) -> bool:
+def database_found(connection, database: Path) -> bool:
     """Whether the database is there to read. An SQLite file is looked for (a connection
     would create it); a server's database is connected to."""
     if connection.vendor == "sqlite":
