@@ -85,14 +85,14 @@ def test_the_lesson_format_reference_documents_every_kind_and_field():
     """lessons/README.md, the lesson writer's reference, names every expectation kind and
     option, every field of a migration named by what it does, and every `about` of a
     question: a field a writer cannot look up is a field nobody uses right."""
-    from tutor.lessons import (ALLOWANCE_FIELDS, EXPECTATION_FIELDS, QUESTION_ABOUT,
+    from tutor.lessons import (ALLOWANCE_FIELDS, EXPECTATION_KINDS, QUESTION_ABOUT,
                                SELECTOR_FIELDS)
     from tutor.mutants import mutants_of
 
     reference = (REPO / "lessons" / "README.md").read_text(encoding="utf-8")
-    for kind, options in EXPECTATION_FIELDS.items():
+    for kind, declared in EXPECTATION_KINDS.items():
         assert f"`{kind} = " in reference, kind
-        for option in options:
+        for option in declared.options:
             assert f"`{option}" in reference, (kind, option)
     for name in SELECTOR_FIELDS:
         assert f"| `{name}` |" in reference, name

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable
 
-from .lessons import FRESH_KINDS, Expectation, MigrationSelector, is_within
+from .lessons import Expectation, MigrationSelector, is_within
 from .markup import listed
 from .state import DJANGO_TABLES, Migration, ReleaseRun, SandboxState
 
@@ -65,7 +65,7 @@ class Context:
 def judge_expectation(expectation: Expectation, state: SandboxState,
                       context: Context) -> Outcome:
     text, met, detail = _judge_on_its_database(expectation, state, context)
-    pending = expectation.kind in FRESH_KINDS and state.fresh_build is None
+    pending = expectation.declaration.fresh and state.fresh_build is None
     if not met and not pending and expectation.explain \
             and observed(expectation.when, state, context):
         detail = f"{detail} {expectation.explain}".strip()

@@ -302,7 +302,7 @@ def unknown_migrations(lesson: Lesson) -> list[Problem]:
         if expectation.kind == "migration":
             check_selector(where, expectation.subject)
         elif expectation.kind == "only_migrations":
-            app = expectation.options.get("app", APP)
+            app = expectation.option("app")
             for name in expectation.subject:
                 if isinstance(name, str):
                     if not is_known(app, name):
@@ -368,14 +368,12 @@ def unobservable_explains(lesson: Lesson) -> list[Problem]:
     return problems
 
 
-_DEFAULT_EXISTS = {"column", "table", "file", "field"}
-
-
 def _claims(expectation) -> dict:
-    options = dict(expectation.options)
-    if expectation.kind in _DEFAULT_EXISTS:
-        options.setdefault("exists", True)
-    return options
+    """What the expectation claims: its options, and the yes/no claims its kind makes by
+    default ("it exists")."""
+    claimed = {name: value for name, value in expectation.declaration.defaults().items()
+               if isinstance(value, bool)}
+    return {**claimed, **expectation.options}
 
 
 def _never_together(expectation, condition, holds: bool) -> bool:
