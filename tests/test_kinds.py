@@ -10,10 +10,11 @@ import sys
 
 import pytest
 from conftest import REPO
+from test_judge import lesson
 
 from tutor.checks import JUDGES
 from tutor.course.kinds import EXPECTATION_KINDS, SCOPES, kinds_about
-from tutor.lessons import Expectation, load_lesson
+from tutor.lessons import Expectation
 
 
 def test_every_kind_has_one_judge_and_every_judge_a_kind():
@@ -34,22 +35,14 @@ def test_an_expectation_asks_its_kind_for_a_default():
     assert Expectation(kind="only_migrations", subject=[], options={}).option("app") == "store"
 
 
-LESSON = """
-format = 1
-id = "kinds"
-title = "t"
-summary = "s"
-intro = "i"
-[start]
-migrations = ["0001_initial"]
-applied = "0001_initial"
+# A step of one expectation, the lesson around it test_judge's.
+STEP = """
 [[steps]]
 title = "t"
 goal = "g"
 hints = ["h"]
 solution = ["python manage.py migrate"]
-[[steps.expect]]
-EXPECT
+expect = [{ EXPECT }]
 """
 
 
@@ -70,11 +63,8 @@ def test_the_loader_takes_each_option_of_its_declared_type(tmp_path, kind):
     subject = SUBJECTS.get(kind, '"store"')
     for name, option in EXPECTATION_KINDS[kind].options.items():
         wrong = "[1]" if option.type is not list else '"x"'
-        file = tmp_path / "kinds.toml"
-        file.write_text(LESSON.replace("EXPECT", f"{kind} = {subject}\n{name} = {wrong}"),
-                        encoding="utf-8")
         with pytest.raises(LessonFileError) as problem:
-            load_lesson(file, shared=REPO / "lessons")
+            lesson(tmp_path, STEP.replace("EXPECT", f"{kind} = {subject}, {name} = {wrong}"))
         assert problem.value.field == f"steps[0].expect[0].{name}", (kind, name)
 
 

@@ -113,7 +113,6 @@ def _field(e: Expectation, state: SandboxState, context: Context) -> Verdict:
 
 # --- the database itself ----------------------------------------------------------------------
 
-
 LOST_FOR_GOOD = ("Whatever only that database held and was not put back is gone: in a real "
                  "project, every row written since the last backup.")
 

@@ -16,6 +16,10 @@ from .start import Release, Start, StartApp, models_file
 
 @dataclass(frozen=True)
 class Lesson:
+    """A lesson as read from its file: texts, start, steps, invariants and releases, told for
+    one backend (`on` gives its other tellings), with the files beside it as they were
+    trusted (`resource`)."""
+
     id: str
     title: str
     summary: str

@@ -98,24 +98,32 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
         part(require_known_releases, start, releases, steps, invariants, name)
     if problems:
         return None
+    common = dict(id=lesson_id, title=title, summary=summary, intro=intro, start=start,
+                  file=path, shared=shared, releases=releases, backends=tuple(backends),
+                  shipped=shipped, source=parsed.raw.get(str(real), b""))
+    return _told(part, common, texts_on, steps, invariants, name)
+
+
+def _told(part, common: dict, texts_on: dict[str, dict[str, str]], steps: list[Step],
+          invariants: list[Invariant], file: str) -> Lesson | None:
+    """The lesson as told on each backend where anything of it differs by backend (each
+    telling knowing the others, all sharing one lesson's pinned files), else told once;
+    None when a variant has a problem (noted by `part`)."""
     told_differently = bool(texts_on) or any(
         step.variants or any(e.backends for e in step.expectations) for step in steps) or any(
         i.expectation.backends for i in invariants)
     tellings: dict[str, Lesson] = {}
-    pinned: dict[str, bytes] = {}  # one for every telling: one lesson's files
+    pinned: dict[str, bytes] = {}
     for backend in (VENDOR_NAMES if told_differently else [""]):
-        told = part(_told_on, backend, start, steps, invariants, releases, name)
-        if told is None:  # a problem of a variant's, noted
+        told = part(_told_on, backend, common["start"], steps, invariants, common["releases"],
+                    file)
+        if told is None:
             return None
-        tellings[backend] = Lesson(
-            id=lesson_id, **{"title": title, "summary": summary, "intro": intro,
-                             **texts_on.get(backend, {})},
-            start=start, steps=told[0], file=path, shared=shared, invariants=told[1],
-            releases=releases, backends=tuple(backends), told=backend, tellings=tellings,
-            shipped=shipped, source=parsed.raw.get(str(real), b""), pinned=pinned)
+        tellings[backend] = Lesson(**{**common, **texts_on.get(backend, {})}, steps=told[0],
+                                   invariants=told[1], told=backend, tellings=tellings,
+                                   pinned=pinned)
     # Where nothing names the backend, the lesson is told as on SQLite (it was written so).
-    lesson = tellings.pop("", None) or tellings["sqlite"]
-    return lesson
+    return tellings.pop("", None) or tellings["sqlite"]
 
 
 def _told_on(backend: str, start: Start, steps: list[Step], invariants: list[Invariant],

@@ -58,7 +58,12 @@ class MigrationSelector:
 
 @dataclass(frozen=True)
 class Expectation:
-    kind: str
+    """One `[[steps.expect]]` table (or an invariant, or a condition of either): its kind, as
+    `kinds.py` declares it, the subject and options the lesson gives, and where it holds. A
+    judge of `checks/` gives it its meaning; an option the lesson leaves out is its kind's
+    default (`option`)."""
+
+    kind: str      # a key of EXPECTATION_KINDS
     subject: Any   # a MigrationSelector for `migration`; a list of names and selectors for
     options: dict[str, Any]  # `only_migrations`; else what the TOML gives
     explain: str = ""
@@ -208,6 +213,9 @@ class Question:
 
 @dataclass(frozen=True)
 class Step:
+    """One step of a lesson: its goal and hints, the reference solution `tutor solve` runs,
+    the expectations that pass it, and what it explains, asks and allows."""
+
     title: str
     goal: str
     hints: list[str]
