@@ -9,6 +9,7 @@ import shlex
 from dataclasses import dataclass
 
 from .exceptions import LessonFileError
+from .course.kinds import SELECTOR, SELECTORS
 from .lessons import Lesson
 from .markup import printable
 
@@ -94,9 +95,9 @@ def unknown_migrations(lesson: Lesson) -> list[Problem]:
                 unknown(where, app, name)
 
     def check_expectation(where: str, expectation) -> None:
-        if expectation.kind == "migration":
+        if expectation.declaration.shape == SELECTOR:
             check_selector(where, expectation.subject)
-        elif expectation.kind == "only_migrations":
+        elif expectation.declaration.shape == SELECTORS:
             app = expectation.option("app")
             for name in expectation.subject:
                 if isinstance(name, str):
@@ -157,7 +158,7 @@ def text_searches(lesson: Lesson) -> list[Problem]:
                     "for models.py; `migration` with `unchanged` or `replaces`; `backup`; "
                     "`models_match_migrations`)")
             for where, e in _expectations(lesson)
-            if e.kind == "no_file_contains" or (e.kind == "file" and "contains" in e.options)]
+            if e.declaration.searches_text_with(e.options)]
 
 
 # --- explains that could never be shown ------------------------------------------------------

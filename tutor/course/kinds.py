@@ -48,6 +48,8 @@ class Option:
     choices: tuple[str, ...] = ()  # the values it may take (empty: any of its type)
     # For a list of names that must not be empty: what to say when it is ("": optional).
     needed: str = ""
+    # Given, it makes a piece of a file's text decide the verdict (`lint-lessons` says so).
+    searches_text: bool = False
 
     @property
     def has_default(self) -> bool:
@@ -77,10 +79,18 @@ class ExpectationKind:
     guarded: bool = False
     # Options of which it needs at least one (none: any or none of them).
     needs_one_of: tuple[str, ...] = ()
+    # A piece of a file's text decides its verdict (`lint-lessons` says so).
+    searches_text: bool = False
+    # It needs the sandbox to be a git repository (`git = true` in [start]).
+    needs_git: bool = False
 
     @property
     def takes_database(self) -> bool:
         return self.scope == DATABASE
+
+    def searches_text_with(self, options: dict[str, Any]) -> bool:
+        """Whether, with these options given, a piece of a file's text decides its verdict."""
+        return self.searches_text or any(self.options[name].searches_text for name in options)
 
     def defaults(self) -> dict[str, Any]:
         """The values it takes for the options a lesson leaves out."""
@@ -132,11 +142,12 @@ EXPECTATION_KINDS: dict[str, ExpectationKind] = {kind.name: kind for kind in (
         options={"app": Option(str, default="store")},
         words="the app's migrations folder holds exactly these"),
     ExpectationKind(
-        "no_file_contains", str, scope=FILES,
+        "no_file_contains", str, scope=FILES, searches_text=True,
         options={"under": Option(str, default=".", default_words="the whole sandbox")},
         words="no `.py` file there contains the text"),
     ExpectationKind(
-        "file", str, scope=FILES, options={"exists": _EXISTS, "contains": Option(str)},
+        "file", str, scope=FILES,
+        options={"exists": _EXISTS, "contains": Option(str, searches_text=True)},
         words="the sandbox file exists"),
     ExpectationKind(
         "backup", str,
@@ -152,7 +163,7 @@ EXPECTATION_KINDS: dict[str, ExpectationKind] = {kind.name: kind for kind in (
         "values", str, shape=TABLE_COLUMN, options={"equal": Option(list)},
         words="the column holds these values, in row order"),
     ExpectationKind(
-        "branch", str, scope=FILES,
+        "branch", str, scope=FILES, needs_git=True,
         words="the sandbox's git repository has this branch checked out"),
     ExpectationKind(
         "databases_agree", str, scope=DATABASES,

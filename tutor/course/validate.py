@@ -67,8 +67,8 @@ def require_no_git(start: Start, steps: list[Step | None], file: str) -> None:
     for i, step in enumerate(steps):
         if step is not None:
             actions += [(f"steps[{i}].solution[{j}]", a) for j, a in enumerate(step.solution)]
-            branches += [f"steps[{i}].expect[{j}].branch"
-                         for j, e in enumerate(step.expectations) if e.kind == "branch"]
+            branches += [f"steps[{i}].expect[{j}].{e.kind}"
+                         for j, e in enumerate(step.expectations) if e.declaration.needs_git]
     for where, action in actions:
         if action.is_git:
             raise LessonFileError(file, where, "runs git, so [start] needs git = true")
