@@ -68,11 +68,14 @@ def test_the_loader_takes_each_option_of_its_declared_type(tmp_path, kind):
         assert problem.value.field == f"steps[0].expect[0].{name}", (kind, name)
 
 
-def test_tutor_lessons_imports_no_judge():
+def test_tutor_lessons_imports_no_judge(home):
     """The course, as `tutor lessons` reads it, names its kinds without their judges."""
-    probe = ("import sys\nimport tutor.lessons, tutor.course.kinds\n"
+    probe = ("import sys\nfrom tutor.cli import main\n"
+             f"try:\n    main(['lessons', '--json', '--home', {str(home)!r}])\n"
+             "except SystemExit:\n    pass\n"
              "print(sorted(m for m in sys.modules if m.startswith(('tutor.checks', "
              "'tutor.judge', 'django'))))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert '"lessons"' in out.stdout, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
