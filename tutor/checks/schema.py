@@ -10,7 +10,7 @@ from ..markup import listed
 from ..state import DJANGO_TABLES, SandboxState
 from .data import same_value
 from .outcome import Context, Verdict
-from .words import article, no_table, null_words, plural, shown
+from .words import article, no_table, null_words, plural, quoted
 
 
 def _schema_matches_record(e: Expectation, state: SandboxState, context: Context) -> Verdict:
@@ -83,7 +83,7 @@ def _field(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     if "null" in e.options:
         claims.append("allowing NULL" if e.options["null"] else "NOT NULL")
     if "default" in e.options:
-        claims.append(f"with the default {shown(e.options['default'])}")
+        claims.append(f"with the default {quoted(e.options['default'])}")
     if "db_default" in e.options:
         claims.append("with a default in the database itself (`db_default`)"
                       if e.options["db_default"] else "with no default in the database itself")
@@ -103,9 +103,9 @@ def _field(e: Expectation, state: SandboxState, context: Context) -> Verdict:
         if "default" not in field:
             problems.append("it has no default")
         elif not same_value(field["default"], e.options["default"]):
-            problems.append(f"its default is {shown(field['default'])}")
+            problems.append(f"its default is {quoted(field['default'])}")
     if "db_default" in e.options and ("db_default" in field) != e.options["db_default"]:
-        problems.append(f"it has `db_default={shown(field['db_default'])}`"
+        problems.append(f"it has `db_default={quoted(field['db_default'])}`"
                         if "db_default" in field else "it has no `db_default`")
     return text, not problems, (f"in {source}, {where}: " + "; ".join(problems)
                                 + ".") if problems else ""
