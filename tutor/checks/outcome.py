@@ -13,6 +13,9 @@ from ..state import SandboxState
 
 @dataclass(frozen=True)
 class Outcome:
+    """One expectation as a check reports it: its claim (`text`), whether the state meets it,
+    and, when it does not, what the state is (`detail`), in words true of that state."""
+
     text: str
     met: bool
     detail: str = ""
