@@ -3,9 +3,10 @@ subject, options and their defaults, what it is about, and its words for the ref
 what a step may allow, a migration named by what it does, and a question's answers.
 
 Everything else asks this table: the loader (which keys a table may hold, of which type),
-`lint.py` (the claims a kind makes by default), the judging layer (`checks/`, which maps each
-kind to its judge by name) and `tests/test_docs.py` (lessons/README.md documents each kind's
-options and defaults). It imports nothing of Django and no judge: `tutor lessons` reads it.
+`lint_rules.py` (the claims a kind makes by default, a verdict a text decides), the judging
+layer (`checks/`, which maps each kind to its judge by name) and `tests/test_docs.py`
+(lessons/README.md documents each kind's options and defaults). It imports nothing of Django
+and no judge: `tutor lessons` reads it.
 """
 
 from __future__ import annotations
