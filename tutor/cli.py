@@ -13,10 +13,10 @@ import sys
 
 from . import __version__
 from .commands import COMMANDS
-from .commands.base import EXIT_NOT_YET, EXIT_PASSED, print_json
+from .commands.base import print_json
 from .exceptions import TutorError
 
-__all__ = ["COMMANDS", "EXIT_NOT_YET", "EXIT_PASSED", "build_parser", "main", "run"]
+__all__ = ["COMMANDS", "build_parser", "main", "run"]  # COMMANDS: name -> Command, for tests
 
 DESCRIPTION = """\
 An interactive tutorial and sandbox for undoing Django migrations without panic.
