@@ -85,14 +85,14 @@ def test_the_lesson_format_reference_documents_every_kind_and_field():
     """lessons/README.md, the lesson writer's reference, names every expectation kind and
     option, every field of a migration named by what it does, and every `about` of a
     question: a field a writer cannot look up is a field nobody uses right."""
-    from tutor.lessons import (ALLOWANCE_FIELDS, EXPECTATION_FIELDS, QUESTION_ABOUT,
+    from tutor.lessons import (ALLOWANCE_FIELDS, EXPECTATION_KINDS, QUESTION_ABOUT,
                                SELECTOR_FIELDS)
     from tutor.mutants import mutants_of
 
     reference = (REPO / "lessons" / "README.md").read_text(encoding="utf-8")
-    for kind, options in EXPECTATION_FIELDS.items():
+    for kind, declared in EXPECTATION_KINDS.items():
         assert f"`{kind} = " in reference, kind
-        for option in options:
+        for option in declared.options:
             assert f"`{option}" in reference, (kind, option)
     for name in SELECTOR_FIELDS:
         assert f"| `{name}` |" in reference, name
@@ -119,16 +119,63 @@ def test_the_lesson_format_reference_documents_every_kind_and_field():
         assert f"| `{kind}" in reference, mutant.name
 
 
+def test_the_lesson_format_reference_says_each_kind_as_declared():
+    """Each expectation kind's row in lessons/README.md names exactly its declared options,
+    says each default (and each choice) as the kind declares it, and begins to say what it
+    holds in the kind's words; and the kinds said to take `database`, or not, are those whose
+    scope says so (course/kinds.py is the one declaration; the reference follows it)."""
+    import re
+
+    from tutor.course.kinds import DATABASE, DATABASES, EXPECTATION_KINDS, FILES, RELEASE, \
+        kinds_about
+
+    reference = (REPO / "lessons" / "README.md").read_text(encoding="utf-8")
+    section = reference[reference.index("## Expectations"):
+                        reference.index("### A migration named by what it does")]
+    rows = {line.split("`")[1].split(" = ")[0]: line.split("|")[1:4]
+            for line in section.splitlines() if re.match(r"\| `[a-z_]+ = ", line)}
+    assert set(rows) == set(EXPECTATION_KINDS)
+    for name, kind in EXPECTATION_KINDS.items():
+        _, options, holds = rows[name]
+        assert set(re.findall(r"`([a-z_]+)(?:`| = )", options)) == set(kind.options), name
+        for option_name, option in kind.options.items():
+            if option.has_default:
+                shown = f": {option.default_words}" if option.default_words \
+                    else f" {_toml(option.default)}"
+                assert f"`{option_name}` (default{shown}" in options, (name, option_name)
+            for choice in option.choices:
+                assert f'`"{choice}"`' in options, (name, option_name, choice)
+        assert kind.words in holds, name
+    paragraph = " ".join(reference[reference.index("Every expectation about one database"):
+                                   reference.index("| key | options | holds when |")].split())
+    for scope, opening in ((DATABASE, "Every expectation about one database ("),
+                           (FILES, "The expectations about the files ("),
+                           (DATABASES, "several databases at once ("),
+                           (RELEASE, "about a release (")):
+        listed = paragraph[paragraph.index(opening) + len(opening):].split(")")[0]
+        said = set(re.findall(r"`([a-z_]+)`", listed)) & set(EXPECTATION_KINDS)
+        assert said == set(kinds_about(scope)), scope
+
+
+def _toml(value) -> str:
+    """A default as a lesson would write it: `true`, `"store"`."""
+    return str(value).lower() if isinstance(value, bool) else f'`"{value}"`'
+
+
 def test_the_development_section_names_every_module():
     """A newcomer finds every module's one job in the README (issue 28, point 1): a module
     added without a word there fails here."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Development"):readme.index("### The benchmark")]
-    modules = [path for folder in ("tutor", "tutor/classroom")
-               for path in sorted((REPO / folder).glob("*.py"))
+    modules = [path for path in sorted((REPO / "tutor").rglob("*.py"))
                if path.name not in ("__init__.py", "__main__.py")]
     assert len(modules) > 40
+    # A package's module is named by its name, or by its package and name (`course/load.py`).
     missing = [str(path.relative_to(REPO)) for path in modules
-               if f"`{path.name}`" not in section]
+               if f"`{path.name}`" not in section
+               and f"`{path.parent.name}/{path.name}`" not in section]
     assert missing == []
-    assert "`classroom/`" in section
+    packages = [path.parent.name for path in (REPO / "tutor").glob("*/__init__.py")]
+    assert "classroom" in packages
+    for package in packages:
+        assert f"`{package}/`" in section, package

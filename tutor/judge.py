@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from .checks import Context, Outcome, judge_expectation, observed
 from .exceptions import UNDO_WORDS
 from .markup import listed
-from .lessons import FRESH_KINDS, Allowance, Lesson, MigrationSelector, Question, Step
+from .lessons import Allowance, Lesson, MigrationSelector, Question, Step
 from .protections import Baseline, judged_elsewhere, protect
 from .questions import Posed, pose
 from .seen import StepStates
@@ -235,15 +235,10 @@ def judge_step(lesson: Lesson, index: int, state: SandboxState, context: Context
         # only the fresh build tells was not known there (see `_goal_holds`): it is still
         # judged, against the live state.
         own = [outcome for e, outcome in zip(step.expectations, own)
-               if e.kind in FRESH_KINDS]
+               if e.declaration.fresh]
     detail = "" if is_answered else posed_question(lesson, index, state, seen).answer_hint()
     question = Outcome(f"question answered: {step.question.ask}", is_answered, detail)
     return StepResult([question, *own, *invariants, *breaches], excused)
-
-
-# What the protections guard, when the step (or an invariant) says it in its own words.
-PROTECTED_KINDS = frozenset({"database_kept", "schema_matches_record", "no_orphans", "rows",
-                             "release_works"})
 
 
 def _with_the_way_back(lesson: Lesson, index: int, baseline: Baseline, state: SandboxState,
@@ -256,7 +251,7 @@ def _with_the_way_back(lesson: Lesson, index: int, baseline: Baseline, state: Sa
     it began without it: no way back then.)"""
     expectations = [*lesson.invariants_at(index), *lesson.steps[index].expectations]
     for i, (e, outcome) in enumerate(zip(expectations, outcomes)):
-        if outcome.met or e.kind not in PROTECTED_KINDS:
+        if outcome.met or not e.declaration.guarded:
             continue
         if e.explain and observed(e.when, state, context):
             break
