@@ -15,7 +15,7 @@ from conftest import ci_servers_job_only
 
 pytest.importorskip("aiohttp", reason="the class server needs aiohttp (pip install '.[class]')")
 
-from tutor.classroom import bench  # noqa: E402
+from tutor.bench import class_load as bench  # noqa: E402
 
 # The class server, its protocol and its load are the same whichever Django a learner's
 # tutor has: CI runs them once, in its servers' job, beside its two suites (one per Django).
