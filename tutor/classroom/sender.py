@@ -8,8 +8,8 @@ it reads the room's step every few seconds into `HOME/class-room.json`. It ends 
 learner leaves the class (or the home goes), once the session it served has ended and nothing
 waits, after a long while with nothing to send when no session was ever open, and soon
 (`GONE_SECONDS`) once the server has not been reached for that long with no session open:
-what waits stays in the outbox, and the next event told starts a sender again. While a session runs, it keeps trying (the room's
-Wi-Fi comes back).
+what waits stays in the outbox, and the next event told starts a sender again. While a
+session runs, it keeps trying (the room's Wi-Fi comes back).
 """
 
 from __future__ import annotations
