@@ -5,9 +5,10 @@ The server's side (the instructor's laptop):
 - `room`: what the events make of each learner, and the dashboard's view of the room (plain
   logic, in memory);
 - `store`: where a class is kept (SQLite by default, PostgreSQL by URL);
-- `server`: the web application (aiohttp): the class in memory, its routes, and what its two
-  APIs share; `learners_api`: the learners' tutors' calls; `dashboard`: the instructor's
-  page (under `static/`) and its calls; `answers`: what every request and answer passes;
+- `server`: the web application (aiohttp) and its routes; `live_class`: the class in memory,
+  what its two APIs share; `learners_api`: the learners' tutors' calls; `dashboard`: the
+  instructor's page (under `static/`) and its calls; `answers`: what every request and
+  answer passes;
 - `door`: who may hold a connection, and for how long;
 - `serve`: starting it (`tutor class serve`): the store, the address, what it prints;
 - `bench`: the command of the load benchmark (`python -m tutor.classroom.bench`; the

@@ -18,17 +18,16 @@ import hmac
 import secrets
 import time
 from collections import Counter, defaultdict, deque
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from . import room
 from .answers import answer, bearer, log, read_body, refuse
+from .door import Door
 from .events import Join, check_batch, check_in_course, check_join, normalise_code
+from .live_class import LiveClass
 from .store import token_hash
 
-if TYPE_CHECKING:
-    from .server import ClassServer
 
 # Failed joins from one address within a minute before it must wait (a join code is short).
 FAILED_JOINS_ALLOWED = 20
@@ -52,10 +51,14 @@ class _JoinTry:
 
 class LearnersAPI:
     """The requests of the learners' tutors, each known by the token it joined with. It keeps
-    the join tries of each address; the learners themselves are the server's."""
+    the join tries of each address, and how many learners one address may seat; the
+    learners themselves are the live class's (`live`)."""
 
-    def __init__(self, server: ClassServer):
-        self.server = server
+    def __init__(self, live: LiveClass, door: Door,
+                 seats_per_address: int = SEATS_PER_ADDRESS):
+        self.live = live
+        self.door = door  # (it knows the instructor's own machine, which has no seat bound)
+        self.seats_per_address = seats_per_address
         self._join_tries: dict[str, deque] = defaultdict(deque)
 
     def routes(self) -> list[web.RouteDef]:
@@ -65,7 +68,7 @@ class LearnersAPI:
 
     def _learner_of(self, request: web.Request) -> str:
         token = bearer(request)
-        learner_id = (self.server.by_token.get(token_hash(token))
+        learner_id = (self.live.by_token.get(token_hash(token))
                       if token and token.isascii() else None)
         if learner_id is None:
             raise web.HTTPUnauthorized(reason="unknown learner token: join the class first")
@@ -74,29 +77,29 @@ class LearnersAPI:
     def _seats(self) -> Counter:
         """Learners per address they joined from."""
         return Counter(summary.get("address")
-                       for summary in list(self.server.learners.values()))
+                       for summary in list(self.live.learners.values()))
 
     async def join(self, request: web.Request) -> web.Response:
         address = request.remote or "?"
         joining = await self._code_tried(request, address)
         hashed = token_hash(joining.token)
-        if hashed in self.server.removed:
+        if hashed in self.live.removed:
             return refuse(request, 403, "the instructor removed you from this class")
-        from_here = self.server.door.is_local(request.protocol)
-        learner_id, new = await self.server.in_store(self._enrol, joining, hashed, address,
-                                                     from_here)
+        from_here = self.door.is_local(request.protocol)
+        learner_id, new = await self.live.in_store(self._enrol, joining, hashed, address,
+                                                   from_here)
         if learner_id is None:
             holder, seats = self._seats().most_common(1)[0]
             return refuse(request, 403, f"the class is full ({MAX_LEARNERS} learners): "
                                         f"{holder} holds {seats} of the seats")
         if learner_id == "":
             return refuse(request, 403, f"this address ({address}) holds "
-                                        f"{self.server.seats_per_address} seats already: the "
+                                        f"{self.seats_per_address} seats already: the "
                                         "class takes that many learners from one machine")
         if new:
             log.info("joined: %r from %s", joining.name, address)
-        self.server.bump()
-        return answer({"learner": learner_id, "target": self.server.info.target})
+        self.live.bump()
+        return answer({"learner": learner_id, "target": self.live.info.target})
 
     async def _code_tried(self, request: web.Request, address: str) -> Join:
         """The join asked for, once its code is the class's; a wrong code is refused (403),
@@ -118,7 +121,7 @@ class LearnersAPI:
             attempt.wrong = True  # a malformed join is a failed try too
             raise
         if not hmac.compare_digest(normalise_code(joining.code).encode(),
-                                   self.server.info.code.encode()):
+                                   self.live.info.code.encode()):
             attempt.wrong = True
             # (those before it still there: wrong ones, and ones still being read)
             if tries.index(attempt) >= FAILED_JOINS_ALLOWED:
@@ -133,31 +136,31 @@ class LearnersAPI:
         address holds its seats. In the store's thread, in order with everything else it
         writes: two joins with one token at once make one learner, and a rename never undoes
         an event."""
-        server = self.server
-        learner_id = server.by_token.get(hashed)
+        live = self.live
+        learner_id = live.by_token.get(hashed)
         if learner_id is None:
-            if len(server.learners) >= MAX_LEARNERS:
+            if len(live.learners) >= MAX_LEARNERS:
                 return None, False
-            if not from_here and self._seats()[address] >= server.seats_per_address:
+            if not from_here and self._seats()[address] >= self.seats_per_address:
                 return "", False
             learner_id = secrets.token_hex(6)
             summary = dict(room.new_summary(joining.name, time.time()), address=address)
-            server.store.add_learner(server.info.id, learner_id, hashed, summary)
-            server.learners[learner_id] = summary  # before by_token: a token always has one
-            server.by_token[hashed] = learner_id
-            server.token_of[learner_id] = hashed
+            live.store.add_learner(live.info.id, learner_id, hashed, summary)
+            live.learners[learner_id] = summary  # before by_token: a token always has one
+            live.by_token[hashed] = learner_id
+            live.token_of[learner_id] = hashed
             return learner_id, True
-        if server.learners[learner_id]["name"] != joining.name:
-            summary = dict(server.learners[learner_id], name=joining.name)
-            server.store.save_summary(learner_id, summary)
-            server.learners[learner_id] = summary
+        if live.learners[learner_id]["name"] != joining.name:
+            summary = dict(live.learners[learner_id], name=joining.name)
+            live.store.save_summary(learner_id, summary)
+            live.learners[learner_id] = summary
         return learner_id, False
 
     async def events(self, request: web.Request) -> web.Response:
-        server = self.server
+        live = self.live
         learner_id = self._learner_of(request)
         events, sent_at = check_batch(await read_body(request))
-        events = [check_in_course(event, server.course.steps, f"events[{index}]")
+        events = [check_in_course(event, live.course.steps, f"events[{index}]")
                   for index, event in enumerate(events)]
         received = time.time()
         events = sorted(events, key=lambda event: event.at)
@@ -166,29 +169,29 @@ class LearnersAPI:
                 for event, at in zip(events, times)]
 
         def record() -> int:
-            if learner_id not in server.learners:
+            if learner_id not in live.learners:
                 return 0  # removed by the instructor meanwhile
 
             def summarise(fresh: list[int]) -> dict:
-                summary = server.learners[learner_id]
+                summary = live.learners[learner_id]
                 for index in fresh:
                     summary = room.apply(summary, events[index], times[index])
                 return summary
 
-            fresh, summary = server.store.record(learner_id, rows, summarise)
+            fresh, summary = live.store.record(learner_id, rows, summarise)
             if summary is not None:
-                server.learners[learner_id] = summary
+                live.learners[learner_id] = summary
             return len(fresh)
 
-        new = await server.in_store(record)
+        new = await live.in_store(record)
         if new:
-            server.bump()
-        return answer({"accepted": len(events), "new": new, "target": server.info.target,
+            live.bump()
+        return answer({"accepted": len(events), "new": new, "target": live.info.target,
                        "hand": self._hand_up(learner_id)})
 
     async def learner_target(self, request: web.Request) -> web.Response:
         learner_id = self._learner_of(request)
-        return answer({"target": self.server.info.target, "hand": self._hand_up(learner_id)})
+        return answer({"target": self.live.info.target, "hand": self._hand_up(learner_id)})
 
     def _hand_up(self, learner_id: str) -> bool:
-        return (self.server.learners.get(learner_id) or {}).get("hand") is not None
+        return (self.live.learners.get(learner_id) or {}).get("hand") is not None
