@@ -226,3 +226,25 @@ def test_shell_opens_in_the_sandbox_with_a_python_that_has_django(lesson_home):
     child.expect_exact("[X] 0003_change_price_field")
     child.sendline("exit")
     child.expect(pexpect.EOF)
+
+
+@pytest.mark.parametrize("argv", [
+    ["lessons"], ["--home", "h", "lessons", "--json"], ["--name", "check", "lessons"],
+    ["check", "--home", "h"], ["reset", "revert-applied", "--step", "2"],
+    ["class", "join", "http://x", "--code", "C"], ["undo", "2"], ["--course=c.toml", "status"],
+])
+def test_the_command_named_alone_gets_its_parser_and_parses_as_with_all(argv):
+    from tutor.cli import COMMANDS, build_parser
+
+    parser = build_parser(argv)
+    [commands] = [a for a in parser._actions if a.dest == "command"]
+    assert set(commands.choices) == {vars(parser.parse_args(argv))["command"]} < set(COMMANDS)
+    assert vars(parser.parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h", "lessons"], ["lesons"], ["--home"], []])
+def test_a_command_line_naming_no_command_of_ours_gets_every_parser(argv):
+    from tutor.cli import COMMANDS, build_parser
+
+    [commands] = [a for a in build_parser(argv)._actions if a.dest == "command"]
+    assert set(commands.choices) == set(COMMANDS)

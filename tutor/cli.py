@@ -59,21 +59,44 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of `tutor`, every command with its arguments; given the command line, the
+    command it names alone (an argparse parser costs a look for translations on disk: a
+    command pays for its own parser, not for twenty)."""
     common = common_options()
     parser = argparse.ArgumentParser(
         prog="tutor", description=DESCRIPTION, epilog=EPILOG, parents=[common],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"migration tutor {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    named = _command_named(argv, common) if argv is not None else None
     for command in COMMANDS.values():
-        command.create_parser(commands, common)
+        if named is None or command.name == named:
+            command.create_parser(commands, common)
     return parser
+
+
+def _command_named(argv: list[str], common: argparse.ArgumentParser) -> str | None:
+    """The command a command line names, found as `tutor`'s parser finds it (after the
+    options every command takes, and their values); None when it names none of ours, or
+    cannot be read, or help is asked for: then every command gets its parser, for argparse
+    to list them or say what is wrong."""
+    if any(word == "-h" or word.startswith("--he") for word in argv):
+        return None
+    finder = argparse.ArgumentParser(add_help=False, parents=[common], exit_on_error=False)
+    finder.add_argument("command", nargs="?")
+    try:
+        found, _ = finder.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):
+        return None
+    return found.command if found.command in COMMANDS else None
 
 
 def main(argv: list[str] | None = None) -> int:
     _tolerant_streams()
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
