@@ -103,7 +103,7 @@ backends = ["mysql"]
     path.write_text(text.replace('[start]', '[on.mysql]\nintro = "Told on MariaDB."\n\n[start]',
                                  1), encoding="utf-8")
     lesson = load_lesson(path)
-    sqlite, postgresql, mysql = (lesson.on(b) for b in ("sqlite", "postgresql", "mysql"))
+    sqlite, postgresql, mysql = (lesson.as_told_on(b) for b in ("sqlite", "postgresql", "mysql"))
     assert lesson is sqlite and sqlite.told == "sqlite"  # unnamed: told as on SQLite
     assert postgresql.steps[0].goal == "On PostgreSQL: unapply 0003."
     assert postgresql.steps[0].hints == ["psql's own hint"]
@@ -116,12 +116,12 @@ backends = ["mysql"]
                    for told in (sqlite, postgresql) for e in told.steps[0].expectations)
     assert len(mysql.steps[0].expectations) == len(sqlite.steps[0].expectations) + 1
     # Each telling knows the others: asking again from any of them gives the same.
-    assert postgresql.on("mysql") is mysql and mysql.on("sqlite") is sqlite
+    assert postgresql.as_told_on("mysql") is mysql and mysql.as_told_on("sqlite") is sqlite
 
 
 def test_a_lesson_told_alike_everywhere_is_one_lesson(lesson_copy):
     lesson = load_lesson(lesson_copy / "revert-applied.toml")
-    assert lesson.on("postgresql") is lesson and lesson.tellings == {}
+    assert lesson.as_told_on("postgresql") is lesson and lesson.tellings == {}
 
 
 @pytest.mark.parametrize("insert, field, problem", [

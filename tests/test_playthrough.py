@@ -62,7 +62,7 @@ def test_every_backends_telling_keeps_what_sqlites_tells():
         for backend in ("postgresql", "mysql"):
             if lesson.unavailable_on(backend) or lesson.unavailable_on("sqlite"):
                 continue
-            for ours, theirs in zip(lesson.on("sqlite").steps, lesson.on(backend).steps):
+            for ours, theirs in zip(lesson.as_told_on("sqlite").steps, lesson.as_told_on(backend).steps):
                 where = (lesson.id, backend, ours.title)
                 assert bool(theirs.explanations) == bool(ours.explanations), where
                 assert theirs.hints and theirs.solution, where

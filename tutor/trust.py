@@ -182,7 +182,7 @@ def _trusted(home: Path) -> set[str]:
     return {item for item in data if isinstance(item, str)} if isinstance(data, list) else set()
 
 
-def settle(home: Path, code: CourseCode | None, flagged: bool = False,
+def may_run(home: Path, code: CourseCode | None, flagged: bool = False,
            ask: Callable[[CourseCode], bool] | None = None) -> bool:
     """Whether the code may run: it is the tutor's own (None), it was trusted before, the
     learner trusts it now (`flagged`, the environment, or `ask` says yes: remembered), or
@@ -201,4 +201,4 @@ def settle(home: Path, code: CourseCode | None, flagged: bool = False,
 def require_trust(home: Path, course: Course, lesson: Lesson, flagged: bool = False) -> None:
     """Raise CourseNotTrusted before a lesson of an untrusted course runs anything."""
     if lesson_code(lesson) is not None:
-        settle(home, course_code(course, lesson), flagged)
+        may_run(home, course_code(course, lesson), flagged)

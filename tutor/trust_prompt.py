@@ -18,9 +18,9 @@ def ask_trust(code, ui) -> bool:
 def trusted_here(workspace, ui) -> bool:
     """A course from outside the shipped lessons is shown, with what it runs, and the learner
     trusts it (once for its content) before any of it runs; the shipped course needs none."""
-    from .trust import course_code, settle
+    from .trust import course_code, may_run
 
-    return settle(workspace.home, course_code(workspace.course), workspace.trust_course,
+    return may_run(workspace.home, course_code(workspace.course), workspace.trust_course,
                   ask=lambda code: ask_trust(code, ui))
 
 
@@ -30,7 +30,7 @@ def lessons_trusted(home, folder, flagged: bool) -> bool:
     import sys
 
     from .lint import folder_course
-    from .trust import course_code, settle
+    from .trust import course_code, may_run
 
     def ask(code) -> bool:
         from . import ui
@@ -41,5 +41,5 @@ def lessons_trusted(home, folder, flagged: bool) -> bool:
             return False
 
     at_a_terminal = sys.stdin.isatty() and sys.stdout.isatty()
-    return settle(home, course_code(folder_course(folder)), flagged,
+    return may_run(home, course_code(folder_course(folder)), flagged,
                   ask if at_a_terminal else None)

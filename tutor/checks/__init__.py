@@ -11,10 +11,10 @@ maps each kind to its judge by name. The names other modules use are re-exported
 from .data import same_value
 from .judging import JUDGES, judge_expectation, observed
 from .migrations import find_migrations
-from .outcome import Context, Outcome, Verdict
+from .outcome import Context, Outcome, Finding
 from .releases import release_failures, release_name
 from .words import plural, row_label, shown_value, summarised
 
 __all__ = ["same_value", "JUDGES", "judge_expectation", "observed", "find_migrations",
-           "Context", "Outcome", "Verdict", "release_failures", "release_name", "plural",
+           "Context", "Outcome", "Finding", "release_failures", "release_name", "plural",
            "row_label", "shown_value", "summarised"]

@@ -11,11 +11,11 @@ from ..course.model import Expectation
 from ..course.resources import is_within
 from ..markup import listed
 from ..state import SandboxState
-from .outcome import Context, Verdict
+from .outcome import Context, Finding
 from .words import no_table, plural, row_label, shown_value, summarised
 
 
-def _rows(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _rows(e: Expectation, state: SandboxState, context: Context) -> Finding:
     table = e.subject
     count = e.options.get("count")
     source = e.options.get("same_as")
@@ -89,7 +89,7 @@ def _backup_objects(source: str, context: Context):
         return None, f"{source} is not a backup `dumpdata` writes: {problem.reason}."
 
 
-def _backup(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _backup(e: Expectation, state: SandboxState, context: Context) -> Finding:
     """The backup holds every row the tables had when the step began, by primary key and
     value (each column of the model's, as its field is named in the file)."""
     tables = list(e.options["tables"])
@@ -190,7 +190,7 @@ def _row_differences(wanted: list[dict], rows: list[dict],
     return [summarised(problems)] if problems else []
 
 
-def _values(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _values(e: Expectation, state: SandboxState, context: Context) -> Finding:
     table, column = e.subject.split(".")
     want = e.options.get("equal", [])
     text = f"{e.subject} holds {', '.join(map(str, want))} (in row order)"

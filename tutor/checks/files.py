@@ -8,10 +8,10 @@ from ..course.model import Expectation
 from ..course.resources import is_within
 from ..markup import listed
 from ..state import SandboxState
-from .outcome import Context, Verdict
+from .outcome import Context, Finding
 
 
-def _no_file_contains(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _no_file_contains(e: Expectation, state: SandboxState, context: Context) -> Finding:
     under = e.option("under")
     needle = e.subject
     sandbox = context.sandbox
@@ -26,7 +26,7 @@ def _no_file_contains(e: Expectation, state: SandboxState, context: Context) -> 
     return text, not hits, f"{listed(hits)} still {verb} {needle!r}."
 
 
-def _file(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _file(e: Expectation, state: SandboxState, context: Context) -> Finding:
     path = context.sandbox / e.subject
     if not is_within(path.parent, context.sandbox):
         return f"file {e.subject} is as the step says", False, \
@@ -44,7 +44,7 @@ def _file(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     return text, True, ""
 
 
-def _branch(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _branch(e: Expectation, state: SandboxState, context: Context) -> Finding:
     text = f"the sandbox's git repository is on branch {e.subject}"
     if not state.git_branch:
         return text, False, "the sandbox is not a git repository."

@@ -13,9 +13,9 @@ from typing import Callable
 from ..course.model import Expectation
 from ..state import SandboxState
 from . import data, files, migrations, releases, schema
-from .outcome import Context, Outcome, Verdict
+from .outcome import Context, Outcome, Finding
 
-JUDGES: dict[str, Callable[[Expectation, SandboxState, Context], Verdict]] = {
+JUDGES: dict[str, Callable[[Expectation, SandboxState, Context], Finding]] = {
     **migrations.JUDGES, **schema.JUDGES, **data.JUDGES, **files.JUDGES, **releases.JUDGES,
 }
 
@@ -36,7 +36,7 @@ def observed(conditions: tuple[Expectation, ...], state: SandboxState, context: 
     return all(_judge_on_its_database(c, state, context)[1] == c.holds for c in conditions)
 
 
-def _judge_on_its_database(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _judge_on_its_database(e: Expectation, state: SandboxState, context: Context) -> Finding:
     """The expectation judged against the database it names: the learner's own (`default`),
     or one of the lesson's others, whose claim then says which ("on teammate: ...")."""
     if e.database == state.database:

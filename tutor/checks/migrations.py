@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..course.model import Expectation, MigrationSelector
 from ..markup import listed
 from ..state import Migration, SandboxState
-from .outcome import Context, Verdict
+from .outcome import Context, Finding
 from .words import is_are
 
 
@@ -37,7 +37,7 @@ def find_migrations(state: SandboxState, selector: MigrationSelector) -> list[Mi
     return found
 
 
-def _migration(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _migration(e: Expectation, state: SandboxState, context: Context) -> Finding:
     selector: MigrationSelector = e.subject
     if not selector.identifies_by_deed:
         text, met, detail = _named_migration(e, selector.app, selector.name, state)
@@ -96,7 +96,7 @@ def _none_does(state: SandboxState, selector: MigrationSelector) -> str:
     return f"no {selector.app} migration file fits. The files: {shown}."
 
 
-def _named_migration(e: Expectation, app: str, name: str, state: SandboxState) -> Verdict:
+def _named_migration(e: Expectation, app: str, name: str, state: SandboxState) -> Finding:
     found = state.migration(app, name)
     on_disk = bool(found and found.on_disk)
     applied = bool(found and found.applied)
@@ -133,7 +133,7 @@ def _named_migration(e: Expectation, app: str, name: str, state: SandboxState) -
 
 
 def _unchanged(e: Expectation, selector: MigrationSelector, state: SandboxState,
-               context: Context, judged: Verdict) -> Verdict:
+               context: Context, judged: Finding) -> Finding:
     """`unchanged = true`: the migration's file does what it did at the lesson's start, every
     operation whole (its fields, its SQL, its code): a deployed migration is history."""
     text, met, detail = judged
@@ -168,7 +168,7 @@ def _similar(state: SandboxState, app: str, name: str) -> str:
     return f" (there is {listed(others)} instead)" if others else ""
 
 
-def _only_migrations(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _only_migrations(e: Expectation, state: SandboxState, context: Context) -> Finding:
     app = e.option("app")
     entries = list(e.subject)
     present = [m for m in state.app_migrations(app) if m.on_disk]
@@ -215,7 +215,7 @@ def _assign(selectors: list[MigrationSelector], files: list[Migration],
     return best
 
 
-def _no_orphans(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _no_orphans(e: Expectation, state: SandboxState, context: Context) -> Finding:
     orphans = [m.name for m in state.orphans(e.subject)]
     text = f"every applied {e.subject} migration still has its file"
     detail = (f"django_migrations records {listed(orphans)} as applied, but "
@@ -223,14 +223,14 @@ def _no_orphans(e: Expectation, state: SandboxState, context: Context) -> Verdic
     return text, not orphans, detail
 
 
-def _models_match(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _models_match(e: Expectation, state: SandboxState, context: Context) -> Finding:
     pending = state.pending_changes.get(e.subject, [])
     text = f"{e.subject}'s models and migrations agree (makemigrations has nothing to write)"
     detail = "makemigrations would write a new migration: " + "; ".join(pending) + "."
     return text, not pending, detail
 
 
-def _databases_agree(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _databases_agree(e: Expectation, state: SandboxState, context: Context) -> Finding:
     """The app's migrations are applied alike on every database named (default: all of the
     sandbox's): the team's databases are at the same point of its history."""
     app = e.subject

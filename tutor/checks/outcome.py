@@ -1,4 +1,4 @@
-"""What a judge is given besides the state (`Context`), what it answers (`Verdict`: its claim,
+"""What a judge is given besides the state (`Context`), what it answers (`Finding`: its claim,
 whether the state meets it, and the detail when it does not), and what a check reports of
 one expectation (`Outcome`).
 """
@@ -58,4 +58,4 @@ class Context:
         return self.began or self.start
 
 
-Verdict = tuple[str, bool, str]
+Finding = tuple[str, bool, str]

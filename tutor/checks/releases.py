@@ -7,10 +7,10 @@ from __future__ import annotations
 from ..course.model import Expectation
 from ..markup import listed
 from ..state import ReleaseRun, SandboxState
-from .outcome import Context, Verdict
+from .outcome import Context, Finding
 
 
-def _release_works(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _release_works(e: Expectation, state: SandboxState, context: Context) -> Finding:
     run = state.releases.get(e.subject)
     knows = list(e.options.get("knows", []))
     if run is None:
@@ -38,7 +38,7 @@ def _release_works(e: Expectation, state: SandboxState, context: Context) -> Ver
     return text, False, detail[0].upper() + detail[1:]
 
 
-def _release_never_broke(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _release_never_broke(e: Expectation, state: SandboxState, context: Context) -> Finding:
     """A condition of what the tutor saw: no check of the lesson, up to the step explained,
     found the release broken."""
     text = f"the tutor never saw release {e.subject} broken"

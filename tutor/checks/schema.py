@@ -9,17 +9,17 @@ from ..course.model import Expectation
 from ..markup import listed
 from ..state import DJANGO_TABLES, SandboxState
 from .data import same_value
-from .outcome import Context, Verdict
+from .outcome import Context, Finding
 from .words import article, no_table, null_words, plural, quoted
 
 
-def _schema_matches_record(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _schema_matches_record(e: Expectation, state: SandboxState, context: Context) -> Finding:
     drift = state.schema_drift.get(e.subject, [])
     text = f"{e.subject}'s tables match what its applied migrations say"
     return text, not drift, "; ".join(drift) + "."
 
 
-def _column(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _column(e: Expectation, state: SandboxState, context: Context) -> Finding:
     table, name = e.subject.split(".")
     want_exists = e.option("exists")
     columns = state.columns(table)
@@ -48,7 +48,7 @@ def _column(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     return text, True, ""
 
 
-def _table(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _table(e: Expectation, state: SandboxState, context: Context) -> Finding:
     want = e.option("exists")
     exists = e.subject in state.tables
     text = f"table {e.subject} " + ("exists" if want else "does not exist")
@@ -66,7 +66,7 @@ def _table(e: Expectation, state: SandboxState, context: Context) -> Verdict:
     return text, exists == want, detail
 
 
-def _field(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _field(e: Expectation, state: SandboxState, context: Context) -> Finding:
     app, model, name = e.subject.split(".")
     in_models = e.option("source") == "models"  # models.py, not the migration files
     described = (state.models if in_models else state.file_models).get(f"{app}.{model}")
@@ -117,7 +117,7 @@ LOST_FOR_GOOD = ("Whatever only that database held and was not put back is gone:
                  "project, every row written since the last backup.")
 
 
-def _database_kept(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _database_kept(e: Expectation, state: SandboxState, context: Context) -> Finding:
     text = f"{state.database_file} is the database this lesson started with"
     mark = context.start.database_mark if context.start else None
     if mark is None:  # the lesson started without a database (or an old sandbox): no mark
@@ -132,7 +132,7 @@ def _database_kept(e: Expectation, state: SandboxState, context: Context) -> Ver
     return text, True, ""
 
 
-def _files_build_database(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _files_build_database(e: Expectation, state: SandboxState, context: Context) -> Finding:
     text = ("the migration files, applied to a new empty database, give the same schema and "
             "record as yours")
     built = state.fresh_build
@@ -162,7 +162,7 @@ def _files_build_database(e: Expectation, state: SandboxState, context: Context)
         + "; ".join(problems) + "."
 
 
-def _reverses(e: Expectation, state: SandboxState, context: Context) -> Verdict:
+def _reverses(e: Expectation, state: SandboxState, context: Context) -> Finding:
     """The migration's way back undoes its way there: applied and unapplied again on a new
     database holding a copy of the learner's rows (see the fresh build), every row is as it
     was. Judged from what the migration does, whatever road the learner's own rows took."""

@@ -34,7 +34,7 @@ class Course:
         self.title = title
         self.file = file  # the course file read, if any
         self._loaded: dict[str, Lesson | LessonFileError] = {}
-        # The backend each lesson is told for (see `Lesson.on`); set by the workspace, which
+        # The backend each lesson is told for (see `Lesson.as_told_on`); set by the workspace, which
         # knows where the sandbox's database is (None: as on SQLite).
         self.backend_of: Callable[[str], str] | None = None
 
@@ -51,7 +51,7 @@ class Course:
                 self._loaded[lesson_id] = problem
         loaded = self._loaded[lesson_id]
         if isinstance(loaded, Lesson) and loaded.tellings and self.backend_of is not None:
-            return loaded.on(self.backend_of(lesson_id))
+            return loaded.as_told_on(self.backend_of(lesson_id))
         return loaded
 
     def get(self, lesson_id: str) -> Lesson:

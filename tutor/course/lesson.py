@@ -17,7 +17,7 @@ from .start import Release, Start, StartApp, models_file
 @dataclass(frozen=True)
 class Lesson:
     """A lesson as read from its file: texts, start, steps, invariants and releases, told for
-    one backend (`on` gives its other tellings), with the files beside it as they were
+    one backend (`as_told_on` gives its other tellings), with the files beside it as they were
     trusted (`resource`)."""
 
     id: str
@@ -37,7 +37,7 @@ class Lesson:
     # each other from the step that names it (`Step.release`).
     releases: list[Release] = field(default_factory=list)
     # The backend this telling of the lesson is for ("": any, the lesson tells no variant),
-    # and the lesson as told on each backend (`on`, `[steps.on.X]`, an expectation's
+    # and the lesson as told on each backend (`as_told_on`, `[steps.on.X]`, an expectation's
     # `backends`), one telling shared by all of them.
     told: str = ""
     tellings: dict[str, "Lesson"] = field(default_factory=dict, compare=False, repr=False)
@@ -50,7 +50,7 @@ class Lesson:
     source: bytes = field(default=b"", compare=False, repr=False)
     pinned: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
-    def on(self, backend: str) -> "Lesson":
+    def as_told_on(self, backend: str) -> "Lesson":
         """The lesson as told where the sandbox's database is `backend`."""
         return self.tellings.get(backend, self)
 

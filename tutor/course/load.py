@@ -115,7 +115,7 @@ def _told(part, common: dict, texts_on: dict[str, dict[str, str]], steps: list[S
     tellings: dict[str, Lesson] = {}
     pinned: dict[str, bytes] = {}
     for backend in (VENDOR_NAMES if told_differently else [""]):
-        told = part(_told_on, backend, common["start"], steps, invariants, common["releases"],
+        told = part(_as_told_on, backend, common["start"], steps, invariants, common["releases"],
                     file)
         if told is None:
             return None
@@ -126,11 +126,11 @@ def _told(part, common: dict, texts_on: dict[str, dict[str, str]], steps: list[S
     return tellings.pop("", None) or tellings["sqlite"]
 
 
-def _told_on(backend: str, start: Start, steps: list[Step], invariants: list[Invariant],
+def _as_told_on(backend: str, start: Start, steps: list[Step], invariants: list[Invariant],
              releases: list[Release], file: str) -> tuple[list[Step], list[Invariant]]:
     """The steps and invariants as told on `backend` ("": a lesson told alike everywhere),
     each variant checked as the lesson's own steps are (its commands, its names)."""
-    told_steps = [step.told_on(backend) for step in steps]
+    told_steps = [step.as_told_on(backend) for step in steps]
     told_invariants = [i for i in invariants if i.expectation.checked_on(backend)]
     if backend and any(step.variants for step in steps):
         if not start.git:

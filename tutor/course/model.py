@@ -236,7 +236,7 @@ class Step:
     # The step as told on another backend (`[steps.on.postgresql]`): its fields there.
     variants: dict[str, "Step"] = field(default_factory=dict, compare=False, repr=False)
 
-    def told_on(self, backend: str) -> "Step":
+    def as_told_on(self, backend: str) -> "Step":
         """The step on `backend`: its variant there, if any, with only the expectations
         checked there."""
 
