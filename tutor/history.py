@@ -379,7 +379,7 @@ class History:
         if server is not None and point.database:
             server.restore(point.database)
 
-    def settle(self, restoring: Restoring, server: "ServerDatabase | None" = None) -> None:
+    def move_points_for(self, restoring: Restoring, server: "ServerDatabase | None" = None) -> None:
         """The timeline after the restore: an undo's points go aside and it joins the stack;
         a redo's come back and its undos leave the stack. Each part may be done already (a
         restore cut short and finished again): each is done once."""

@@ -140,7 +140,7 @@ class Session:
                              len(workspace.course.order))
         if not resumable:
             self.reset(lesson)
-        with workspace.changing():
+        with workspace.locked_home():
             workspace.progress.current = lesson.id
             workspace.save()
 
