@@ -207,6 +207,18 @@ class Progress:
         if record.passed_at is None:
             record.passed_at = at
 
+    def advance(self, lesson_id: str, steps: int, passed: list[int], next_index: int,
+                complete: bool, at: int) -> None:
+        """Steps `passed` at once (a lesson of `steps` steps): the learner is on
+        `next_index` now, or done with the lesson (`complete`)."""
+        for index in passed:
+            self.pass_step(lesson_id, index, at)
+        progress = self.of(lesson_id)
+        if not complete:
+            self.begin(lesson_id, next_index, at)
+        progress.step = steps if complete else next_index
+        progress.completed = progress.completed or complete
+
     def to_json(self) -> dict:
         data = {
             "format": FORMAT_VERSION,

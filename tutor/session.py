@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import ui
-from .changes import describe_changes
 from .exceptions import TutorError
 from .lessons import Lesson
 from .markup import printable
@@ -233,9 +232,7 @@ class Session:
         elif choice == "solution":
             ui.show_solution(workspace.show_solution())
         elif choice == "skip":
-            before = self.state
-            report = workspace.solve(ui.show_action)
-            self.after_change(before, report)
+            self.after_change(workspace.solve(ui.show_action))
         elif choice in (RAISE_HAND[0], LOWER_HAND[0]):
             self.raise_hand(choice == RAISE_HAND[0])
         elif choice == "reset":
@@ -312,7 +309,6 @@ class Session:
                               default=typed)
         if not command.strip():
             return
-        before = self.state
         self.workspace.remember_before_command()
         ui.console.print(f"[bold cyan]$ {ui.literal(command)}[/bold cyan]")  # typed: no markup
         errors = TracebackFilter(ui.write_error)
@@ -329,7 +325,7 @@ class Session:
                              "own (`tutor shell`) to see all of it.[/dim]")
         if status:
             ui.console.print(f"[dim](exit status {status})[/dim]")
-        self.after_change(before, self.workspace.check(did=command))
+        self.after_change(self.workspace.check(did=command))
 
     def menu(self) -> list[tuple[str, str]]:
         """The step menu: "redo" below "undo" while an undo can be redone."""
@@ -341,33 +337,31 @@ class Session:
     def undo(self) -> None:
         from . import timeline_view
 
-        before = self.state
         done = self.workspace.undo(1, told=lambda text: ui.say(text, err=True))
         timeline_view.show_undone(done)
-        self.after_change(before, self.workspace.check(did="tutor undo"), done.files)
+        self.after_change(self.workspace.check(did="tutor undo"), done.files)
 
     def redo(self) -> None:
         from . import timeline_view
 
-        before = self.state
         done = self.workspace.redo(1, told=lambda text: ui.say(text, err=True))
         timeline_view.show_undone(done, redo=True)
-        self.after_change(before, self.workspace.check(did="tutor redo"), done.files,
-                          redo=True)
+        self.after_change(self.workspace.check(did="tutor redo"), done.files, redo=True)
 
-    def after_change(self, before: SandboxState | None, report: CheckReport,
-                     files: list[str] | None = None, redo: bool = False) -> None:
-        """Say what a command changed, show the state it left, and the check's verdict;
-        `files`: after an undo (or a redo), what it did to each file (it lists them all)."""
+    def after_change(self, report: CheckReport, files: list[str] | None = None,
+                     redo: bool = False) -> None:
+        """Say what a command changed (the check's changes, when the session has shown a
+        state to change from), show the state it left, and the check's verdict; `files`:
+        after an undo (or a redo), what it did to each file (it lists them all)."""
+        shown_before = self.state is not None
+        changes = report.changes if shown_before else []
         self.state = report.state
         if files is not None:
             from . import timeline_view
 
-            timeline_view.show_what_changed(
-                describe_changes(before, report.state) if before is not None else [], files,
-                redo=redo)
-        elif before is not None:
-            ui.show_changes(describe_changes(before, report.state))
+            timeline_view.show_what_changed(changes, files, redo=redo)
+        elif shown_before:
+            ui.show_changes(changes)
         if report.passed_steps:
             # The next step is shown next, with the state table: no need to show it twice.
             ui.show_check(report, next_step=False)

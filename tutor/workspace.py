@@ -20,49 +20,25 @@ from .exceptions import SandboxBroken, TutorError
 from .home_layout import SANDBOX_NEW, SANDBOX_OLD
 from .journal import Journal
 from .lessons import Course, Lesson, SolutionAction, Step, load_course
-from .listeners import Checked, Listener, Reset
+from .listeners import Checked, Listener
 from .lock import home_lock
 from .paths import claim_home, course_cache
 from .progress import LessonProgress, Progress, ProgressFile, StepRecord, now
 from .reader import StateReader
-from .restores import Undone, require_own_sandbox
+from .restores import Undone
 from .sandbox import Sandbox
-from .seen import SeenFile, StepStates
+from .seen import SeenFile
 from .state import SandboxState, StateUnreadable
 from .timeline import Timeline
 
 if TYPE_CHECKING:
     from .checks import Context
-    from .judge import AnswerReport, CheckReport, Verdict
+    from .solving import Hint, SolutionHeard
+    from .judge import AnswerReport, CheckReport
     from .questions import Posed
 
 # The checking engine (checks, judge, questions) is imported by the methods that judge: a
 # reset or a hint does not pay for it.
-
-SolutionHeard = Callable[[SolutionAction, int, str], None]
-
-
-def _notice_broken_release(lesson: Lesson, index: int, state: SandboxState,
-                           seen: StepStates) -> bool:
-    """Note the release running at the learner's step if this state finds it broken: the
-    step's report says so when it passes, whatever the sandbox holds by then. Whether that is
-    news (the seen states then need saving)."""
-    release = lesson.running_release(index) if index < len(lesson.steps) else None
-    run = state.releases.get(release.name) if release is not None else None
-    if run is None or run.works:
-        return False
-    from .checks import release_failures, release_name
-
-    return seen.saw_broken(index, release.name, f"{release_name(run)} on {run.database} "
-                                                f"broken: {'; '.join(release_failures(run))}")
-
-
-@dataclass(frozen=True)
-class Hint:
-    number: int   # 1-based
-    total: int
-    text: str
-
 
 @dataclass
 class Workspace:
@@ -90,6 +66,7 @@ class Workspace:
         self.progress: Progress = self.progress_file.load()
         self.seen = SeenFile(self.home)
         self.timeline = Timeline(self.home, self.sandbox)
+        self.history = self.timeline.history  # its points (see `history.py`)
         self.journal = Journal(self.home)
         if self.listeners is None:
             self.listeners = [self.seen, self.journal, self.timeline]
@@ -108,11 +85,6 @@ class Workspace:
                for path in (self.home / SANDBOX_NEW, self.home / SANDBOX_OLD)):
             with self.locked_home():
                 self.foreign = self.sandbox.recover()
-
-    @property
-    def history(self):
-        """The timeline's points (see `history.History`)."""
-        return self.timeline.history
 
     @contextlib.contextmanager
     def locked_home(self) -> Iterator[None]:
@@ -209,11 +181,9 @@ class Workspace:
         self.sandbox.require()
         built_for = self.sandbox.lesson_id()
         if built_for != lesson.id:
-            raise SandboxBroken(
-                f"The sandbox was built for {built_for or 'another lesson'}, not for "
-                f"{lesson.id}.",
-                f"Run `tutor reset {lesson.id}` to build this lesson's sandbox.",
-            )
+            raise SandboxBroken(f"The sandbox was built for {built_for or 'another lesson'}, "
+                                f"not for {lesson.id}.",
+                                f"Run `tutor reset {lesson.id}` to build this lesson's sandbox.")
 
     def require_trust(self, lesson: Lesson) -> None:
         """A lesson from outside the shipped course runs only once its course is trusted."""
@@ -235,13 +205,14 @@ class Workspace:
         return report
 
     def judge_and_record(self, state: SandboxState | None = None, counted: bool = True,
-               did: str = "", answered: tuple[str, list[str]] | None = None,
-               fast_forward: bool = False) -> CheckReport:
+                         did: str = "", answered: tuple[str, list[str]] | None = None,
+                         fast_forward: bool = False) -> CheckReport:
         """Judge `state` (default: read now), move progress and hand the listeners the check.
         `counted`: a check the learner asked for (every `tutor check`, the session's check
         after each command, the one after a right answer), not the one after a solution.
         `answered`: the question and the right answer that led to this check. The home's
         lock is held."""
+        from .checking import changes_since, judge_state, notice_broken_release, where_said
         from .judge import CheckReport
 
         lesson = self.current_lesson()
@@ -255,72 +226,22 @@ class Workspace:
             self.save()  # a check that found the sandbox broken was still tried
             raise
         seen = self.seen.load(lesson.id)
-        noticed = _notice_broken_release(lesson, progress.step, state, seen)
-        verdict, state = self._judge(lesson, progress, state, seen)
-        self._advance(lesson, progress, verdict)
-        changes = [] if fast_forward else self._changes_since_last_seen(lesson, state)
-        report = CheckReport(lesson, verdict, state, self._where(lesson, verdict, state, seen),
-                             changes)
+        noticed = notice_broken_release(lesson, progress.step, state, seen)
+        verdict, state = judge_state(lesson, progress, state, seen, self.context(),
+                                     lambda: self.read_state(fresh_build=True))
+        if verdict.passed_steps:
+            self.progress.advance(lesson.id, len(lesson.steps), verdict.passed_steps,
+                                  verdict.step_index, verdict.lesson_complete, now())
+        self.progress.current = lesson.id
+        self.save()
+        changes = [] if fast_forward else changes_since(
+            self.journal.last_state(lesson.id) or self.sandbox.start_state(), state)
+        where = where_said(lesson, verdict, state, seen, self.sandbox.applied_at_start)
+        report = CheckReport(lesson, verdict, state, where, changes)
         checked = Checked(report, did, progress.step, seen, noticed, answered, fast_forward)
         for listener in self.listeners:
             listener.checked(checked)
         return report
-
-    def _judge(self, lesson: Lesson, progress: LessonProgress, state: SandboxState,
-               seen: StepStates) -> tuple[Verdict, SandboxState]:
-        """The verdict on `state`, and the state it was given on (read again with a fresh
-        build when a step is down to what only a fresh build tells)."""
-        from .judge import judge_lesson
-
-        context = self.context()
-        verdict = judge_lesson(lesson, progress.step, state, context, set(progress.answered),
-                               seen)
-        if verdict.wants_fresh_build:
-            state = self.read_state(fresh_build=True)
-            verdict = judge_lesson(lesson, progress.step, state, context,
-                                   set(progress.answered), seen)
-        return verdict, state
-
-    def _advance(self, lesson: Lesson, progress: LessonProgress, verdict: Verdict) -> None:
-        """Progress after the verdict: the steps it passed, the step the learner is on now."""
-        if verdict.passed_steps:
-            at = now()
-            for passed_index in verdict.passed_steps:
-                self.progress.pass_step(lesson.id, passed_index, at)
-            if not verdict.lesson_complete:
-                self.progress.begin(lesson.id, verdict.step_index, at)
-            progress.step = len(lesson.steps) if verdict.lesson_complete else verdict.step_index
-            progress.completed = progress.completed or verdict.lesson_complete
-        self.progress.current = lesson.id
-        self.save()
-
-    def _changes_since_last_seen(self, lesson: Lesson, state: SandboxState) -> list[str]:
-        """What changed since the tutor last saw the sandbox (the journal's last state, or
-        the lesson's start after a reset)."""
-        from .changes import describe_changes
-
-        before = self.journal.last_state(lesson.id) or self.sandbox.start_state()
-        return describe_changes(before, state) if before is not None else []
-
-    def _where(self, lesson: Lesson, verdict: Verdict, state: SandboxState,
-               seen: StepStates) -> str:
-        """Where the migrations stand relative to the step's goal, when it did not pass,
-        against the migrations applied when the step began (the lesson's start for its first
-        step, or where the tutor saw none); and what was seen done ahead of it."""
-        from .judge import seen_ahead, where_you_are
-
-        where = ""
-        if not verdict.passed:
-            began = state if verdict.passed_steps and not verdict.lesson_complete \
-                else seen.began.get(verdict.step_index)
-            applied = began.applied_keys() if began is not None \
-                else self.sandbox.applied_at_start()
-            where = where_you_are(lesson.steps[verdict.step_index], state, applied)
-        if verdict.ahead is not None:
-            where = f"{where} {seen_ahead(lesson, verdict)}".strip()
-        return where
-
-    # --- the class, when the learner is in one (see classroom/telling.py) -----------------
 
     def tell_class(self, kind: str, detail: dict | None = None,
                    where: dict | None = None) -> None:
@@ -347,77 +268,31 @@ class Workspace:
         return report
 
     def next_hint(self) -> Hint:
-        with self.locked_home():
-            lesson, index, step = self.current_step()
-            progress = self.lesson_progress(lesson)
-            number = min(progress.hints_shown.get(str(index), 0) + 1, len(step.hints))
-            progress.hints_shown[str(index)] = number
-            record = self.current_step_record()
-            record.hints = max(record.hints, number)
-            self.progress.current = lesson.id
-            self.save()
-        self.tell_class("hint", {"number": number, "total": len(step.hints)})
-        return Hint(number=number, total=len(step.hints), text=step.hints[number - 1])
+        """The current step's next hint (its last, once all were shown), counted."""
+        from .solving import next_hint
+
+        return next_hint(self)
 
     def solve(self, on_action: SolutionHeard) -> CheckReport:
         """Carry out the current step's reference solution with real commands, then check."""
-        with self.locked_home():
-            where = self.teller.position(self.progress)  # the step solved, not the next one
-            lesson, index, step = self.current_step()
-            self.require_lesson_sandbox(lesson)
-            require_own_sandbox(self.sandbox, "the tutor's solutions")
-            self.require_trust(lesson)
-            self.current_step_record().solutions += 1
-            self.timeline.take_point("", self.lesson_progress(lesson).step)
-            report = self.carry_out_solution(on_action)
-        if where is not None:
-            self.tell_class("solution", {"how": "carried_out"}, where)
-        self.teller.checked(report, self.progress)
-        return report
+        from .solving import solve
 
-    def carry_out_solution(self, on_action: SolutionHeard | None = None,
-                           actions: list[SolutionAction] | None = None,
-                           fast_forward: bool = False) -> CheckReport:
-        """The current step's reference solution (or, for the mutation lint, other `actions`,
-        carried out whatever their status), then its question answered rightly and the step
-        checked (not counted as a check of the learner's)."""
-        from .answering import answer_rightly
-
-        on_action = on_action or (lambda action, status, output: None)
-        _, index, step = self.current_step()
-        strict = actions is None
-        actions = step.solution if actions is None else actions
-        for action in actions:
-            status, output = self.sandbox.perform(action)
-            on_action(action, status, output)
-            if strict and (status != 0) != action.fails:
-                raise TutorError(
-                    f"The solution's `{action.describe()}` "
-                    + (f"failed (exit status {status})." if status else "was meant to fail."),
-                    "The sandbox is not in this step's starting state. Run `tutor reset` to "
-                    "start the lesson over.",
-                )
-        state = answer_rightly(self, on_action)
-        return self.judge_and_record(state, counted=False, fast_forward=fast_forward,
-                           did=f"tutor solve (step {index + 1}: "
-                               + "; ".join(a.describe() for a in actions) + ")")
+        return solve(self, on_action)
 
     def play(self, actions: list[SolutionAction]) -> CheckReport:
         """Carry out `actions` in place of the current step's solution, whatever their status,
         answer its question rightly and check: what a learner who took that road would be
         told (the mutation lint's mutants, see `mutants.py`)."""
+        from .solving import carry_out
+
         with self.locked_home():
-            return self.carry_out_solution(actions=actions)
+            return carry_out(self, actions=actions)
 
     def show_solution(self) -> Step:
-        """The current step, whose reference solution the learner asked to see: that counts
-        as a solution shown in their report."""
-        with self.locked_home():
-            self.current_step_record().solutions += 1
-            self.save()
-            step = self.current_step()[2]
-        self.tell_class("solution", {"how": "shown"})
-        return step
+        """The current step, whose reference solution the learner asked to see (counted)."""
+        from .solving import show_solution
+
+        return show_solution(self)
 
     # --- reset, and the timeline ---------------------------------------------------------------
 
@@ -432,42 +307,13 @@ class Workspace:
         if not 1 <= step <= len(lesson.steps):
             raise TutorError(f"{lesson.id} has {len(lesson.steps)} steps: there is no step "
                              f"{step}.", f"Give --step 1 to {len(lesson.steps)}.")
+        from .resets import rebuild
+
         with self.locked_home():
             if forget_progress:
                 self.progress = Progress(learner=self.progress.learner)  # a name is not progress
-            notes = self._reset(lesson, step, announce)
+            notes = rebuild(self, lesson, step, announce)
         self.tell_class("reset", {"step": step})
-        return notes
-
-    def _reset(self, lesson: Lesson, step: int,
-               announce: Callable[[str], object] | None) -> list[str]:
-        self.require_trust(lesson)
-        if self.progress.current in self.course.order:
-            # The time up to a reset was spent on the step the learner was on (if that lesson
-            # still loads: a reset is the way out of a broken one).
-            with contextlib.suppress(TutorError):
-                self.current_step_record()
-        notes = self.sandbox.build(lesson, announce)
-        reset = Reset(lesson, step, f"tutor reset {lesson.id}"
-                                    + (f" --step {step}" if step > 1 else ""))
-        for listener in self.listeners:
-            listener.reset_built(reset)
-        self.progress.current = lesson.id
-        # `completed` remembers that the lesson was once finished, and the step records what
-        # was done (for `tutor report`); the steps start over.
-        before = self.lesson_progress(lesson)
-        self.progress.lessons[lesson.id] = LessonProgress(completed=before.completed,
-                                                          steps=before.steps)
-        self.progress.begin(lesson.id, 0, now())
-        self.save()
-        if step > 1:
-            from .fast_forward import fast_forward
-
-            if announce is not None:
-                announce(f"Fast-forwarding {lesson.id} to step {step}...")
-            reset = Reset(lesson, step, reset.label, fast_forward(self, lesson, step))
-        for listener in self.listeners:
-            listener.reset_done(reset)
         return notes
 
     def remember_before_command(self) -> None:
