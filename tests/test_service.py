@@ -235,3 +235,62 @@ def test_before_a_command_the_sandbox_is_remembered_once(workspace):
     workspace.remember_before_command()
     workspace.remember_before_command()
     assert [point.did for point in workspace.history.points()] == ["tutor reset served", ""]
+
+
+@pytest.fixture
+def built_by_hand(monkeypatch):
+    """`Sandbox.build` made in memory: the marker and the start's "database" written, as a
+    real build leaves them (the build itself is tested in the slow tier)."""
+    from tutor.sandbox import Sandbox
+
+    def build(sandbox, lesson, announce=None) -> list[str]:
+        folder = sandbox.path
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / SANDBOX_MARKER).write_text(json.dumps(
+            {"lesson": lesson.id, "start_state": made_state(list(FILES)).to_json()}))
+        write_database(folder, list(FILES))
+        return []
+
+    monkeypatch.setattr(Sandbox, "build", build)
+
+
+def test_a_reset_starts_the_notes_the_timeline_and_the_seen_states_afresh(workspace,
+                                                                           built_by_hand):
+    (workspace.home / CLASS).write_text("{}")
+    migrate(workspace, "0001")
+    workspace.check()
+    workspace.reset(workspace.current_lesson())
+    assert journal(workspace)[-1]["kind"] == "reset"
+    assert workspace.journal.last_state("served") is None  # changes said from the start
+    assert [point.did for point in workspace.history.points()] == ["tutor reset served"]
+    assert workspace.seen.load("served").began == {}
+    progress = workspace.progress_file.load().of("served")
+    assert progress.step == 0  # (the step records stay, for `tutor report`)
+    assert told_class(workspace)[-1] == "reset"
+
+
+def test_a_fast_forward_marks_the_steps_and_starts_the_timeline_where_it_ends(workspace,
+                                                                              built_by_hand):
+    workspace.reset(workspace.current_lesson(), step=2)
+    progress = workspace.progress_file.load()
+    assert progress.of("served").step == 1
+    assert progress.record("served", 0).fast_forwarded
+    # The solution's check is not the learner's: no note of it, no point but the reset's.
+    assert [entry["kind"] for entry in journal(workspace)] == ["reset"]
+    [point] = workspace.history.points()
+    assert point.did == "tutor reset served --step 2" and point.step == 1
+    assert json.loads((workspace.sandbox.path / DATABASE).read_text())["applied"] == [FILES[0]]
+    # What changed is said from where the fast-forward left the learner.
+    migrate(workspace, "zero")
+    report = workspace.check()
+    assert report.lesson_complete
+    assert report.changes == ["store.0001_initial: applied -> not applied",
+                              "table store_product: dropped"]
+
+
+def test_a_second_fast_forward_starts_from_the_copy_the_first_kept(workspace, built_by_hand):
+    workspace.reset(workspace.current_lesson(), step=2)
+    reads = workspace.reader.reads
+    workspace.reset(workspace.current_lesson(), step=2)
+    assert workspace.reader.reads == reads + 1  # the state reached; no solution carried out
+    assert workspace.progress_file.load().of("served").step == 1

@@ -463,15 +463,17 @@ def cmd_solve(args) -> int:
 
 def cmd_undo(args) -> int:
     workspace = _workspace(args)
+    before = _state_before(workspace)
     done = workspace.undo(args.count, told=_tell_now)
-    return _after_restore(args, workspace, done,
+    return _after_restore(args, workspace, done, before,
                           f"tutor undo {args.count}" if args.count != 1 else "tutor undo")
 
 
 def cmd_redo(args) -> int:
     workspace = _workspace(args)
+    before = _state_before(workspace)
     done = workspace.redo(args.count, told=_tell_now)
-    return _after_restore(args, workspace, done,
+    return _after_restore(args, workspace, done, before,
                           f"tutor redo {args.count}" if args.count != 1 else "tutor redo",
                           redo=True)
 
@@ -480,16 +482,23 @@ def _tell_now(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _after_restore(args, workspace, done, did: str, redo: bool = False) -> int:
+def _state_before(workspace):
+    try:
+        return workspace.read_state()
+    except TutorError:
+        return None  # a sandbox broken enough not to be read: undo is how it mends
+
+
+def _after_restore(args, workspace, done, before, did: str, redo: bool = False) -> int:
     """What an undo or a redo did, then the check of where it left the sandbox: its verdict
     is said (and in --json), not the exit status, which is 0: the undo was done."""
     from . import timeline_view, ui
 
     try:
-        report = workspace.check(did=did)
+        report = workspace.check(did=did, since=before)
     except TutorError as error:  # (the sandbox gone back to a state Django cannot read)
         report, problem = None, error
-    state_changes = report.changes if report is not None else []
+    state_changes = report.changes if before is not None and report is not None else []
     _warn_about_damaged_points(workspace.history)
     if args.json:
         _print_json({"redone" if redo else "undone": [timeline_view.point_json(p)

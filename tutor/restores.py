@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from .exceptions import TutorError, UnsafeHome
 from .history import Point, Restoring, Undo
+from .snapshots import differences
+from .undo_stack import UndoStack
 from .markup import printable
 from .progress import LessonProgress, now
 
@@ -123,7 +125,8 @@ def _cut_short_said(doing: str) -> Iterator[None]:
                          "Run any tutor command once that is mended.") from None
 
 
-def undo(workspace: Workspace, count: int = 1, told: Callable[[str], object] | None = None) -> Undone:
+def undo(workspace: Workspace, count: int = 1,
+         told: Callable[[str], object] | None = None) -> Undone:
     """Take the sandbox back `count` points of its timeline; progress follows it: a step
     passed since is not passed any more. The sandbox as it was is kept (`redo` brings it
     back). `told` hears that a Ctrl-C waits for the restore to finish."""
@@ -141,7 +144,7 @@ def undo(workspace: Workspace, count: int = 1, told: Callable[[str], object] | N
         after.take_back(target.step, target.at, len(lesson.steps))
         entry = Undo(str(time.time_ns()), lesson.id, target.number,
                      [point.number for point in undone], progress.marks(), after.marks())
-        files = workspace.history.differences(undone[-1], target)
+        files = differences(undone[-1], target)
         restoring = Restoring("undo", target.number, [entry])
         with _finished_before_interrupt(told, "undo"):
             with _not_begun_said("undo"):
@@ -151,7 +154,8 @@ def undo(workspace: Workspace, count: int = 1, told: Callable[[str], object] | N
     return Undone(target, undone, files)
 
 
-def redo(workspace: Workspace, count: int = 1, told: Callable[[str], object] | None = None) -> Undone:
+def redo(workspace: Workspace, count: int = 1,
+         told: Callable[[str], object] | None = None) -> Undone:
     """Take back the last `count` undos: the sandbox and progress as they were before
     them. Refused when there is nothing to redo, or when the sandbox changed since."""
     with workspace.locked_home():
@@ -159,9 +163,10 @@ def redo(workspace: Workspace, count: int = 1, told: Callable[[str], object] | N
         workspace.require_lesson_sandbox(lesson)
         require_own_sandbox(workspace.sandbox)
         server, state_key, _ = workspace.timeline.server_now(workspace.read_state)
-        point, undos = workspace.history.plan_redo(count, server=server, state_key=state_key)
+        point, undos = UndoStack(workspace.history).plan_redo(count, server=server,
+                                                              state_key=state_key)
         now = workspace.history.last()
-        files = workspace.history.differences(now, point) if now is not None else []
+        files = differences(now, point) if now is not None else []
         redone = [p for p in (workspace.history.find(number) for undo in reversed(undos)
                               for number in undo.undone) if p is not None]
         restoring = Restoring("redo", point.number, undos)
@@ -178,7 +183,7 @@ def finish_restore(workspace: Workspace, restoring: Restoring, server=None) -> N
     database), the timeline, progress and the journal; then the note goes. Done again
     from the start, it does each part once (how the next tutor finishes one cut short)."""
     workspace.history.restore(restoring, server)
-    workspace.history.move_points_for(restoring, server)
+    UndoStack(workspace.history).move_points_for(restoring, server)
     if restoring.undos:
         undo = restoring.undos[0] if restoring.kind == "undo" else restoring.undos[-1]
         marks = undo.after if restoring.kind == "undo" else undo.before
@@ -219,7 +224,7 @@ def finish_interrupted_restore(workspace: Workspace) -> None:
         try:
             server = (workspace.timeline.server_database()
                       if workspace.sandbox.built_on() != "sqlite" else None)
-            kept = workspace.history.keep_work_since(restoring) if server is None else []
+            kept = UndoStack(workspace.history).keep_work_since(restoring) if server is None else []
             finish_restore(workspace, restoring, server)
             shown = ", ".join(kept[:10]) + (f" and {len(kept) - 10} more"
                                             if len(kept) > 10 else "")

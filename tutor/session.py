@@ -232,7 +232,7 @@ class Session:
         elif choice == "solution":
             ui.show_solution(workspace.show_solution())
         elif choice == "skip":
-            self.after_change(workspace.solve(ui.show_action))
+            self.after_change(workspace.solve(ui.show_action))  # (said since the last check)
         elif choice in (RAISE_HAND[0], LOWER_HAND[0]):
             self.raise_hand(choice == RAISE_HAND[0])
         elif choice == "reset":
@@ -325,7 +325,7 @@ class Session:
                              "own (`tutor shell`) to see all of it.[/dim]")
         if status:
             ui.console.print(f"[dim](exit status {status})[/dim]")
-        self.after_change(self.workspace.check(did=command))
+        self.after_change(self.workspace.check(did=command, since=self.state))
 
     def menu(self) -> list[tuple[str, str]]:
         """The step menu: "redo" below "undo" while an undo can be redone."""
@@ -339,20 +339,22 @@ class Session:
 
         done = self.workspace.undo(1, told=lambda text: ui.say(text, err=True))
         timeline_view.show_undone(done)
-        self.after_change(self.workspace.check(did="tutor undo"), done.files)
+        self.after_change(self.workspace.check(did="tutor undo", since=self.state), done.files)
 
     def redo(self) -> None:
         from . import timeline_view
 
         done = self.workspace.redo(1, told=lambda text: ui.say(text, err=True))
         timeline_view.show_undone(done, redo=True)
-        self.after_change(self.workspace.check(did="tutor redo"), done.files, redo=True)
+        self.after_change(self.workspace.check(did="tutor redo", since=self.state), done.files,
+                          redo=True)
 
     def after_change(self, report: CheckReport, files: list[str] | None = None,
                      redo: bool = False) -> None:
-        """Say what a command changed (the check's changes, when the session has shown a
-        state to change from), show the state it left, and the check's verdict; `files`:
-        after an undo (or a redo), what it did to each file (it lists them all)."""
+        """Say what a command changed (the check's changes, since the state the session
+        showed last: none when it has shown none), show the state it left, and the check's
+        verdict; `files`: after an undo (or a redo), what it did to each file (it lists them
+        all)."""
         shown_before = self.state is not None
         changes = report.changes if shown_before else []
         self.state = report.state

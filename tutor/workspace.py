@@ -195,18 +195,21 @@ class Workspace:
 
     # --- checking ---------------------------------------------------------------------------
 
-    def check(self, did: str = "") -> CheckReport:
+    def check(self, did: str = "", since: SandboxState | None = None) -> CheckReport:
         """Judge the current step; on success advance, and keep passing the steps after it
         that the state already satisfies. `did`: the command that led here, for the
-        timeline (see `history.py`); "" for work the tutor did not run."""
+        timeline (see `history.py`); "" for work the tutor did not run. `since`: the state
+        the learner saw last, that "what changed" is said against (default: the last the
+        journal saw)."""
         with self.locked_home():
-            report = self.judge_and_record(did=did)
+            report = self.judge_and_record(did=did, since=since)
         self.teller.checked(report, self.progress)
         return report
 
     def judge_and_record(self, state: SandboxState | None = None, counted: bool = True,
                          did: str = "", answered: tuple[str, list[str]] | None = None,
-                         fast_forward: bool = False) -> CheckReport:
+                         fast_forward: bool = False,
+                         since: SandboxState | None = None) -> CheckReport:
         """Judge `state` (default: read now), move progress and hand the listeners the check.
         `counted`: a check the learner asked for (every `tutor check`, the session's check
         after each command, the one after a right answer), not the one after a solution.
@@ -235,7 +238,7 @@ class Workspace:
         self.progress.current = lesson.id
         self.save()
         changes = [] if fast_forward else changes_since(
-            self.journal.last_state(lesson.id) or self.sandbox.start_state(), state)
+            since or self.journal.last_state(lesson.id) or self.sandbox.start_state(), state)
         where = where_said(lesson, verdict, state, seen, self.sandbox.applied_at_start)
         report = CheckReport(lesson, verdict, state, where, changes)
         checked = Checked(report, did, progress.step, seen, noticed, answered, fast_forward)
@@ -298,12 +301,9 @@ class Workspace:
 
     def reset(self, lesson: Lesson, forget_progress: bool = False, step: int = 1,
               announce: Callable[[str], object] | None = None) -> list[str]:
-        """Rebuild the sandbox in `lesson`'s starting state and make it current, at step one
-        (with `forget_progress`, all progress is forgotten first); with `step`, the reference
-        solutions of the steps before it are carried out (fast-forwarded). Returns notes to
-        tell (the databases of a server the sandbox has left). `announce` hears what takes
-        time (a build with real commands, a fast-forward) as it begins, once nothing can
-        refuse it any more."""
+        """Rebuild the sandbox in `lesson`'s start and make it current (see `resets.py`), at
+        `step` (fast-forwarded); `forget_progress` forgets all progress first. Returns notes
+        to tell; `announce` hears what takes time as it begins, once nothing can refuse it."""
         if not 1 <= step <= len(lesson.steps):
             raise TutorError(f"{lesson.id} has {len(lesson.steps)} steps: there is no step "
                              f"{step}.", f"Give --step 1 to {len(lesson.steps)}.")
@@ -325,9 +325,8 @@ class Workspace:
                 self.timeline.take_point("", self.lesson_progress(lesson).step)
 
     def undo(self, count: int = 1, told: Callable[[str], object] | None = None) -> Undone:
-        """Take the sandbox back `count` points of its timeline; progress follows it: a step
-        passed since is not passed any more. The sandbox as it was is kept (`redo` brings it
-        back). `told` hears that a Ctrl-C waits for the restore to finish."""
+        """Take the sandbox, and progress, back `count` points of its timeline (see
+        `restores.py`); `told` hears that a Ctrl-C waits for the restore to finish."""
         from .restores import undo
 
         done = undo(self, count, told)
