@@ -46,6 +46,7 @@ KEEP = 50
 # edited, a command the shell kept out of its history).
 UNNAMED = "changes made outside the tutor's commands"
 class NothingToUndo(TutorError):
+    """An undo or a redo refused: the timeline holds nothing to go to, and says why."""
     pass
 
 

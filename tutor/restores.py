@@ -145,12 +145,7 @@ def undo(workspace: Workspace, count: int = 1,
         entry = Undo(str(time.time_ns()), lesson.id, target.number,
                      [point.number for point in undone], progress.marks(), after.marks())
         files = differences(undone[-1], target)
-        restoring = Restoring("undo", target.number, [entry])
-        with _finished_before_interrupt(told, "undo"):
-            with _not_begun_said("undo"):
-                workspace.history.begin(restoring)
-            with _cut_short_said("undo"):
-                finish_restore(workspace, restoring, server)
+        _noted_and_finished(workspace, Restoring("undo", target.number, [entry]), server, told)
     return Undone(target, undone, files)
 
 
@@ -169,13 +164,19 @@ def redo(workspace: Workspace, count: int = 1,
         files = differences(now, point) if now is not None else []
         redone = [p for p in (workspace.history.find(number) for undo in reversed(undos)
                               for number in undo.undone) if p is not None]
-        restoring = Restoring("redo", point.number, undos)
-        with _finished_before_interrupt(told, "redo"):
-            with _not_begun_said("redo"):
-                workspace.history.begin(restoring)
-            with _cut_short_said("redo"):
-                finish_restore(workspace, restoring, server)
+        _noted_and_finished(workspace, Restoring("redo", point.number, undos), server, told)
     return Undone(point, redone, files)
+
+
+def _noted_and_finished(workspace: Workspace, restoring: Restoring, server,
+                        told: Callable[[str], object] | None) -> None:
+    """Note the restore, then carry it out whole: a Ctrl-C waits for it to finish, and what
+    the operating system refuses is said as what it left."""
+    with _finished_before_interrupt(told, restoring.kind):
+        with _not_begun_said(restoring.kind):
+            workspace.history.begin(restoring)
+        with _cut_short_said(restoring.kind):
+            finish_restore(workspace, restoring, server)
 
 
 def finish_restore(workspace: Workspace, restoring: Restoring, server=None) -> None:

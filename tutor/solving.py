@@ -23,6 +23,8 @@ SolutionHeard = Callable[[SolutionAction, int, str], None]
 
 @dataclass(frozen=True)
 class Hint:
+    """One hint of a step, as shown: its number of the step's total."""
+
     number: int   # 1-based
     total: int
     text: str

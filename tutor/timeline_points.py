@@ -13,6 +13,10 @@ from .exceptions import TutorError
 
 @dataclass
 class Point:
+    """One point of the timeline: the sandbox's files and folders as a snapshot took them,
+    the command that led here, and what the check here saw (written as a small manifest,
+    `HOME/history/points/NNNNNN.json`)."""
+
     number: int
     did: str       # the command that led here; "" for changes seen at a check
     at: int        # seconds since the epoch
