@@ -271,7 +271,9 @@ def test_a_reset_starts_the_notes_the_timeline_and_the_seen_states_afresh(worksp
 
 def test_a_fast_forward_marks_the_steps_and_starts_the_timeline_where_it_ends(workspace,
                                                                               built_by_hand):
-    workspace.reset(workspace.current_lesson(), step=2)
+    reset = workspace.reset(workspace.current_lesson(), step=2)
+    assert reset.label == "tutor reset served --step 2" and reset.notes == ()
+    assert not reset.reached.migration("store", FILES[1]).applied  # the state it left
     progress = workspace.progress_file.load()
     assert progress.of("served").step == 1
     assert progress.record("served", 0).fast_forwarded

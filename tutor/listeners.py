@@ -3,7 +3,7 @@ that listens.
 
 The service (`workspace.py`) reads and judges; it then hands each listener one event per
 thing it did: a check (`Checked`), a reset (`Reset`, once the sandbox is built and once the
-learner stands at the step asked for). Each listener records the event in its own file
+learner stands at the step asked for; the caller gets the same `Reset` back). Each listener records the event in its own file
 (the seen states, the journal, the timeline) and never calls back into the service: what
 it needs is in the event. A listener that has nothing to do with an event leaves it alone.
 """
@@ -39,13 +39,16 @@ class Checked:
 
 @dataclass(frozen=True)
 class Reset:
-    """A reset of `lesson` to `step` (from 1): `label` is the command as the learner would
-    type it; `reached` is the state a fast-forward left (None: the lesson's start)."""
+    """A reset of `lesson` to `step` (from 1), as the listeners hear it and the caller gets
+    it back: `label` is the command as the learner would type it; `reached` is the state a
+    fast-forward left (None: the lesson's start); `notes`, what the build has to tell (the
+    databases of a server the sandbox has left)."""
 
     lesson: Lesson
     step: int
     label: str
     reached: SandboxState | None = None
+    notes: tuple[str, ...] = ()
 
 
 class Listener:

@@ -7,6 +7,7 @@ step asked for (the timeline and the notes begin there).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from typing import TYPE_CHECKING, Callable
 
 from .exceptions import TutorError
@@ -19,9 +20,9 @@ if TYPE_CHECKING:
 
 
 def rebuild(workspace: Workspace, lesson: Lesson, step: int,
-            announce: Callable[[str], object] | None) -> list[str]:
-    """Rebuild the sandbox for `lesson` at `step` (see `Workspace.reset`); returns the notes
-    the build left. The home's lock is held."""
+            announce: Callable[[str], object] | None) -> Reset:
+    """Rebuild the sandbox for `lesson` at `step` (see `Workspace.reset`); returns the reset,
+    as the listeners heard it. The home's lock is held."""
     workspace.require_trust(lesson)
     if workspace.progress.current in workspace.course.order:
         # The time up to a reset was spent on the step the learner was on (if that lesson
@@ -30,7 +31,7 @@ def rebuild(workspace: Workspace, lesson: Lesson, step: int,
             workspace.current_step_record()
     notes = workspace.sandbox.build(lesson, announce)
     reset = Reset(lesson, step, f"tutor reset {lesson.id}"
-                                + (f" --step {step}" if step > 1 else ""))
+                                + (f" --step {step}" if step > 1 else ""), notes=tuple(notes))
     for listener in workspace.listeners:
         listener.reset_built(reset)
     workspace.progress.current = lesson.id
@@ -46,7 +47,7 @@ def rebuild(workspace: Workspace, lesson: Lesson, step: int,
 
         if announce is not None:
             announce(f"Fast-forwarding {lesson.id} to step {step}...")
-        reset = Reset(lesson, step, reset.label, fast_forward(workspace, lesson, step))
+        reset = dataclasses.replace(reset, reached=fast_forward(workspace, lesson, step))
     for listener in workspace.listeners:
         listener.reset_done(reset)
-    return notes
+    return reset

@@ -149,7 +149,7 @@ class Session:
                  else f"Fast-forwarding {lesson.id} to step {step} with the reference "
                       "solutions...")
         with ui.console.status(doing):
-            notes = self.workspace.reset(lesson, step=step)
+            notes = self.workspace.reset(lesson, step=step).notes
         for note in notes:
             ui.show_warning(note)
         where = ui.literal(str(self.workspace.sandbox.path))

@@ -20,7 +20,7 @@ from .exceptions import SandboxBroken, TutorError
 from .home_layout import SANDBOX_NEW, SANDBOX_OLD
 from .journal import Journal
 from .lessons import Course, Lesson, SolutionAction, Step, load_course
-from .listeners import Checked, Listener
+from .listeners import Checked, Listener, Reset
 from .lock import home_lock
 from .paths import claim_home, course_cache
 from .progress import LessonProgress, Progress, ProgressFile, StepRecord, now
@@ -300,10 +300,10 @@ class Workspace:
     # --- reset, and the timeline ---------------------------------------------------------------
 
     def reset(self, lesson: Lesson, forget_progress: bool = False, step: int = 1,
-              announce: Callable[[str], object] | None = None) -> list[str]:
+              announce: Callable[[str], object] | None = None) -> Reset:
         """Rebuild the sandbox in `lesson`'s start and make it current (see `resets.py`), at
-        `step` (fast-forwarded); `forget_progress` forgets all progress first. Returns notes
-        to tell; `announce` hears what takes time as it begins, once nothing can refuse it."""
+        `step` (fast-forwarded); `forget_progress` forgets all progress first. Returns the
+        reset; `announce` hears what takes time as it begins, once nothing can refuse it."""
         if not 1 <= step <= len(lesson.steps):
             raise TutorError(f"{lesson.id} has {len(lesson.steps)} steps: there is no step "
                              f"{step}.", f"Give --step 1 to {len(lesson.steps)}.")
@@ -312,9 +312,9 @@ class Workspace:
         with self.locked_home():
             if forget_progress:
                 self.progress = Progress(learner=self.progress.learner)  # a name is not progress
-            notes = rebuild(self, lesson, step, announce)
+            reset = rebuild(self, lesson, step, announce)
         self.tell_class("reset", {"step": step})
-        return notes
+        return reset
 
     def remember_before_command(self) -> None:
         """Before a command runs: the sandbox as it is, so that the command can be undone (on
