@@ -91,8 +91,8 @@ class ReaderDouble:
 
     def manage(self, sandbox: Path, args: list[str]) -> subprocess.CompletedProcess:
         assert args[:2] == ["migrate", "store"], args
-        target = args[2]
-        applied = [] if target == "zero" else list(FILES[:[n[:4] for n in FILES].index(target[:4]) + 1])
+        prefixes = [name[:4] for name in FILES]
+        applied = [] if args[2] == "zero" else list(FILES[:prefixes.index(args[2][:4]) + 1])
         write_database(sandbox, applied)
         return subprocess.CompletedProcess(["manage.py", *args], 0, "", "")
 

@@ -1,7 +1,8 @@
 """The service's check, the judging half: a state judged against the learner's step (read
 again with a fresh build when a step is down to what only that tells), a release newly seen
 broken noted, what changed since the tutor last saw the sandbox, and where the learner
-stands said when the step did not pass. Nothing here writes; the workspace records the verdict (`Workspace.judge_and_record`).
+stands said when the step did not pass. Nothing here writes; the workspace records the
+verdict (`Workspace.judge_and_record`).
 """
 
 from __future__ import annotations

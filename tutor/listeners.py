@@ -3,9 +3,11 @@ that listens.
 
 The service (`workspace.py`) reads and judges; it then hands each listener one event per
 thing it did: a check (`Checked`), a reset (`Reset`, once the sandbox is built and once the
-learner stands at the step asked for; the caller gets the same `Reset` back). Each listener records the event in its own file
-(the seen states, the journal, the timeline) and never calls back into the service: what
-it needs is in the event. A listener that has nothing to do with an event leaves it alone.
+learner stands at the step asked for; the caller gets the same `Reset` back). Each listener
+records the event in its own file (the seen states, the journal, the timeline) and never
+calls back into the service: what it needs is in the event. A listener that has nothing to
+do with an event leaves it alone. The class hears through `classroom.telling.ClassTeller`
+once the home's lock is let go.
 """
 
 from __future__ import annotations
