@@ -1,6 +1,6 @@
-"""The class server under load, shortened for CI: the benchmark (`tutor.classroom.bench`) run
+"""The class server under load, shortened for CI: the benchmark (`tutor.bench.class_load`) run
 with 25 learners for 6 seconds against the real server in a process of its own. The full load
-(100 learners for 60 seconds) is the benchmark's own run: `python -m tutor.classroom.bench`.
+(100 learners for 60 seconds) is the benchmark's own run: `python -m tutor.bench.class_load`.
 
 What is asserted holds on a busy machine too: every event the server answered is stored and
 counted by the room, no request fails, and the dashboard sees each event well within the
@@ -15,7 +15,7 @@ from conftest import ci_servers_job_only
 
 pytest.importorskip("aiohttp", reason="the class server needs aiohttp (pip install '.[class]')")
 
-from tutor.classroom import bench  # noqa: E402
+from tutor.bench import class_load as bench  # noqa: E402
 
 # The class server, its protocol and its load are the same whichever Django a learner's
 # tutor has: CI runs them once, in its servers' job, beside its two suites (one per Django).

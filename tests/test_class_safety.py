@@ -25,7 +25,7 @@ from conftest import ci_servers_job_only, tutor
 pytest.importorskip("aiohttp")
 
 from tutor.classroom.door import CONNECTIONS_PER_ADDRESS, HEADER_TIMEOUT_SECONDS  # noqa: E402
-from tutor.classroom.link import MAX_ANSWER_BYTES  # noqa: E402
+from tutor.classroom.http_client import MAX_ANSWER_BYTES  # noqa: E402
 from tutor.classroom.server import FAILED_JOINS_ALLOWED, SEATS_PER_ADDRESS  # noqa: E402
 
 pytestmark = ci_servers_job_only()

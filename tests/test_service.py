@@ -113,7 +113,7 @@ def migrate(workspace: Workspace, target: str) -> None:
 def workspace(tmp_path: Path, monkeypatch) -> Workspace:
     """A home whose sandbox was "built" for the lesson: its marker and start state written
     by hand, as `Sandbox.build` writes them."""
-    monkeypatch.setattr("tutor.classroom.link.ensure_sender", lambda home: None)
+    monkeypatch.setattr("tutor.classroom.outbox.ensure_sender", lambda home: None)
     folder = tmp_path / "lessons"
     folder.mkdir()
     (folder / "served.toml").write_text(textwrap.dedent(LESSON), encoding="utf-8")

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import ui
+from .class_menu import HAND, RAISE_HAND, ROOM, ClassMenu
 from .exceptions import TutorError
 from .lessons import Lesson
-from .markup import printable
 from .state import SandboxState
 from .tracebacks import NOTE as TRACEBACK_NOTE
 from .tracebacks import TracebackFilter, worth_filtering
@@ -33,19 +33,20 @@ ANSWER = ("answer", "Answer the question")
 # After an undo, while nothing changed since: right below "undo".
 REDO = ("redo", "Redo: take back the last undo")
 AT_A_STEP = "@step"  # the lesson menu's "start at a later step" (no lesson id has an @)
-# Only in a class (`tutor start --class`): the room's step, and a hand to raise.
-ROOM = "room"
-RAISE_HAND = ("hand", "I'm stuck: raise my hand")
-LOWER_HAND = ("lower", "Lower my hand")
 AFTER_LESSON = [("next", "Start the next lesson"), ("menu", "Choose a lesson"),
                 ("quit", "Quit")]
 
 
 class Session:
+    """`tutor start` for one workspace: a lesson chosen, its steps worked through at the
+    menu, then the next lesson. `state` is the sandbox's state last shown (None: read it
+    afresh); `tutor watch` and `tutor demo` reuse the pieces that show a change."""
+
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
         self.state: SandboxState | None = None
         self.going_to: tuple[Lesson, int] | None = None  # the room's step, chosen
+        self.class_menu = ClassMenu(workspace)  # (offers nothing outside a class)
 
     def run(self, lesson_id: str | None) -> None:
         lesson = self.pick_start(lesson_id)
@@ -186,7 +187,7 @@ class Session:
                 shown_step, redraw = index, False
             question = [ANSWER] if lesson.steps[index].question else []
             choice = ui.ask_choice("What would you like to do?",
-                                   self.class_choices(lesson, index) + question
+                                   self.class_menu.choices(lesson, index) + question
                                    + self.menu(), takes_text=True)
             typed = ""
             if isinstance(choice, ui.Typed):
@@ -196,12 +197,8 @@ class Session:
             if choice == "quit":
                 return False
             if choice == ROOM:
-                target = self.room_offer(lesson, index)
-                if target is not None and ui.ask_confirm(
-                        f"Rebuild the sandbox at {target['lesson']}, step {target['step']}? "
-                        "The sandbox as it is now is not kept (your progress is)."):
-                    self.going_to = (self.workspace.course.get(target["lesson"]),
-                                     target["step"])
+                self.going_to = self.class_menu.go_to_room(lesson, index)
+                if self.going_to is not None:
                     return False
                 continue
             try:
@@ -233,66 +230,13 @@ class Session:
             ui.show_solution(workspace.show_solution())
         elif choice == "skip":
             self.after_change(workspace.solve(ui.show_action))  # (said since the last check)
-        elif choice in (RAISE_HAND[0], LOWER_HAND[0]):
-            self.raise_hand(choice == RAISE_HAND[0])
+        elif choice in HAND:
+            self.class_menu.raise_hand(choice == RAISE_HAND[0])
         elif choice == "reset":
             if ui.ask_confirm(f"Rebuild the sandbox for {lesson.id} from its start?"):
                 self.reset(lesson)
                 return True
         return False
-
-    # --- the class ----------------------------------------------------------------------
-
-    def room_offer(self, lesson: Lesson, index: int) -> dict | None:
-        from .classroom.telling import in_class
-
-        if not in_class(self.workspace.home):
-            return None
-        from .classroom.link import room_offer
-
-        return room_offer(self.workspace.home, self.workspace.course, lesson.id, index + 1)
-
-    def class_choices(self, lesson: Lesson, index: int) -> list[tuple[str, str]]:
-        """In a class: the room's step when the learner is behind it (said once, then
-        offered at the top of the menu), and the hand to raise or lower."""
-        from .classroom.telling import in_class
-
-        home = self.workspace.home
-        if not in_class(home):
-            return []
-        from .classroom import link
-
-        choices = []
-        target = self.room_offer(lesson, index)
-        if target is not None:
-            where = f"{target['lesson']}, step {target['step']}"
-            if link.mark_room_seen(home, target["seq"]):
-                title = printable(str(target.get("title") or ""))[:200]
-                ui.say(f"[bold magenta]The instructor has moved the room to {ui.literal(where)}"
-                       f"[/bold magenta]: {ui.literal(title)}")
-            choices.append((ROOM, f"Go to the room's step: {where}"
-                                  + (" (the steps before it fast-forwarded)"
-                                     if target["step"] > 1 else "")))
-        choices.append(LOWER_HAND if link.hand_is_up(home) else RAISE_HAND)
-        return choices
-
-    def raise_hand(self, raised: bool) -> None:
-        from .classroom import link
-
-        message = ""
-        if raised:
-            message = ui.ask_text("What are you stuck on? (one line, optional; Enter to skip)")
-        link.set_hand(self.workspace.home, raised)
-        self.workspace.tell_class("hand", {"raised": raised, "message": " ".join(
-            message.split())[:200]})
-        reached = link.status(self.workspace.home).get("error") is None
-        if not raised:
-            ui.say("Your hand is down.")
-        elif reached:
-            ui.say("Your hand is up: the instructor's dashboard shows it.")
-        else:  # (the class is away just now: the sender says so in the status)
-            ui.say("Your hand is up. The class cannot be reached just now: the dashboard "
-                   "shows it as soon as your tutor gets through.")
 
     def answer_question(self) -> None:
         step, posed = self.workspace.pose_question()

@@ -88,7 +88,3 @@ def show_redoable(lesson: Lesson, rows: list[tuple[int | None, Point]]) -> None:
                 else "tutor redo" if count == 1 else f"tutor redo {count}")
         say(f"  {when}  ↶ {_did(point)}  [dim]({step}; {redo})[/dim]")
 
-
-def point_json(point: Point) -> dict:
-    return {"number": point.number, "did": point.did, "at": point.at, "step": point.step + 1,
-            "changes": point.changes, "passed": point.passed}

@@ -1,7 +1,8 @@
 """Everything the learner sees and answers: rich renders, questionary asks.
 
 Short messages go through `say` (plain ANSI, see markup.py); tables, panels and Markdown
-through `console`, a rich Console made on first use. Nothing here decides anything.
+through `console`, a rich Console made on first use; menus are menu.py's. Nothing here
+decides anything.
 
 Names and values read from the sandbox are data: put in a table as `literal` (no style tag
 acts, no control character), in a `Text` through `visible`. Behind that, both ways to the
@@ -13,10 +14,10 @@ codes act.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .markup import box_table, code_spans, listed, literal, printable, prose, say, visible
+from .menu import Menu, Typed
 
 if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the checking engine
     from .checks import Outcome
@@ -62,10 +63,6 @@ def _visible_console():
 
 console = _LazyConsole()
 
-FOCUS_APP = "store"
-FOCUS_TABLE = "store_product"
-
-
 # --- rendering ------------------------------------------------------------------------------
 
 def _markdown(text: str):
@@ -81,126 +78,9 @@ def _panel(body, title: str, **options):
     return Panel(body, title=title, title_align="left", **options)
 
 
-def state_view(state: SandboxState):
-    """The live state: each app's migrations (file, record), the columns of store_product, the
-    other tables of the learner's apps, and the git branch when the sandbox has one."""
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    parts = []
-    others = list(state.databases.items())  # a lesson's teammate, staging, production...
-    every = [state, *(other for _, other in others)]
-    apps = sorted({app for each in every for app in each.apps},
-                  key=lambda app: (app != FOCUS_APP, app)) or [FOCUS_APP]
-    for app in apps:
-        names = sorted({m.name for each in every for m in each.app_migrations(app)})
-        title = literal(f"{app} migrations") + (", applied on each database" if others
-                                                 else "")
-        migrations = Table(title=title, title_justify="left", expand=False)
-        # A migration's name is what the learner types: never cut, whatever else must give.
-        migrations.add_column("migration", no_wrap=True,
-                              min_width=max((len(printable(n)) for n in names), default=9))
-        migrations.add_column("file")
-        migrations.add_column("applied" if not others else literal(state.database))
-        for name, _ in others:
-            migrations.add_column(literal(name))
-        for name in names:
-            on_disk = any(m.on_disk for each in every for m in each.app_migrations(app)
-                          if m.name == name)
-            marks = []
-            for each in every:
-                migration = each.migration(app, name)
-                marks.append("[green][X][/green]" if migration and migration.applied else "[ ]")
-            migrations.add_row(literal(name), "yes" if on_disk else "[red]missing[/red]",
-                               *marks)
-        if not names:
-            migrations.add_row("(none)", "", "", *("" for _ in others))
-        parts.append(migrations)
-    columns = state.columns(FOCUS_TABLE)
-    if columns is None:
-        reason = "" if state.database_exists else f": {state.no_database()}"
-        parts.append(Text(visible(f"Table {FOCUS_TABLE} does not exist{reason}."),
-                          style="yellow"))
-    else:
-        table = Table(title=f"{FOCUS_TABLE} columns ({_rows(state, FOCUS_TABLE)})",
-                      title_justify="left")
-        table.add_column("column")
-        table.add_column("type")
-        table.add_column("null")
-        for column in columns:
-            table.add_row(literal(column.name), literal(column.type),
-                          "NULL" if column.null else "NOT NULL")
-        parts.append(table)
-    for name in sorted(state.row_counts):
-        if name != FOCUS_TABLE:
-            names = ", ".join(c.name for c in state.columns(name) or [])
-            parts.append(Text(visible(f"Table {name} ({_rows(state, name)}): {names}")))
-    for app, pending in state.pending_changes.items():
-        if pending:
-            which = "" if app == FOCUS_APP else f" for {app}"
-            parts.append(Text(visible(f"makemigrations would write{which}: "
-                                      + "; ".join(pending)), style="yellow"))
-    orphans = state.orphans()
-    if orphans:
-        names = ", ".join(m.key for m in orphans)
-        parts.append(Text(visible(f"Applied but no file (orphan rows): {names}"), style="red"))
-    for app, drift in state.schema_drift.items():
-        if drift:  # the record says one thing, the database another: `--fake`, a lost row...
-            parts.append(Text(visible(f"Record and schema disagree ({app}): "
-                                      + "; ".join(drift)), style="red"))
-    for name, other in others:
-        parts.append(_other_database_view(name, other))
-    for run in state.releases.values():
-        parts.append(_release_view(run))
-    if state.git_branch:
-        parts.append(Text(visible(f"git: on branch {state.git_branch}")))
-    return Group(*parts)
-
-
-def _other_database_view(name: str, state: SandboxState):
-    """One of the lesson's other databases in a few lines: its tables and rows, its orphan
-    records and where its record and schema disagree."""
-    from rich.text import Text
-
-    if not state.database_exists:
-        return Text(visible(f"Database {name}: {state.no_database()}."), style="yellow")
-    tables = [f"{table} ({_rows(state, table)}: "
-              + ", ".join(c.name for c in state.columns(table) or []) + ")"
-              for table in sorted(state.row_counts)]
-    lines = [f"Database {name}: " + ("; ".join(tables) if tables else "no tables of yours")]
-    style = ""
-    orphans = state.orphans()
-    if orphans:
-        lines.append("  applied there but no file (orphan rows): "
-                     + ", ".join(m.key for m in orphans))
-        style = "red"
-    for app, drift in state.schema_drift.items():
-        if drift:
-            lines.append(f"  record and schema disagree there ({app}): " + "; ".join(drift))
-            style = "red"
-    return Text(visible("\n".join(lines)), style=style)
-
-
-def _release_view(run: ReleaseRun):
-    from rich.text import Text
-
-    from .checks import release_failures, release_name
-
-    name = release_name(run)
-    name = name[0].upper() + name[1:]
-    if run.works:
-        return Text(visible(f"{name} on {run.database}: works (it {listed(list(run.does))})"))
-    return Text(visible(f"{name} on {run.database}: fails; " + "; ".join(release_failures(run))),
-                style="red")
-
-
-def _rows(state: SandboxState, table: str) -> str:
-    count = state.row_counts.get(table, 0)
-    return f"{count} row{'s' if count != 1 else ''}"
-
-
 def show_state(state: SandboxState) -> None:
+    from .state_view import state_view
+
     console.print(state_view(state))
     show_notes(state.notes)
 
@@ -327,15 +207,6 @@ def show_changes(lines: list[str]) -> None:
         say(f"  • {line}")
 
 
-def show_undone(undone: list) -> None:
-    """The points of the timeline just undone, newest first."""
-    from .history import UNNAMED
-
-    say("[bold]Undone:[/bold]")
-    for point in reversed(undone):
-        say(f"  ↶ {literal(point.did) if point.did else UNNAMED}")
-
-
 def show_history(lesson: Lesson, points: list) -> None:
     import time
 
@@ -427,165 +298,20 @@ def _answer(question):
     return answer
 
 
-@dataclass(frozen=True)
-class Typed:
-    """What the learner typed at a menu and confirmed with Enter, instead of choosing: most
-    likely a command, typed as at a shell prompt. Returned by `ask_choice(takes_text=True)`."""
-
-    text: str
-
-
 def ask_choice(message: str, choices: list[tuple[str, str]],
                takes_text: bool = False) -> str | Typed:
     """Pick one of (value, label) choices; returns the value. The arrow keys move and Enter
     picks; letters move nothing. With `takes_text`, text typed and then Enter returns
     `Typed(text)`; elsewhere that Enter picks nothing: the typed text is erased, and the
     learner told so."""
-    return _menu(message, choices, multiple=False, takes_text=takes_text)
+    return _answer(Menu(message, choices, multiple=False, takes_text=takes_text).question())
 
 
 def ask_checkbox(message: str, choices: list[str]) -> list[str]:
     """Tick any of `choices`: the arrow keys move, space ticks, Enter answers. Letters tick
     nothing, and an Enter after typed text answers nothing (the text is erased)."""
-    return _menu(message, [(choice, choice) for choice in choices], multiple=True)
-
-
-# A menu's instruction line: its keys, or (_TYPED, after "(typed: TEXT") what typing does.
-_SELECT_KEYS = "(Use arrow keys)"
-_CHECKBOX_KEYS = "(Use arrow keys to move, <space> to select, <enter> to answer)"
-_TYPED = {
-    "command": " - Enter puts it in the Command prompt, Esc erases it)",
-    "select": " - this menu takes the arrow keys and Enter, not text; Esc erases it)",
-    "checkbox": " - choices are ticked with <space>, not typed; Esc erases it)",
-}
-# Said above the menu when Enter finds typed text that it takes for nothing.
-_ERASED = {
-    "select": "Typed text is not a choice, and was erased: use the arrow keys, then Enter.",
-    "checkbox": "Not answered: typed text is not an answer, and was erased. Use the arrow keys "
-                "to move, space to select, Enter to answer.",
-}
-
-
-def _menu(message: str, choices: list[tuple[str, str]], multiple: bool,
-          takes_text: bool = False):
-    """A select (or, `multiple`, a checkbox) made of questionary's pieces with keys of our
-    own: questionary's j/k (and the checkbox's a/i) would act on the letters of a command
-    typed at the menu, and its Enter would then pick or answer whatever they left pointed at.
-
-    Printable keys are kept as typed text and shown in the instruction line; an arrow key,
-    Backspace to its start, or Esc drops it. Enter with typed text returns `Typed` when
-    `takes_text`, else drops the text and says so in a line above the menu (a line, not the
-    instruction, so that a transcript has it whole), picking or answering nothing."""
-    from prompt_toolkit.application import Application, run_in_terminal
-    from prompt_toolkit.key_binding import KeyBindings
-    from prompt_toolkit.keys import Keys
-    from prompt_toolkit.layout.controls import BufferControl
-    from questionary import Choice
-    from questionary.constants import DEFAULT_QUESTION_PREFIX, DEFAULT_STYLE
-    from questionary.prompts.common import InquirerControl, create_inquirer_layout
-    from questionary.question import Question
-
-    # A choice can be a name from the sandbox: shown, never acted on by the terminal.
-    message = printable(message)
-    control = InquirerControl([Choice(printable(label), value=value) for value, label in choices],
-                              use_indicator=multiple)
-    kind = "checkbox" if multiple else ("command" if takes_text else "select")
-    entry = {"text": "", "taken": None}  # typed so far; taken by Enter
-
-    def tokens():
-        line = [("class:qmark", DEFAULT_QUESTION_PREFIX), ("class:question", f" {message} ")]
-        if entry["taken"] is not None:
-            return line + [("class:answer", entry["taken"])]
-        if control.is_answered:
-            if not multiple:
-                return line + [("class:answer", control.get_pointed_at().title)]
-            ticked = control.get_selected_values()
-            answer = (f"[{ticked[0].title}]" if len(ticked) == 1
-                      else f"done ({len(ticked)} selections)" if ticked else "done")
-            return line + [("class:answer", answer)]
-        if entry["text"]:
-            return line + [("class:instruction", "(typed: "), ("class:answer", entry["text"]),
-                           ("class:instruction", _TYPED[kind])]
-        return line + [("class:instruction", _CHECKBOX_KEYS if multiple else _SELECT_KEYS)]
-
-    bindings = KeyBindings()
-
-    def type_text(text: str) -> None:
-        if entry["text"] or text.strip():  # no typed text begins with a space
-            entry["text"] += text
-
-    def erase() -> None:
-        entry["text"] = ""
-
-    @bindings.add(Keys.ControlC, eager=True)
-    @bindings.add(Keys.ControlD, eager=True)  # end of input: as Ctrl-C, at every prompt
-    @bindings.add(Keys.ControlQ, eager=True)
-    def cancel(event):
-        event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
-
-    def move(step: int):
-        def handler(event):
-            erase()  # back to the menu: what was typed is dropped
-            control.pointed_at = (control.pointed_at + step) % len(control.choices)
-        return handler
-
-    for key in (Keys.Down, Keys.ControlN):
-        bindings.add(key, eager=True)(move(1))
-    for key in (Keys.Up, Keys.ControlP):
-        bindings.add(key, eager=True)(move(-1))
-
-    @bindings.add(" ", eager=True)
-    def space(event):
-        if entry["text"] or not multiple:
-            type_text(" ")
-            return
-        pointed = control.get_pointed_at().value
-        if pointed in control.selected_options:
-            control.selected_options.remove(pointed)
-        else:
-            control.selected_options.append(pointed)
-
-    @bindings.add(Keys.Backspace, eager=True)
-    def backspace(event):
-        entry["text"] = entry["text"][:-1]
-
-    @bindings.add(Keys.Escape, eager=True)  # eager: Esc never begins an Alt- sequence here
-    def escape(event):
-        erase()
-
-    @bindings.add(Keys.BracketedPaste)
-    def paste(event):  # a pasted command is typed text; a newline in it is not an Enter
-        type_text(" ".join(event.data.split()))
-
-    @bindings.add(Keys.Any)
-    def other(event):
-        if event.data.isprintable():
-            type_text(event.data)
-
-    @bindings.add(Keys.ControlM, eager=True)
-    def enter(event):
-        text = entry["text"].strip()
-        if text and takes_text:
-            entry["taken"] = text
-            control.is_answered = True
-            event.app.exit(result=Typed(text))
-        elif text:  # typed text is neither a choice nor an answer
-            erase()
-            notice = _ERASED["checkbox" if multiple else "select"]
-            run_in_terminal(lambda: say(notice, style="yellow"))
-        else:
-            control.is_answered = True
-            event.app.exit(result=[c.value for c in control.get_selected_values()]
-                           if multiple else control.get_pointed_at().value)
-
-    layout = create_inquirer_layout(control, tokens)
-    for window in layout.find_all_windows():
-        # The layout's hidden line buffer must not answer for the menu: prompt_toolkit's own
-        # Emacs keys (Alt-Enter, an Esc then Enter) would end the menu with its empty text.
-        if isinstance(window.content, BufferControl):
-            window.content.buffer.accept_handler = None
-    application = Application(layout=layout, key_bindings=bindings, style=DEFAULT_STYLE)
-    return _answer(Question(application))
+    return _answer(Menu(message, [(choice, choice) for choice in choices],
+                        multiple=True).question())
 
 
 def ask_text(message: str, default: str = "") -> str:

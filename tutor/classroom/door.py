@@ -117,6 +117,9 @@ class RequestErrors(logging.Filter):
 
 @dataclass(eq=False)
 class Connection:
+    """One connection the door let in: whose, whether it is the instructor's own machine's,
+    and whether it is answering a request or idle since when."""
+
     address: str
     transport: asyncio.Transport
     local: bool                # from the server's own machine (the instructor's)
@@ -125,6 +128,10 @@ class Connection:
 
 
 class Door:
+    """Every connection to the class server, from its accepting to its closing: it turns away
+    one over an address's or the process's bound and closes the idle ones (see the module's
+    invariants); `watch` sets it on aiohttp's server, `started`/`finished` mark requests."""
+
     def __init__(self, per_address: int = CONNECTIONS_PER_ADDRESS,
                  header_timeout: float = HEADER_TIMEOUT_SECONDS,
                  max_connections: int | None = None, repeats: Repeats | None = None):

@@ -34,6 +34,9 @@ class Refused(ValueError):
 
 @dataclass(frozen=True)
 class Event:
+    """One event a learner's tutor sent, checked: what happened (`kind`, `detail`) and where
+    the learner stood (lesson, step, the steps passed in `done`)."""
+
     id: str           # the sender's own id for it: a retried event is stored once
     kind: str
     at: float         # the learner's clock (the server corrects it by the batch's sent_at)
@@ -51,6 +54,9 @@ class Event:
 
 @dataclass(frozen=True)
 class Join:
+    """A join asked for, checked: the class's code, the learner's own token and name, and
+    the tutor's version."""
+
     code: str
     token: str
     name: str

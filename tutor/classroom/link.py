@@ -1,156 +1,42 @@
-"""The learner's side of a class: joining it, telling it what happens, leaving it.
+"""The learner's side of a class: joining it, leaving it, the room's step and the hand.
 
-Telling never waits on the network: an event is a small file written into the home's outbox
-(`HOME/class-outbox/`), and a background process (`sender`) sends the outbox in order and
-reads the room's step into `HOME/class-room.json`. The server may be away (the room's Wi-Fi):
-the outbox keeps the events, and the sender tries again. A retried event is stored once (the
-server knows each by its id). Nothing here raises on a problem with the class: a learner's
-work never stops because of it.
-
-A server's answer is data from the network: at most `MAX_ANSWER_BYTES` of it is read, one
-that is larger or is not a JSON object is a failure (`BadAnswer`), never a "yes", and what
-of it is shown to the learner has its control characters made visible (`markup.printable`).
-`class.json` holds the learner's secret token: it is written owner-only (0600), in a home
-kept owner-only (0700), whatever the umask.
-
-The files, all in the home:
-- `class.json`: the membership (the server's address, the join code, the learner's secret
-  token, their name; whether their hand is up; the room's step they were last told of),
-  written by the learner's tutor only;
-- `class-status.json`: what the sender last saw (joined, as which learner, refused, the last
-  error), written by the sender (and by the first join);
-- `class-room.json`: the room's step, as the sender last read it;
-- `class-left.json`: a class the learner left, so that $TUTOR_CLASS does not join it again.
+What the learner's tutor keeps of the class is in the home (`membership.py`); what it tells
+the class waits in the outbox (`outbox.py`) for the sender (`sender.py`); the requests to the
+server are `http_client.py`'s. Nothing here raises on a problem with the class once joined: a
+learner's work never stops because of it. A join that the server refuses is an error
+(`ClassError`), and nothing of it is kept.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import secrets
-import subprocess
-import sys
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
 from .. import __version__
 from ..exceptions import TutorError
-from ..files import write_atomically
-from ..home_layout import (CLASS, CLASS_LEFT, CLASS_OUTBOX, CLASS_ROOM, CLASS_SENDER_LOCK,
-                           CLASS_SESSION_LOCK, CLASS_STATUS)
+from ..home_layout import CLASS, CLASS_LEFT, CLASS_ROOM, CLASS_SESSION_LOCK, CLASS_STATUS
+from .http_client import BadAnswer, post, shown
+from .membership import (Membership, joined, membership, note_room, read_object, room_target,
+                         save_membership, status, write_json)
+from .outbox import ensure_sender, new_event, queued, tell, waiting
+
+# The names the tutor's other modules (and tests) take from here, wherever they live.
+__all__ = ["CODE_VARIABLE", "URL_VARIABLE", "ClassError", "Membership", "check_url",
+           "default_name", "hand_is_up", "join", "joined", "leave", "left_before",
+           "mark_room_seen", "membership", "present", "queued", "room_offer", "room_target",
+           "save_membership", "session_running", "set_hand", "status", "tell",
+           "valid_learner_id"]
 
 URL_VARIABLE, CODE_VARIABLE = "TUTOR_CLASS", "TUTOR_CLASS_CODE"
 JOIN_TIMEOUT = 3.0
-# A class server's answers are small JSON objects (a room step, an error): more is not one.
-MAX_ANSWER_BYTES = 64 * 1024
-# And they come whole within this many times a request's timeout, however slowly a server
-# drips them (each read's own timeout would let one byte every few seconds go on for hours).
-ANSWER_DEADLINE_FACTOR = 2
 
 
 class ClassError(TutorError):
-    pass
-
-
-class BadAnswer(OSError):
-    """What answered is not a class server: too large an answer, or not a JSON object."""
-
-
-def shown(value, limit: int = 200) -> str:
-    """Text from the network as it may be printed: control characters visible, bounded."""
-    from ..markup import printable
-
-    text = printable(str(value))
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-@dataclass
-class Membership:
-    url: str
-    code: str
-    token: str
-    name: str
-    learner: str | None = None  # the server's id for the learner, when `join` got it
-    hand: bool = False
-    hand_at: float = 0.0        # when the learner last raised or lowered it here
-    room_seen: int = 0          # the room step (its seq) already said to the learner
-
-
-# --- files ---------------------------------------------------------------------------------
-
-def _read_json(path: Path) -> dict | None:
-    from ..files import read_json
-
-    try:
-        data = read_json(path)  # (100 000 brackets deep: damaged, not a RecursionError)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def write_json(path: Path, data: dict, owner_only: bool = False) -> None:
-    """Whole or not at all: a reader never meets half a file (not flushed to disk: these
-    are the class's, written at each event, and none is the learner's work). `owner_only`:
-    a file that holds a secret, readable by its owner alone (0600)."""
-    write_atomically(path, json.dumps(data), durable=False,
-                     mode=0o600 if owner_only else 0o644)
-
-
-def membership(home: Path) -> Membership | None:
-    data = _read_json(home / CLASS)
-    if data is None:
-        return None
-    try:
-        return Membership(**{key: data[key] for key in Membership.__dataclass_fields__
-                             if key in data})
-    except TypeError:
-        return None
-
-
-def save_membership(home: Path, member: Membership) -> None:
-    """The membership holds the learner's token: the file, and the home, are the owner's."""
-    if os.name != "nt":
-        with contextlib.suppress(OSError):  # (a home not the learner's own: the file still is)
-            os.chmod(home, 0o700)
-    write_json(home / CLASS, asdict(member), owner_only=True)
-
-
-def status(home: Path) -> dict:
-    return _read_json(home / CLASS_STATUS) or {}
-
-
-def joined(home: Path, member: Membership) -> bool:
-    """Whether the server has taken the learner in (at `join`, or since, by the sender)."""
-    data = status(home)
-    return bool(data.get("joined")) if "joined" in data else member.learner is not None
-
-
-def note_room(home: Path, answer: dict) -> None:
-    """The room's step (and the learner's hand) as a server's answer says them."""
-    if "target" in answer:
-        write_json(home / CLASS_ROOM, {"target": answer.get("target"),
-                                      "hand": answer.get("hand"), "at": time.time()})
-
-
-def room_target(home: Path) -> dict | None:
-    """The room's step as last read from the server: {lesson, step, seq, title} or None."""
-    data = _read_json(home / CLASS_ROOM) or {}
-    target = data.get("target")
-    if (isinstance(target, dict) and isinstance(target.get("lesson"), str)
-            and isinstance(target.get("step"), int) and isinstance(target.get("seq"), int)):
-        return target
-    return None
-
-
-def queued(home: Path) -> list[Path]:
-    try:
-        return sorted((home / CLASS_OUTBOX).glob("*.json"))
-    except OSError:
-        return []
+    """A class that cannot be joined as given: a bad address, an empty or refused code."""
 
 
 # --- the server's address ------------------------------------------------------------------
@@ -171,77 +57,6 @@ def check_url(url: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
-def post(url: str, path: str, body: dict, token: str = "", timeout: float = 5.0):
-    """POST JSON; returns (status, answer). Raises OSError when the server is not reached."""
-    return _request(url, path, json.dumps(body).encode("utf-8"), token, timeout)
-
-
-def get(url: str, path: str, token: str = "", timeout: float = 5.0):
-    return _request(url, path, None, token, timeout)
-
-
-def _request(url: str, path: str, data: bytes | None, token: str, timeout: float):
-    import http.client
-    import urllib.error
-    import urllib.request
-
-    headers = {"Content-Type": "application/json", "User-Agent": "migration-tutor"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url + path, data=data, headers=headers,
-                                     method="POST" if data is not None else "GET")
-
-    def fetch() -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, response.read(MAX_ANSWER_BYTES + 1)
-        except urllib.error.HTTPError as error:
-            try:
-                return error.code, error.read(MAX_ANSWER_BYTES + 1)
-            except OSError:
-                return error.code, b""
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-            raise OSError(str(getattr(error, "reason", error))) from None
-        except http.client.HTTPException as error:  # a reply that is not HTTP
-            raise BadAnswer(f"its answer is not HTTP ({type(error).__name__})") from None
-
-    status, raw = _within(fetch, timeout * ANSWER_DEADLINE_FACTOR)
-    if len(raw) > MAX_ANSWER_BYTES:
-        raise BadAnswer(f"its answer is larger than {MAX_ANSWER_BYTES // 1024} KiB")
-    try:
-        answer = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        answer = None
-    if not isinstance(answer, dict):
-        if 200 <= status < 300:
-            raise BadAnswer("its answer is not a class server's (not a JSON object)")
-        answer = {}  # an error page from something on the way: its status says enough
-    return status, answer
-
-
-def _within(fetch, seconds: float):
-    """`fetch()`, or OSError once `seconds` have passed without its answer (it goes on in a
-    thread of its own, which dies with the process: its socket times out on its own)."""
-    import threading
-
-    outcome: dict = {}
-
-    def run() -> None:
-        try:
-            outcome["answer"] = fetch()
-        except BaseException as error:  # handed to the caller, whatever it is
-            outcome["error"] = error
-
-    worker = threading.Thread(target=run, daemon=True, name="class-request")
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise OSError(f"no whole answer within {seconds:g} s")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["answer"]
-
-
 # --- joining and leaving ---------------------------------------------------------------------
 
 def valid_learner_id(value) -> bool:
@@ -251,6 +66,7 @@ def valid_learner_id(value) -> bool:
 
 
 def default_name() -> str:
+    """The name the learner joins under when they give none: user@machine."""
     import getpass
     import socket
 
@@ -335,52 +151,15 @@ def leave(home: Path) -> Membership | None:
 
 
 def left_before(home: Path, url: str) -> bool:
-    data = _read_json(home / CLASS_LEFT) or {}
+    """Whether the learner left the class at `url` (then $TUTOR_CLASS does not join it)."""
+    data = read_object(home / CLASS_LEFT) or {}
     try:
         return data.get("url") == check_url(url)
     except ClassError:
         return False
 
 
-# --- telling --------------------------------------------------------------------------------
-
-def new_event(kind: str, position: dict, detail: dict) -> dict:
-    return {"id": f"{time.time_ns():016x}{secrets.token_hex(4)}", "kind": kind,
-            "at": time.time(), **position, "detail": detail}
-
-
-def tell(home: Path, kind: str, position: dict, detail: dict | None = None) -> None:
-    """Queue an event for the class (when the learner is in one) and see that it is sent.
-    Never raises and never waits on the network."""
-    try:
-        if not (home / CLASS).exists():
-            return
-        event = new_event(kind, position, detail or {})
-        outbox = home / CLASS_OUTBOX
-        outbox.mkdir(exist_ok=True)
-        # Named by id (in the order made) and kind: a hand still waiting is seen by its name.
-        write_json(outbox / f"{event['id']}-{kind}.json", event)
-        ensure_sender(home)
-    except Exception:  # noqa: BLE001 - the class is never a reason for the tutor to fail
-        pass
-
-
-def ensure_sender(home: Path) -> None:
-    """Start the home's sender unless one runs (it holds `class-sender.lock`)."""
-    from ..lock import held_elsewhere
-
-    if held_elsewhere(home / CLASS_SENDER_LOCK):
-        return
-    options = {}
-    if os.name == "nt":  # pragma: no cover - Windows only
-        options["creationflags"] = (subprocess.DETACHED_PROCESS
-                                    | subprocess.CREATE_NEW_PROCESS_GROUP)
-    else:
-        options["start_new_session"] = True  # a Ctrl-C at the terminal is not for it
-    subprocess.Popen([sys.executable, "-m", "tutor.classroom.sender", str(home)],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, close_fds=True, **options)
-
+# --- a session's presence: its sender keeps trying while one runs --------------------------
 
 @contextlib.contextmanager
 def present(home: Path) -> Iterator[None]:
@@ -397,6 +176,7 @@ def present(home: Path) -> Iterator[None]:
 
 
 def session_running(home: Path) -> bool:
+    """Whether a session (`tutor start`) on this home is open, in any process."""
     from ..lock import held_elsewhere
 
     return held_elsewhere(home / CLASS_SESSION_LOCK)
@@ -433,6 +213,7 @@ def mark_room_seen(home: Path, seq: int) -> bool:
 
 
 def set_hand(home: Path, raised: bool) -> None:
+    """The learner raised (or lowered) their hand here; the event telling it is queued apart."""
     member = membership(home)
     if member is not None:
         member.hand, member.hand_at = raised, time.time()
@@ -445,8 +226,7 @@ def hand_is_up(home: Path) -> bool:
     member = membership(home)
     if member is None:
         return False
-    room = _read_json(home / CLASS_ROOM) or {}
+    room = read_object(home / CLASS_ROOM) or {}
     heard = (isinstance(room.get("hand"), bool) and isinstance(room.get("at"), (int, float))
-             and room["at"] > member.hand_at
-             and not any(path.name.endswith("-hand.json") for path in queued(home)))
+             and room["at"] > member.hand_at and not waiting(home, "hand"))
     return room["hand"] if heard else member.hand

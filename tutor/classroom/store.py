@@ -49,11 +49,14 @@ CODE_LENGTH = 8
 
 
 class StoreError(TutorError):
-    pass
+    """The class cannot be kept where it was asked to be: a file that cannot be made or
+    opened, one another server holds, a database that cannot be reached."""
 
 
 @dataclass
 class ClassInfo:
+    """One class: its join code, the instructor's key, and the room's step (`target`)."""
+
     id: str
     code: str            # normalised: upper case, no dash
     instructor_key: str
@@ -68,6 +71,9 @@ class ClassInfo:
 
 @dataclass
 class LearnerRow:
+    """A learner as the store keeps them: their id, their token's hash (never the token),
+    and the summary the room made of their events (`room.py`)."""
+
     id: str
     token_hash: str
     summary: dict
@@ -122,9 +128,10 @@ class Store:
                              f"{error.strerror or error}.", "Give --db a folder you can "
                              "write.") from None
         # A second server on the same file would keep another room in memory.
-        self._owner = file_lock(path.with_name(path.name + ".lock"), 0.2, lambda holder: StoreError(
-            f"Another class server{holder} is using {path}.",
-            "Stop it first, or give this one another --db."))
+        self._owner = file_lock(path.with_name(path.name + ".lock"), 0.2,
+                                lambda holder: StoreError(
+                                    f"Another class server{holder} is using {path}.",
+                                    "Stop it first, or give this one another --db."))
         self._owner.__enter__()
         try:
             connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)

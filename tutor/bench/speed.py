@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .home_layout import SANDBOX
+from ..home_layout import SANDBOX
 
 BENCH_LESSON = "revert-applied"
 RELEASE_LESSON = "expand-contract"  # a lesson whose two releases run at every state read
@@ -29,6 +29,9 @@ MANY_MIGRATIONS = 200
 
 @dataclass
 class Pair:
+    """One measure: our command and its reference, timed side by side, with the highest
+    ratio of their medians that meets its target."""
+
     name: str
     ours: Callable[[], None]
     reference: Callable[[], None]
@@ -71,7 +74,7 @@ def _tutor_command() -> list[str]:
 
 
 def _probe_environment(sandbox: Path) -> dict[str, str]:
-    from .reader import probe_environment
+    from ..reader import probe_environment
 
     return probe_environment(sandbox)
 
@@ -81,8 +84,8 @@ def _manage_env() -> dict[str, str]:
 
 
 def build_pairs(work: Path, quick: bool) -> list[Pair]:
-    from .lessons import load_course
-    from .workspace import Workspace
+    from ..lessons import load_course
+    from ..workspace import Workspace
 
     tutor = _tutor_command()
     python = sys.executable
@@ -145,7 +148,7 @@ def _undo_pairs(work: Path, lesson, plain_migrate, showmigrations) -> list[Pair]
     import sqlite3
     from contextlib import closing
 
-    from .workspace import Workspace
+    from ..workspace import Workspace
 
     workspace = Workspace(work / "undo-home")
     workspace.reset(lesson)
@@ -174,11 +177,11 @@ def _undo_pairs(work: Path, lesson, plain_migrate, showmigrations) -> list[Pair]
 def _server_reset_pair(work: Path, url: str, cleanups: list) -> Pair:
     """`tutor reset` (from the kept template) on a server, against a plain `migrate` of the
     same state into an empty database on that server."""
-    from .backends import parse
-    from .lessons import load_course
-    from .sandbox import declare_server
-    from .server_databases import OwnedDatabases
-    from .spare_database import drop_home, wait_for_worker
+    from ..backends import parse
+    from ..lessons import load_course
+    from ..sandbox import declare_server
+    from ..server_databases import OwnedDatabases
+    from ..spare_database import drop_home, wait_for_worker
 
     tutor = _tutor_command()
     home = work / f"server-home-{len(cleanups)}"
@@ -204,7 +207,7 @@ def _server_reset_pair(work: Path, url: str, cleanups: list) -> Pair:
 
 def _many_migrations_sandbox(work: Path, count: int) -> Path:
     """A sandbox whose `store` has `count` real migrations, all applied: each adds a field."""
-    from .paths import resource_dir
+    from ..paths import resource_dir
 
     folder = work / f"many-{count}"
     shutil.copytree(resource_dir("sandbox_project"), folder,
@@ -263,8 +266,8 @@ def _settle(pair: Pair) -> None:
 def report(pairs: list[Pair], runs: int) -> str:
     lines = [f"migration tutor benchmark: medians of {runs} interleaved runs, "
              f"Python {sys.version.split()[0]}, Django {_django_version()}",
-             f"{'measure':<34} {'ours':>8} {'reference':>10} {'ratio':>6} {'target':>7}  result  reference",
-             ]
+             f"{'measure':<34} {'ours':>8} {'reference':>10} {'ratio':>6} {'target':>7}  "
+             "result  reference"]
     for pair in pairs:
         lines.append(
             f"{pair.name:<34} {statistics.median(pair.ours_times) * 1000:>6.0f}ms "
