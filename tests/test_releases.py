@@ -109,7 +109,7 @@ def test_every_way_of_reading_a_state_runs_the_releases_alike(lesson_home, warm_
     sandbox = home / "sandbox"
     from tutor.workspace import Workspace
 
-    requests = Workspace(home, reader=warm_reader)._release_requests()
+    requests = Workspace(home, reader=warm_reader).release_requests()
     assert [r["name"] for r in requests] == ["1.4", "1.5"]
     by_helper = warm_reader.read(sandbox, releases=requests).releases
     in_processes = read_state(sandbox, releases=requests).releases
@@ -128,7 +128,7 @@ def test_a_release_whose_models_do_not_load_is_said_to_fail_to_start(lesson_home
     home = lesson_home("expand-contract")
     from tutor.workspace import Workspace
 
-    request = Workspace(home, reader=warm_reader)._release_requests()[0]
+    request = Workspace(home, reader=warm_reader).release_requests()[0]
     broken = {**request, "models_source": "from django.db import models\n\nclass Product(\n"}
     run = warm_reader.read(home / "sandbox", releases=[broken]).releases["1.4"]
     assert run.failures and run.failures[0][0] == "start"
@@ -146,7 +146,7 @@ def test_the_release_reads_its_own_models_not_the_sandboxs(lesson_home, warm_rea
     home = lesson_home("expand-contract")
     (home / "sandbox" / "store" / "models.py").write_text("raise RuntimeError('mid-edit')\n",
                                                           encoding="utf-8")
-    request = Workspace(home, reader=warm_reader)._release_requests()[0]
+    request = Workspace(home, reader=warm_reader).release_requests()[0]
     answer = subprocess.run([sys.executable, "-P", "-m", "tutor.release"],
                             input=json.dumps(request), capture_output=True, text=True,
                             cwd=home / "sandbox",

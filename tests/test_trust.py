@@ -340,7 +340,7 @@ def test_what_runs_is_what_was_trusted_though_a_file_changes_after(home, tmp_pat
     shutil.rmtree(home / "snapshots", ignore_errors=True)  # the next reset builds anew
     workspace = Workspace(home, course=load_course(folder))
     lesson = workspace.course.get("revert-applied")
-    workspace._require_trust(lesson)  # the trust check a reset begins with
+    workspace.require_trust(lesson)  # the trust check a reset begins with
     models = folder / "models/0003_change_price_field.py"
     trusted = models.read_text(encoding="utf-8")
     models.write_text(f"open(r'{canary}', 'w').write('ran')\n" + trusted, encoding="utf-8")

@@ -55,10 +55,9 @@ class Demo:
             if self.wait(f"Press Enter to run step {index + 1}'s solution; q quits.") == QUIT:
                 return False
             ui.show_heading(f"Step {index + 1}: the solution, with real commands")
-            before = self.session.state
             report = workspace.solve(ui.show_action)
             ui.show_heading(f"Step {index + 1}: what changed")
-            self.session.after_change(before, report)
+            self.session.after_change(report)
 
     @staticmethod
     def wait(message: str) -> str:

@@ -3,8 +3,10 @@ outside the tutor) with what it changed and the steps it passed, each reset, and
 with the commands it took back. One JSON object per line in `HOME/journal.jsonl`, only ever
 appended to; it outlives resets and undos (the timeline of `history.py` does not).
 
-"What changed" is said against the state the journal last saw of the lesson's sandbox
-(`HOME/journal-state.json`), or the lesson's start after a reset.
+The journal is a listener of the service (`listeners.py`): it records the checks and resets
+it is told of. "What changed" comes with each check, computed by the service against the
+state the journal last saw of the lesson's sandbox (`HOME/journal-state.json`, `last_state`),
+or the lesson's start after a reset.
 
 A crash in the middle of an append leaves a torn last line; anything may have been written
 into the file. A line that cannot be read is left out and counted (`damaged`: the notes say
@@ -18,12 +20,16 @@ import json
 from pathlib import Path
 
 from .files import DamagedJson, parse_json, read_json
-from .state import SandboxState
 from .home_layout import JOURNAL, JOURNAL_STATE
+from .listeners import Checked, Listener, Reset
+from .progress import now
+from .state import SandboxState
 
 
+class Journal(Listener):
+    """The learner's notes, one line per thing done, only ever appended to; and the last
+    state it saw of the lesson's sandbox (the baseline of the next "what changed")."""
 
-class Journal:
     def __init__(self, home: Path):
         self.path = home / JOURNAL
         self.last_path = home / JOURNAL_STATE
@@ -86,3 +92,37 @@ class Journal:
                 {"lesson": lesson_id, "state": state.to_json()}), durable=False)
         except OSError:
             pass
+
+    # --- what the service tells ---------------------------------------------------------
+
+    def checked(self, checked: Checked) -> None:
+        """The command (or outside change, or answer) just checked: what it changed since
+        the journal last saw the sandbox, and the steps it passed."""
+        if checked.fast_forward:
+            return
+        report = checked.report
+        lesson = report.lesson
+        passed = [{"step": index + 1, "title": lesson.steps[index].title,
+                   "explanation": report.verdict.explanations.get(index, "")}
+                  for index in report.passed_steps]
+        if checked.answered is not None:
+            self.add({"lesson": lesson.id, "at": now(), "kind": "answer",
+                      "question": checked.answered[0], "answer": checked.answered[1],
+                      "changes": report.changes, "passed": passed})
+        elif checked.did or report.changes or passed:
+            self.add({"lesson": lesson.id, "at": now(), "kind": "command",
+                      "did": checked.did, "changes": report.changes, "passed": passed})
+        self.saw(lesson.id, report.state)
+
+    def reset_built(self, reset: Reset) -> None:
+        self.add({"lesson": reset.lesson.id, "at": now(), "kind": "reset", "step": reset.step})
+        self.saw(reset.lesson.id, None)  # from the lesson's start
+
+    def reset_done(self, reset: Reset) -> None:
+        if reset.reached is not None:  # the notes begin where the learner does
+            self.saw(reset.lesson.id, reset.reached)
+
+    def restored(self, kind: str, lesson_id: str, dids: list[str]) -> None:
+        """An undo (or a redo): the commands it took back (or brought back), newest first."""
+        self.add({"lesson": lesson_id, "at": now(), "kind": kind,
+                  ("undone" if kind == "undo" else "redone"): dids})

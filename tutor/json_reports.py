@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # annotations only: `tutor lessons` must not import the check
     from .progress import Progress
     from .questions import Posed
     from .state import SandboxState
-    from .workspace import Undone
+    from .restores import Undone
 
 
 def error_json(error: TutorError) -> dict:

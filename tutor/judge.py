@@ -436,6 +436,8 @@ class CheckReport:
     state: SandboxState
     # When the step did not pass: where the migrations stand relative to its goal.
     where: str = ""
+    # What changed since the tutor last saw the sandbox (see `workspace.py`).
+    changes: list[str] = field(default_factory=list)
 
     @property
     def step_index(self) -> int:

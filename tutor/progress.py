@@ -79,6 +79,9 @@ class StepRecord:
 
 @dataclass
 class LessonProgress:
+    """Where the learner stands in one lesson (its step, its questions answered, its hints
+    shown), and what they did on each step (its `StepRecord`)."""
+
     step: int = 0             # index of the current step; the number of steps once finished
     completed: bool = False   # finished at least once (a reset starts the steps over)
     hints_shown: dict[str, int] = field(default_factory=dict)  # step index -> hints revealed
@@ -164,6 +167,9 @@ class LessonProgress:
 
 @dataclass
 class Progress:
+    """The learner's progress through the course: the lesson they are on, each lesson begun,
+    and their name. The service (`workspace.py`) moves it; `ProgressFile` keeps it."""
+
     current: str | None = None
     lessons: dict[str, LessonProgress] = field(default_factory=dict)
     # None: never asked; "": the learner chose not to give a name (and is not asked again).
@@ -207,6 +213,18 @@ class Progress:
         if record.passed_at is None:
             record.passed_at = at
 
+    def advance(self, lesson_id: str, steps: int, passed: list[int], next_index: int,
+                complete: bool, at: int) -> None:
+        """Steps `passed` at once (a lesson of `steps` steps): the learner is on
+        `next_index` now, or done with the lesson (`complete`)."""
+        for index in passed:
+            self.pass_step(lesson_id, index, at)
+        progress = self.of(lesson_id)
+        if not complete:
+            self.begin(lesson_id, next_index, at)
+        progress.step = steps if complete else next_index
+        progress.completed = progress.completed or complete
+
     def to_json(self) -> dict:
         data = {
             "format": FORMAT_VERSION,
@@ -249,6 +267,9 @@ def _refuse_newer(path: Path, data) -> None:
 
 @dataclass
 class ProgressFile:
+    """The progress file in one home: read (a damaged one kept aside, a newer one refused)
+    and written atomically."""
+
     home: Path
     warning: str = ""  # set by load() when an unreadable file was kept aside
 

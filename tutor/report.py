@@ -97,7 +97,7 @@ def ask_name_once(workspace: Workspace, ask: Callable[[str], str],
             name = clean_name(text, "The name") if text.strip() else ""
         except BadLearnerName as error:
             warn(f"{error.message} {error.advice}")
-    with workspace.changing():
+    with workspace.locked_home():
         workspace.progress.learner = name
         workspace.save()
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import write_atomically
-from .state import SandboxState
 from .home_layout import STEPS_SEEN
+from .listeners import Checked, Listener, Reset
+from .state import SandboxState
 
 FORMAT = 1
 
@@ -38,7 +39,10 @@ class StepStates:
         return True
 
 
-class SeenFile:
+class SeenFile(Listener):
+    """The seen states' file; a listener of the service (`listeners.py`): a check that
+    passes a step notes the state the next one begins in, and the goals that held."""
+
     def __init__(self, home: Path):
         self.path = home / STEPS_SEEN
 
@@ -73,3 +77,18 @@ class SeenFile:
             self.path.unlink()
         except FileNotFoundError:
             pass
+
+    # --- what the service tells ---------------------------------------------------------
+
+    def checked(self, checked: Checked) -> None:
+        report, seen = checked.report, checked.seen
+        verdict = report.verdict
+        if verdict.passed_steps and not verdict.lesson_complete:
+            seen.began[verdict.step_index] = report.state
+        for index in verdict.held:
+            seen.held[index] = report.state
+        if verdict.passed_steps or verdict.held or checked.noticed:
+            self.save(report.lesson.id, seen)
+
+    def reset_built(self, reset: Reset) -> None:
+        self.forget()  # the states seen were another build's

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import ui
-from .changes import describe_changes
 from .class_menu import HAND, RAISE_HAND, ROOM, ClassMenu
 from .exceptions import TutorError
 from .lessons import Lesson
@@ -141,7 +140,7 @@ class Session:
                              len(workspace.course.order))
         if not resumable:
             self.reset(lesson)
-        with workspace.changing():
+        with workspace.locked_home():
             workspace.progress.current = lesson.id
             workspace.save()
 
@@ -151,7 +150,7 @@ class Session:
                  else f"Fast-forwarding {lesson.id} to step {step} with the reference "
                       "solutions...")
         with ui.console.status(doing):
-            notes = self.workspace.reset(lesson, step=step)
+            notes = self.workspace.reset(lesson, step=step).notes
         for note in notes:
             ui.show_warning(note)
         where = ui.literal(str(self.workspace.sandbox.path))
@@ -230,9 +229,7 @@ class Session:
         elif choice == "solution":
             ui.show_solution(workspace.show_solution())
         elif choice == "skip":
-            before = self.state
-            report = workspace.solve(ui.show_action)
-            self.after_change(before, report)
+            self.after_change(workspace.solve(ui.show_action))  # (said since the last check)
         elif choice in HAND:
             self.class_menu.raise_hand(choice == RAISE_HAND[0])
         elif choice == "reset":
@@ -256,7 +253,6 @@ class Session:
                               default=typed)
         if not command.strip():
             return
-        before = self.state
         self.workspace.remember_before_command()
         ui.console.print(f"[bold cyan]$ {ui.literal(command)}[/bold cyan]")  # typed: no markup
         errors = TracebackFilter(ui.write_error)
@@ -273,7 +269,7 @@ class Session:
                              "own (`tutor shell`) to see all of it.[/dim]")
         if status:
             ui.console.print(f"[dim](exit status {status})[/dim]")
-        self.after_change(before, self.workspace.check(did=command))
+        self.after_change(self.workspace.check(did=command, since=self.state))
 
     def menu(self) -> list[tuple[str, str]]:
         """The step menu: "redo" below "undo" while an undo can be redone."""
@@ -285,33 +281,33 @@ class Session:
     def undo(self) -> None:
         from . import timeline_view
 
-        before = self.state
         done = self.workspace.undo(1, told=lambda text: ui.say(text, err=True))
         timeline_view.show_undone(done)
-        self.after_change(before, self.workspace.check(did="tutor undo"), done.files)
+        self.after_change(self.workspace.check(did="tutor undo", since=self.state), done.files)
 
     def redo(self) -> None:
         from . import timeline_view
 
-        before = self.state
         done = self.workspace.redo(1, told=lambda text: ui.say(text, err=True))
         timeline_view.show_undone(done, redo=True)
-        self.after_change(before, self.workspace.check(did="tutor redo"), done.files,
+        self.after_change(self.workspace.check(did="tutor redo", since=self.state), done.files,
                           redo=True)
 
-    def after_change(self, before: SandboxState | None, report: CheckReport,
-                     files: list[str] | None = None, redo: bool = False) -> None:
-        """Say what a command changed, show the state it left, and the check's verdict;
-        `files`: after an undo (or a redo), what it did to each file (it lists them all)."""
+    def after_change(self, report: CheckReport, files: list[str] | None = None,
+                     redo: bool = False) -> None:
+        """Say what a command changed (the check's changes, since the state the session
+        showed last: none when it has shown none), show the state it left, and the check's
+        verdict; `files`: after an undo (or a redo), what it did to each file (it lists them
+        all)."""
+        shown_before = self.state is not None
+        changes = report.changes if shown_before else []
         self.state = report.state
         if files is not None:
             from . import timeline_view
 
-            timeline_view.show_what_changed(
-                describe_changes(before, report.state) if before is not None else [], files,
-                redo=redo)
-        elif before is not None:
-            ui.show_changes(describe_changes(before, report.state))
+            timeline_view.show_what_changed(changes, files, redo=redo)
+        elif shown_before:
+            ui.show_changes(changes)
         if report.passed_steps:
             # The next step is shown next, with the state table: no need to show it twice.
             ui.show_check(report, next_step=False)

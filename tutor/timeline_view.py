@@ -19,7 +19,7 @@ SHOWN_LIMIT = 200
 if TYPE_CHECKING:
     from .history import Point, Undo
     from .lessons import Lesson
-    from .workspace import Undone
+    from .restores import Undone
 
 
 def _did(point: Point) -> str:

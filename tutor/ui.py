@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the c
     from .questions import Posed
     from .state import ReleaseRun, SandboxState
     from .judge import AnswerReport, CheckReport
-    from .workspace import Hint
+    from .solving import Hint
 
 
 class _LazyConsole:

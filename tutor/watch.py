@@ -132,7 +132,9 @@ class Watch:
         # nothing.
         files = self.files_stamp()
         try:
-            return self.workspace.check()
+            # What changed is said since the state shown last (none shown: since the
+            # journal last saw the sandbox, and then not said).
+            return self.workspace.check(since=self.session.state)
         finally:
             self.seen = files, self.position(self.workspace.progress)
 
@@ -155,7 +157,6 @@ class Watch:
         when the sandbox could not be read (a half-typed models.py): the error is shown and
         the watch goes on."""
         ui.show_heading(f"{time.strftime('%H:%M:%S')} The sandbox changed: checking again")
-        before = self.session.state
         try:
             report = self.check()
         except TutorError as error:
@@ -163,7 +164,7 @@ class Watch:
             ui.show_error(error)
             ui.say("Still watching: the next change is checked.", style="dim")
             return None
-        self.session.after_change(before, report)
+        self.session.after_change(report)
         self.show_new_step(report)
         return report
 

@@ -2,6 +2,9 @@
 the learner is (lesson, step, the steps passed), the live state (migrations per app, columns
 per table), the unmet expectations' texts. Each is cut to the protocol's bounds (`events`),
 so that the server never has to refuse a real tutor's event.
+
+`ClassTeller` is the service's listener for the class: the workspace hands it what a command
+did once the home's lock is let go (queueing starts the sender: never while holding it).
 """
 
 from __future__ import annotations
@@ -16,6 +19,37 @@ if TYPE_CHECKING:
     from ..lessons import Course
     from ..progress import Progress
     from ..state import SandboxState
+
+
+class ClassTeller:
+    """Tells the learner's class (when they are in one) what they did, at where they stand.
+    Never raises, never waits on the network (see `link.tell`)."""
+
+    def __init__(self, home: Path, course: Course):
+        self.home, self.course = home, course
+
+    def position(self, progress: Progress) -> dict | None:
+        """Where the learner stands, as the class is told it; None when in no class."""
+        return position(progress, self.course) if in_class(self.home) else None
+
+    def tell(self, kind: str, progress: Progress, detail: dict | None = None,
+             where: dict | None = None) -> None:
+        """Queue an event at `where` (default: where `progress` stands now)."""
+        where = where or self.position(progress)
+        if where is None:
+            return
+        from .link import tell
+
+        tell(self.home, kind, where, detail)
+
+    def checked(self, report: CheckReport | None, progress: Progress) -> None:
+        """A check the learner asked for (or that a solution or an answer led to)."""
+        where = self.position(progress) if report is not None else None
+        if where is None:
+            return
+        self.tell("check", progress, check_detail(report), where)
+        if report.lesson_complete and report.passed_steps:
+            self.tell("lesson_complete", progress, where=where)
 
 
 def in_class(home: Path) -> bool:

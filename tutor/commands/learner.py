@@ -282,8 +282,9 @@ class Reset(Command):
                       else workspace.current_lesson())
         # Plain output (a reset from a snapshot takes less time than importing rich would),
         # said as it begins: never before a refusal.
-        for note in workspace.reset(lesson, forget_progress=args.all, step=args.step,
-                                    announce=lambda doing: print(doing, flush=True)):
+        reset = workspace.reset(lesson, forget_progress=args.all, step=args.step,
+                                announce=lambda doing: print(doing, flush=True))
+        for note in reset.notes:
             print(f"Note: {printable(note)}", file=sys.stderr)  # (a server's words)
         print(f"The sandbox at {printable(str(workspace.sandbox.path))} is at the start of "
               f"{lesson.id}, step {args.step}.")

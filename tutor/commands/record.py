@@ -75,16 +75,14 @@ def _tell_now(text: str) -> None:
 def _after_restore(workspace, done, before, did: str, redo: bool):
     """What an undo or a redo did, then the check of where it left the sandbox: its verdict
     is said (and in --json), not the exit status, which is 0: the undo was done."""
-    from ..changes import describe_changes
     from ..json_reports import RestoreReport
 
     problem = None
     try:
-        check = workspace.check(did=did)
+        check = workspace.check(did=did, since=before)
     except TutorError as error:  # (the sandbox gone back to a state Django cannot read)
         check, problem = None, error
-    state_changes = (describe_changes(before, check.state)
-                     if before is not None and check is not None else [])
+    state_changes = check.changes if before is not None and check is not None else []
     _warn_about_damaged_points(workspace.history)
     return RestoreReport(redo=redo, done=done, changes=state_changes, check=check,
                          problem=problem)
