@@ -13,7 +13,7 @@ from .lessons import SolutionAction, Step
 from .timeline import state_key
 
 if TYPE_CHECKING:
-    from .judge import AnswerReport
+    from .check_report import AnswerReport
     from .questions import Posed
     from .state import SandboxState
     from .workspace import Workspace
@@ -34,7 +34,8 @@ def pose_question(workspace: Workspace) -> tuple[Step, Posed | None]:
 def answer(workspace: Workspace, values: list[str]) -> AnswerReport:
     """Judge `values` as the answer to the current step's question; a right one is
     remembered and the step checked."""
-    from .judge import AnswerReport, question_state
+    from .judge import question_state
+    from .check_report import AnswerReport
     from .questions import judge, pose
 
     lesson, index, step = workspace.current_step()

@@ -63,7 +63,8 @@ def where_said(lesson: Lesson, verdict: Verdict, state: SandboxState, seen: Step
     """Where the migrations stand relative to the step's goal, when it did not pass, against
     the migrations applied when the step began (the lesson's start, `applied_at_start()`,
     for its first step or where the tutor saw none); and what was seen done ahead of it."""
-    from .judge import seen_ahead, where_you_are
+    from .judge import seen_ahead
+    from .step_position import where_you_are
 
     where = ""
     if not verdict.passed:

@@ -3,7 +3,7 @@ command's answer, each turned into JSON by its `to_json()`, and nowhere else.
 
 A command builds its report, then either prints `to_json()` (`--json`) or shows the same
 report to the learner: what a script reads and what a person reads come from one object.
-The check's own JSON is `CheckReport.to_json` (judge.py) and the live state's is
+The check's own JSON is `CheckReport.to_json` (check_report.py) and the live state's is
 `SandboxState.to_json` (state.py); the reports here put them in place. Nothing here reads
 the sandbox or decides anything: only the plain data of the course, progress and timeline
 is imported, never the checking engine.
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # annotations only: `tutor lessons` must not import the check
     from .classroom.link import Membership
     from .exceptions import TutorError
     from .history import Point
-    from .judge import AnswerReport, CheckReport
+    from .check_report import AnswerReport, CheckReport
     from .lessons import Course, Lesson, Step
     from .progress import Progress
     from .questions import Posed

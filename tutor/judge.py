@@ -29,12 +29,11 @@ from dataclasses import dataclass, field
 
 from .checks import Context, Outcome, judge_expectation, observed
 from .exceptions import UNDO_WORDS
-from .markup import listed
-from .lessons import Allowance, Lesson, MigrationSelector, Question, Step
+from .lessons import Allowance, Lesson, Question, Step
 from .protections import Baseline, judged_elsewhere, protect
 from .questions import Posed, pose
 from .seen import StepStates
-from .state import ReleaseRun, SandboxState
+from .state import SandboxState
 
 
 @dataclass(frozen=True)
@@ -360,143 +359,3 @@ def seen_ahead(lesson: Lesson, verdict: Verdict) -> str:
             "does not show in it any more, and the tutor passes a step only once it has seen "
             f"it done. `tutor undo` {UNDO_WORDS}; {_start_again(lesson, verdict.step_index)} "
             "starts this step over. Do this step, `tutor check`, then go on.")
-
-
-# --- where the migrations stand -----------------------------------------------------------------
-
-def where_you_are(step: Step, state: SandboxState, applied_at_start: set[str]) -> str:
-    """Say where the migrations stand relative to the step's goal, in one sentence, so that a
-    learner who went too far (or not far enough) sees it without reading every expectation.
-    `applied_at_start` (app.name keys; `database:app.name` on a lesson's other databases)
-    tells a migration undone too far from one not yet applied. Only migrations the step
-    names by name are weighed, each on the database it names."""
-    wanted: dict[str, list[tuple[str, bool]]] = {}
-    for e in step.expectations:
-        if e.kind == "migration" and "applied" in e.options \
-                and isinstance(e.subject, MigrationSelector) \
-                and not e.subject.identifies_by_deed:
-            wanted.setdefault(e.database, []).append(
-                (f"{e.subject.app}.{e.subject.name}", e.options["applied"]))
-    said = []
-    for database, subjects in wanted.items():
-        there = state.on(database)
-        if there is None:
-            continue
-        prefix = "" if database == state.database else f"{database}:"
-        started = {key[len(prefix):] for key in applied_at_start
-                   if key.startswith(prefix) and (prefix or ":" not in key)}
-        sentence = _where_on(there, subjects, started,
-                             "" if database == state.database else f" on {database}")
-        if sentence:
-            said.append(sentence)
-    return ("Where you are: " + " ".join(said)) if said else ""
-
-
-def _where_on(state: SandboxState, wanted: list[tuple[str, bool]], applied_at_start: set[str],
-              on: str) -> str:
-    verdicts = []
-    missing = [s for s, want in wanted if want and not _is_applied(state, s)]
-    undone = [s for s in missing if s in applied_at_start]
-    if undone:
-        verdicts.append(f"{listed(undone)} should still be applied{on} (reverted too far?)")
-    not_yet = [s for s in missing if s not in undone]
-    if not_yet:
-        verdicts.append(f"{listed(not_yet)} {'is' if len(not_yet) == 1 else 'are'} not "
-                        f"applied{on} yet")
-    extra = [s for s, want in wanted if not want and _is_applied(state, s)]
-    kept = [s for s in extra if s in applied_at_start]
-    if kept:
-        verdicts.append(f"{listed(kept)} should not be applied{on} (not reverted far "
-                        "enough?)")
-    early = [s for s in extra if s not in kept]
-    if early:
-        verdicts.append(f"{listed(early)} should not be applied{on} (yet)")
-    if not verdicts:
-        return ""
-    facts = []
-    for app in sorted({subject.split(".")[0] for subject, _ in wanted}):
-        applied = [m.name for m in state.app_migrations(app) if m.applied]
-        facts.append(f"{app}'s last applied migration{on} is {applied[-1]}" if applied
-                     else f"no {app} migration is applied{on}")
-    return "; ".join(facts) + ". " + "; ".join(verdicts) + "."
-
-
-def _is_applied(state: SandboxState, subject: str) -> bool:
-    app, name = subject.split(".")
-    found = state.migration(app, name)
-    return bool(found and found.applied)
-
-
-# --- reports ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CheckReport:
-    lesson: Lesson
-    verdict: Verdict
-    state: SandboxState
-    # When the step did not pass: where the migrations stand relative to its goal.
-    where: str = ""
-    # What changed since the tutor last saw the sandbox (see `workspace.py`).
-    changes: list[str] = field(default_factory=list)
-
-    @property
-    def step_index(self) -> int:
-        return self.verdict.step_index
-
-    @property
-    def result(self) -> StepResult:
-        return self.verdict.result
-
-    @property
-    def passed_steps(self) -> list[int]:
-        return self.verdict.passed_steps
-
-    @property
-    def lesson_complete(self) -> bool:
-        return self.verdict.lesson_complete
-
-    @property
-    def passed(self) -> bool:
-        return self.verdict.passed
-
-    @property
-    def broken_since(self) -> bool:
-        return self.verdict.broken_since
-
-    def explanation(self, index: int) -> str:
-        return self.verdict.explanations.get(index, "")
-
-    @property
-    def running_release(self) -> ReleaseRun | None:
-        """What the release that ran while the learner worked (the release of the step they
-        were on when they checked) did with this state; None: the lesson has no release."""
-        index = self.passed_steps[0] if self.passed_steps else self.step_index
-        release = self.lesson.running_release(index)
-        return self.state.releases.get(release.name) if release is not None else None
-
-    def to_json(self) -> dict:
-        step = self.lesson.steps[self.step_index]
-        return {
-            "lesson": self.lesson.id,
-            "step": step.title,
-            "step_index": self.step_index,
-            "steps_total": len(self.lesson.steps),
-            "passed": self.passed,
-            "passed_steps": self.passed_steps,
-            "lesson_complete": self.lesson_complete,
-            "broken_since": self.broken_since,
-            "expectations": [o.to_json() for o in self.result.outcomes],
-            "notes": list(self.state.notes),
-            "where": self.where,
-            "running_release": self.running_release.to_json() if self.running_release else None,
-            "releases_broken": {str(i): list(broke.values())
-                                for i, broke in self.verdict.broke.items()},
-        }
-
-
-@dataclass(frozen=True)
-class AnswerReport:
-    posed: Posed
-    right: bool
-    detail: str
-    check: CheckReport | None  # the check that followed a right answer

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .judge import CheckReport
+    from .check_report import CheckReport
     from .lessons import Lesson
     from .seen import StepStates
     from .state import SandboxState

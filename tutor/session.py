@@ -17,7 +17,7 @@ from .tracebacks import TracebackFilter, worth_filtering
 from .workspace import Workspace
 
 if TYPE_CHECKING:
-    from .judge import CheckReport
+    from .check_report import CheckReport
 
 MENU = [
     ("run", "Run a command in the sandbox"),

@@ -15,7 +15,7 @@ from .lessons import SolutionAction, Step
 from .restores import require_own_sandbox
 
 if TYPE_CHECKING:
-    from .judge import CheckReport
+    from .check_report import CheckReport
     from .workspace import Workspace
 
 SolutionHeard = Callable[[SolutionAction, int, str], None]

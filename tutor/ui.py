@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the c
     from .lessons import Lesson, SolutionAction, Step
     from .questions import Posed
     from .state import ReleaseRun, SandboxState
-    from .judge import AnswerReport, CheckReport
+    from .check_report import AnswerReport, CheckReport
     from .solving import Hint
 
 

@@ -25,7 +25,7 @@ from .state import DATABASE_FILE
 from .workspace import Workspace
 
 if TYPE_CHECKING:
-    from .judge import CheckReport
+    from .check_report import CheckReport
 
 # A burst has ended when the sandbox has been quiet this long: Django's `migrate` commits each
 # migration separately, a few milliseconds apart, and must not be judged half-way...

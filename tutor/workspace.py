@@ -34,7 +34,7 @@ from .timeline import Timeline
 if TYPE_CHECKING:
     from .checks import Context
     from .solving import Hint, SolutionHeard
-    from .judge import AnswerReport, CheckReport
+    from .check_report import AnswerReport, CheckReport
     from .questions import Posed
 
 # The checking engine (checks, judge, questions) is imported by the methods that judge: a
@@ -216,7 +216,7 @@ class Workspace:
         `answered`: the question and the right answer that led to this check. The home's
         lock is held."""
         from .checking import changes_since, judge_state, notice_broken_release, where_said
-        from .judge import CheckReport
+        from .check_report import CheckReport
 
         lesson = self.current_lesson()
         self.require_lesson_sandbox(lesson)

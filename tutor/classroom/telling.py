@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .events import MAX_ID, MAX_LIST, MAX_TEXT
 
 if TYPE_CHECKING:
-    from ..judge import CheckReport
+    from ..check_report import CheckReport
     from ..lessons import Course
     from ..progress import Progress
     from ..state import SandboxState
