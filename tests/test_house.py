@@ -10,6 +10,8 @@ import tutor
 
 PACKAGE = Path(tutor.__file__).parent
 MODULE_LINES, CLASS_LINES, FUNCTION_LINES = 400, 250, 60
+# The service, which every command goes through, may be longer (issue 28: under 300 lines).
+CLASS_LINES_OF = {"workspace.py.Workspace": 300}
 
 
 def _modules() -> dict[str, ast.Module]:
@@ -26,7 +28,8 @@ def _too_long(name: str, tree: ast.Module, source_lines: int) -> list[str]:
     found = [f"{name}: {source_lines} lines"] if source_lines > MODULE_LINES else []
     for node in ast.walk(tree):
         size = getattr(node, "end_lineno", 0) - getattr(node, "lineno", 0) + 1
-        if isinstance(node, ast.ClassDef) and size > CLASS_LINES:
+        if isinstance(node, ast.ClassDef) and size > CLASS_LINES_OF.get(f"{name}.{node.name}",
+                                                                          CLASS_LINES):
             found.append(f"{name}.{node.name}: a class of {size} lines")
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and size > FUNCTION_LINES:
             found.append(f"{name}.{node.name}: a function of {size} lines")

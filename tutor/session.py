@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from . import ui
 from .class_menu import HAND, RAISE_HAND, ROOM, ClassMenu
 from .exceptions import TutorError
+from .lesson_menu import LessonMenu
 from .lessons import Lesson
 from .state import SandboxState
 from .tracebacks import NOTE as TRACEBACK_NOTE
@@ -32,9 +33,6 @@ MENU = [
 ANSWER = ("answer", "Answer the question")
 # After an undo, while nothing changed since: right below "undo".
 REDO = ("redo", "Redo: take back the last undo")
-AT_A_STEP = "@step"  # the lesson menu's "start at a later step" (no lesson id has an @)
-AFTER_LESSON = [("next", "Start the next lesson"), ("menu", "Choose a lesson"),
-                ("quit", "Quit")]
 
 
 class Session:
@@ -47,9 +45,10 @@ class Session:
         self.state: SandboxState | None = None
         self.going_to: tuple[Lesson, int] | None = None  # the room's step, chosen
         self.class_menu = ClassMenu(workspace)  # (offers nothing outside a class)
+        self.lessons = LessonMenu(workspace, self.reset)
 
     def run(self, lesson_id: str | None) -> None:
-        lesson = self.pick_start(lesson_id)
+        lesson = self.lessons.pick_start(lesson_id)
         while lesson is not None:
             missing = lesson.tools_missing()
             unavailable = lesson.unavailable_on(self.workspace.backend())
@@ -77,57 +76,10 @@ class Session:
                 continue
             if not finished:
                 return
-            lesson = self.after_lesson(lesson)
+            lesson = self.lessons.after_lesson(lesson)
         ui.console.print("Bye! Your progress is saved; `tutor start` picks up from here.")
 
-    # --- choosing a lesson -------------------------------------------------------------------
-
-    def pick_start(self, lesson_id: str | None) -> Lesson | None:
-        course = self.workspace.course
-        if lesson_id:
-            return course.get(lesson_id)
-        progress = self.workspace.progress
-        if progress.current in course.order:
-            lesson = course.get(progress.current)
-            if self.workspace.lesson_progress(lesson).step < len(lesson.steps):
-                ui.console.print(f"Resuming [bold]{lesson.title}[/bold].")
-                return lesson
-        return self.choose_lesson()
-
-    def choose_lesson(self) -> Lesson | None:
-        course = self.workspace.course
-        choices = []
-        backend = self.workspace.backend()
-        for number, lesson in enumerate(course.lessons, 1):
-            progress = self.workspace.lesson_progress(lesson)
-            mark = "✓" if progress.finished(len(lesson.steps)) else ("…" if progress.step else " ")
-            missing = lesson.tools_missing()
-            needs = f" - needs {', '.join(missing)}, skipped" if missing else ""
-            if not missing and lesson.unavailable_on(backend):
-                needs = " - not on this database, skipped"
-            choices.append((lesson.id, f"{mark} {number}. {lesson.title} ({lesson.id}){needs}"))
-        choices.append((AT_A_STEP, "Start a lesson at a later step (fast-forward)"))
-        choices.append(("", "Quit"))
-        chosen = ui.ask_choice("Which lesson?", choices)
-        if chosen == AT_A_STEP:
-            return self.choose_step(choices[:-2])
-        return course.get(chosen) if chosen else None
-
-    def choose_step(self, lessons: list[tuple[str, str]]) -> Lesson | None:
-        """A lesson and a step of it: the steps before it are fast-forwarded (their
-        reference solutions carried out), and the lesson opens there."""
-        course = self.workspace.course
-        chosen = ui.ask_choice("Fast-forward which lesson?",
-                               [c for c in lessons if len(course.get(c[0]).steps) > 1]
-                               + [("", "Back")])
-        if not chosen:
-            return self.choose_lesson()
-        lesson = course.get(chosen)
-        step = ui.ask_choice("Start at which step?", [
-            (str(number), f"Step {number}/{len(lesson.steps)}: {step.title}")
-            for number, step in enumerate(lesson.steps, 1) if number > 1])
-        self.reset(lesson, int(step))
-        return lesson
+    # --- a lesson opened ----------------------------------------------------------------
 
     def open(self, lesson: Lesson) -> None:
         """Make `lesson` current, building its sandbox unless it is already in progress."""
@@ -157,16 +109,6 @@ class Session:
         ui.console.print(f"Sandbox ready at [bold]{where}[/bold]"
                          + (f", at step {step}." if step > 1 else "."))
         self.state = None
-
-    def after_lesson(self, lesson: Lesson) -> Lesson | None:
-        following = self.workspace.course.next_after(lesson.id)
-        choices = AFTER_LESSON if following else AFTER_LESSON[1:]
-        choice = ui.ask_choice("What next?", choices)
-        if choice == "next":
-            return following
-        if choice == "menu":
-            return self.choose_lesson()
-        return None
 
     # --- working through the steps -------------------------------------------------------
 
