@@ -134,7 +134,7 @@ class CourseContents:
                     or not _unchanged(data["stats"])):
                 return None
             left_out = data["left_out"]
-            if not isinstance(data["title"], str) or not all(
+            if not isinstance(data["title"], str) or not isinstance(left_out, list) or not all(
                     isinstance(problem, str) for problem in left_out):
                 raise ValueError("not a list of problems")
             return cls(data["title"], file, [LessonEntry.from_json(x) for x in data["lessons"]],
@@ -178,7 +178,7 @@ def _read_from(course) -> list[Path]:
     """Every path the course's contents depend on: the course file, each lesson's file, each
     folder (and its folders, at any depth) a lesson or its files are looked up in, the
     folder of the apps a start may add, and this package's code."""
-    from .start import EXTRA_APPS_FOLDER
+    from .start import EXTRA_APPS_FOLDER  # (here: start.py brings the lesson model with it)
 
     lesson_files = [course.lesson_file(lesson_id).absolute() for lesson_id in course.order]
     folders = [*course.folders, *(file.resolve().parent for file in lesson_files),
