@@ -69,7 +69,8 @@ def test_every_top_level_name_is_declared_and_described():
     for name, description in home_layout.TOP_LEVEL.items():
         assert name in NAMES and description.strip(), name
     subfolder_names = {home_layout.SNAPSHOT_SANDBOX, home_layout.SNAPSHOT_SEEN,
-                       home_layout.COURSE_CACHE, home_layout.HISTORY_POINTS,
+                       home_layout.COURSE_CACHE, home_layout.COURSE_CONTENTS,
+                       home_layout.HISTORY_POINTS,
                        home_layout.HISTORY_UNDONE, home_layout.HISTORY_OBJECTS,
                        home_layout.HISTORY_UNDOS, home_layout.HISTORY_RESTORING,
                        home_layout.SHELL_BASHRC, home_layout.SHELL_ZSH}

@@ -60,3 +60,16 @@ def test_prose_keeps_code_blocks_verbatim():
     lines = markup.prose("Some words.\n\n```\n$ python manage.py migrate\n```\n")
     assert lines[0] == "Some words." and not isinstance(lines[0], Verbatim)
     assert isinstance(lines[1], Verbatim) and lines[1] == "    $ python manage.py migrate"
+
+
+def test_a_tables_cells_are_shown_as_they_are_and_keep_its_columns_straight():
+    from rich.text import Text
+
+    from tutor.markup import box_table
+
+    lines = box_table("the course", ["#", "title"],
+                      [["1", "[bold]Loud[/bold] title"], ["2", "red\x1b[31m"], ["3", "plain"]])
+    shown = [Text.from_markup(line).plain for line in lines[1:]]
+    assert len({len(line) for line in shown}) == 1  # every line as wide: the columns line up
+    assert "[bold]Loud[/bold] title" in shown[3] and "red\\x1b[31m" in shown[4]
+    assert not any("\x1b" in line for line in lines)

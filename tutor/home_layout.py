@@ -22,6 +22,7 @@ SNAPSHOT_SANDBOX = "sandbox"       # in a kept step: the sandbox at that step
 SNAPSHOT_SEEN = "seen.json"        # in a kept step: the states its steps had seen
 CACHE = "cache"
 COURSE_CACHE = "lessons.json"      # in CACHE
+COURSE_CONTENTS = "course-contents.json"  # in CACHE: what `tutor lessons` lists
 
 # --- where the learner is (progress.py, seen.py, journal.py, notes.py) ---
 PROGRESS = "progress.json"
@@ -80,7 +81,7 @@ TOP_LEVEL: dict[str, str] = {
     SANDBOX_OLD: "the sandbox swapped out, removed once the new one stands",
     BIN: "`python` for the sandbox's shell (the tutor's Python)",
     SNAPSHOTS: "each lesson's kept start, and kept steps (fast-forward)",
-    CACHE: "parsed lesson files",
+    CACHE: "parsed lesson files, and the course's contents as `tutor lessons` lists them",
     PROGRESS: "lessons, steps passed, answers, the current lesson",
     STEPS_SEEN: "the states the current lesson's steps have seen",
     JOURNAL: "every check and command, for `tutor notes` and reports",

@@ -19,7 +19,8 @@ if TYPE_CHECKING:  # annotations only: `tutor lessons` must not import the check
     from .exceptions import TutorError
     from .history import Point
     from .check_report import AnswerReport, CheckReport
-    from .lessons import Course, Lesson, Step
+    from .course.contents import CourseContents, LessonEntry
+    from .lessons import Lesson, Step
     from .progress import Progress
     from .questions import Posed
     from .state import SandboxState
@@ -42,7 +43,7 @@ class LessonRow:
     """One lesson of `tutor lessons`, with the learner's progress in it."""
 
     number: int
-    lesson: Lesson
+    lesson: LessonEntry
     current: bool
     step_index: int
     completed: bool  # progress.py's rule
@@ -51,7 +52,7 @@ class LessonRow:
 
     def to_json(self) -> dict:
         return {"number": self.number, "id": self.lesson.id, "title": self.lesson.title,
-                "steps": len(self.lesson.steps), "current": self.current,
+                "steps": self.lesson.steps, "current": self.current,
                 "step_index": self.step_index, "completed": self.completed,
                 "missing": self.missing, "unavailable": self.unavailable}
 
@@ -60,18 +61,18 @@ class LessonRow:
 class LessonsReport:
     """`tutor lessons`: the course, and each lesson's row in course order."""
 
-    course: Course
+    course: CourseContents
     rows: list[LessonRow]
 
     @classmethod
-    def of(cls, course: Course, progress: Progress, backend: str) -> LessonsReport:
+    def of(cls, course: CourseContents, progress: Progress, backend: str) -> LessonsReport:
         rows = []
         for number, lesson in enumerate(course.lessons, 1):
             lesson_progress = progress.of(lesson.id)
             rows.append(LessonRow(
                 number=number, lesson=lesson, current=progress.current == lesson.id,
-                step_index=min(lesson_progress.step, len(lesson.steps)),
-                completed=lesson_progress.finished(len(lesson.steps)),
+                step_index=min(lesson_progress.step, lesson.steps),
+                completed=lesson_progress.finished(lesson.steps),
                 missing=lesson.tools_missing(), unavailable=lesson.unavailable_on(backend)))
         return cls(course, rows)
 

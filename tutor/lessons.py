@@ -3,7 +3,8 @@ works. (The package is `course/`: in an installed wheel, a `lessons/` folder bes
 module holds the shipped course's files, so the package cannot take that name.)
 """
 
-from .course.course import COURSE_FILE, Course, load_course
+from .course.contents import COURSE_FILE
+from .course.course import Course, load_course
 from .course.fields import FORMAT_VERSION, PATH_FIELDS, field_pattern, inside_path
 from .course.kinds import (ALLOWANCE_FIELDS, DEFAULT_DATABASE, EXPECTATION_KINDS,
                            QUESTION_ABOUT, QUESTION_KINDS, SCALAR, SELECTOR_FIELDS,

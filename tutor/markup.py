@@ -172,8 +172,10 @@ def box_table(title: str, headers: list[str], rows: list[list[str]],
     """A table drawn like rich's default (heavy head, light body), as markup lines.
 
     `tutor lessons` must cost little more than importing rich; drawing its one small table
-    by hand saves importing and measuring with rich's layout engine.
+    by hand saves importing and measuring with rich's layout engine. The rows' cells are
+    data (a course's titles): shown as they are, a style tag or a control character too.
     """
+    rows = [[printable(str(cell)) for cell in row] for row in rows]
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
 
     def line(cells: list[str], left: str, middle: str, end: str) -> str:
@@ -190,7 +192,7 @@ def box_table(title: str, headers: list[str], rows: list[list[str]],
         header = header.replace(f" {cell} ", f" [bold]{cell}[/bold] ", 1)
     return [f"[italic]{title}[/italic]", rule("┏", "┳", "┓", "━"), header,
             rule("┡", "╇", "┩", "━"),
-            *(line(row, "│", "│", "│") for row in rows),
+            *(line(row, "│", "│", "│").replace("[", "\\[") for row in rows),
             rule("└", "┴", "┘", "─")]
 
 

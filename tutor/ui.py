@@ -22,6 +22,7 @@ from .menu import Menu, Typed
 if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the checking engine
     from .checks import Outcome
     from .exceptions import TutorError
+    from .course.contents import LessonEntry
     from .lessons import Lesson, SolutionAction, Step
     from .questions import Posed
     from .state import ReleaseRun, SandboxState
@@ -274,9 +275,9 @@ def show_warning(text: str) -> None:
     say(f"[yellow]Note:[/yellow] {literal(text)}", err=True)
 
 
-def show_lessons_table(rows: list[tuple[int, Lesson, str]]) -> None:
+def show_lessons_table(rows: list[tuple[int, LessonEntry, str]]) -> None:
     lines = box_table("migration tutor: the course", ["#", "lesson", "title", "steps", "progress"],
-                      [[str(number), lesson.id, lesson.title, str(len(lesson.steps)), progress]
+                      [[str(number), lesson.id, lesson.title, str(lesson.steps), progress]
                        for number, lesson, progress in rows], right=frozenset({0, 3}))
     for line in lines:
         say(line)

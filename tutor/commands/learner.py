@@ -14,8 +14,9 @@ import argparse
 from ..exceptions import TutorError
 from .base import (EXIT_NOT_YET, EXIT_PASSED, Command, print_json,
                    require_terminal)
-from .opening import (course_of, home_of, open_workspace, read_progress,
-                      warn_about_broken_lessons, warn_about_unreadable_progress)
+from .opening import (contents_of, home_of, open_workspace, read_progress,
+                      warn_about_broken_lessons, warn_about_lessons_left_out,
+                      warn_about_unreadable_progress)
 
 
 class Start(Command):
@@ -88,26 +89,26 @@ class Lessons(Command):
     json_flag = True
 
     def handle(self, args) -> int:
-        # Only the course and the progress file: listing lessons never imports the checking
-        # engine.
+        # Only the course's contents (kept: no lesson is read while none changed) and the
+        # progress file: listing lessons never imports the checking engine.
         home = home_of(args)
         progress_file, progress = read_progress(args, home)
-        course = course_of(args, home)
+        contents = contents_of(args, home)
         from .. import ui
 
         warn_about_unreadable_progress(progress_file)
-        warn_about_broken_lessons(course)
+        warn_about_lessons_left_out(contents.left_out)
         from ..backends import chosen
         from ..json_reports import LessonsReport
 
         server = chosen(home, getattr(args, "database", None))  # where the sandbox's database is
-        report = LessonsReport.of(course, progress, server.vendor if server is not None
+        report = LessonsReport.of(contents, progress, server.vendor if server is not None
                                   else "sqlite")
         if args.json:
             print_json(report.to_json())
             return 0
-        if course.title:
-            ui.say("[bold]" + course.title.replace("[", "\\[") + "[/bold]")
+        if contents.title:
+            ui.say("[bold]" + contents.title.replace("[", "\\[") + "[/bold]")
         ui.show_lessons_table([(row.number, row.lesson, _progress_word(row))
                                for row in report.rows])
         return 0
@@ -122,7 +123,7 @@ def _progress_word(row) -> str:
     if row.unavailable:
         return f"skipped: {row.lesson.backends_named()} only"
     if row.step_index or row.current:
-        return (f"step {row.step_index + 1}/{len(row.lesson.steps)}"
+        return (f"step {row.step_index + 1}/{row.lesson.steps}"
                 + (" (current)" if row.current else ""))
     return ""
 

@@ -7,7 +7,7 @@ the workspace and its checking engine.
 
 from __future__ import annotations
 
-from ..home_layout import HISTORY, HISTORY_RESTORING
+from ..home_layout import COURSE_CONTENTS, HISTORY, HISTORY_RESTORING
 
 
 def home_of(args):
@@ -24,6 +24,21 @@ def course_of(args, home):
 
     return load_course(resolve_course_file(getattr(args, "course", None)),
                        cache=course_cache(home))
+
+
+def contents_of(args, home):
+    """What `tutor lessons` lists of the course (course/contents.py): as kept beside the parse
+    cache while nothing it was read from has changed, else read from the course and kept."""
+    from ..course.contents import CourseContents
+    from ..paths import course_cache, resolve_course_file
+
+    parse_cache = course_cache(home)
+    kept_at = parse_cache.with_name(COURSE_CONTENTS) if parse_cache is not None else None
+    contents = CourseContents.kept(kept_at, resolve_course_file(getattr(args, "course", None)))
+    if contents is None:
+        contents = CourseContents.of(course_of(args, home))
+        contents.keep(kept_at)
+    return contents
 
 
 def open_workspace(args):
@@ -77,10 +92,14 @@ def warn_about_unreadable_progress(progress_file) -> None:
 
 
 def warn_about_broken_lessons(course) -> None:
+    warn_about_lessons_left_out([problem.message for problem in course.problems])
+
+
+def warn_about_lessons_left_out(problems: list[str]) -> None:
     from .. import ui
 
-    for problem in course.problems:
-        ui.show_warning(f"A lesson was left out: {problem.message}")
+    for problem in problems:
+        ui.show_warning(f"A lesson was left out: {problem}")
 
 
 def remember_name(args) -> None:

@@ -8,6 +8,8 @@ Every problem in a file is reported with the file's name and the field at fault.
 Its rooms: `kinds.py` declares the format's vocabulary (each expectation kind once),
 `model.py`, `start.py` and `lesson.py` are the typed data, `fields.py` reads a table field by
 field (and keeps paths in their place), `resources.py` finds a lesson's files and keeps them
-parsed, `load*.py` read a lesson part by part, `validate.py` checks across parts, and
-`course.py` is the course order. `tutor/lessons.py` re-exports the names other modules use.
+parsed, `load*.py` read a lesson part by part, `validate.py` checks across parts,
+`course.py` is the course order, and `contents.py` keeps what `tutor lessons` lists of a
+course (while nothing it was read from changed). `tutor/lessons.py` re-exports the names
+other modules use.
 """

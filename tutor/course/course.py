@@ -10,12 +10,11 @@ from typing import Callable
 from ..exceptions import CourseFileError, LessonFileError, UnknownLesson
 from ..markup import printable
 from ..paths import resource_dir
+from .contents import COURSE_FILE, course_file_path
 from .fields import LESSON_ID, Fields
 from .lesson import Lesson
 from .load import load_lesson
 from .resources import ParsedFiles, resource_folders
-
-COURSE_FILE = "course.toml"
 
 
 class Course:
@@ -106,12 +105,9 @@ def load_course(course_file: Path | None = None, cache: Path | None = None) -> C
     """
     parsed = ParsedFiles(cache)
     shipped = resource_dir("lessons")
-    if course_file is None:
-        course_file, name = shipped / COURSE_FILE, COURSE_FILE
-    else:
-        if course_file.is_dir():
-            course_file = course_file / COURSE_FILE
-        name = printable(str(course_file))  # a newline in it cannot fake a line
+    given, course_file = course_file, course_file_path(course_file)
+    # (a newline in the path cannot fake a line)
+    name = COURSE_FILE if given is None else printable(str(course_file))
     if not course_file.is_file():
         raise CourseFileError(name, "", "the file does not exist")
     try:

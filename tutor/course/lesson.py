@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..backends import VENDOR_NAMES
 from ..exceptions import LessonUnavailable
+from .contents import backends_named, tools_missing, unavailable_on
 from .model import Expectation, Invariant, Step
 from .resources import find_resource, resource_folders
 from .start import Release, Start, StartApp, models_file
@@ -56,14 +57,11 @@ class Lesson:
 
     def unavailable_on(self, backend: str) -> str:
         """Why the lesson cannot be taken on this backend ("" when it can)."""
-        if not self.backends or backend in self.backends:
-            return ""
-        return (f"it teaches what {self.backends_named()} does, and the sandbox's database is "
-                f"on {VENDOR_NAMES.get(backend, backend)}")
+        return unavailable_on(self.backends, backend)
 
     def backends_named(self) -> str:
         """The backends the lesson's story holds on, by name: "SQLite"."""
-        return " and ".join(VENDOR_NAMES[b] for b in self.backends)
+        return backends_named(self.backends)
 
     def require_backend(self, backend: str) -> None:
         reason = self.unavailable_on(backend)
@@ -126,9 +124,7 @@ class Lesson:
 
     def tools_missing(self) -> list[str]:
         """Needed programs this machine does not have: the lesson is skipped, not failed."""
-        import shutil
-
-        return [tool for tool in self.tools_needed() if shutil.which(tool) is None]
+        return tools_missing(tuple(self.tools_needed()))
 
     def resource(self, relative: str) -> str:
         """A file shipped beside the lesson (a models version, a migration, a fixture), or
