@@ -161,7 +161,7 @@ def play(path: LearnerPath, home: Path, reader: StateReader) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(data["text"], encoding="utf-8")
         elif kind == "undo":  # `tutor undo N`: the way back the tutor's messages name
-            done = Workspace(home, reader=reader).undo(int(data["undo"]))
+            done = Workspace(home, reader=reader).undo(int(data["undo"])).done
             assert done.points, f"{where}: nothing was undone"
         elif kind == "reset":  # `tutor reset LESSON --step N`
             workspace = Workspace(home, reader=reader)

@@ -203,17 +203,24 @@ def test_undo_takes_the_sandbox_and_progress_back_and_redo_brings_them(workspace
     migrate(workspace, "0001")
     workspace.check(did="python manage.py migrate store 0001")
     assert workspace.progress.of("served").step == 1
-    done = workspace.undo(1)
+    report = workspace.undo(1)
+    done = report.done
     assert [point.did for point in done.points] == ["python manage.py migrate store 0001"]
     assert f"{DATABASE}: changed" in done.files
     assert json.loads((workspace.sandbox.path / DATABASE).read_text())["applied"] == list(FILES)
     assert workspace.progress_file.load().of("served").step == 0
-    assert journal(workspace)[-1]["kind"] == "undo"
-    report = workspace.check(did="tutor undo")
-    assert report.passed_steps == [] and not report.passed
-    workspace.redo(1)
+    # One report: the undo, then the check of where it left the sandbox, each journalled.
+    assert [(e["kind"], e.get("did")) for e in journal(workspace)[-2:]] == [
+        ("undo", None), ("command", "tutor undo")]
+    assert report.check.passed_steps == [] and not report.check.passed
+    assert report.problem is None
+    redone = workspace.redo(1)
     assert workspace.progress_file.load().of("served").step == 1
-    assert journal(workspace)[-1]["kind"] == "redo"
+    assert journal(workspace)[-2]["kind"] == "redo"
+    assert redone.to_json()["redone"][0]["did"] == "python manage.py migrate store 0001"
+    # what changed: said once, against the state before the redo
+    assert redone.changes == redone.check.changes == [
+        "store.0002_add_price_to_product: applied -> not applied", "column store_product.price: dropped"]
 
 
 def test_an_answer_needs_a_question(workspace):

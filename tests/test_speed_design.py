@@ -106,16 +106,16 @@ def test_a_changed_lesson_file_invalidates_its_snapshot(tmp_path, monkeypatch):
     sandbox = Sandbox(tmp_path / "home")
     lesson = load_lesson(lessons / "revert-applied.toml")
     sandbox.build(lesson)
-    assert sandbox.has_snapshot(lesson)
+    assert sandbox.kept.has(lesson)
     path = lessons / "revert-applied.toml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         'applied = "0003_change_price_field"', 'applied = "0002_add_price_to_product"'),
         encoding="utf-8")
     changed = load_lesson(path)
-    assert not sandbox.has_snapshot(changed)
+    assert not sandbox.kept.has(changed)
     sandbox.build(changed)
     assert not read_state(sandbox.path).migration("store", "0003_change_price_field").applied
-    assert len(list(sandbox.snapshots.iterdir())) == 1  # the old snapshot is gone
+    assert len(list(sandbox.kept.folder.iterdir())) == 1  # the old snapshot is gone
 
 
 def test_bench_runs_one_measure():

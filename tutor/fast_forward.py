@@ -4,7 +4,7 @@ solved by the learner (a step they passed before keeps their pass).
 
 The first fast-forward to a step carries the solutions out with real commands, each step
 checked to pass; the sandbox it reaches is kept (with the states its steps saw), and the
-next fast-forward there starts from that copy (see `Sandbox.keep_step_copy`).
+next fast-forward there starts from that copy (see `Snapshots.keep_step_copy`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def fast_forward(workspace: Workspace, lesson: Lesson, step: int) -> SandboxStat
     workspace.require_trust(lesson)
     passed_before = {index for index in range(step - 1)
                      if workspace.progress.record(lesson.id, index).passed_at is not None}
-    kept_at = workspace.sandbox.step_copies(lesson)  # (works out the lesson's key once)
+    kept_at = workspace.sandbox.kept.step_copies(lesson)  # (works out the lesson's key once)
     begin = _from_nearest_copy(workspace, kept_at, step)
     progress = workspace.lesson_progress(lesson)
     place_at_step(lesson, progress, begin - 1)
@@ -48,7 +48,7 @@ def fast_forward(workspace: Workspace, lesson: Lesson, step: int) -> SandboxStat
                 "solution, so the lesson cannot be fast-forwarded past it.",
                 "The lesson file is at fault: `tutor lint-lessons --solve` tells more.")
     if begin < step and workspace.seen.path.is_file():
-        workspace.sandbox.keep_step_copy(kept_at(step), workspace.seen.path)
+        workspace.sandbox.kept.keep_step_copy(kept_at(step), workspace.seen.path)
     at = now()
     for index in range(step - 1):
         if index not in passed_before:
@@ -65,8 +65,8 @@ def _from_nearest_copy(workspace: Workspace, kept_at: Callable[[int], Path],
     """The sandbox put back as kept at the nearest step at or before `step` (with the seen
     states of then); returns that step (1: none kept, the sandbox is at the start)."""
     for nearest in range(step, 1, -1):
-        if workspace.sandbox.has_step_copy(kept_at(nearest)):
-            workspace.sandbox.restore_step_copy(kept_at(nearest))
+        if workspace.sandbox.kept.has_step_copy(kept_at(nearest)):
+            workspace.sandbox.kept.restore_step_copy(kept_at(nearest))
             shutil.copyfile(kept_at(nearest) / SNAPSHOT_SEEN, workspace.seen.path)
             return nearest
     return 1

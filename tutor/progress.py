@@ -176,6 +176,11 @@ class Progress:
     learner: str | None = None
     last_active: int | None = None  # when the learner last did something the tutor saw
 
+    def forget(self) -> None:
+        """All progress forgotten (`tutor reset --all`); the learner's name is kept: a name
+        is not progress."""
+        self.current, self.lessons, self.last_active = None, {}, None
+
     def of(self, lesson_id: str) -> LessonProgress:
         return self.lessons.setdefault(lesson_id, LessonProgress())
 

@@ -5,7 +5,8 @@ the note a restore begins with).
 Each restore is noted before its first file changes and carried out by `finish_restore`,
 which the next tutor runs again on a restore cut short (a SIGKILL, a full disk): each part
 (files, timeline, progress, journal) is done once. These functions work on a `Workspace`'s
-parts under its lock; the workspace's `undo` and `redo` call them.
+parts under its lock (`undo_points`, `redo_points`); the workspace's `undo` and `redo` call
+`restore`, which returns the restore and the check after it as one report.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from .exceptions import TutorError, UnsafeHome
 from .history import Point, Restoring, Undo
+from .json_reports import RestoreReport
 from .snapshots import differences
 from .undo_stack import UndoStack
 from .markup import printable
@@ -24,14 +26,15 @@ from .progress import LessonProgress, now
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
+    from .state import SandboxState
     from .workspace import Workspace
 
 
 def require_own_sandbox(sandbox: Sandbox, doing: str = "undo and redo") -> None:
     """Undo and redo change the sandbox file by file, and solve runs the lesson's
     commands in it: only in the tutor's own folder, by the rule a reset follows
-    (`sandbox._is_ours`), never through a link elsewhere."""
-    from .sandbox import _is_ours as is_the_tutors_own
+    (`sandbox.is_ours`), never through a link elsewhere."""
+    from .sandbox import is_ours
 
     path = sandbox.path
     if path.is_symlink():
@@ -44,7 +47,7 @@ def require_own_sandbox(sandbox: Sandbox, doing: str = "undo and redo") -> None:
                          "so nothing was changed.",
                          "Move the link away, then `tutor reset` builds a sandbox there "
                          "(the files where it points stay as they are).")
-    if not is_the_tutors_own(path):
+    if not is_ours(path):
         raise UnsafeHome(f"{printable(str(path))} was not made by the tutor, so {doing} "
                          "will not change it.",
                          "Move it away (or choose another --home), then run `tutor reset`.")
@@ -125,7 +128,36 @@ def _cut_short_said(doing: str) -> Iterator[None]:
                          "Run any tutor command once that is mended.") from None
 
 
-def undo(workspace: Workspace, count: int = 1,
+def restore(workspace: Workspace, count: int, redo: bool,
+            told: Callable[[str], object] | None = None,
+            since: SandboxState | None = None) -> RestoreReport:
+    """`tutor undo` or `tutor redo`, as one report: the restore (see `undo` and `redo`), then
+    the check of where it left the sandbox. Its verdict is in the report; the restore was
+    done even when the sandbox went back to a state Django cannot read (the report's
+    `problem`). "What changed" is said against `since` (default: the state before)."""
+    before = since if since is not None else _state_or_none(workspace)
+    done = (redo_points if redo else undo_points)(workspace, count, told)
+    name = "redo" if redo else "undo"
+    if not redo:
+        workspace.tell_class("undo", {"count": max(1, len(done.points))})
+    did = f"tutor {name} {count}" if count != 1 else f"tutor {name}"
+    check, problem = None, None
+    try:
+        check = workspace.check(did=did, since=before)
+    except TutorError as error:  # (the sandbox gone back to a state Django cannot read)
+        problem = error
+    changes = check.changes if before is not None and check is not None else []
+    return RestoreReport(redo=redo, done=done, changes=changes, check=check, problem=problem)
+
+
+def _state_or_none(workspace: Workspace) -> SandboxState | None:
+    try:
+        return workspace.read_state()
+    except TutorError:
+        return None  # a sandbox broken enough not to be read: undo is how it mends
+
+
+def undo_points(workspace: Workspace, count: int = 1,
          told: Callable[[str], object] | None = None) -> Undone:
     """Take the sandbox back `count` points of its timeline; progress follows it: a step
     passed since is not passed any more. The sandbox as it was is kept (`redo` brings it
@@ -149,7 +181,7 @@ def undo(workspace: Workspace, count: int = 1,
     return Undone(target, undone, files)
 
 
-def redo(workspace: Workspace, count: int = 1,
+def redo_points(workspace: Workspace, count: int = 1,
          told: Callable[[str], object] | None = None) -> Undone:
     """Take back the last `count` undos: the sandbox and progress as they were before
     them. Refused when there is nothing to redo, or when the sandbox changed since."""

@@ -221,19 +221,22 @@ class Session:
         return MENU[:at] + [REDO] + MENU[at:]
 
     def undo(self) -> None:
-        from . import timeline_view
-
-        done = self.workspace.undo(1, told=lambda text: ui.say(text, err=True))
-        timeline_view.show_undone(done)
-        self.after_change(self.workspace.check(did="tutor undo", since=self.state), done.files)
+        self.restore(redo=False)
 
     def redo(self) -> None:
+        self.restore(redo=True)
+
+    def restore(self, redo: bool) -> None:
+        """Undo (or redo) one command: what it did, then the check of where it left the
+        sandbox, said against the state the session showed last."""
         from . import timeline_view
 
-        done = self.workspace.redo(1, told=lambda text: ui.say(text, err=True))
-        timeline_view.show_undone(done, redo=True)
-        self.after_change(self.workspace.check(did="tutor redo", since=self.state), done.files,
-                          redo=True)
+        move = self.workspace.redo if redo else self.workspace.undo
+        report = move(1, told=lambda text: ui.say(text, err=True), since=self.state)
+        timeline_view.show_undone(report.done, redo=redo)
+        if report.check is None:
+            raise report.problem
+        self.after_change(report.check, report.done.files, redo=redo)
 
     def after_change(self, report: CheckReport, files: list[str] | None = None,
                      redo: bool = False) -> None:

@@ -107,6 +107,6 @@ class Timeline(Listener):
             self.take_point(reset.label, reset.step - 1)
         elif reset.reached is None:  # on a server, the start's database is kept already
             self.take_point(reset.label, 0, state=self.sandbox.start_state(),
-                            shared_database=self.sandbox.start_database(reset.lesson))
+                            shared_database=self.sandbox.kept.start_database(reset.lesson))
         else:
             self.take_point(reset.label, reset.step - 1, state=reset.reached)

@@ -25,7 +25,6 @@ from .lock import home_lock
 from .paths import claim_home, course_cache
 from .progress import LessonProgress, Progress, ProgressFile, StepRecord, now
 from .reader import StateReader
-from .restores import Undone
 from .sandbox import Sandbox
 from .seen import SeenFile
 from .state import SandboxState, StateUnreadable
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
     from .checks import Context
     from .solving import Hint, SolutionHeard
     from .check_report import AnswerReport, CheckReport
+    from .json_reports import RestoreReport
     from .questions import Posed
 
 # The checking engine (checks, judge, questions) is imported by the methods that judge: a
@@ -311,7 +311,7 @@ class Workspace:
 
         with self.locked_home():
             if forget_progress:
-                self.progress = Progress(learner=self.progress.learner)  # a name is not progress
+                self.progress.forget()
             reset = rebuild(self, lesson, step, announce)
         self.tell_class("reset", {"step": step})
         return reset
@@ -324,18 +324,20 @@ class Workspace:
                 lesson = self.current_lesson()
                 self.timeline.take_point("", self.lesson_progress(lesson).step)
 
-    def undo(self, count: int = 1, told: Callable[[str], object] | None = None) -> Undone:
+    def undo(self, count: int = 1, told: Callable[[str], object] | None = None,
+             since: SandboxState | None = None) -> RestoreReport:
         """Take the sandbox, and progress, back `count` points of its timeline (see
-        `restores.py`); `told` hears that a Ctrl-C waits for the restore to finish."""
-        from .restores import undo
+        `restores.py`), then check where that left it: one report of both. `since`: the state
+        "what changed" is said against (default: read before the undo); `told` hears that a
+        Ctrl-C waits for the restore to finish."""
+        from .restores import restore
 
-        done = undo(self, count, told)
-        self.tell_class("undo", {"count": max(1, len(done.points))})
-        return done
+        return restore(self, count, redo=False, told=told, since=since)
 
-    def redo(self, count: int = 1, told: Callable[[str], object] | None = None) -> Undone:
-        """Take back the last `count` undos: the sandbox and progress as they were before
-        them. Refused when there is nothing to redo, or when the sandbox changed since."""
-        from .restores import redo
+    def redo(self, count: int = 1, told: Callable[[str], object] | None = None,
+             since: SandboxState | None = None) -> RestoreReport:
+        """Take back the last `count` undos, then check where that left the sandbox (see
+        `undo`). Refused when there is nothing to redo, or when the sandbox changed since."""
+        from .restores import restore
 
-        return redo(self, count, told)
+        return restore(self, count, redo=True, told=told, since=since)

@@ -148,6 +148,7 @@ def _undo_pairs(work: Path, lesson, plain_migrate, showmigrations) -> list[Pair]
     import sqlite3
     from contextlib import closing
 
+    from ..restores import undo_points  # the restore alone, without the check after it
     from ..workspace import Workspace
 
     workspace = Workspace(work / "undo-home")
@@ -168,8 +169,8 @@ def _undo_pairs(work: Path, lesson, plain_migrate, showmigrations) -> list[Pair]
         Pair("snapshot before a command", workspace.remember_before_command,
              lambda: _run(showmigrations, cwd=workspace.sandbox.path, env=_manage_env()),
              "manage.py showmigrations", 0.1, [], [], prepare=write_the_database),
-        Pair("undo one command (the restore)", lambda: workspace.undo(1), plain_migrate,
-             "manage.py migrate from an empty database", 0.3, [], [],
+        Pair("undo one command (the restore)", lambda: undo_points(workspace, 1),
+             plain_migrate, "manage.py migrate from an empty database", 0.3, [], [],
              prepare=command_to_undo),
     ]
 

@@ -37,11 +37,9 @@ class Undo(Command):
 
     def handle(self, args) -> int:
         workspace = open_workspace(args)
-        before = _state_before(workspace)
         move = workspace.redo if self.redo else workspace.undo
-        done = move(args.count, told=_tell_now)
-        did = f"tutor {self.name} {args.count}" if args.count != 1 else f"tutor {self.name}"
-        report = _after_restore(workspace, done, before, did, self.redo)
+        report = move(args.count, told=_tell_now)
+        _warn_about_damaged_points(workspace.history)
         if args.json:
             print_json(report.to_json())
         else:
@@ -61,31 +59,8 @@ class Redo(Undo):
     count_help = "how many undos to take back (default: 1)"
 
 
-def _state_before(workspace):
-    try:
-        return workspace.read_state()
-    except TutorError:
-        return None  # a sandbox broken enough not to be read: undo is how it mends
-
-
 def _tell_now(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def _after_restore(workspace, done, before, did: str, redo: bool):
-    """What an undo or a redo did, then the check of where it left the sandbox: its verdict
-    is said (and in --json), not the exit status, which is 0: the undo was done."""
-    from ..json_reports import RestoreReport
-
-    problem = None
-    try:
-        check = workspace.check(did=did, since=before)
-    except TutorError as error:  # (the sandbox gone back to a state Django cannot read)
-        check, problem = None, error
-    state_changes = check.changes if before is not None and check is not None else []
-    _warn_about_damaged_points(workspace.history)
-    return RestoreReport(redo=redo, done=done, changes=state_changes, check=check,
-                         problem=problem)
 
 
 def _show_restore(report) -> None:

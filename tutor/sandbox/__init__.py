@@ -23,7 +23,4 @@ from .identity import SANDBOX_MARKER, is_ours
 from .run import run_git, run_manage
 from .servers import declare_server
 
-# workspace.py's name for it (`sandbox._is_ours`): the rule a reset follows.
-_is_ours = is_ours
-
 __all__ = ["SANDBOX_MARKER", "Sandbox", "declare_server", "is_ours", "run_git", "run_manage"]

@@ -114,30 +114,9 @@ class Sandbox:
 
     @property
     def kept(self) -> Snapshots:
-        """The home's kept starts and step copies."""
+        """The home's kept starts and step copies (`snapshots.py`): a reset's, a
+        fast-forward's, the timeline's shared start database."""
         return Snapshots(self.home)
-
-    @property
-    def snapshots(self) -> Path:
-        return self.kept.folder
-
-    def has_snapshot(self, lesson: Lesson) -> bool:
-        return self.kept.has(lesson)
-
-    def start_database(self, lesson: Lesson) -> str:
-        return self.kept.start_database(lesson)
-
-    def step_copies(self, lesson: Lesson) -> Callable[[int], Path]:
-        return self.kept.step_copies(lesson)
-
-    def has_step_copy(self, kept: Path) -> bool:
-        return self.kept.has_step_copy(kept)
-
-    def restore_step_copy(self, kept: Path) -> None:
-        self.kept.restore_step_copy(kept)
-
-    def keep_step_copy(self, kept: Path, seen: Path) -> None:
-        self.kept.keep_step_copy(kept, seen)
 
     # --- running what the learner (or a solution) does (run.py) ------------------------------
 
