@@ -152,6 +152,9 @@ def test_a_current_lesson_outside_the_course_gives_way_to_its_first(lesson_home,
     assert status == 1 and report["lesson"] == "revert-applied"
 
 
+CHAPTER = '[[chapters]]\nid = "{id}"\ntitle = "T"\npromise = "p"\nlessons = [{lessons}]\n'
+
+
 @pytest.mark.parametrize("content, field, problem", [
     ("format = 1\norder = [\"revert-applied\"\n", "", "not valid TOML"),
     ("format = 1\ntitel = \"x\"\norder = [\"revert-applied\"]\n", "titel", "not a known field"),
@@ -163,6 +166,28 @@ def test_a_current_lesson_outside_the_course_gives_way_to_its_first(lesson_home,
     ("format = 1\norder = [\"reset-all\", \"reset-all\"]\n", "order[1]", "listed twice"),
     ("format = 1\nlessons_dir = \"nowhere\"\norder = [\"reset-all\"]\n", "lessons_dir",
      "no folder"),
+    # A path of chapters: each named, promised and holding lessons; a lesson in one only.
+    ("format = 1\norder = [\"reset-all\"]\n" + CHAPTER.format(id="a", lessons='"reset-all"'),
+     "order", "not both"),
+    ("format = 1\nchapters = []\n", "chapters", "at least one chapter"),
+    ("format = 1\nchapters = [\"basics\"]\n", "chapters[0]", "must be a table"),
+    ("format = 1\n" + CHAPTER.format(id="a/b", lessons='"reset-all"'), "chapters[0].id",
+     "is not an id"),
+    ("format = 1\n" + CHAPTER.format(id="a", lessons="").replace('promise = "p"\n', ""),
+     "chapters[0].promise", "is missing"),
+    ("format = 1\n" + CHAPTER.format(id="a", lessons='"reset-all"').replace(
+        'title = "T"', 'title = "two\\nlines"'), "chapters[0].title", "one line"),
+    ("format = 1\n" + CHAPTER.format(id="a", lessons=""), "chapters[0].lessons",
+     "at least one lesson"),
+    ("format = 1\n" + CHAPTER.format(id="a", lessons='"reset-all"') + "levels = 2\n",
+     "chapters[0].levels", "not a known field"),
+    ("format = 1\n" + CHAPTER.format(id="a", lessons='"reset-all"')
+     + CHAPTER.format(id="a", lessons='"revert-applied"'), "chapters[1].id", "used twice"),
+    ("format = 1\n" + CHAPTER.format(id="a", lessons='"reset-all"')
+     + CHAPTER.format(id="b", lessons='"revert-applied", "reset-all"'),
+     "chapters[1].lessons[1]", "listed twice"),
+    ("format = 1\n" + CHAPTER.format(id="a", lessons='"reset-all", "revert-aplied"'),
+     "chapters[0].lessons[1]", "no lesson 'revert-aplied'"),
 ])
 def test_a_bad_course_file_is_named_with_its_field(home, tmp_path, content, field, problem):
     path = tmp_path / "bad-course.toml"
@@ -191,6 +216,36 @@ def test_a_missing_course_file_through_the_environment(home, tmp_path, monkeypat
     result = tutor(home, "lessons")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "nope.toml: the file does not exist" in result.stderr
+
+
+def test_a_course_of_chapters_is_their_path_in_order(home, tmp_path):
+    path = tmp_path / "chaptered.toml"
+    path.write_text("format = 1\ntitle = \"Workshop\"\n"
+                    + CHAPTER.format(id="basics", lessons='"revert-applied", "reset-all"')
+                    + CHAPTER.format(id="later", lessons='"fake-the-record"'),
+                    encoding="utf-8")
+    course = load_course(path)
+    assert course.order == ["revert-applied", "reset-all", "fake-the-record"]
+    assert [c.id for c in course.chapters] == ["basics", "later"]
+    assert course.chapter_of("fake-the-record").id == "later"
+    assert course.next_after("reset-all").id == "fake-the-record"  # the path goes on
+    flat = load_course(write_course(tmp_path, ["reset-all"], lessons_dir=None))
+    assert flat.chapters == [] and flat.chapter_of("reset-all") is None
+
+
+def test_the_shipped_course_begins_with_the_articles_path():
+    """The first chapter is the path the articles on undoing migrations take, in their order
+    (issue 29); no team or deploy lesson comes before it."""
+    course = load_course()
+    first = course.chapters[0]
+    assert list(first.lessons) == [
+        "first-migrations", "revert-applied", "revert-several", "migration-names",
+        "delete-unapplied", "revert-to-zero", "fix-broken-default", "reset-all"]
+    assert course.order[:len(first.lessons)] == list(first.lessons)
+    teams = course.chapters[-1]
+    assert teams.title == "Teams and deploys"
+    assert {"applied-elsewhere", "guard-in-ci", "deploy-order"} <= set(teams.lessons)
+    assert sorted(course.order) == sorted({i for c in course.chapters for i in c.lessons})
 
 
 def test_the_shipped_course_and_a_lessons_folder_still_load():

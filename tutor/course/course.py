@@ -1,9 +1,11 @@
 """The course: its lessons in order, each read when first needed, from an instructor's
 folder first and then the shipped one; a course file's order is checked when it is read.
+The order is a path of chapters (`Chapter`), or one plain list of lessons.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -17,18 +19,34 @@ from .load import load_lesson
 from .resources import ParsedFiles, resource_folders
 
 
+@dataclass(frozen=True)
+class Chapter:
+    """A part of the course's path: a title, the one line it promises the learner, and its
+    lessons in order. A course's chapters hold each of its lessons once."""
+
+    id: str
+    title: str
+    promise: str
+    lessons: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "promise": self.promise,
+                "lessons": list(self.lessons)}
+
+
 class Course:
     """The lessons in course order. Each lesson file is read when first needed, so a command
     about one lesson never pays for parsing (or is stopped by) the others.
 
     A lesson is looked up in each of `folders` in turn (an instructor's own lessons first,
-    then the shipped ones)."""
+    then the shipped ones). With `chapters`, the order is theirs, chapter after chapter."""
 
     def __init__(self, folders: Path | list[Path], order: list[str],
                  parsed: ParsedFiles | None = None, *, title: str = "",
-                 file: Path | None = None):
+                 file: Path | None = None, chapters: list[Chapter] | None = None):
         self.folders = [folders] if isinstance(folders, Path) else list(folders)
         self.order = list(order)
+        self.chapters = list(chapters or [])
         self.parsed = parsed
         self.title = title
         self.file = file  # the course file read, if any
@@ -93,15 +111,20 @@ class Course:
         """The lesson's place in the course, counting from 1."""
         return self.order.index(lesson_id) + 1
 
+    def chapter_of(self, lesson_id: str) -> Chapter | None:
+        """The chapter that holds the lesson (None: the course has no chapters)."""
+        return next((c for c in self.chapters if lesson_id in c.lessons), None)
+
 
 def load_course(course_file: Path | None = None, cache: Path | None = None) -> Course:
     """Read a course file: the shipped `lessons/course.toml` by default, an instructor's own
     file, or a folder's `course.toml`. Lessons are read as they are needed (parsed ones from
     `cache`, a JSON file, while they are unchanged).
 
-    A course file has `format`, `order` (lesson ids), and optionally `title` and `lessons_dir`
-    (relative to the course file; default: the course file's own folder). Lessons are looked
-    up in lessons_dir first, then among the shipped ones.
+    A course file has `format`, either `order` (lesson ids) or `chapters` (each with an `id`,
+    a `title`, a one-line `promise` and its `lessons`, the path in order), and optionally
+    `title` and `lessons_dir` (relative to the course file; default: the course file's own
+    folder). Lessons are looked up in lessons_dir first, then among the shipped ones.
     """
     parsed = ParsedFiles(cache)
     shipped = resource_dir("lessons")
@@ -118,32 +141,76 @@ def load_course(course_file: Path | None = None, cache: Path | None = None) -> C
     reader.require_format()
     title = reader.get("title", str, default="")
     lessons_dir = reader.get("lessons_dir", str, default="")
-    order = reader.get("order", list)
+    if "chapters" in data and "order" in data:
+        raise CourseFileError(name, "order", "give `order` or `chapters`, not both: with "
+                                             "chapters, the order is theirs")
+    if "chapters" in data:
+        chapters = _read_chapters(reader.get("chapters", list), name)
+        order, where = [i for c in chapters for i in c.lessons], _place_in_chapters(chapters)
+    else:
+        chapters, order = [], reader.get("order", list)
+        where = [f"order[{i}]" for i in range(len(order))]
     reader.finish()
     own = course_file.parent / lessons_dir
     if not own.is_dir():
         raise CourseFileError(name, "lessons_dir", f"there is no folder {own}")
     folders = resource_folders(own, shipped)
-    _check_order(order, folders, shipped, name)
-    return Course(folders, order, parsed, title=title, file=course_file)
+    _check_order(order, folders, shipped, name, where)
+    return Course(folders, order, parsed, title=title, file=course_file, chapters=chapters)
 
 
-def _check_order(order: list, folders: list[Path], shipped: Path, name: str) -> None:
+def _read_chapters(tables: list, name: str) -> list[Chapter]:
+    """The course file's chapters, each a table with its id, title, promise and lessons."""
+    if not tables:
+        raise CourseFileError(name, "chapters", "must list at least one chapter")
+    chapters: list[Chapter] = []
+    for i, table in enumerate(tables):
+        where = f"chapters[{i}]"
+        if not isinstance(table, dict):
+            raise CourseFileError(name, where, "must be a table ([[chapters]])")
+        reader = Fields(table, name, where, error=CourseFileError)
+        chapter_id = reader.get("id", str)
+        if not LESSON_ID.fullmatch(chapter_id):
+            raise CourseFileError(name, f"{where}.id", f"{printable(chapter_id)!r} is not an "
+                                                       "id: letters, digits, `-`, `_` and `.`")
+        if chapter_id in {c.id for c in chapters}:
+            raise CourseFileError(name, f"{where}.id", f"{chapter_id!r} is used twice")
+        title, promise = reader.get("title", str), reader.get("promise", str)
+        for field, text in (("title", title), ("promise", promise)):
+            if not text.strip() or "\n" in text.strip():
+                raise CourseFileError(name, f"{where}.{field}", "must be one line of text")
+        lessons = reader.get("lessons", list)
+        if not lessons:
+            raise CourseFileError(name, f"{where}.lessons", "must list at least one lesson")
+        reader.finish()
+        chapters.append(Chapter(chapter_id, title.strip(), promise.strip(), tuple(lessons)))
+    return chapters
+
+
+def _place_in_chapters(chapters: list[Chapter]) -> list[str]:
+    """Where each lesson of the path is named in the course file, for its messages."""
+    return [f"chapters[{i}].lessons[{j}]" for i, chapter in enumerate(chapters)
+            for j in range(len(chapter.lessons))]
+
+
+def _check_order(order: list, folders: list[Path], shipped: Path, name: str,
+                 fields: list[str]) -> None:
     """Every id names a lesson file in one of the folders, once: a typo in a workshop's course
-    file is caught when the tutor starts, not when the class reaches that lesson."""
+    file is caught when the tutor starts, not when the class reaches that lesson. `fields`:
+    the field that names each (`order[1]`, `chapters[0].lessons[1]`)."""
     if not order:
         raise CourseFileError(name, "order", "must list at least one lesson")
     seen: set[str] = set()
     for i, lesson_id in enumerate(order):
         if not isinstance(lesson_id, str):
-            raise CourseFileError(name, f"order[{i}]", "must be a lesson id (a string)")
+            raise CourseFileError(name, fields[i], "must be a lesson id (a string)")
         if not LESSON_ID.fullmatch(lesson_id) or ".." in lesson_id:
-            raise CourseFileError(name, f"order[{i}]", f"{lesson_id!r} is not a lesson id: "
+            raise CourseFileError(name, fields[i], f"{lesson_id!r} is not a lesson id: "
                                                        "letters, digits, `-`, `_` and `.` (no "
                                                        "`..` and no `/`), the name of a file "
                                                        "in the lessons folder")
         if lesson_id in seen:
-            raise CourseFileError(name, f"order[{i}]", f"{lesson_id!r} is listed twice")
+            raise CourseFileError(name, fields[i], f"{lesson_id!r} is listed twice")
         seen.add(lesson_id)
         if not any((folder / f"{lesson_id}.toml").is_file() for folder in folders):
             import difflib
@@ -154,6 +221,6 @@ def _check_order(order: list, folders: list[Path], shipped: Path, name: str) -> 
             where = " nor ".join("among the shipped lessons" if folder == shipped
                                  else f"in {folder}" for folder in folders)
             raise CourseFileError(
-                name, f"order[{i}]",
+                name, fields[i],
                 f"there is no lesson {lesson_id!r} ({lesson_id}.toml) {where}"
                 + (f"; did you mean {', '.join(close)}?" if close else ""))
