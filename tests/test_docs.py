@@ -179,3 +179,20 @@ def test_the_development_section_names_every_module():
     assert "classroom" in packages
     for package in packages:
         assert f"`{package}/`" in section, package
+
+
+def test_the_readme_lists_the_course_as_its_path_of_chapters():
+    """"The course" shows the shipped chapters in their order, each with its title and
+    promise, and every lesson once, under its chapter, in the path's order."""
+    import re
+
+    from tutor.lessons import load_course
+
+    section = README[README.index("## The course\n"):README.index("## Development")]
+    course = load_course()
+    headings = re.findall(r"^### (\d+)\. (.+)$", section, flags=re.MULTILINE)
+    assert headings == [(str(i), c.title) for i, c in enumerate(course.chapters, 1)]
+    for chapter in course.chapters:
+        assert f"\n{chapter.promise}\n" in section, chapter.id
+    listed = re.findall(r"^\| `([a-z0-9-]+)` \|", section, flags=re.MULTILINE)
+    assert listed == course.order
