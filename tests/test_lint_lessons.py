@@ -219,7 +219,7 @@ def test_the_course_file_of_the_folder_is_linted_too(lessons):
     status, report = lint(lessons)
     assert status == 1
     [problem] = report["problems"]
-    assert (problem["file"], problem["field"]) == ("course.toml", "order[1]")
+    assert (problem["file"], problem["field"]) == ("course.toml", "chapters[0].lessons[1]")
     assert "did you mean revert-applied" in problem["problem"]
 
 
