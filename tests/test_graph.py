@@ -145,3 +145,16 @@ def test_no_sandbox_is_said_plainly(home):
     result = tutor(home, "graph")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "tutor reset" in result.stderr or "tutor start" in result.stderr
+
+
+def test_the_state_table_shows_the_graph_where_it_says_more(lesson_home):
+    """The state `tutor status` and the session show: the graph below the migration tables
+    for a branched history (two 0004s), none for a plain line of migrations."""
+    merge = tutor(lesson_home("merge-migrations"), "status").stdout
+    assert "The migration graph (`tutor graph`)" in merge
+    assert re.search(r"^  \|\\\n  \* \|  store\.0004_add_discount_field  \[X\]\n"
+                     r"    \*  store\.0004_add_stock_to_product  \[ \]$", merge, re.MULTILINE)
+    cross = tutor(lesson_home("cross-app-revert"), "status").stdout
+    assert "orders.0001_initial  [X]  (needs store.0004_add_discount_field)" in cross
+    plain = tutor(lesson_home("revert-applied"), "status").stdout
+    assert "The migration graph" not in plain

@@ -116,6 +116,13 @@ class MigrationGraph:
                 lanes.pop()
         return drawn
 
+    def worth_drawing(self) -> bool:
+        """Whether the picture says more than a table of each app's migrations: lines that
+        branch, join or stand apart, or another app's dependencies, or a squash."""
+        apps = {node.migration.app for node in self.nodes}
+        return len(apps) > 1 or any(node.migration.replaces for node in self.nodes) or any(
+            node is None or len(lanes) > 1 for lanes, node in self.rows())
+
     def to_json(self) -> dict:
         return {"databases": self.databases, "migrations": [
             {"app": n.migration.app, "name": n.migration.name, "depends_on": list(n.parents),

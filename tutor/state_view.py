@@ -26,6 +26,9 @@ def state_view(state: SandboxState):
 
     others = list(state.databases.items())  # a lesson's teammate, staging, production...
     parts = _migration_tables(state, others)
+    graph = _graph_view(state)
+    if graph is not None:
+        parts.append(graph)
     parts.append(_focus_table(state))
     parts.extend(_state_lines(state))
     for name, other in others:
@@ -71,6 +74,24 @@ def _migration_tables(state: SandboxState, others: list) -> list:
             migrations.add_row("(none)", "", "", *("" for _ in others))
         parts.append(migrations)
     return parts
+
+
+def _graph_view(state: SandboxState):
+    """The migration graph (`tutor graph`), where it says more than the tables: branches, a
+    merge, a squash, another app, a record with no file."""
+    from rich.text import Text
+
+    from .graph import MigrationGraph
+
+    graph = MigrationGraph.of(state)
+    if not graph.worth_drawing():
+        return None
+    rows = graph.rows()
+    width = max(len(lanes) for lanes, _ in rows)
+    lines = ["The migration graph (`tutor graph`), in the order `migrate` applies it:"]
+    lines += [f"  {lanes:<{width}}  {node.words(graph.databases)}" if node else f"  {lanes}"
+              for lanes, node in rows]
+    return Text(visible("\n".join(line.rstrip() for line in lines)), no_wrap=True)
 
 
 def _focus_table(state: SandboxState):
