@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from .exceptions import TutorError, UnsafeHome
 from .history import Point, Restoring, Undo
-from .json_reports import RestoreReport
 from .snapshots import differences
 from .undo_stack import UndoStack
 from .markup import printable
 from .progress import LessonProgress, now
 
 if TYPE_CHECKING:
+    from .json_reports import RestoreReport
     from .sandbox import Sandbox
     from .state import SandboxState
     from .workspace import Workspace
@@ -135,6 +135,8 @@ def restore(workspace: Workspace, count: int, redo: bool,
     the check of where it left the sandbox. Its verdict is in the report; the restore was
     done even when the sandbox went back to a state Django cannot read (the report's
     `problem`). "What changed" is said against `since` (default: the state before)."""
+    from .json_reports import RestoreReport  # (every command opens this module: not theirs)
+
     before = since if since is not None else _state_or_none(workspace)
     done = (redo_points if redo else undo_points)(workspace, count, told)
     name = "redo" if redo else "undo"
