@@ -19,6 +19,8 @@ format = 1
 id = "team-databases"
 title = "Your teammate migrated"
 summary = "0004 is unapplied here and applied on your teammate's database."
+introduces = ["several-databases"]
+needs = ["migrate", "migrate-target"]
 intro = "Your teammate pulled and migrated; you did not. Production is behind both of you."
 
 [start]

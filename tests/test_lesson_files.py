@@ -61,6 +61,19 @@ def _break(folder: Path, old: str, new: str, lesson: str = "revert-applied") -> 
     ("format = 1", "format = 99", "format", "this tutor reads format 1"),
     ('"0001_initial", "0002_add', '"0001_initial", "0002_nothing", "0002_add', "start.migrations[1]",
      "no models version models/0002_nothing.py"),
+
+    # What a lesson introduces and needs: ideas' ids, each once, none both.
+    ('introduces = ["migrate-target"', 'introduces = ["Migrate Target"', "introduces[0]",
+     "'Migrate Target' is not an idea's id: lower-case words and digits joined by `-`"),
+    ('introduces = ["migrate-target", "delete-migration"]', 'introduces = "migrate-target"',
+     "introduces", "must be a list, not str"),
+    ('introduces = ["migrate-target"', 'introduces = [3', "introduces[0]",
+     "must be an idea's id (a string), not int"),
+    ('needs = ["migrate"]', 'needs = ["migrate", "migrate"]', "needs[1]",
+     "'migrate' is listed twice"),
+    ('needs = ["migrate"]', 'needs = ["migrate", "delete-migration"]', "needs[1]",
+     "'delete-migration' is in `introduces` too: a lesson needs only what a lesson before it "
+     "introduces"),
 ])
 def test_a_malformed_lesson_names_file_and_field(lesson_copy, old, new, field, problem):
     path = _break(lesson_copy, old, new)

@@ -134,7 +134,8 @@ def test_a_migration_made_by_makemigrations_name_is_known(tmp_path):
         '"python manage.py makemigrations store --name made_here"]', 1).replace(
         '[[steps.expect]]\nmigration = "store.0003_change_price_field"\napplied = false\n',
         '[[steps.expect]]\nmigration = "store.0003_change_price_field"\napplied = false\n\n'
-        '[[steps.expect]]\nmigration = "store.0004_made_here"\non_disk = false\n', 1)
+        '[[steps.expect]]\nmigration = "store.0004_made_here"\non_disk = false\n', 1).replace(
+        'needs = ["migrate"]', 'needs = ["migrate", "makemigrations"]', 1)
     (folder / "revert-applied.toml").write_text(lesson, encoding="utf-8")
     assert lint(folder)[0] == 0
     path = folder / "revert-applied.toml"
@@ -336,3 +337,122 @@ def test_a_text_with_a_control_character_is_reported(tmp_path):
             "shows escaped") in result.stdout
     assert "steps[0].hints[0]: holds a control character (\\u202e)" in result.stdout
     assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+
+
+# --- the course as a path of ideas ------------------------------------------------------------
+
+def test_the_shipped_course_declares_the_ideas_of_each_lesson():
+    """Every shipped lesson says what it introduces or needs, and the first lesson needs
+    nothing: the clean lint above is about a path, not about empty declarations."""
+    from tutor.lessons import load_course
+
+    course = load_course()
+    assert all(lesson.introduces or lesson.needs for lesson in course.lessons)
+    assert course.lessons[0].needs == ()
+    assert "fake" in course.get("fake-the-record").introduces
+
+
+def test_a_lesson_that_needs_an_idea_before_it_is_introduced_is_reported(lessons):
+    """inconsistent-history needs `fake`, which fake-the-record introduces: put before it
+    (in the chapters, or in a flat `order`), the lint names both lessons and the idea."""
+    course = (lessons / "course.toml").read_text(encoding="utf-8")
+    moved = course.replace('    "fake-the-record",\n', "", 1).replace(
+        '    "reset-keep-data",\n', '    "reset-keep-data",\n    "fake-the-record",\n', 1)
+    assert moved != course
+    (lessons / "course.toml").write_text(moved, encoding="utf-8")
+    status, report = lint(lessons)
+    assert status == 1
+    assert [(p["file"], p["field"], p["problem"]) for p in report["problems"]] == [
+        ("inconsistent-history.toml", "needs[0]",
+         "needs `fake`, which no lesson before it in the course introduces: fake-the-record "
+         "(lesson 17) introduces it, later")]
+    text = tutor(None, "lint-lessons", str(lessons))
+    assert ("inconsistent-history.toml: needs[0]: needs `fake`, which no lesson before it in "
+            "the course introduces") in text.stdout
+    # A flat order is a path too.
+    (lessons / "course.toml").write_text(
+        'format = 1\norder = ["first-migrations", "revert-applied", "inconsistent-history", '
+        '"fake-the-record"]\n', encoding="utf-8")
+    _, report = lint(lessons)
+    problems = {(p["file"], p["field"]): p["problem"] for p in report["problems"]}
+    assert problems[("inconsistent-history.toml", "needs[0]")] == (
+        "needs `fake`, which no lesson before it in the course introduces: fake-the-record "
+        "(lesson 4) introduces it, later")
+    # inspectdb and shell come from lessons this course leaves out: introduced by none.
+    assert problems[("inconsistent-history.toml", "needs[1]")] == (
+        "needs `inspectdb`, which no lesson before it in the course introduces: no lesson of "
+        "the course introduces it")
+
+
+def test_an_idea_needed_that_no_lesson_introduces_is_reported(lessons):
+    break_file(lessons, "revert-applied", 'needs = ["migrate"]',
+               'needs = ["migrate", "time-travel"]')
+    status, report = lint(lessons)
+    assert status == 1
+    assert [(p["file"], p["field"], p["problem"]) for p in report["problems"]] == [
+        ("revert-applied.toml", "needs[1]",
+         "needs `time-travel`, which no lesson before it in the course introduces: no lesson "
+         "of the course introduces it")]
+
+
+def test_a_solution_that_uses_an_undeclared_idea_is_reported(tmp_path):
+    """revert-several's first solution runs `migrate store 0002 --plan`: without `plan`
+    declared, the lint says so, read from the command's tokens (a folder with no course
+    file: no path to walk, only the lesson's own declarations)."""
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    text = (SHIPPED / "revert-several.toml").read_text(encoding="utf-8")
+    assert 'introduces = ["plan"]\n' in text
+    path = folder / "revert-several.toml"
+    path.write_text(text.replace('introduces = ["plan"]\n', "", 1), encoding="utf-8")
+    status, report = lint(folder)
+    assert status == 1
+    assert [(p["field"], p["problem"]) for p in report["problems"]] == [
+        ("steps[0].solution[0]",
+         "uses `--plan` in step 1's solution but neither introduces nor needs `plan`: add it "
+         "to `needs` (or to `introduces`, if this lesson teaches it)")]
+    # Declared as needed, it is the course's to introduce: with no course file, that is
+    # not judged here.
+    path.write_text(text.replace('introduces = ["plan"]\nneeds = ["migrate", ',
+                                 'needs = ["plan", "migrate", ', 1), encoding="utf-8")
+    assert lint(folder)[0] == 0
+
+
+@pytest.mark.parametrize("command, ideas", [
+    ("python manage.py migrate store 0004 --fake", ["migrate", "fake", "migrate-target"]),
+    ("python manage.py migrate store zero", ["migrate", "zero"]),
+    ("python manage.py migrate --fake-initial", ["migrate", "fake-initial"]),
+    ("python manage.py migrate --plan --database staging",
+     ["migrate", "plan", "several-databases"]),
+    ("python manage.py showmigrations store --database=teammate",
+     ["showmigrations", "several-databases"]),
+    ("python manage.py migrate --database default", ["migrate"]),
+    ("python manage.py makemigrations store --merge --name m --noinput",
+     ["makemigrations", "merge-migrations"]),
+    ("python manage.py squashmigrations store 0001 0004", ["squash"]),
+    ("python manage.py dumpdata store --output backup.json", ["backup"]),
+    ("git checkout feature", ["git"]),
+    # Words inside an argument are no options: tokens decide, never a piece of the text.
+    ("python manage.py shell -c \"print('--fake', 'squashmigrations')\"", ["shell"]),
+    ("python manage.py dbshell -- -e \"DELETE FROM x -- --fake\"", ["dbshell"]),
+    ("python manage.py migrate store 0002 --verbosity 0", ["migrate", "migrate-target"]),
+])
+def test_the_ideas_of_a_command_are_read_from_its_tokens(command, ideas):
+    from tutor.lessons import SolutionAction
+    from tutor.lint_ideas import ideas_used
+
+    assert [use.idea for use in ideas_used(SolutionAction(run=command))] == ideas
+
+
+def test_the_ideas_of_deleting_and_editing_a_file_are_read_from_its_path():
+    from tutor.lessons import SolutionAction
+    from tutor.lint_ideas import ideas_used
+
+    def ideas(**action) -> list[str]:
+        return [use.idea for use in ideas_used(SolutionAction(**action),
+                                               frozenset({"teammate.sqlite3"}))]
+
+    assert ideas(delete="store/migrations/0003_change_price_field.py") == ["delete-migration"]
+    assert ideas(edit="orders/migrations/0001_initial.py") == ["edit-migration"]
+    assert ideas(delete="db.sqlite3") == ideas(delete="teammate.sqlite3") == ["delete-database"]
+    assert ideas(edit="store/models.py") == ideas(delete="migrations.py") == []

@@ -23,6 +23,7 @@ format = 1
 id = "our-canary"
 title = "Our canary lesson"
 summary = "A lesson whose start runs Python of its own."
+introduces = ["migrate", "migrate-target"]
 intro = "It writes a file outside the sandbox: what any course's code could do."
 
 [start]
@@ -268,8 +269,9 @@ def test_a_link_to_a_shipped_lesson_runs_the_shipped_files_not_the_links_neighbo
     (folder / "models/0001_initial.py").write_text(
         f"open(r'{canary}', 'w').write('ran')\n" + (REPO / "lessons/models/0001_initial.py")
         .read_text(encoding="utf-8"), encoding="utf-8")
-    (folder / "course.toml").write_text('format = 1\norder = ["revert-applied"]\n',
-                                        encoding="utf-8")
+    # (first-migrations, shipped, introduces what revert-applied needs: the course is a path)
+    (folder / "course.toml").write_text(
+        'format = 1\norder = ["first-migrations", "revert-applied"]\n', encoding="utf-8")
     result = tutor(home, "--course", str(folder), "reset", "revert-applied")
     assert result.returncode == 0, result.stderr
     assert not canary.exists()

@@ -2,7 +2,9 @@
 
 An instructor writing lessons wants the whole list, not one error per run: each file is read
 part by part (`lessons.lesson_problems`), then read for what `lint_rules.py` finds (migrations
-no step can make, verdicts a text decides...), and with `solve` each lesson is played through
+no step can make, verdicts a text decides...) and what `lint_ideas.py` finds (an idea a
+solution uses undeclared; with a course file, an idea needed before a lesson introduces it),
+and with `solve` each lesson is played through
 with its own reference solutions in a throw-away home, proving that it starts unsolved and
 ends complete.
 """
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .exceptions import LessonFileError, TutorError
 from .lessons import COURSE_FILE, Course, Lesson, ParsedFiles, lesson_problems, load_course
+from .lint_ideas import path_problems, undeclared_ideas
 from .lint_rules import (Problem, control_characters, text_searches, unknown_migrations,
                          unobservable_explains)
 from .paths import resource_dir
@@ -118,9 +121,14 @@ def lint_folder(folder: Path, solve: bool = False,
     files = [single] if single else lesson_files(folder)
     if single is None and (folder / COURSE_FILE).is_file():
         try:
-            files = _course_files(load_course(folder / COURSE_FILE), files, folder)
+            path = load_course(folder / COURSE_FILE)
         except LessonFileError as error:
             course.append(Problem.of(error, COURSE_FILE))
+        else:
+            files = _course_files(path, files, folder)
+            # The path of ideas is the course's: its order, and every lesson it takes from
+            # wherever (the shipped ones too), whether linted here or not.
+            course += path_problems(path)
     if not files:
         course.append(Problem(str(folder), "", "holds no lesson files (<id>.toml)"))
     if solve and jobs > 1 and len(files) > 1:
@@ -194,7 +202,8 @@ def lint_lesson(path: Path, parsed: ParsedFiles, home: Path | None,
     report.loaded = True
     report.code = lesson_code(lesson)
     report.problems = (unknown_migrations(lesson) + unobservable_explains(lesson)
-                       + text_searches(lesson) + control_characters(parsed.read(path), path.name))
+                       + text_searches(lesson) + undeclared_ideas(lesson)
+                       + control_characters(parsed.read(path), path.name))
     missing = lesson.tools_missing()
     unavailable = lesson.unavailable_on(backend)
     if home is not None and missing:

@@ -45,6 +45,10 @@ MIGRATION_NAME = re.compile(r"[A-Za-z0-9_]{1,100}")
 LESSON_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 GIT_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
 DATABASE_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
+# An idea a lesson introduces or needs ("migrate-target", "fake"): lower-case words and digits
+# joined by `-`, as `lint-lessons` names the ideas it reads from a solution's commands.
+IDEA_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+IDEA_LENGTH = 40
 
 
 def _in_sandbox(value: str, file: str, field_name: str) -> None:
@@ -171,6 +175,25 @@ class Fields:
         if rule is not None and isinstance(value, str):
             rule(value, self.file, self._name(key))
         return value
+
+    def ideas(self, key: str) -> tuple[str, ...]:
+        """`introduces` or `needs`: a list of ideas' ids, each once (default: none)."""
+        ideas = self.get(key, list, [])
+        for i, idea in enumerate(ideas):
+            where = self._name(f"{key}[{i}]")
+            if not isinstance(idea, str):
+                raise self.error(self.file, where, "must be an idea's id (a string), not "
+                                                   f"{type(idea).__name__}")
+            if len(idea) > IDEA_LENGTH or not IDEA_ID.fullmatch(idea):
+                from ..markup import printable
+
+                raise self.error(self.file, where,
+                                 f"{printable(idea[:IDEA_LENGTH + 1])!r} is not an idea's id: "
+                                 "lower-case words and digits joined by `-` (at most "
+                                 f"{IDEA_LENGTH} characters), like \"migrate-target\"")
+            if idea in ideas[:i]:
+                raise self.error(self.file, where, f"{idea!r} is listed twice")
+        return tuple(ideas)
 
     def require_format(self) -> None:
         version = self.get("format", int)

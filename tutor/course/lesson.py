@@ -50,6 +50,10 @@ class Lesson:
     # were when its course was trusted (`pin`): what runs is what was trusted.
     source: bytes = field(default=b"", compare=False, repr=False)
     pinned: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    # The ideas (commands, options, ways of working: "fake", "squash") the lesson teaches,
+    # and those it takes from lessons before it in the course (`lint-lessons` checks both).
+    introduces: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
 
     def as_told_on(self, backend: str) -> "Lesson":
         """The lesson as told where the sandbox's database is `backend`."""

@@ -78,9 +78,7 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     steps_data = part(reader.get, "steps", list)
     invariants_data = part(reader.get, "invariants", list, [])
     releases_data = part(reader.get, "releases", list, [])
-    backends = part(reader.get, "backends", list, []) or []
-    if any(b not in VENDOR_NAMES for b in backends):
-        part(fail, name, "backends", f"may list {', '.join(VENDOR_NAMES)}")
+    declared = _declarations(part, reader, name)
     texts_on = part(_load_lesson_variants, part(reader.get, "on", dict, {}) or {}, name) or {}
     part(reader.finish)
     if steps_data is not None and not steps_data:
@@ -99,9 +97,24 @@ def _read_lesson(path: Path, parsed: ParsedFiles | None, shared: Path | None,
     if problems:
         return None
     common = dict(id=lesson_id, title=title, summary=summary, intro=intro, start=start,
-                  file=path, shared=shared, releases=releases, backends=tuple(backends),
-                  shipped=shipped, source=parsed.raw.get(str(real), b""))
+                  file=path, shared=shared, releases=releases, shipped=shipped,
+                  source=parsed.raw.get(str(real), b""), **declared)
     return _told(part, common, texts_on, steps, invariants, name)
+
+
+def _declarations(part, reader: Fields, name: str) -> dict:
+    """What the lesson declares of itself: the backends its story holds on, and the ideas it
+    introduces and those it needs from lessons before it (a problem is noted by `part`)."""
+    backends = part(reader.get, "backends", list, []) or []
+    if any(b not in VENDOR_NAMES for b in backends):
+        part(fail, name, "backends", f"may list {', '.join(VENDOR_NAMES)}")
+    introduces = part(reader.ideas, "introduces") or ()
+    needs = part(reader.ideas, "needs") or ()
+    for i, idea in enumerate(needs):
+        if idea in introduces:
+            part(fail, name, f"needs[{i}]", f"{idea!r} is in `introduces` too: a lesson needs "
+                                            "only what a lesson before it introduces")
+    return dict(backends=tuple(backends), introduces=introduces, needs=needs)
 
 
 def _told(part, common: dict, texts_on: dict[str, dict[str, str]], steps: list[Step],
