@@ -188,6 +188,9 @@ CHAPTER = '[[chapters]]\nid = "{id}"\ntitle = "T"\npromise = "p"\nlessons = [{le
      "chapters[1].lessons[1]", "listed twice"),
     ("format = 1\n" + CHAPTER.format(id="a", lessons='"reset-all", "revert-aplied"'),
      "chapters[0].lessons[1]", "no lesson 'revert-aplied'"),
+    ("format = 1\nassumes = \"migrate\"\norder = [\"reset-all\"]\n", "assumes", "must be a list"),
+    ("format = 1\nassumes = [\"Migrate!\"]\norder = [\"reset-all\"]\n", "assumes[0]",
+     "is not an idea's id"),
 ])
 def test_a_bad_course_file_is_named_with_its_field(home, tmp_path, content, field, problem):
     path = tmp_path / "bad-course.toml"

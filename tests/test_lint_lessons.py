@@ -381,7 +381,15 @@ def test_a_lesson_that_needs_an_idea_before_it_is_introduced_is_reported(lessons
     # inspectdb and shell come from lessons this course leaves out: introduced by none.
     assert problems[("inconsistent-history.toml", "needs[1]")] == (
         "needs `inspectdb`, which no lesson before it in the course introduces: no lesson of "
-        "the course introduces it")
+        "the course introduces it, and the course file does not list it in `assumes`")
+    # A course for learners who know some of it says so: what it assumes is not reported.
+    (lessons / "course.toml").write_text(
+        'format = 1\nassumes = ["inspectdb", "shell"]\norder = ["first-migrations", '
+        '"revert-applied", "inconsistent-history", "fake-the-record"]\n', encoding="utf-8")
+    _, report = lint(lessons)
+    problems = {(p["file"], p["field"]): p["problem"] for p in report["problems"]}
+    assert ("inconsistent-history.toml", "needs[1]") not in problems
+    assert ("inconsistent-history.toml", "needs[0]") in problems  # `fake` is not assumed
 
 
 def test_an_idea_needed_that_no_lesson_introduces_is_reported(lessons):
@@ -392,7 +400,7 @@ def test_an_idea_needed_that_no_lesson_introduces_is_reported(lessons):
     assert [(p["file"], p["field"], p["problem"]) for p in report["problems"]] == [
         ("revert-applied.toml", "needs[1]",
          "needs `time-travel`, which no lesson before it in the course introduces: no lesson "
-         "of the course introduces it")]
+         "of the course introduces it, and the course file does not list it in `assumes`")]
 
 
 def test_a_solution_that_uses_an_undeclared_idea_is_reported(tmp_path):

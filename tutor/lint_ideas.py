@@ -149,8 +149,8 @@ def undeclared_ideas(lesson: Lesson) -> list[Problem]:
 
 def path_problems(course: Course) -> list[Problem]:
     """Along the course's order (chapter after chapter), each idea a lesson needs must be
-    introduced by a lesson before it: a problem names the lesson, the idea and the later
-    lesson that introduces it, if one does. Not judged while a lesson of the course does not
+    introduced by a lesson before it, or assumed by the course file (`assumes`): a problem
+    names the lesson, the idea and the later lesson that introduces it, if one does. Not judged while a lesson of the course does not
     load (its own problems are reported; what it introduces is not known)."""
     if course.problems:
         return []
@@ -160,7 +160,7 @@ def path_problems(course: Course) -> list[Problem]:
         for idea in lesson.introduces:
             introduced_by.setdefault(idea, lesson.id)
     problems = []
-    seen: set[str] = set()
+    seen: set[str] = set(course.assumes)  # what the course's learners know before it
     for lesson in lessons:
         for i, idea in enumerate(lesson.needs):
             if idea in seen:
@@ -168,7 +168,8 @@ def path_problems(course: Course) -> list[Problem]:
             later = introduced_by.get(idea)
             said = (f"needs `{idea}`, which no lesson before it in the course introduces: "
                     + (f"{later} (lesson {course.number(later)}) introduces it, later"
-                       if later else "no lesson of the course introduces it"))
+                       if later else "no lesson of the course introduces it, and the "
+                       "course file does not list it in `assumes`"))
             problems.append(Problem(lesson.file.name, f"needs[{i}]", said))
         seen.update(lesson.introduces)
     return problems

@@ -43,10 +43,13 @@ class Course:
 
     def __init__(self, folders: Path | list[Path], order: list[str],
                  parsed: ParsedFiles | None = None, *, title: str = "",
-                 file: Path | None = None, chapters: list[Chapter] | None = None):
+                 file: Path | None = None, chapters: list[Chapter] | None = None,
+                 assumes: tuple[str, ...] = ()):
         self.folders = [folders] if isinstance(folders, Path) else list(folders)
         self.order = list(order)
         self.chapters = list(chapters or [])
+        # The ideas its learners know before its first lesson (see lint_ideas.py).
+        self.assumes = assumes
         self.parsed = parsed
         self.title = title
         self.file = file  # the course file read, if any
@@ -123,8 +126,10 @@ def load_course(course_file: Path | None = None, cache: Path | None = None) -> C
 
     A course file has `format`, either `order` (lesson ids) or `chapters` (each with an `id`,
     a `title`, a one-line `promise` and its `lessons`, the path in order), and optionally
-    `title` and `lessons_dir` (relative to the course file; default: the course file's own
-    folder). Lessons are looked up in lessons_dir first, then among the shipped ones.
+    `title`, `lessons_dir` (relative to the course file; default: the course file's own
+    folder) and `assumes` (the ideas its learners know before its first lesson, as lessons'
+    `needs` name them). Lessons are looked up in lessons_dir first, then among the shipped
+    ones.
     """
     parsed = ParsedFiles(cache)
     shipped = resource_dir("lessons")
@@ -141,6 +146,7 @@ def load_course(course_file: Path | None = None, cache: Path | None = None) -> C
     reader.require_format()
     title = reader.get("title", str, default="")
     lessons_dir = reader.get("lessons_dir", str, default="")
+    assumes = reader.ideas("assumes")
     if "chapters" in data and "order" in data:
         raise CourseFileError(name, "order", "give `order` or `chapters`, not both: with "
                                              "chapters, the order is theirs")
@@ -156,7 +162,8 @@ def load_course(course_file: Path | None = None, cache: Path | None = None) -> C
         raise CourseFileError(name, "lessons_dir", f"there is no folder {own}")
     folders = resource_folders(own, shipped)
     _check_order(order, folders, shipped, name, where)
-    return Course(folders, order, parsed, title=title, file=course_file, chapters=chapters)
+    return Course(folders, order, parsed, title=title, file=course_file, chapters=chapters,
+                  assumes=assumes)
 
 
 def _read_chapters(tables: list, name: str) -> list[Chapter]:

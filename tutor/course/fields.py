@@ -177,7 +177,8 @@ class Fields:
         return value
 
     def ideas(self, key: str) -> tuple[str, ...]:
-        """`introduces` or `needs`: a list of ideas' ids, each once (default: none)."""
+        """`introduces`, `needs` (a lesson's) or `assumes` (a course file's): a list of ideas'
+        ids, each once (default: none)."""
         ideas = self.get(key, list, [])
         for i, idea in enumerate(ideas):
             where = self._name(f"{key}[{i}]")
