@@ -248,3 +248,42 @@ def test_a_command_line_naming_no_command_of_ours_gets_every_parser(argv):
 
     [commands] = [a for a in build_parser(argv)._actions if a.dest == "command"]
     assert set(commands.choices) == set(COMMANDS)
+
+
+def test_lessons_are_listed_by_chapter_with_their_length_and_progress(step_home):
+    """The shipped course's five chapters, each a heading with the learner's progress in it
+    (revert-applied done), then its lessons, numbered by their place in the whole course,
+    each with an estimate of its minutes said to be one; in JSON, each lesson's chapter."""
+    from tutor.lessons import load_course
+
+    home = step_home("revert-applied", 3)  # its two steps passed
+    course = load_course()
+    status, data = tutor_json(home, "lessons")
+    assert status == 0
+    assert [c["id"] for c in data["chapters"]] == ["undo-basics", "data-matters",
+                                                    "repair-the-record", "branches-and-history",
+                                                    "teams-and-deploys"]
+    assert data["chapters"] == [{**c.to_json(), "done": int(c.id == "undo-basics")}
+                                for c in course.chapters]
+    assert [row["id"] for row in data["lessons"]] == course.order
+    for number, row in enumerate(data["lessons"], 1):
+        assert row["number"] == number and row["chapter"] == course.chapter_of(row["id"]).id
+        assert row["minutes"] == 1 + 2 * row["steps"] and row["minutes_from"] == "estimate"
+    table = tutor(home, "lessons").stdout
+    headings = [line for line in table.splitlines() if line.startswith("Chapter ")]
+    assert headings == ["Chapter 1/5: Undo a migration (1 of 8 done)",
+                        "Chapter 2/5: When the data matters (0 of 3 done)",
+                        "Chapter 3/5: Repairing the record (0 of 6 done)",
+                        "Chapter 4/5: Branches and history (0 of 4 done)",
+                        "Chapter 5/5: Teams and deploys (0 of 6 done)"]
+    # Each chapter's table holds its lessons, in the path's order, under its promise.
+    at = {name: table.index(name) for name in (*headings, "first-migrations", "reset-all",
+                                                "data-loss-on-revert", "deploy-order")}
+    assert at[headings[0]] < at["first-migrations"] < at["reset-all"] < at[headings[1]] \
+        < at["data-loss-on-revert"] < at[headings[4]] < at["deploy-order"]
+    assert table.index("Undo without losing rows: what a revert drops") > at[headings[1]]
+    done = next(line for line in table.splitlines() if " revert-applied " in line)
+    assert done.startswith("│ 2 │ revert-applied ") and done.endswith(" done     │"), done
+    row = next(line for line in table.splitlines() if " first-migrations " in line)
+    assert row.split("│")[4:7] == ["     4 ", "          ~9 min ", "          "], row
+    assert "┃ time (estimate) ┃" in table

@@ -6,6 +6,7 @@ read from: kept contents that were not read again would say what was, and fail t
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -153,3 +154,72 @@ def test_another_course_another_version_or_damage_is_not_taken_for_the_course(ma
     assert listed(made_home) == shipped
     kept(made_home).write_text(text[:len(text) // 2], encoding="utf-8")
     assert listed(made_home) == shipped
+
+
+def chaptered_workshop(workshop: Path, first: str, second: str) -> Path:
+    """The workshop's course file, as two chapters (each a list of lesson ids, TOML)."""
+    workshop.write_text('format = 1\ntitle = "Team workshop, June"\nlessons_dir = "our-lessons"\n'
+                        '[[chapters]]\nid = "warm-up"\ntitle = "Warm up"\npromise = "Revert."\n'
+                        f'lessons = [{first}]\n'
+                        '[[chapters]]\nid = "ours"\ntitle = "Our habits"\npromise = "Ours."\n'
+                        f'lessons = [{second}]\n', encoding="utf-8")
+    return workshop
+
+
+def test_the_kept_contents_hold_the_shipped_chapters(made_home):
+    from tutor.lessons import load_course
+
+    first = listed(made_home)
+    kept_data = json.loads(kept(made_home).read_text(encoding="utf-8"))
+    course = load_course()
+    assert kept_data["chapters"] == [chapter.to_json() for chapter in course.chapters]
+    assert kept_data["order"] == course.order
+    data = json.loads(listed_as_afresh(made_home)[4])
+    assert [c["id"] for c in data["chapters"]] == ["undo-basics", "data-matters",
+                                                    "repair-the-record", "branches-and-history",
+                                                    "teams-and-deploys"]
+    assert "Chapter 1/5: Undo a migration (0 of 8 done)" in first[1]
+
+
+def test_a_chapter_changed_in_the_course_file_is_read_again(made_home, workshop):
+    course = ("--course", str(workshop))
+    chaptered_workshop(workshop, '"revert-applied", "our-own-habit"', '"reset-all"')
+    before = listed_as_afresh(made_home, *course)
+    assert "Chapter 1/2: Warm up (0 of 2 done)" in before[1]
+    data = json.loads(before[4])
+    assert [(row["id"], row["chapter"]) for row in data["lessons"]] == [
+        ("revert-applied", "warm-up"), ("our-own-habit", "warm-up"), ("reset-all", "ours")]
+    edit(workshop, 'title = "Warm up"', 'title = "Warming up"')
+    edit(workshop, '"revert-applied", "our-own-habit"]', '"revert-applied"]')
+    edit(workshop, '"reset-all"]', '"our-own-habit", "reset-all"]')
+    after = listed_as_afresh(made_home, *course)
+    assert "Chapter 1/2: Warming up (0 of 1 done)" in after[1]
+    assert "Chapter 2/2: Our habits (0 of 2 done)" in after[1]
+    assert json.loads(after[4])["chapters"][1]["lessons"] == ["our-own-habit", "reset-all"]
+    # Kept chapters that are not what this module writes are read again, not trusted.
+    text = kept(made_home).read_text(encoding="utf-8")
+    kept(made_home).write_text(text.replace('"chapters": [', '"chapters": [7, ', 1),
+                               encoding="utf-8")
+    assert listed(made_home, *course) == after
+
+
+def test_a_lesson_left_out_keeps_the_others_numbers_and_chapters(made_home, workshop):
+    """A lesson's number is its place in the whole course: one left out renumbers none."""
+    course = ("--course", str(workshop))
+    chaptered_workshop(workshop, '"revert-applied", "our-own-habit"', '"reset-all"')
+    listed(made_home, *course)
+    edit(workshop.parent / "our-lessons" / "our-own-habit.toml", 'title = "Our habit',
+         'title = Our habit')  # not TOML any more
+    broken = listed_as_afresh(made_home, *course)
+    rows = json.loads(broken[4])["lessons"]
+    assert [(row["number"], row["id"], row["chapter"]) for row in rows] == [
+        (1, "revert-applied", "warm-up"), (3, "reset-all", "ours")]
+    assert "Chapter 1/2: Warm up (0 of 1 done)" in broken[1]
+    assert "│ 3 │ reset-all " in broken[1]
+
+
+def test_a_course_without_chapters_is_one_table(made_home, workshop):
+    table, data = listed(made_home, "--course", str(workshop))[1::3]
+    assert "Chapter" not in table and "migration tutor: the course" in table
+    data = json.loads(data)
+    assert data["chapters"] == [] and {row["chapter"] for row in data["lessons"]} == {None}

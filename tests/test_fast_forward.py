@@ -130,8 +130,10 @@ def test_start_at_a_later_step_from_the_lesson_menu(tmp_path):
 
     home = tmp_path / "home"
     child = spawn_tutor(home, "start", timeout=60)
+    child.expect_exact("Which chapter")
+    child.send(ENTER)  # the first chapter
     child.expect_exact("Which lesson")
-    child.send(DOWN * len(COURSE.lessons) + ENTER)  # below the lessons
+    child.send(DOWN * len(COURSE.chapters[0].lessons) + ENTER)  # below its lessons
     child.expect_exact("Fast-forward which lesson?")
     child.send(ENTER)  # the first lesson with more than one step
     child.expect_exact("Start at which step?")

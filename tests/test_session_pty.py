@@ -119,10 +119,14 @@ def test_a_whole_lesson_in_the_terminal(home):
     child.expect_exact("Lesson complete")
     quit_after_the_lesson(child)
 
-    # Progress persisted: the lesson is done, and a new session offers the menu.
+    # Progress persisted: the lesson is done, and a new session offers the menu: the chapters
+    # first (the one that holds it counts it done), then the chapter's lessons.
     child = spawn_tutor(home, "start")
+    child.expect_exact("Which chapter")
+    child.expect_exact("… 1. Undo a migration (1 of 8 done)")
+    child.send(ENTER)
     child.expect_exact("Which lesson")
-    child.expect(r"✓ \d+\. Undo an applied migration")
+    child.expect(r"✓ 2\. Undo an applied migration")
     child.sendcontrol("c")
     child.expect_exact("progress is saved")
     child.expect(pexpect.EOF)
@@ -364,23 +368,23 @@ def test_the_session_state_table_shows_every_app(home):
 
 
 def test_a_lesson_that_needs_git_is_skipped_where_git_is_missing(home, tmp_path):
-    """Without git on PATH, branch-switch is skipped with a note, not failed."""
+    """Without git on PATH, branch-switch is skipped with a note, not failed, and the path
+    goes on: the first lesson of the next chapter."""
     empty = tmp_path / "no-programs"
     empty.mkdir()
     child = spawn_tutor(home, "start", "branch-switch", path=str(empty))
     child.expect(r"Skipping lesson 21, A migration left behind by a branch switch\s+"
                  r"\(branch-switch\): it needs git, which is\s+not\s+installed\s+here")
-    # The path goes on: the next lesson (the teams chapter's first) needs no git.
-    child.expect_exact("Unapplied here, applied elsewhere")
+    child.expect_exact("Lesson 22/27: Unapplied here, applied elsewhere")
+    child.expect_exact("Chapter 5/5: Teams and deploys")
     child.expect_exact("What would you like to do", timeout=60)
     child.sendcontrol("c")
     child.expect_exact("progress is saved")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    from tutor.sandbox import Sandbox
-
-    assert Sandbox(home).lesson_id() == "applied-elsewhere"
+    _, status = tutor_json(home, "status")
+    assert status["lesson"] == "applied-elsewhere" and status["sandbox_lesson"] == status["lesson"]
 
 
 @pytest.mark.server
@@ -446,7 +450,12 @@ def test_branch_switch_played_through_with_git_in_the_terminal(home):
     run_command(child, "git checkout main")
     child.expect_exact("Step 3 passed")
     child.expect_exact("Lesson complete: A migration left behind by a branch switch")
-    quit_after_the_lesson(child)  # (the teams chapter comes after it)
+    child.expect_exact("That was the last lesson of chapter 4")  # the path goes on to 5
+    child.expect_exact("What next")
+    child.expect_exact("Start chapter 5: Teams and deploys")
+    child.send(DOWN * 2 + ENTER)  # Quit
+    child.expect_exact("Bye")
+    child.expect(pexpect.EOF)
     _, data = tutor_json(home, "status")
     assert data["lesson_complete"] is True and data["git_branch"] == "main"
 
@@ -554,6 +563,8 @@ def test_typed_text_at_the_lesson_menu_picks_nothing(home):
     """At "Which lesson?", questionary's k went up to Quit; now Enter after typed text picks
     nothing and says so, and Enter alone picks the lesson pointed at."""
     child = spawn_tutor(home, "start")
+    child.expect_exact("Which chapter")
+    child.send(ENTER)  # the first
     child.expect_exact("Which lesson")
     child.send("k" + ENTER)
     assert child.expect_exact(["Typed text is not a choice, and was erased: use the arrow "

@@ -54,6 +54,21 @@ class UnknownLesson(TutorError):
         super().__init__(f"There is no lesson called {lesson_id!r}.", advice)
 
 
+class UnknownChapter(TutorError):
+    def __init__(self, given: str, known: list[str]):
+        shown = given if len(given) <= 60 else given[:60] + "..."
+        super().__init__(f"There is no chapter {shown!r} in the course.",
+                         f"Its chapters: {', '.join(known)}; or give a chapter's number, 1 to "
+                         f"{len(known)}.")
+
+
+class NoChapters(TutorError):
+    def __init__(self):
+        super().__init__("This course has no chapters: its lessons are one list.",
+                         "Start a lesson by its id: `tutor start LESSON` (`tutor lessons` "
+                         "lists them).")
+
+
 class NoSandbox(TutorError):
     def __init__(self, sandbox):
         super().__init__(

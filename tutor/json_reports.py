@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # annotations only: `tutor lessons` must not import the check
     from .exceptions import TutorError
     from .history import Point
     from .check_report import AnswerReport, CheckReport
-    from .course.contents import CourseContents, LessonEntry
+    from .course.contents import ChapterEntry, CourseContents, LessonEntry
     from .lessons import Lesson, Step
     from .progress import Progress
     from .questions import Posed
@@ -42,8 +42,9 @@ def point_json(point: Point) -> dict:
 class LessonRow:
     """One lesson of `tutor lessons`, with the learner's progress in it."""
 
-    number: int
+    number: int  # its place in the whole course, from 1
     lesson: LessonEntry
+    chapter: ChapterEntry | None  # None: the course has no chapters
     current: bool
     step_index: int
     completed: bool  # progress.py's rule
@@ -51,8 +52,12 @@ class LessonRow:
     unavailable: str  # why it cannot be taken on the sandbox's database backend ("": it can)
 
     def to_json(self) -> dict:
+        from .course.chapters import typical_minutes
+
         return {"number": self.number, "id": self.lesson.id, "title": self.lesson.title,
-                "steps": self.lesson.steps, "current": self.current,
+                "chapter": self.chapter.id if self.chapter else None,
+                "steps": self.lesson.steps, "minutes": typical_minutes(self.lesson.steps),
+                "minutes_from": "estimate", "current": self.current,
                 "step_index": self.step_index, "completed": self.completed,
                 "missing": self.missing, "unavailable": self.unavailable}
 
@@ -67,17 +72,25 @@ class LessonsReport:
     @classmethod
     def of(cls, course: CourseContents, progress: Progress, backend: str) -> LessonsReport:
         rows = []
-        for number, lesson in enumerate(course.lessons, 1):
+        for lesson in course.lessons:
             lesson_progress = progress.of(lesson.id)
             rows.append(LessonRow(
-                number=number, lesson=lesson, current=progress.current == lesson.id,
+                number=course.number(lesson.id), lesson=lesson,
+                chapter=course.chapter_of(lesson.id), current=progress.current == lesson.id,
                 step_index=min(lesson_progress.step, lesson.steps),
                 completed=lesson_progress.finished(lesson.steps),
                 missing=lesson.tools_missing(), unavailable=lesson.unavailable_on(backend)))
         return cls(course, rows)
 
+    def rows_of(self, chapter: ChapterEntry) -> list[LessonRow]:
+        """The chapter's lessons that load, in its order."""
+        return [row for row in self.rows if row.chapter is chapter]
+
     def to_json(self) -> dict:
         return {"course": {"title": self.course.title, "file": str(self.course.file)},
+                "chapters": [{**chapter.to_json(), "done": sum(
+                    row.completed for row in self.rows_of(chapter))}
+                    for chapter in self.course.chapters],
                 "lessons": [row.to_json() for row in self.rows]}
 
 

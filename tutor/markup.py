@@ -169,7 +169,8 @@ def code_spans(text: str) -> str:
 
 def box_table(title: str, headers: list[str], rows: list[list[str]],
               right: frozenset[int] = frozenset()) -> list[str]:
-    """A table drawn like rich's default (heavy head, light body), as markup lines.
+    """A table drawn like rich's default (heavy head, light body), as markup lines, under
+    its `title` (markup; "": none).
 
     `tutor lessons` must cost little more than importing rich; drawing its one small table
     by hand saves importing and measuring with rich's layout engine. The rows' cells are
@@ -190,8 +191,8 @@ def box_table(title: str, headers: list[str], rows: list[list[str]],
     header = line(headers, "┃", "┃", "┃")
     for cell in headers:
         header = header.replace(f" {cell} ", f" [bold]{cell}[/bold] ", 1)
-    return [f"[italic]{title}[/italic]", rule("┏", "┳", "┓", "━"), header,
-            rule("┡", "╇", "┩", "━"),
+    caption = [f"[italic]{title}[/italic]"] if title else []
+    return [*caption, rule("┏", "┳", "┓", "━"), header, rule("┡", "╇", "┩", "━"),
             *(line(row, "│", "│", "│").replace("[", "\\[") for row in rows),
             rule("└", "┴", "┘", "─")]
 

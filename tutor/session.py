@@ -47,8 +47,10 @@ class Session:
         self.class_menu = ClassMenu(workspace)  # (offers nothing outside a class)
         self.lessons = LessonMenu(workspace, self.reset)
 
-    def run(self, lesson_id: str | None) -> None:
-        lesson = self.lessons.pick_start(lesson_id)
+    def run(self, lesson_id: str | None, chapter_id: str | None = None) -> None:
+        """From the lesson named, the chapter named (`tutor start --chapter`), the lesson in
+        progress, or the one chosen, along the course's path until the learner quits."""
+        lesson = self.lessons.pick_start(lesson_id, chapter_id)
         while lesson is not None:
             missing = lesson.tools_missing()
             unavailable = lesson.unavailable_on(self.workspace.backend())
@@ -89,7 +91,7 @@ class Session:
         resumable = (workspace.sandbox.lesson_id() == lesson.id
                      and progress.step < len(lesson.steps))
         ui.show_lesson_intro(lesson, workspace.course.number(lesson.id),
-                             len(workspace.course.order))
+                             len(workspace.course.order), self.lessons.under_title(lesson))
         if not resumable:
             self.reset(lesson)
         with workspace.locked_home():

@@ -13,6 +13,7 @@ codes act.
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import TYPE_CHECKING
 
@@ -68,9 +69,26 @@ console = _LazyConsole()
 
 def _markdown(text: str):
     # rich.markdown pulls in a Markdown parser: only the commands that show prose pay for it.
-    from rich.markdown import Markdown
+    return _lesson_markdown()(text.strip())
 
-    return Markdown(text.strip())
+
+@functools.cache
+def _lesson_markdown():
+    """rich's Markdown, but for its code blocks: rich pads each with a blank line above and
+    below, inside the blank line that already parts it from the text around it, so that a
+    lesson's code stood between two blank lines each side. Here, a margin at its sides only."""
+    from rich.markdown import CodeBlock, Markdown
+    from rich.syntax import Syntax
+
+    class TightCodeBlock(CodeBlock):
+        def __rich_console__(self, console, options):
+            yield Syntax(str(self.text).rstrip(), self.lexer_name, theme=self.theme,
+                         word_wrap=True, padding=(0, 1))
+
+    class LessonMarkdown(Markdown):
+        elements = {**Markdown.elements, "fence": TightCodeBlock, "code_block": TightCodeBlock}
+
+    return LessonMarkdown
 
 
 def _panel(body, title: str, **options):
@@ -97,9 +115,12 @@ def show_unavailable(lesson: Lesson, number: int, reason: str) -> None:
                   f"{literal(reason)}. {literal(lesson.where_to_take())}[/yellow]")
 
 
-def show_lesson_intro(lesson: Lesson, number: int, total: int) -> None:
+def show_lesson_intro(lesson: Lesson, number: int, total: int, under: str = "") -> None:
+    """The lesson's intro in a panel titled with its place in the course; `under` (markup),
+    at the panel's foot: its chapter and length (path_view.chapter_line)."""
     console.print(_panel(_markdown(lesson.intro),
-                         f"Lesson {number}/{total}: {literal(lesson.title)}"))
+                         f"Lesson {number}/{total}: {literal(lesson.title)}",
+                         subtitle=under or None, subtitle_align="left"))
 
 
 def show_step(lesson: Lesson, index: int, step: Step) -> None:
@@ -275,10 +296,14 @@ def show_warning(text: str) -> None:
     say(f"[yellow]Note:[/yellow] {literal(text)}", err=True)
 
 
-def show_lessons_table(rows: list[tuple[int, LessonEntry, str]]) -> None:
-    lines = box_table("migration tutor: the course", ["#", "lesson", "title", "steps", "progress"],
-                      [[str(number), lesson.id, lesson.title, str(lesson.steps), progress]
-                       for number, lesson, progress in rows], right=frozenset({0, 3}))
+def show_lessons_table(rows: list[tuple[int, LessonEntry, str]], caption: str = "") -> None:
+    """Lessons with their number in the course, length, typical time and progress."""
+    from .course.chapters import typical_minutes
+
+    lines = box_table(caption, ["#", "lesson", "title", "steps", "time (estimate)", "progress"],
+                      [[str(number), lesson.id, lesson.title, str(lesson.steps),
+                        f"~{typical_minutes(lesson.steps)} min", progress]
+                       for number, lesson, progress in rows], right=frozenset({0, 3, 4}))
     for line in lines:
         say(line)
 

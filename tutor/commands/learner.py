@@ -22,11 +22,15 @@ from .opening import (contents_of, home_of, open_workspace, read_progress,
 class Start(Command):
     name = "start"
     help = "the guided, interactive session"
-    details = "Without LESSON: resume where you stopped, or choose from the lesson menu."
+    details = ("Without LESSON: resume where you stopped, or choose a chapter, then one of its "
+               "lessons, from the menu.")
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("lesson", nargs="?", metavar="LESSON",
                             help="a lesson id (see `tutor lessons`)")
+        parser.add_argument("--chapter", metavar="ID",
+                            help="start the first lesson not completed yet of the chapter ID "
+                                 "(its id or its number, see `tutor lessons`)")
         parser.add_argument("--demo", action="store_true",
                             help="the instructor's walk-through: reset LESSON (default: the "
                                  "current one), then run each step's solution at a key press, "
@@ -42,13 +46,21 @@ class Start(Command):
         from ..class_client import class_wanted
 
         class_url, class_code = class_wanted(args)  # a mistake in them is said first
+        if args.chapter is not None and (args.lesson or args.demo):
+            raise TutorError("Give --chapter alone: it chooses the lesson to start.",
+                             "Run `tutor start --chapter ID`, or `tutor start LESSON`.")
         require_terminal("start")
         from .. import ui
 
         workspace = open_workspace(args)
         warn_about_broken_lessons(workspace.course)
+        # An unknown lesson or chapter fails before anything is built.
         if args.lesson:
-            workspace.course.get(args.lesson)  # an unknown id fails before anything is built
+            workspace.course.get(args.lesson)
+        if args.chapter is not None:
+            from ..course.chapters import chapter_named
+
+            chapter_named(workspace.course.chapters, args.chapter)
         try:
             return self._run(args, workspace, class_url, class_code, ui)
         except ui.Cancelled:
@@ -79,13 +91,13 @@ class Start(Command):
         if class_url:
             join_in_session(workspace, class_url, class_code, ui)
         with in_class_while_it_runs(workspace.home):
-            Session(workspace).run(args.lesson)
+            Session(workspace).run(args.lesson, args.chapter)
         return 0
 
 
 class Lessons(Command):
     name = "lessons"
-    help = "list the lessons in course order, with your progress"
+    help = "list the lessons in course order, by chapter, with your progress"
     json_flag = True
 
     def handle(self, args) -> int:
@@ -94,8 +106,6 @@ class Lessons(Command):
         home = home_of(args)
         progress_file, progress = read_progress(args, home)
         contents = contents_of(args, home)
-        from .. import ui
-
         warn_about_unreadable_progress(progress_file)
         warn_about_lessons_left_out(contents.left_out)
         from ..backends import chosen
@@ -107,25 +117,10 @@ class Lessons(Command):
         if args.json:
             print_json(report.to_json())
             return 0
-        if contents.title:
-            ui.say("[bold]" + contents.title.replace("[", "\\[") + "[/bold]")
-        ui.show_lessons_table([(row.number, row.lesson, _progress_word(row))
-                               for row in report.rows])
+        from ..path_view import show_lessons
+
+        show_lessons(report)
         return 0
-
-
-def _progress_word(row) -> str:
-    """A lesson's progress column in `tutor lessons`."""
-    if row.completed:
-        return "done"
-    if row.missing:
-        return f"skipped: needs {', '.join(row.missing)}"
-    if row.unavailable:
-        return f"skipped: {row.lesson.backends_named()} only"
-    if row.step_index or row.current:
-        return (f"step {row.step_index + 1}/{row.lesson.steps}"
-                + (" (current)" if row.current else ""))
-    return ""
 
 
 class Status(Command):

@@ -9,7 +9,7 @@ Its rooms: `kinds.py` declares the format's vocabulary (each expectation kind on
 `model.py`, `start.py` and `lesson.py` are the typed data, `fields.py` reads a table field by
 field (and keeps paths in their place), `resources.py` finds a lesson's files and keeps them
 parsed, `load*.py` read a lesson part by part, `validate.py` checks across parts,
-`course.py` is the course order, and `contents.py` keeps what `tutor lessons` lists of a
-course (while nothing it was read from changed). `tutor/lessons.py` re-exports the names
-other modules use.
+`course.py` is the course order, `contents.py` keeps what `tutor lessons` lists of a
+course (while nothing it was read from changed), and `chapters.py` says the course's path in
+the learner's words. `tutor/lessons.py` re-exports the names other modules use.
 """

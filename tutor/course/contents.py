@@ -1,6 +1,6 @@
 """What `tutor lessons` shows of a course, kept beside the parse cache: the course's title,
-and per lesson its id, title, number of steps, backends and the tools it needs, or the
-problem that left it out. Listing the lessons then builds none of them.
+its order and chapters, and per lesson its id, title, number of steps, backends and the tools
+it needs, or the problem that left it out. Listing the lessons then builds none of them.
 
 The one rule: kept contents are used only while everything they were read from is as it
 was: the course file, every lesson file and every folder a lesson's files are looked up in
@@ -98,17 +98,48 @@ class LessonEntry:
         return entry
 
 
+class ChapterEntry:
+    """A chapter of the course's path as `tutor lessons` lists it (a `Chapter` of
+    course/course.py, without importing it): its id, title, promise and lessons' ids."""
+
+    __slots__ = ("id", "title", "promise", "lessons")
+
+    def __init__(self, id: str, title: str, promise: str, lessons: tuple[str, ...]):
+        self.id, self.title, self.promise, self.lessons = id, title, promise, lessons
+
+    @classmethod
+    def of(cls, chapter) -> ChapterEntry:
+        return cls(chapter.id, chapter.title, chapter.promise, tuple(chapter.lessons))
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "promise": self.promise,
+                "lessons": list(self.lessons)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ChapterEntry:
+        """Raises ValueError (or KeyError, TypeError) for anything this module did not write."""
+        entry = cls(data["id"], data["title"], data["promise"], tuple(data["lessons"]))
+        if not all(isinstance(text, str) for text in (entry.id, entry.title, entry.promise,
+                                                       *entry.lessons)):
+            raise ValueError("not a chapter entry")
+        return entry
+
+
 class CourseContents:
-    """The course as `tutor lessons` lists it: its title and file, its lessons that load (in
-    course order), and why each of the others was left out.
+    """The course as `tutor lessons` lists it: its title and file, its order (every lesson's
+    id, each lesson's number is its place there), its chapters (none: the course is one
+    list), its lessons that load (in course order), and why each of the others was left out.
 
     `kept` gives the contents kept in a home while they are valid (see the module's rule);
     `of` reads them from a `Course`, and `keep` writes them for the next time."""
 
     def __init__(self, title: str, file: Path, lessons: list[LessonEntry],
-                 left_out: list[str], stats: dict[str, list[int] | None]):
+                 left_out: list[str], stats: dict[str, list[int] | None], *,
+                 order: list[str], chapters: list[ChapterEntry]):
         self.title = title
         self.file = file  # the course file, as the learner named it
+        self.order = order
+        self.chapters = chapters
         self.lessons = lessons
         self.left_out = left_out  # the problem of each lesson left out, in course order
         self.stats = stats  # what the contents were read from: path -> its stat (None: none)
@@ -119,7 +150,9 @@ class CourseContents:
         of what they are read from are taken)."""
         stats = _stats_of(_read_from(course))
         return cls(course.title, course.file, [LessonEntry.of(x) for x in course.lessons],
-                   [problem.message for problem in course.problems], stats)
+                   [problem.message for problem in course.problems], stats,
+                   order=list(course.order),
+                   chapters=[ChapterEntry.of(chapter) for chapter in course.chapters])
 
     @classmethod
     def kept(cls, path: Path | None, given: Path | None) -> CourseContents | None:
@@ -133,14 +166,29 @@ class CourseContents:
             if (data["version"] != __version__ or data["course"] != str(file.absolute())
                     or not _unchanged(data["stats"])):
                 return None
-            left_out = data["left_out"]
-            if not isinstance(data["title"], str) or not isinstance(left_out, list) or not all(
-                    isinstance(problem, str) for problem in left_out):
-                raise ValueError("not a list of problems")
-            return cls(data["title"], file, [LessonEntry.from_json(x) for x in data["lessons"]],
-                       left_out, data["stats"])
+            left_out, order = data["left_out"], data["order"]
+            if not isinstance(data["title"], str) or not all(
+                    isinstance(texts, list) and all(isinstance(text, str) for text in texts)
+                    for texts in (left_out, order)):
+                raise ValueError("not a list of problems or of lesson ids")
+            lessons = [LessonEntry.from_json(x) for x in data["lessons"]]
+            chapters = [ChapterEntry.from_json(x) for x in data["chapters"]]
+            ids = set(order)
+            if not ({x.id for x in lessons} <= ids and all(set(c.lessons) <= ids
+                                                           for c in chapters)):
+                raise ValueError("a lesson out of the course's order")
+            return cls(data["title"], file, lessons, left_out, data["stats"], order=order,
+                       chapters=chapters)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None  # damaged or written by something else: read the course again
+
+    def number(self, lesson_id: str) -> int:
+        """The lesson's place in the whole course, counting from 1 (as `Course.number`)."""
+        return self.order.index(lesson_id) + 1
+
+    def chapter_of(self, lesson_id: str) -> ChapterEntry | None:
+        """The chapter that holds the lesson (None: the course has no chapters)."""
+        return next((c for c in self.chapters if lesson_id in c.lessons), None)
 
     def keep(self, path: Path | None) -> None:
         """Write the contents to `path` (None: nowhere, the home is not made yet)."""
@@ -149,7 +197,9 @@ class CourseContents:
         from ..files import write_atomically
 
         data = {"version": __version__, "course": str(self.file.absolute()),
-                "title": self.title, "lessons": [entry.to_json() for entry in self.lessons],
+                "title": self.title, "order": self.order,
+                "chapters": [chapter.to_json() for chapter in self.chapters],
+                "lessons": [entry.to_json() for entry in self.lessons],
                 "left_out": self.left_out, "stats": self.stats}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
