@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import ui
+from . import plain, ui
 from .lessons import Lesson
 from .workspace import Workspace
 
@@ -41,7 +41,8 @@ class LessonMenu:
         backend = self.workspace.backend()
         for number, lesson in enumerate(course.lessons, 1):
             progress = self.workspace.lesson_progress(lesson)
-            mark = "✓" if progress.finished(len(lesson.steps)) else ("…" if progress.step else " ")
+            mark = (plain.mark("done") if progress.finished(len(lesson.steps))
+                    else plain.mark("begun") if progress.step else " ")
             missing = lesson.tools_missing()
             needs = f" - needs {', '.join(missing)}, skipped" if missing else ""
             if not missing and lesson.unavailable_on(backend):

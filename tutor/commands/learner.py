@@ -31,6 +31,9 @@ class Start(Command):
                             help="the instructor's walk-through: reset LESSON (default: the "
                                  "current one), then run each step's solution at a key press, "
                                  "showing what changed")
+        parser.add_argument("--plain", action="store_true",
+                            help="for screen readers and simple terminals: numbered prompts, "
+                                 "no colour, boxes or glyphs (default: $TUTOR_PLAIN)")
         parser.add_argument("--class", dest="class_url", metavar="URL",
                             help="join the class at URL (printed by the instructor's `tutor "
                                  "class serve`) and send it your progress as you go (default: "
@@ -43,7 +46,10 @@ class Start(Command):
 
         class_url, class_code = class_wanted(args)  # a mistake in them is said first
         require_terminal("start")
-        from .. import ui
+        from .. import plain, ui
+
+        if args.plain or plain.on():
+            plain.turn_on()  # for the whole session, and the commands it runs
 
         workspace = open_workspace(args)
         warn_about_broken_lessons(workspace.course)
