@@ -47,6 +47,7 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("TUTOR_DATABASE", raising=False)
     monkeypatch.delenv("TUTOR_CLASS", raising=False)
     monkeypatch.delenv("TUTOR_CLASS_CODE", raising=False)
+    monkeypatch.delenv("TUTOR_PLAIN", raising=False)  # (plain mode's tests set it)
     # A class's background sender ends soon after its test (its home is thrown away too).
     monkeypatch.setenv("TUTOR_CLASS_SENDER_IDLE", "30")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))

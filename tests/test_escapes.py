@@ -173,23 +173,25 @@ def test_json_output_is_the_same_json_with_nothing_acting(data):
 @settings(max_examples=200, deadline=None)
 @given(_ANY_TEXT)
 def test_the_console_renders_no_control_character_it_was_given(text):
-    """ui's rich console, on a terminal with colours: a string, a Text and a table cell."""
+    """ui's rich console, on a terminal with colours and in plain mode: a string, a Text and a
+    table cell."""
     from rich.table import Table
     from rich.text import Text
 
     from tutor import ui
 
-    console = ui._visible_console()
-    console.file = io.StringIO()
-    console._force_terminal = True
-    table = Table()
-    table.add_column("a")
-    table.add_row(ui.literal(text))
-    console.print(ui.literal(text))
-    console.print(Text(text))
-    console.print(table)
-    out = console.file.getvalue()
-    assert not acted_on(_SGR.sub("", out))
+    for plainly in (False, True):
+        console = ui._visible_console(plainly)
+        console.file = io.StringIO()
+        console._force_terminal = True
+        table = Table()
+        table.add_column("a")
+        table.add_row(ui.literal(text))
+        console.print(ui.literal(text))
+        console.print(Text(text))
+        console.print(table)
+        out = console.file.getvalue()
+        assert not acted_on(_SGR.sub("", out))
 
 
 def test_the_session_shows_planted_names_and_a_typed_command_as_they_are(lesson_home):

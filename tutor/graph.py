@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import plain
 from .state import Migration, SandboxState
 
 
@@ -33,9 +34,14 @@ class Node:
     def words(self, databases: list[str]) -> str:
         """Everything the row says besides its drawing."""
         m = self.migration
-        marks = "  ".join(f"[{'X' if self.applied.get(db) else ' '}] {db}"
-                          for db in databases) if len(databases) > 1 else \
-            f"[{'X' if self.applied.get(databases[0]) else ' '}]"
+        if plain.on():  # words: "[X]" and "[ ]" are read out as brackets
+            marks = ", ".join(("applied" if self.applied.get(db) else "not applied")
+                              + (f" on {db}" if len(databases) > 1 else "")
+                              for db in databases)
+        else:
+            marks = "  ".join(f"[{'X' if self.applied.get(db) else ' '}] {db}"
+                              for db in databases) if len(databases) > 1 else \
+                f"[{'X' if self.applied.get(databases[0]) else ' '}]"
         said = [f"{m.key}  {marks}"]
         if m.replaces:
             said.append(f"squash: replaces {_names(m.replaces, m.app)}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from . import path_view, ui
+from . import path_view, plain, ui
 from .course.chapters import chapter_named, done_words, length_words
 from .lessons import Lesson
 from .workspace import Workspace
@@ -77,7 +77,8 @@ class LessonMenu:
         for number, chapter in enumerate(chapters, 1):
             lessons = self.lessons_of(chapter)
             done = sum(map(self.done, lessons))
-            mark = "✓" if lessons and done == len(lessons) else ("…" if done else " ")
+            mark = (plain.mark("done") if lessons and done == len(lessons)
+                    else plain.mark("begun") if done else " ")
             choices.append((str(number), f"{mark} {number}. {chapter.title} "
                                          f"({done_words(done, len(lessons))})"))
         chosen = ui.ask_choice("Which chapter?", choices + [("", "Quit")])
@@ -113,7 +114,8 @@ class LessonMenu:
         choices = []
         for lesson in lessons:
             progress = self.workspace.lesson_progress(lesson)
-            mark = "✓" if progress.finished(len(lesson.steps)) else ("…" if progress.step else " ")
+            mark = (plain.mark("done") if progress.finished(len(lesson.steps))
+                    else plain.mark("begun") if progress.step else " ")
             missing = lesson.tools_missing()
             needs = f" - needs {', '.join(missing)}, skipped" if missing else ""
             if not missing and lesson.unavailable_on(backend):

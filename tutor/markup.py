@@ -1,8 +1,8 @@
 """A few words of rich's console markup (`[bold green]...[/bold green]`), printed without rich.
 
 Importing rich's console costs a one-shot command like `tutor check` about a fifth of its
-time, so short messages are written with plain ANSI codes (or none, under NO_COLOR or when the
-output is not a terminal). Tables, panels and Markdown still go through rich.
+time, so short messages are written with plain ANSI codes (or none, under NO_COLOR, in plain
+mode or when the output is not a terminal). Tables, panels and Markdown still go through rich.
 
 The invariant: the only control characters that reach the terminal are the style codes the
 renderers make themselves. Text read from the sandbox (a migration's file name, a table, a
@@ -17,6 +17,8 @@ import re
 import sys
 from typing import TextIO
 
+from . import plain
+
 _CODES = {"bold": "1", "dim": "2", "italic": "3", "red": "31", "green": "32", "yellow": "33",
           "blue": "34", "magenta": "35", "cyan": "36"}
 # The tag syntax rich uses: a tag starts with a letter, '/', '#' or '@'; "\[" is a bracket.
@@ -25,7 +27,7 @@ _CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
 def colour_enabled(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or plain.on():
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
@@ -175,6 +177,7 @@ def box_table(title: str, headers: list[str], rows: list[list[str]],
     `tutor lessons` must cost little more than importing rich; drawing its one small table
     by hand saves importing and measuring with rich's layout engine. The rows' cells are
     data (a course's titles): shown as they are, a style tag or a control character too.
+    In plain mode, drawn in ASCII (as rich draws it for a terminal that is not UTF-8).
     """
     rows = [[printable(str(cell)) for cell in row] for row in rows]
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
@@ -188,13 +191,20 @@ def box_table(title: str, headers: list[str], rows: list[list[str]],
         return left + middle.join(fill * (width + 2) for width in widths) + end
 
     # Padded first, made bold after: markup must not count towards a column's width.
-    header = line(headers, "┃", "┃", "┃")
+    box = _ASCII_BOX if plain.on() else _BOX
+    header = line(headers, *box["head"] * 3)
     for cell in headers:
         header = header.replace(f" {cell} ", f" [bold]{cell}[/bold] ", 1)
     caption = [f"[italic]{title}[/italic]"] if title else []
-    return [*caption, rule("┏", "┳", "┓", "━"), header, rule("┡", "╇", "┩", "━"),
-            *(line(row, "│", "│", "│").replace("[", "\\[") for row in rows),
-            rule("└", "┴", "┘", "─")]
+    return [*caption, rule(*box["top"]), header, rule(*box["under_head"]),
+            *(line(row, *box["body"] * 3).replace("[", "\\[") for row in rows),
+            rule(*box["bottom"])]
+
+
+# box_table's lines: the bars of the head and of the body; the rules above and under the head
+# and at the bottom, each as its left, middle and right corner, then its line.
+_BOX = {"head": "┃", "body": "│", "top": "┏┳┓━", "under_head": "┡╇┩━", "bottom": "└┴┘─"}
+_ASCII_BOX = {"head": "|", "body": "|", "top": "+++-", "under_head": "+++-", "bottom": "+++-"}
 
 
 

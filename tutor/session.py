@@ -103,7 +103,7 @@ class Session:
         doing = ("Building the sandbox with real makemigrations and migrate..." if step == 1
                  else f"Fast-forwarding {lesson.id} to step {step} with the reference "
                       "solutions...")
-        with ui.console.status(doing):
+        with ui.working(doing):
             notes = self.workspace.reset(lesson, step=step).notes
         for note in notes:
             ui.show_warning(note)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import plain
 from .markup import listed, literal, printable, visible
 
 if TYPE_CHECKING:
@@ -61,13 +62,15 @@ def _migration_tables(state: SandboxState, others: list) -> list:
         migrations.add_column("applied" if not others else literal(state.database))
         for name, _ in others:
             migrations.add_column(literal(name))
+        # Plain mode says it in words: "[X]" and "[ ]" are read out as brackets.
+        applied, not_applied = ("yes", "no") if plain.on() else ("[green][X][/green]", "[ ]")
         for name in names:
             on_disk = any(m.on_disk for each in every for m in each.app_migrations(app)
                           if m.name == name)
             marks = []
             for each in every:
                 migration = each.migration(app, name)
-                marks.append("[green][X][/green]" if migration and migration.applied else "[ ]")
+                marks.append(applied if migration and migration.applied else not_applied)
             migrations.add_row(literal(name), "yes" if on_disk else "[red]missing[/red]",
                                *marks)
         if not names:

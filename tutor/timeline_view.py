@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import plain
 from .markup import literal, say
 
 # A screen's worth: an undo that takes back thousands of files (a folder of generated ones)
@@ -33,11 +34,11 @@ def show_undone(done: Undone, redo: bool = False) -> None:
     if redo:
         say("[bold]Redone:[/bold]")
         for point in done.points:
-            say(f"  ↷ {_did(point)}")
+            say(f"  {plain.mark('redone')} {_did(point)}")
         return
     say("[bold]Undone:[/bold]")
     for point in reversed(done.points):
-        say(f"  ↶ {_did(point)}")
+        say(f"  {plain.mark('undone')} {_did(point)}")
 
 
 def show_what_changed(state_changes: list[str], files: list[str], redo: bool = False) -> None:
@@ -48,9 +49,10 @@ def show_what_changed(state_changes: list[str], files: list[str], redo: bool = F
     say("[bold]What changed:[/bold]")
     lines = [*state_changes, *files]
     for line in lines[:SHOWN_LIMIT]:
-        say(f"  • {literal(line)}")
+        say(f"  {plain.mark('bullet')} {literal(line)}")
     if len(lines) > SHOWN_LIMIT:
-        say(f"  • ...and {len(lines) - SHOWN_LIMIT} more (all are in `--json`)")
+        say(f"  {plain.mark('bullet')} ...and {len(lines) - SHOWN_LIMIT} more (all are in "
+            "`--json`)")
     if files and not redo:
         say("Nothing is lost: `tutor redo` brings the sandbox back as it was before this "
             "undo (until the sandbox changes).", style="dim")
@@ -86,5 +88,5 @@ def show_redoable(lesson: Lesson, rows: list[tuple[int | None, Point]]) -> None:
         step = ("lesson done" if point.step >= len(lesson.steps) else f"step {point.step + 1}")
         redo = ("the sandbox changed since: no redo" if count is None
                 else "tutor redo" if count == 1 else f"tutor redo {count}")
-        say(f"  {when}  ↶ {_did(point)}  [dim]({step}; {redo})[/dim]")
+        say(f"  {when}  {plain.mark('undone')} {_did(point)}  [dim]({step}; {redo})[/dim]")
 

@@ -1,8 +1,9 @@
 """Everything the learner sees and answers: rich renders, questionary asks.
 
 Short messages go through `say` (plain ANSI, see markup.py); tables, panels and Markdown
-through `console`, a rich Console made on first use; menus are menu.py's. Nothing here
-decides anything.
+through `console`, a rich Console made on first use; menus are menu.py's. In plain mode
+(plain.py) the same functions ask with plain_prompts.py's numbered prompts, and show no
+colour, box or spinner. Nothing here decides anything.
 
 Names and values read from the sandbox are data: put in a table as `literal` (no style tag
 acts, no control character), in a `Text` through `visible`. Behind that, both ways to the
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import functools
 import sys
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
+from . import plain
 from .markup import box_table, code_spans, listed, literal, printable, prose, say, visible
 from .menu import Menu, Typed
 
@@ -32,20 +35,24 @@ if TYPE_CHECKING:  # for annotations only: `tutor lessons` must not import the c
 
 
 class _LazyConsole:
-    """rich's Console, imported and made the first time something is printed through it."""
+    """rich's Console, imported and made the first time something is printed through it (one
+    for each mode: a test's process prints in both)."""
 
-    _console = None
+    _consoles: dict = {}
 
     def __getattr__(self, name):
-        if _LazyConsole._console is None:
-            _LazyConsole._console = _visible_console()
-        return getattr(_LazyConsole._console, name)
+        plainly = plain.on()
+        if plainly not in _LazyConsole._consoles:
+            _LazyConsole._consoles[plainly] = _visible_console(plainly)
+        return getattr(_LazyConsole._consoles[plainly], name)
 
 
-def _visible_console():
+def _visible_console(plainly: bool = False):
     """rich's Console, except that no text it renders carries a control character: a string
     is made `visible` before its markup is read, and every segment of text (not rich's own
-    control segments: cursor moves, its style codes are added after) after rendering."""
+    control segments: cursor moves, its style codes are added after) after rendering.
+    `plainly`: no style codes, every box and rule in ASCII (as rich draws them for a terminal
+    that is not UTF-8), a dash for a bullet."""
     from rich.console import Console
     from rich.segment import Segment
 
@@ -55,12 +62,18 @@ def _visible_console():
 
         def render(self, renderable, options=None):
             for segment in super().render(renderable, options):
-                if segment.control or segment.text.isprintable():
+                if plainly and segment.text == " • ":  # a Markdown list's bullet: a dash
+                    yield Segment(" - ", segment.style)
+                elif segment.control or segment.text.isprintable():
                     yield segment
                 else:
                     yield Segment(visible(segment.text), segment.style, segment.control)
 
-    return VisibleConsole(highlight=False)
+        @property
+        def encoding(self) -> str:
+            return "ascii" if plainly else Console.encoding.fget(self)
+
+    return VisibleConsole(highlight=False, **({"color_system": None} if plainly else {}))
 
 
 console = _LazyConsole()
@@ -92,6 +105,10 @@ def _lesson_markdown():
 
 
 def _panel(body, title: str, **options):
+    if plain.on():  # a title line, then the text: no frame for a screen reader to read out
+        from rich.console import Group
+
+        return Group(f"[bold]{title}[/bold]", body)
     from rich.panel import Panel
 
     return Panel(body, title=title, title_align="left", **options)
@@ -133,17 +150,28 @@ def show_step(lesson: Lesson, index: int, step: Step) -> None:
 def show_heading(text: str) -> None:
     """A rule across the terminal with a title: where one part of a long output begins."""
     console.print()
+    if plain.on():  # (a rule is a line of dashes, for a screen reader to read out)
+        return console.print(f"[bold]{text}[/bold]")
     console.rule(f"[bold]{text}[/bold]", align="left")
+
+
+def working(doing: str):
+    """While something takes a while: a spinner saying `doing`, or in plain mode the line."""
+    if plain.on():
+        say(doing)
+        return nullcontext()
+    return console.status(doing)
 
 
 def show_outcomes(outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         if outcome.met:
-            say(f"  [green]✓[/green] {outcome.text}")
+            say(f"  [green]{plain.mark('met')}[/green] {outcome.text}")
         elif outcome.pending:  # decided once the rest holds: not a fault of the learner's
-            say(f"  [dim]· {outcome.text} (checked once the rest of this step holds)[/dim]")
+            say(f"  [dim]{plain.mark('pending')} {outcome.text} (checked once the rest of "
+                "this step holds)[/dim]")
         else:
-            say(f"  [red]✗[/red] {outcome.text}")
+            say(f"  [red]{plain.mark('unmet')}[/red] {outcome.text}")
             say(f"      {outcome.detail}", style="yellow")
 
 
@@ -226,7 +254,7 @@ def show_changes(lines: list[str]) -> None:
         return
     say("[bold]What changed:[/bold]")
     for line in lines:
-        say(f"  • {line}")
+        say(f"  {plain.mark('bullet')} {line}")
 
 
 def show_history(lesson: Lesson, points: list) -> None:
@@ -248,9 +276,9 @@ def show_history(lesson: Lesson, points: list) -> None:
         undo = f"tutor undo {back}" if back else "now"
         say(f"  {when}  {what}  [dim]({step}; {undo})[/dim]")
         for change in point.changes:
-            say(f"            • {literal(change)}")
+            say(f"            {plain.mark('bullet')} {literal(change)}")
         for number in point.passed:
-            say(f"            [green]✓ step {number} passed[/green]")
+            say(f"            [green]{plain.mark('passed')} step {number} passed[/green]")
 
 
 def show_hint(hint: Hint) -> None:
@@ -324,30 +352,50 @@ def _answer(question):
     return answer
 
 
+def _plainly(ask, *args):
+    """Ask in plain mode (plain_prompts.py): Ctrl-C or the end of input cancels, as at a menu."""
+    from . import plain_prompts
+
+    try:
+        return getattr(plain_prompts, ask)(*args)
+    except (KeyboardInterrupt, EOFError):
+        raise Cancelled() from None
+
+
 def ask_choice(message: str, choices: list[tuple[str, str]],
                takes_text: bool = False) -> str | Typed:
     """Pick one of (value, label) choices; returns the value. The arrow keys move and Enter
     picks; letters move nothing. With `takes_text`, text typed and then Enter returns
     `Typed(text)`; elsewhere that Enter picks nothing: the typed text is erased, and the
-    learner told so."""
+    learner told so. In plain mode, a number picks (typed text is no command there)."""
+    if plain.on():
+        return choices[_plainly("choose", message, [label for _, label in choices])][0]
     return _answer(Menu(message, choices, multiple=False, takes_text=takes_text).question())
 
 
 def ask_checkbox(message: str, choices: list[str]) -> list[str]:
     """Tick any of `choices`: the arrow keys move, space ticks, Enter answers. Letters tick
-    nothing, and an Enter after typed text answers nothing (the text is erased)."""
+    nothing, and an Enter after typed text answers nothing (the text is erased). In plain
+    mode: their numbers."""
+    if plain.on():
+        return [choices[index] for index in _plainly("choose_many", message, choices)]
     return _answer(Menu(message, [(choice, choice) for choice in choices],
                         multiple=True).question())
 
 
 def ask_text(message: str, default: str = "") -> str:
-    """A line of text; `default` is there already, to confirm with Enter or edit."""
+    """A line of text; `default` is there already, to confirm with Enter or edit (in plain
+    mode, Enter alone takes it)."""
+    if plain.on():
+        return _plainly("line", message, default)
     import questionary
 
     return _answer(questionary.text(printable(message), default=default))
 
 
 def ask_confirm(message: str, default: bool = True) -> bool:
+    if plain.on():
+        return _plainly("confirm", message, default)
     import questionary
 
     return _answer(questionary.confirm(printable(message), default=default))
@@ -356,7 +404,10 @@ def ask_confirm(message: str, default: bool = True) -> bool:
 def ask_key(message: str, keys: dict[str, str]) -> str:
     """Wait for one key press among `keys` (prompt_toolkit key names, e.g. "enter", to the
     value returned); other keys are ignored, Ctrl-C and Ctrl-D cancel. No Enter is needed
-    after a letter: an instructor at a projector presses one key."""
+    after a letter: an instructor at a projector presses one key (in plain mode, a letter
+    is typed then Enter)."""
+    if plain.on():
+        return _plainly("key", message, keys)
     from prompt_toolkit.application import Application
     from prompt_toolkit.key_binding import KeyBindings
     from prompt_toolkit.layout import FormattedTextControl, Layout, Window

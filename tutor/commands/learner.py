@@ -35,6 +35,9 @@ class Start(Command):
                             help="the instructor's walk-through: reset LESSON (default: the "
                                  "current one), then run each step's solution at a key press, "
                                  "showing what changed")
+        parser.add_argument("--plain", action="store_true",
+                            help="for screen readers and simple terminals: numbered prompts, "
+                                 "no colour, boxes or glyphs (default: $TUTOR_PLAIN)")
         parser.add_argument("--class", dest="class_url", metavar="URL",
                             help="join the class at URL (printed by the instructor's `tutor "
                                  "class serve`) and send it your progress as you go (default: "
@@ -50,7 +53,10 @@ class Start(Command):
             raise TutorError("Give --chapter alone: it chooses the lesson to start.",
                              "Run `tutor start --chapter ID`, or `tutor start LESSON`.")
         require_terminal("start")
-        from .. import ui
+        from .. import plain, ui
+
+        if args.plain or plain.on():
+            plain.turn_on()  # for the whole session, and the commands it runs
 
         workspace = open_workspace(args)
         warn_about_broken_lessons(workspace.course)
