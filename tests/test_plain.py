@@ -128,8 +128,11 @@ def test_a_whole_lesson_in_plain_mode(home):
 
     # The lesson menu marks the lesson done in a word; Ctrl-C there stops, progress saved.
     child = spawn_plain(home, "start", "--plain")
+    child.expect_exact("Which chapter?")
+    child.expect_exact("  1. (begun) Undo a migration (1 of 8 done)")  # numbered once
+    choose(child, "1", "Choose 1-6: ")
     child.expect_exact("Which lesson?")
-    child.expect_exact("  2. (done) 2. Undo an applied migration (revert-applied)")
+    child.expect_exact("  2. (done) Undo an applied migration (revert-applied, lesson 2, 2 steps")
     child.expect(r"Choose 1-\d+: ")
     child.sendcontrol("c")
     child.expect_exact("Stopped. Your progress is saved")

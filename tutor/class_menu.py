@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import ui
+from . import asking, ui
 from .markup import printable
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class ClassMenu:
         """The room's step, once the learner agrees to rebuild the sandbox there: the lesson
         and step (from 1) the session opens next; None to stay."""
         target = self.room_offer(lesson, index)
-        if target is not None and ui.ask_confirm(
+        if target is not None and asking.ask_confirm(
                 f"Rebuild the sandbox at {target['lesson']}, step {target['step']}? "
                 "The sandbox as it is now is not kept (your progress is)."):
             return self.workspace.course.get(target["lesson"]), target["step"]
@@ -81,7 +81,7 @@ class ClassMenu:
 
         message = ""
         if raised:
-            message = ui.ask_text("What are you stuck on? (one line, optional; Enter to skip)")
+            message = asking.ask_text("What are you stuck on? (one line, optional; Enter to skip)")
         link.set_hand(self.workspace.home, raised)
         self.workspace.tell_class("hand", {"raised": raised, "message": " ".join(
             message.split())[:200]})

@@ -7,7 +7,7 @@ module only decides the order and waits for the key.
 
 from __future__ import annotations
 
-from . import ui
+from . import asking, ui
 from .lessons import Lesson
 from .session import Session
 from .workspace import Workspace
@@ -62,4 +62,4 @@ class Demo:
     @staticmethod
     def wait(message: str) -> str:
         ui.console.print()
-        return ui.ask_key(message, KEYS)
+        return asking.ask_key(message, KEYS)

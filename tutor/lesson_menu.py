@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from . import path_view, plain, ui
+from . import asking, path_view, plain, ui
 from .course.chapters import chapter_named, done_words, length_words
 from .lessons import Lesson
 from .workspace import Workspace
@@ -79,9 +79,11 @@ class LessonMenu:
             done = sum(map(self.done, lessons))
             mark = (plain.mark("done") if lessons and done == len(lessons)
                     else plain.mark("begun") if done else " ")
-            choices.append((str(number), f"{mark} {number}. {chapter.title} "
+            # (In plain mode the prompt numbers the lines: the chapter's number is that one.)
+            numbered = f"{number}. " if not plain.on() else ""
+            choices.append((str(number), f"{mark} {numbered}{chapter.title} "
                                          f"({done_words(done, len(lessons))})"))
-        chosen = ui.ask_choice("Which chapter?", choices + [("", "Quit")])
+        chosen = asking.ask_choice("Which chapter?", choices + [("", "Quit")])
         return self.choose_lesson(chapters[int(chosen) - 1]) if chosen else None
 
     # --- a lesson ------------------------------------------------------------------------
@@ -99,7 +101,7 @@ class LessonMenu:
                                            chapter.title, chapter.promise, lessons_done,
                                            len(lessons))
         choices = self.lesson_choices(lessons)
-        chosen = ui.ask_choice("Which lesson?", [
+        chosen = asking.ask_choice("Which lesson?", [
             *choices, (AT_A_STEP, "Start a lesson at a later step (fast-forward)"),
             *([(BACK, "Back to the chapters")] if chapter is not None else []), ("", "Quit")])
         if chosen == AT_A_STEP:
@@ -120,9 +122,11 @@ class LessonMenu:
             needs = f" - needs {', '.join(missing)}, skipped" if missing else ""
             if not missing and lesson.unavailable_on(backend):
                 needs = " - not on this database, skipped"
-            choices.append((lesson.id, f"{mark} {course.number(lesson.id)}. {lesson.title} "
-                                       f"({lesson.id}) · {length_words(len(lesson.steps))}"
-                                       f"{needs}"))
+            number, length = course.number(lesson.id), length_words(len(lesson.steps))
+            # (In plain mode the prompt numbers the lines: the course's number follows.)
+            label = (f"{number}. {lesson.title} ({lesson.id}) · {length}" if not plain.on()
+                     else f"{lesson.title} ({lesson.id}, lesson {number}, {length})")
+            choices.append((lesson.id, f"{mark} {label}{needs}"))
         return choices
 
     def choose_step(self, lessons: list[tuple[str, str]],
@@ -130,13 +134,13 @@ class LessonMenu:
         """A lesson and a step of it: the steps before it are fast-forwarded (their
         reference solutions carried out), and the lesson opens there."""
         course = self.workspace.course
-        chosen = ui.ask_choice("Fast-forward which lesson?",
+        chosen = asking.ask_choice("Fast-forward which lesson?",
                                [c for c in lessons if len(course.get(c[0]).steps) > 1]
                                + [("", "Back")])
         if not chosen:
             return self.choose_lesson(chapter)
         lesson = course.get(chosen)
-        step = ui.ask_choice("Start at which step?", [
+        step = asking.ask_choice("Start at which step?", [
             (str(number), f"Step {number}/{len(lesson.steps)}: {step.title}")
             for number, step in enumerate(lesson.steps, 1) if number > 1])
         self.reset(lesson, int(step))
@@ -164,7 +168,7 @@ class LessonMenu:
             if going_on is not None:
                 choices = [("next", f"Start chapter {self.chapter_number(going_on)}: "
                                     f"{going_on.title}"), *AFTER_LESSON[1:]]
-        choice = ui.ask_choice("What next?", choices)
+        choice = asking.ask_choice("What next?", choices)
         if choice == "next":
             return following
         if choice == "menu":

@@ -108,7 +108,7 @@ def line(message: str, default: str = "") -> str:
 
 
 def key(message: str, keys: dict[str, str]) -> str:
-    """One of `keys` (prompt_toolkit's key names, as ui.ask_key takes them): "enter" is Enter
+    """One of `keys` (prompt_toolkit's key names, as asking.ask_key takes them): "enter" is Enter
     alone, a letter is the letter, then Enter."""
     letters = sorted({name.lower() for name in keys if len(name) == 1})
     while True:

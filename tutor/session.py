@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import ui
+from . import asking, ui
 from .class_menu import HAND, RAISE_HAND, ROOM, ClassMenu
 from .exceptions import TutorError
 from .lesson_menu import LessonMenu
@@ -130,11 +130,11 @@ class Session:
                                               {"title": lesson.steps[index].title[:500]})
                 shown_step, redraw = index, False
             question = [ANSWER] if lesson.steps[index].question else []
-            choice = ui.ask_choice("What would you like to do?",
+            choice = asking.ask_choice("What would you like to do?",
                                    self.class_menu.choices(lesson, index) + question
                                    + self.menu(), takes_text=True)
             typed = ""
-            if isinstance(choice, ui.Typed):
+            if isinstance(choice, asking.Typed):
                 # A command typed at the menu, as at a shell prompt: offered in the Command
                 # prompt to confirm or edit, never run (nor taken for a menu choice) as it is.
                 choice, typed = "run", choice.text
@@ -177,7 +177,7 @@ class Session:
         elif choice in HAND:
             self.class_menu.raise_hand(choice == RAISE_HAND[0])
         elif choice == "reset":
-            if ui.ask_confirm(f"Rebuild the sandbox for {lesson.id} from its start?"):
+            if asking.ask_confirm(f"Rebuild the sandbox for {lesson.id} from its start?"):
                 self.reset(lesson)
                 return True
         return False
@@ -187,13 +187,13 @@ class Session:
         if posed is None:
             return
         if posed.multiple:
-            values = ui.ask_checkbox(posed.ask, posed.choices)  # its keys: said by ui
+            values = asking.ask_checkbox(posed.ask, posed.choices)  # its keys: said by ui
         else:
-            values = [ui.ask_text(posed.ask)]
+            values = [asking.ask_text(posed.ask)]
         ui.show_answer(self.workspace.answer(values), next_step=False)
 
     def run_command(self, typed: str = "") -> None:
-        command = ui.ask_text("Command (run in the sandbox, e.g. python manage.py showmigrations):",
+        command = asking.ask_text("Command (run in the sandbox, e.g. python manage.py showmigrations):",
                               default=typed)
         if not command.strip():
             return

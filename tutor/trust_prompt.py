@@ -7,12 +7,14 @@ plays through); the shipped course is never asked about.
 
 from __future__ import annotations
 
+from . import asking
+
 
 def ask_trust(code, ui) -> bool:
     """Show what the course runs, then ask; no is the default."""
     for line in code.lines():
         ui.say(ui.literal(line))
-    return ui.ask_confirm("Run this course's code on this machine?", default=False)
+    return asking.ask_confirm("Run this course's code on this machine?", default=False)
 
 
 def trusted_here(workspace, ui) -> bool:
@@ -37,7 +39,7 @@ def lessons_trusted(home, folder, flagged: bool) -> bool:
 
         try:
             return ask_trust(code, ui)
-        except ui.Cancelled:  # Ctrl-C or Ctrl-D at the question: a no
+        except asking.Cancelled:  # Ctrl-C or Ctrl-D at the question: a no
             return False
 
     at_a_terminal = sys.stdin.isatty() and sys.stdout.isatty()

@@ -53,7 +53,7 @@ class Start(Command):
             raise TutorError("Give --chapter alone: it chooses the lesson to start.",
                              "Run `tutor start --chapter ID`, or `tutor start LESSON`.")
         require_terminal("start")
-        from .. import plain, ui
+        from .. import asking, plain, ui
 
         if args.plain or plain.on():
             plain.turn_on()  # for the whole session, and the commands it runs
@@ -69,7 +69,7 @@ class Start(Command):
             chapter_named(workspace.course.chapters, args.chapter)
         try:
             return self._run(args, workspace, class_url, class_code, ui)
-        except ui.Cancelled:
+        except asking.Cancelled:
             ui.say("\nStopped. Your progress is saved; `tutor start` resumes.")
         finally:
             workspace.sandbox.reader.close()
@@ -89,11 +89,12 @@ class Start(Command):
 
             Demo(workspace).run(args.lesson)
             return 0
+        from .. import asking
         from ..class_client import in_class_while_it_runs, join_in_session
         from ..report import ask_name_once
         from ..session import Session
 
-        ask_name_once(workspace, ui.ask_text, ui.show_warning)
+        ask_name_once(workspace, asking.ask_text, ui.show_warning)
         if class_url:
             join_in_session(workspace, class_url, class_code, ui)
         with in_class_while_it_runs(workspace.home):
