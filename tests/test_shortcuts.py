@@ -87,8 +87,8 @@ REVERTS = [
     # This explanation predates the shortcut tests, and test_lesson_migration_names.py pins its
     # whole text; its way back holds for all three shortcuts once emptied operations are restored.
     Revert("migration-names", 2, STORE_0003, "0002_add_price_to_product",
-           "Put the record back with `python manage.py migrate store 0003 --fake`, then run "
-           "`python manage.py migrate store 0002_add_price_to_product`",
+           "the row went without the undo (`--fake` does that). `tutor undo` takes the "
+           "sandbox back to the last point the tutor saw",
            (_nullable("store_product", "price"),)),
     Revert("revert-blocked-by-data", 2, STORE_0003, "0002",
            "`migrate --fake` changes the record only, and so do deleting 0003's row by hand and "
