@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from conftest import REPO, tutor
+from conftest import REPO, ci_suite_only, tutor
 from test_trust import canary, course  # noqa: F401 (fixtures: a course that runs code)
+
+# Plain mode is the terminal's: it asks and shows alike on both Django lines, so CI runs it
+# in one of its two suites.
+pytestmark = ci_suite_only("1")
 
 # The step menu of a lesson without a question, by number.
 RUN, CHECK, HINT, RESET, QUIT = "1", "2", "4", "7", "8"
