@@ -168,9 +168,30 @@ def test_start_chapter_whose_lessons_are_all_done_offers_them(step_home, tmp_pat
     home = step_home("revert-applied", 3)
     child = spawn_tutor(home, "start", "--chapter", "only", "--course", str(course))
     child.expect_exact("Which lesson?")
-    assert ("Every lesson of chapter 1, Only, is done: choose one to take again. Chapter 1/1: "
+    assert ("Chapter 1, Only, has every lesson done: choose one to take (again). Chapter 1/1: "
             "Only (1 of 1 done) Revert.") in " ".join(child.before.split())
     child.expect_exact("✓ 1. Undo an applied migration (revert-applied)")
+    child.sendcontrol("c")
+    child.expect_exact("progress is saved")
+    child.expect(pexpect.EOF)
+
+
+def test_start_chapter_never_slips_into_the_next_one(step_home, tmp_path):
+    """The chapter's one lesson left is MariaDB's story, on an SQLite sandbox: it would be
+    skipped, into the next chapter's lesson. --chapter says so and offers the chapter's
+    lessons instead."""
+    course = tmp_path / "two" / "course.toml"
+    course.parent.mkdir()
+    course.write_text(
+        'format = 1\n[[chapters]]\nid = "a"\ntitle = "First"\npromise = "p"\n'
+        'lessons = ["revert-applied", "mysql-half-applied"]\n[[chapters]]\nid = "b"\n'
+        'title = "Second"\npromise = "q"\nlessons = ["reset-all"]\n', encoding="utf-8")
+    home = step_home("revert-applied", 3)
+    child = spawn_tutor(home, "start", "--chapter", "a", "--course", str(course))
+    child.expect_exact("Which lesson?")
+    assert ("Chapter 1, First, has no lesson left that you can take here: choose one to take "
+            "(again).") in " ".join(child.before.split())
+    assert "Start over in development" not in child.before  # reset-all: chapter 2's
     child.sendcontrol("c")
     child.expect_exact("progress is saved")
     child.expect(pexpect.EOF)

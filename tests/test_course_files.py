@@ -173,6 +173,8 @@ CHAPTER = '[[chapters]]\nid = "{id}"\ntitle = "T"\npromise = "p"\nlessons = [{le
     ("format = 1\nchapters = [\"basics\"]\n", "chapters[0]", "must be a table"),
     ("format = 1\n" + CHAPTER.format(id="a/b", lessons='"reset-all"'), "chapters[0].id",
      "is not an id"),
+    ("format = 1\n" + CHAPTER.format(id="2", lessons='"reset-all"'), "chapters[0].id",
+     "is a number"),
     ("format = 1\n" + CHAPTER.format(id="a", lessons="").replace('promise = "p"\n', ""),
      "chapters[0].promise", "is missing"),
     ("format = 1\n" + CHAPTER.format(id="a", lessons='"reset-all"').replace(

@@ -16,10 +16,10 @@ from tutor.state import Migration, SandboxState
 
 
 def migration(key: str, *parents: str, applied: bool = True, on_disk: bool = True,
-              replaces: tuple[str, ...] = ()) -> Migration:
+              replaces: tuple[str, ...] = (), recorded: bool | None = None) -> Migration:
     app, name = key.split(".", 1)
     return Migration(app, name, on_disk, applied, parents if on_disk else (),
-                     replaces=replaces)
+                     replaces=replaces, recorded=applied if recorded is None else recorded)
 
 
 def drawing(*migrations: Migration, databases: dict | None = None) -> list[str]:
@@ -63,23 +63,41 @@ def test_another_apps_migration_opens_a_lane_and_says_what_it_needs():
 
 
 def test_a_squash_a_missing_file_and_several_databases_are_said_in_words():
+    """As Django's loader: a squash of migrations all (or none) recorded stands for them, and
+    is applied, not recorded, until `migrate` records it ([-], as showmigrations marks it);
+    a squash of migrations some of which are recorded is left out (they are still applied
+    one by one)."""
     teammate = SandboxState(database="teammate", migrations=[
         migration("store.0001_initial"), migration("store.0002_price", "store.0001_initial")])
+    squash = migration("store.0001_squashed_0002", replaces=("store.0001_initial",
+                                                             "store.0002_price"),
+                       recorded=False)
     assert drawing(
-        migration("store.0001_initial"),
-        migration("store.0002_price", "store.0001_initial", applied=False),
-        migration("store.0001_squashed_0002",
-                  replaces=("store.0001_initial", "store.0002_price"), applied=False),
-        migration("store.0003_gone", applied=True, on_disk=False),
+        migration("store.0001_initial"), migration("store.0002_price", "store.0001_initial"),
+        squash, migration("store.0003_gone", on_disk=False),
         databases={"teammate": teammate}) == [
-        # (leaves by name, as Django's plan takes them: the squash's name sorts first)
-        "*     store.0001_squashed_0002  [ ] default  [ ] teammate  "
-        "(squash: replaces 0001_initial, 0002_price)",
-        "",
-        "*     store.0001_initial  [X] default  [X] teammate",
-        "*     store.0002_price  [ ] default  [X] teammate",
+        "*     store.0001_squashed_0002  [-] default  [ ] teammate  (applied, not recorded "
+        "yet: `migrate` records it)  (squash: replaces 0001_initial, 0002_price)",
         "",
         "*     store.0003_gone  [X] default  [ ] teammate  (no file on disk)"]
+    assert drawing(
+        migration("store.0001_initial"),
+        migration("store.0002_price", "store.0001_initial", applied=False), squash) == [
+        "*     store.0001_initial  [X]",
+        "*     store.0002_price  [ ]"]
+
+
+def test_a_leaf_is_one_with_no_child_in_its_own_app():
+    """orders.0002 is a leaf though store.0003 depends on it (Django's leaf_nodes): the plan
+    takes it, and what it needs, before store's line goes on."""
+    rows = drawing(
+        migration("store.0001_initial"), migration("store.0002_price", "store.0001_initial"),
+        migration("orders.0001_initial", "store.0001_initial"),
+        migration("orders.0002_more", "orders.0001_initial"),
+        migration("store.0003_join", "store.0002_price", "orders.0002_more"))
+    keys = [re.search(r"\w+\.\w+", row).group() for row in rows if "*" in row]
+    assert keys == ["store.0001_initial", "orders.0001_initial", "orders.0002_more",
+                    "store.0002_price", "store.0003_join"]
 
 
 def _plan(home, database: str) -> list[tuple[str, bool]]:
@@ -158,3 +176,22 @@ def test_the_state_table_shows_the_graph_where_it_says_more(lesson_home):
     assert "orders.0001_initial  [X]  (needs store.0004_add_discount_field)" in cross
     plain = tutor(lesson_home("revert-applied"), "status").stdout
     assert "The migration graph" not in plain
+
+
+def test_a_narrow_terminal_wraps_the_graph_it_never_cuts_it(lesson_home, monkeypatch):
+    """`tutor status` at 40 columns: each row's words are all there (wrapped), down to where
+    the migration is applied."""
+    from conftest import tutor_process
+
+    home = lesson_home("merge-migrations")
+    monkeypatch.setenv("COLUMNS", "40")
+    shown = " ".join(tutor_process(home, "status").stdout.split())
+    assert "store.0004_add_stock_to_product [ ]" in shown
+    assert "store.0004_add_discount_field [X]" in shown
+
+
+def test_the_heading_says_where_records_with_no_file_stand(lesson_home):
+    out = tutor(lesson_home("branch-switch"), "graph").stdout
+    assert out.splitlines()[0] == ("Migrations of store, in the order `migrate` applies them; "
+                                   "then those recorded with no file (no migrate applies "
+                                   "them):")

@@ -12,7 +12,7 @@ parents, a file missing on disk), so the plain mode and a screen reader lose not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import plain
 from .state import Migration, SandboxState
@@ -26,6 +26,9 @@ class Node:
     migration: Migration
     parents: tuple[str, ...]
     applied: dict[str, bool]  # database -> applied there
+    # database -> django_migrations has its own row there (a squash is applied once what it
+    # replaces is, before `migrate` records it: `showmigrations` marks that [-])
+    recorded: dict[str, bool] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -35,14 +38,15 @@ class Node:
         """Everything the row says besides its drawing."""
         m = self.migration
         if plain.on():  # words: "[X]" and "[ ]" are read out as brackets
-            marks = ", ".join(("applied" if self.applied.get(db) else "not applied")
+            marks = ", ".join(_SAID[self._mark(db)]
                               + (f" on {db}" if len(databases) > 1 else "")
                               for db in databases)
         else:
-            marks = "  ".join(f"[{'X' if self.applied.get(db) else ' '}] {db}"
-                              for db in databases) if len(databases) > 1 else \
-                f"[{'X' if self.applied.get(databases[0]) else ' '}]"
+            marks = "  ".join(f"[{self._mark(db)}] {db}" for db in databases) \
+                if len(databases) > 1 else f"[{self._mark(databases[0])}]"
         said = [f"{m.key}  {marks}"]
+        if any(self._mark(db) == "-" for db in databases):
+            said.append("applied, not recorded yet: `migrate` records it")
         if m.replaces:
             said.append(f"squash: replaces {_names(m.replaces, m.app)}")
         own = [p for p in self.parents if p.split(".", 1)[0] == m.app]
@@ -54,6 +58,18 @@ class Node:
         if not m.on_disk:
             said.append("no file on disk")
         return "  ".join([said[0]] + [f"({part})" for part in said[1:]])
+
+
+    def _mark(self, database: str) -> str:
+        """As `showmigrations` marks it: X applied, - a squash applied but not recorded."""
+        if not self.applied.get(database):
+            return " "
+        if self.migration.replaces and not self.recorded.get(database, True):
+            return "-"
+        return "X"
+
+
+_SAID = {"X": "applied", " ": "not applied", "-": "applied (not recorded yet)"}
 
 
 def _names(keys, app: str) -> str:
@@ -78,8 +94,13 @@ class MigrationGraph:
         for other in state.databases.values():  # a record another database alone has
             for m in other.migrations:
                 known.setdefault(m.key, m)
+        recorded_on = {db: {m.key for m in (state.on(db) or state).migrations if m.recorded}
+                       for db in databases}
+        for key in _not_in_djangos_graph(known, recorded_on[state.database]):
+            del known[key]
         nodes = {key: Node(m, tuple(p for p in m.depends_on if p in known),
-                           {db: key in applied_on[db] for db in databases})
+                           {db: key in applied_on[db] for db in databases},
+                           {db: key in recorded_on[db] for db in databases})
                  for key, m in known.items()}
         return cls(_plan_order(nodes), databases)
 
@@ -133,7 +154,23 @@ class MigrationGraph:
         return {"databases": self.databases, "migrations": [
             {"app": n.migration.app, "name": n.migration.name, "depends_on": list(n.parents),
              "replaces": list(n.migration.replaces), "on_disk": n.migration.on_disk,
-             "applied": n.applied} for n in self.nodes]}
+             "applied": n.applied, "recorded": n.recorded} for n in self.nodes]}
+
+
+def _not_in_djangos_graph(known: dict[str, Migration], recorded: set[str]) -> set[str]:
+    """What Django's loader leaves out of its graph for a squash: the migrations it replaces,
+    when all of them or none are recorded (the squash stands for them, and their dependants
+    depend on it); else the squash itself (the replaced ones are still being applied)."""
+    left_out: set[str] = set()
+    for squash in known.values():
+        if not squash.replaces or not squash.on_disk:
+            continue
+        done = [key in recorded for key in squash.replaces]
+        if all(done) or not any(done):
+            left_out |= {key for key in squash.replaces if key in known}
+        else:
+            left_out.add(squash.key)
+    return left_out
 
 
 def _plan_order(nodes: dict[str, Node]) -> list[Node]:
@@ -145,7 +182,9 @@ def _plan_order(nodes: dict[str, Node]) -> list[Node]:
         return app, name
 
     on_disk = {key: node for key, node in nodes.items() if node.migration.on_disk}
-    has_child = {parent for node in on_disk.values() for parent in node.parents}
+    # A leaf, to Django, has no child in its own app (another app's may depend on it).
+    has_child = {parent for node in on_disk.values() for parent in node.parents
+                 if parent.split(".", 1)[0] == node.migration.app}
     order: list[Node] = []
     seen: set[str] = set()
     for leaf in sorted((key for key in on_disk if key not in has_child), key=by_name):

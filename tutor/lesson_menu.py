@@ -63,11 +63,19 @@ class LessonMenu:
         one is, the chapter's lessons to choose from."""
         lessons = self.lessons_of(chapter)
         left = [lesson for lesson in lessons if not self.done(lesson)]
-        if left:
-            return left[0]
-        ui.say(f"Every lesson of chapter {self.chapter_number(chapter)}, "
-               f"{ui.literal(chapter.title)}, is done: choose one to take again.")
+        # (One this machine or database cannot take would be skipped, into the next chapter.)
+        takeable = [lesson for lesson in left if self.can_take(lesson)]
+        if takeable:
+            return takeable[0]
+        ui.say(f"Chapter {self.chapter_number(chapter)}, {ui.literal(chapter.title)}, has "
+               + ("no lesson left that you can take here" if left else "every lesson done")
+               + ": choose one to take (again).")
         return self.choose_lesson(chapter)
+
+    def can_take(self, lesson: Lesson) -> bool:
+        """Not skipped here: the programs it needs are installed, and its story holds on the
+        sandbox's database."""
+        return not lesson.tools_missing() and not lesson.unavailable_on(self.workspace.backend())
 
     def choose_chapter(self) -> Lesson | None:
         """The chapters, each with the learner's progress in it; then the chosen one's

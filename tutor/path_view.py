@@ -56,7 +56,9 @@ def chapter_line(number: int, chapters: int, title: str, steps: int) -> str:
     length = length_words(steps)
     if not number:
         return length
-    return f"Chapter {number}/{chapters}: {literal(title)} · {length}"
+    from . import plain
+
+    return f"Chapter {number}/{chapters}: {literal(title)}{', ' if plain.on() else ' · '}{length}"
 
 
 def show_chapter_end(number: int, title: str, done: int, lessons: int,

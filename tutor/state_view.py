@@ -94,7 +94,8 @@ def _graph_view(state: SandboxState):
     lines = ["The migration graph (`tutor graph`), in the order `migrate` applies it:"]
     lines += [f"  {lanes:<{width}}  {node.words(graph.databases)}" if node else f"  {lanes}"
               for lanes, node in rows]
-    return Text(visible("\n".join(line.rstrip() for line in lines)), no_wrap=True)
+    # (A row longer than the terminal wraps: cut, it would lose where it is applied.)
+    return Text(visible("\n".join(line.rstrip() for line in lines)))
 
 
 def _focus_table(state: SandboxState):

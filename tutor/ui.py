@@ -106,7 +106,8 @@ def _panel(body, title: str, **options):
     if plain.on():  # a title line, then the text: no frame for a screen reader to read out
         from rich.console import Group
 
-        return Group(f"[bold]{title}[/bold]", body)
+        under = options.get("subtitle")  # (a lesson's chapter and length: said, not drawn)
+        return Group(f"[bold]{title}[/bold]", *([under] if under else []), body)
     from rich.panel import Panel
 
     return Panel(body, title=title, title_align="left", **options)
@@ -121,8 +122,9 @@ def show_state(state: SandboxState) -> None:
 
 def show_skipped(lesson: Lesson, number: int, missing: list[str]) -> None:
     tools = ", ".join(missing)
-    console.print(f"[yellow]Skipping lesson {number}, {lesson.title} ({lesson.id}): it needs "
-                  f"{tools}, which is not installed here. Install {tools} to take it.[/yellow]")
+    console.print(f"[yellow]Skipping lesson {number}, {literal(lesson.title)} ({lesson.id}): "
+                  f"it needs {tools}, which is not installed here. Install {tools} to take "
+                  "it.[/yellow]")
 
 
 def show_unavailable(lesson: Lesson, number: int, reason: str) -> None:

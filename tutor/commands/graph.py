@@ -32,10 +32,13 @@ class Graph(Command):
             print("No migrations yet: no migration file, and none recorded in "
                   "django_migrations.")
             return 0
-        apps = sorted({node.migration.app for node in graph.nodes})
+        apps = list(dict.fromkeys(node.migration.app for node in graph.nodes))  # as drawn
+        orphans = any(not node.migration.on_disk for node in graph.nodes)
         print(printable(f"Migrations of {', '.join(apps)}, in the order `migrate` applies "
-                        f"them" + (f"; applied on {', '.join(graph.databases)}:"
-                                   if len(graph.databases) > 1 else ":")))
+                        "them" + ("; then those recorded with no file (no migrate applies "
+                                  "them)" if orphans else "")
+                        + (f"; applied on {', '.join(graph.databases)}:"
+                           if len(graph.databases) > 1 else ":")))
         width = max(len(lanes) for lanes, _ in graph.rows())
         for lanes, node in graph.rows():
             line = f"{lanes:<{width}}  {node.words(graph.databases)}" if node else lanes

@@ -180,6 +180,10 @@ def _read_chapters(tables: list, name: str) -> list[Chapter]:
         if not LESSON_ID.fullmatch(chapter_id):
             raise CourseFileError(name, f"{where}.id", f"{printable(chapter_id)!r} is not an "
                                                        "id: letters, digits, `-`, `_` and `.`")
+        if chapter_id.isdigit():
+            raise CourseFileError(name, f"{where}.id", f"{chapter_id!r} is a number: "
+                                                       "`--chapter N` takes a chapter's number, "
+                                                       "so an id must hold a letter")
         if chapter_id in {c.id for c in chapters}:
             raise CourseFileError(name, f"{where}.id", f"{chapter_id!r} is used twice")
         title, promise = reader.get("title", str), reader.get("promise", str)
