@@ -464,3 +464,23 @@ def test_the_ideas_of_deleting_and_editing_a_file_are_read_from_its_path():
     assert ideas(edit="orders/migrations/0001_initial.py") == ["edit-migration"]
     assert ideas(delete="db.sqlite3") == ideas(delete="teammate.sqlite3") == ["delete-database"]
     assert ideas(edit="store/models.py") == ideas(delete="migrations.py") == []
+
+
+def test_without_path_the_course_a_learner_follows_is_linted(tmp_path, monkeypatch):
+    """`--course FILE` (or $TUTOR_COURSE), with no PATH: that course's path of ideas is
+    checked, though it takes only shipped lessons."""
+    course = tmp_path / "workshop.toml"
+    course.write_text('format = 1\norder = ["first-migrations", "inconsistent-history", '
+                      '"fake-the-record"]\n', encoding="utf-8")
+    said = "inconsistent-history.toml: needs[0]: needs `fake`, which no lesson before it"
+    result = tutor(None, "lint-lessons", "--course", str(course))
+    assert result.returncode == 1 and said in result.stdout, result.stdout
+    monkeypatch.setenv("TUTOR_COURSE", str(course))
+    assert said in tutor(None, "lint-lessons").stdout
+    course.write_text('format = 1\nassumes = ["fake", "inspectdb", "shell", "showmigrations", '
+                      '"migrate-target"]\norder = ["first-migrations", "inconsistent-history"]\n',
+                      encoding="utf-8")
+    result = tutor(None, "lint-lessons")
+    assert result.returncode == 0, result.stdout
+    missing = tutor(None, "lint-lessons", "--course", str(tmp_path / "nope.toml"))
+    assert missing.returncode == 2 and "There is no course file" in missing.stderr

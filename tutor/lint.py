@@ -107,29 +107,33 @@ def require_folder(folder: Path) -> None:
 def lint_folder(folder: Path, solve: bool = False,
                 on_lesson: Callable[[LessonReport], None] | None = None,
                 database: str | None = None, mutants: bool = False,
-                jobs: int = 1) -> LintReport:
+                jobs: int = 1, course_file: Path | None = None) -> LintReport:
     """Lint every `<id>.toml` in `folder` (and its course.toml, if any), or the one lesson
     file `folder` names; `on_lesson` hears of each lesson as soon as it is done, since playing
     lessons through takes seconds each. With `solve`, the lessons' code runs: the caller has
     settled that it is trusted; with `database` (a URL), each sandbox's own database is on
     that server; with `mutants`, each step's solution is mutated and played too (see
-    `mutants.py`), by `jobs` processes side by side."""
+    `mutants.py`), by `jobs` processes side by side. `course_file`: the course to lint the
+    folder's lessons for, instead of its course.toml (`--course`)."""
     single = folder if folder.suffix == ".toml" and folder.is_file() else None
     folder = single.parent if single else folder
     require_folder(folder)
     course: list[Problem] = []
     files = [single] if single else lesson_files(folder)
-    if single is None and (folder / COURSE_FILE).is_file():
+    if course_file is not None:  # (named as it likes, beside the lessons: no lesson itself)
+        files = [path for path in files if path.resolve() != course_file.resolve()]
+    course_path = course_file or (folder / COURSE_FILE if single is None else None)
+    if course_path is not None and course_path.is_file():
         try:
-            path = load_course(folder / COURSE_FILE)
+            path = load_course(course_path)
         except LessonFileError as error:
-            course.append(Problem.of(error, COURSE_FILE))
+            course.append(Problem.of(error, course_path.name))
         else:
             files = _course_files(path, files, folder)
             # The path of ideas is the course's: its order, and every lesson it takes from
             # wherever (the shipped ones too), whether linted here or not.
             course += path_problems(path)
-    if not files:
+    if not files and course_file is None:  # (a course of shipped lessons has its path)
         course.append(Problem(str(folder), "", "holds no lesson files (<id>.toml)"))
     if solve and jobs > 1 and len(files) > 1:
         return LintReport(folder, _lint_side_by_side(files, on_lesson, database, mutants, jobs),

@@ -69,6 +69,20 @@ class LintLessons(Command):
         from ..paths import resource_dir
 
         folder = Path(args.folder) if args.folder else resource_dir("lessons")
+        # Without PATH, the course the learner would follow (`--course`, $TUTOR_COURSE): its
+        # order is the path of ideas to check, among the lessons of its folder.
+        course_file = None
+        if not args.folder:
+            from ..course.contents import course_file_path
+            from ..paths import resolve_course_file
+
+            chosen = resolve_course_file(getattr(args, "course", None))
+            if chosen is not None:
+                course_file = course_file_path(chosen)
+                if not course_file.is_file():
+                    raise TutorError(f"There is no course file {course_file}.",
+                                     "Give the course file (or its folder) with --course.")
+                folder = course_file.parent
         if args.mutants and not args.solve:
             raise TutorError("--mutants plays mutants of the reference solutions, so it needs "
                              "--solve.", "Run `tutor lint-lessons --solve --mutants`.")
@@ -76,7 +90,7 @@ class LintLessons(Command):
             print("Nothing was run; without --solve, lint-lessons lists what each lesson runs.")
             return 1
         jobs = args.jobs or min(4, os.cpu_count() or 1)
-        report = lint_folder(folder, solve=args.solve,
+        report = lint_folder(folder, solve=args.solve, course_file=course_file,
                              on_lesson=None if args.json else _say_lesson,
                              database=getattr(args, "database", None), mutants=args.mutants,
                              jobs=jobs if args.solve else 1)
