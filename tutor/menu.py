@@ -7,7 +7,7 @@ Backspace to its start, or Esc drops it. Enter with typed text returns `Typed` w
 `takes_text`, else drops the text and says so in a line above the menu (a line, not the
 instruction, so that a transcript has it whole), picking or answering nothing.
 
-ui.py asks through it (`ask_choice`, `ask_checkbox`); prompt_toolkit and questionary are
+asking.py asks through it (`ask_choice`, `ask_checkbox`); prompt_toolkit and questionary are
 imported when a menu is made.
 """
 

@@ -3,7 +3,7 @@ stand for the marks the tutor prints elsewhere as glyphs.
 
 `tutor start --plain` turns it on for the session, as does the environment variable
 TUTOR_PLAIN (any value but empty or "0", for every command). In plain mode the tutor asks
-with numbered prompts (plain_prompts.py, chosen by ui.py's asking functions), prints no
+with numbered prompts (plain_prompts.py, chosen by asking.py's functions), prints no
 colour, no box drawing and no spinner, and says each state in a word. Everything that
 prints asks `on()`; nothing else carries the setting.
 

@@ -1,6 +1,6 @@
 """Plain mode's prompts (plain.py): each question a numbered list and a line typed after
 "Choose 1-7: ", read as a terminal in its ordinary line mode gives it, without a cursor
-drawn or moved, a key read raw or a colour. ui.py's asking functions call these in plain
+drawn or moved, a key read raw or a colour. asking.py's functions call these in plain
 mode, so the session asks the same questions either way.
 
 A wrong entry is said ("Type a number from 1 to 7.") and the prompt asked again. Ctrl-C
