@@ -273,7 +273,9 @@ def test_lessons_are_listed_by_chapter_with_their_length_and_progress(step_home)
     headings = [line for line in table.splitlines() if line.startswith("Chapter ")]
     assert headings == ["Chapter 1/5: Undo a migration (1 of 8 done)",
                         "Chapter 2/5: When the data matters (0 of 3 done)",
-                        "Chapter 3/5: Repairing the record (0 of 6 done)",
+                        # (mysql-half-applied is MariaDB's story: not counted on SQLite)
+                        "Chapter 3/5: Repairing the record (0 of 5 done; 1 more needs "
+                        "another database or program)",
                         "Chapter 4/5: Branches and history (0 of 4 done)",
                         "Chapter 5/5: Teams and deploys (0 of 6 done)"]
     # Each chapter's table holds its lessons, in the path's order, under its promise.

@@ -72,6 +72,13 @@ class LessonMenu:
                + ": choose one to take (again).")
         return self.choose_lesson(chapter)
 
+    def progress_in(self, chapter: Chapter) -> tuple[int, int, int]:
+        """The chapter's lessons done, of those that can be taken here, and how many cannot
+        (a lesson of MariaDB's story on SQLite: never counted against the learner)."""
+        lessons = self.lessons_of(chapter)
+        here = [lesson for lesson in lessons if self.can_take(lesson)]
+        return sum(map(self.done, here)), len(here), len(lessons) - len(here)
+
     def can_take(self, lesson: Lesson) -> bool:
         """Not skipped here: the programs it needs are installed, and its story holds on the
         sandbox's database."""
@@ -83,14 +90,13 @@ class LessonMenu:
         chapters = self.workspace.course.chapters
         choices = []
         for number, chapter in enumerate(chapters, 1):
-            lessons = self.lessons_of(chapter)
-            done = sum(map(self.done, lessons))
-            mark = (plain.mark("done") if lessons and done == len(lessons)
+            done, total, elsewhere = self.progress_in(chapter)
+            mark = (plain.mark("done") if total and done == total
                     else plain.mark("begun") if done else " ")
             # (In plain mode the prompt numbers the lines: the chapter's number is that one.)
             numbered = f"{number}. " if not plain.on() else ""
             choices.append((str(number), f"{mark} {numbered}{chapter.title} "
-                                         f"({done_words(done, len(lessons))})"))
+                                         f"({done_words(done, total, elsewhere)})"))
         chosen = asking.ask_choice("Which chapter?", choices + [("", "Quit")])
         return self.choose_lesson(chapters[int(chosen) - 1]) if chosen else None
 
@@ -104,10 +110,9 @@ class LessonMenu:
             return self.choose_chapter()
         lessons = course.lessons if chapter is None else self.lessons_of(chapter)
         if chapter is not None:
-            lessons_done = sum(map(self.done, lessons))
             path_view.show_chapter_heading(self.chapter_number(chapter), len(course.chapters),
-                                           chapter.title, chapter.promise, lessons_done,
-                                           len(lessons))
+                                           chapter.title, chapter.promise,
+                                           *self.progress_in(chapter))
         choices = self.lesson_choices(lessons)
         chosen = asking.ask_choice("Which lesson?", [
             *choices, (AT_A_STEP, "Start a lesson at a later step (fast-forward)"),
@@ -186,8 +191,7 @@ class LessonMenu:
     def say_chapter_ended(self, chapter: Chapter, going_on: Chapter | None) -> None:
         """The lesson just finished was the last of `chapter` on the path (the last that
         loads): how much of it is done, and the chapter the path goes on to."""
-        lessons = self.lessons_of(chapter)
         following = None if going_on is None else (
             self.chapter_number(going_on), going_on.title, going_on.promise)
         path_view.show_chapter_end(self.chapter_number(chapter), chapter.title,
-                                   sum(map(self.done, lessons)), len(lessons), following)
+                                   *self.progress_in(chapter), following)

@@ -33,9 +33,11 @@ def show_lessons(report: LessonsReport) -> None:
     say(f"[italic]{COURSE_CAPTION}[/italic]")
     for number, chapter in enumerate(course.chapters, 1):
         rows = report.rows_of(chapter)
+        here = [row for row in rows if not row.missing and not row.unavailable]
         say()
         show_chapter_heading(number, len(course.chapters), chapter.title, chapter.promise,
-                             sum(row.completed for row in rows), len(rows))
+                             sum(row.completed for row in here), len(here),
+                             len(rows) - len(here))
         if rows:
             ui.show_lessons_table(_table_rows(rows))
         else:  # each of its lessons was left out (and named in a note above)
@@ -43,10 +45,11 @@ def show_lessons(report: LessonsReport) -> None:
 
 
 def show_chapter_heading(number: int, chapters: int, title: str, promise: str, done: int,
-                         lessons: int) -> None:
-    """ "Chapter 2/5: When the data matters (1 of 3 done)", then its promise."""
+                         lessons: int, elsewhere: int = 0) -> None:
+    """ "Chapter 2/5: When the data matters (1 of 3 done)", then its promise (`lessons`: those
+    that can be taken here; `elsewhere`: the others)."""
     say(f"[bold]Chapter {number}/{chapters}: {literal(title)}[/bold] "
-        f"({done_words(done, lessons)})")
+        f"({done_words(done, lessons, elsewhere)})")
     say(f"[dim]{literal(promise)}[/dim]")
 
 
@@ -61,17 +64,18 @@ def chapter_line(number: int, chapters: int, title: str, steps: int) -> str:
     return f"Chapter {number}/{chapters}: {literal(title)}{', ' if plain.on() else ' · '}{length}"
 
 
-def show_chapter_end(number: int, title: str, done: int, lessons: int,
+def show_chapter_end(number: int, title: str, done: int, lessons: int, elsewhere: int,
                      following: tuple[int, str, str] | None) -> None:
-    """A lesson that ends a chapter: how much of the chapter is done, and the chapter the
-    path goes on to (`following`: its number, title and promise; None: the course ends)."""
+    """A lesson that ends a chapter: how much of the chapter is done (of the `lessons` that
+    can be taken here), and the chapter the path goes on to (`following`: its number, title
+    and promise; None: the course ends)."""
     chapter = f"chapter {number}, {literal(title)}"
+    progress = done_words(done, lessons, elsewhere)
     if done == lessons:
-        say(f"[bold green]You finished {chapter}:[/bold green] {done_words(done, lessons)}.")
+        say(f"[bold green]You finished {chapter}:[/bold green] {progress}.")
     else:
-        say(f"[bold]That was the last lesson of {chapter}:[/bold] "
-            f"{done_words(done, lessons)}; `tutor start --chapter {number}` takes up the "
-            "first one left.")
+        say(f"[bold]That was the last lesson of {chapter}:[/bold] {progress}; `tutor start "
+            f"--chapter {number}` takes up the first one left.")
     if following is None:
         say("It was the course's last chapter.")
         return

@@ -40,9 +40,11 @@ def length_words(steps: int) -> str:
     return f"{steps} step{'' if steps == 1 else 's'}, {minutes_words(steps)}"
 
 
-def done_words(done: int, total: int) -> str:
-    """A chapter's progress: "2 of 8 done"."""
-    return f"{done} of {total} done"
+def done_words(done: int, total: int, elsewhere: int = 0) -> str:
+    """A chapter's progress: "2 of 8 done"; `elsewhere`: its lessons this machine or database
+    cannot take, not counted ("5 of 5 done; 1 more needs another database or program")."""
+    more = f"; {elsewhere} more needs another database or program" if elsewhere else ""
+    return f"{done} of {total} done{more}"
 
 
 def chapter_named(chapters: Sequence[AChapter], given: str) -> AChapter:
