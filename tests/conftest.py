@@ -223,6 +223,20 @@ def lesson_home(_built_homes, tmp_path):
     return make
 
 
+def with_snapshots(home: Path, built, lessons) -> Path:
+    """`home`, given the start snapshots of `lessons` (`built`: the `_built_homes` fixture),
+    as after a first `tutor reset` of each: a session still builds each sandbox ("Sandbox
+    ready"), from the snapshot instead of from scratch."""
+    for lesson in lessons:
+        for snapshot in (built(lesson) / "snapshots").iterdir():
+            target = home / "snapshots" / snapshot.name
+            if (snapshot / ".tutor-sandbox").is_file() and not target.exists():
+                shutil.copytree(snapshot, target, symlinks=True)
+    (home / ".tutor-home").write_text("This folder belongs to migration tutor (`tutor`).\n",
+                                      encoding="utf-8")
+    return home
+
+
 def tutor(home: Path | None, *args: str, input: str | None = None,
           cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the real `tutor` CLI: its `main()`, in this process, with standard input, output

@@ -6,12 +6,11 @@ chapter says so and names the next one; a course without chapters keeps its one 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pexpect
 import pytest
-from conftest import ci_suite_only, tutor, tutor_json
+from conftest import ci_suite_only, tutor, tutor_json, with_snapshots
 from test_course_files import write_course
 from test_session_pty import DOWN, ENTER, MENU, spawn_tutor
 
@@ -26,16 +25,7 @@ SHIPPED_CHAPTERS = ("undo-basics, data-matters, repair-the-record, branches-and-
 
 
 def _with_snapshots(home: Path, built) -> Path:
-    """`home`, given the start snapshots of OPENED (as after a first reset of each): a session
-    still builds each sandbox ("Sandbox ready"), from the snapshot."""
-    for lesson in OPENED:
-        for snapshot in (built(lesson) / "snapshots").iterdir():
-            target = home / "snapshots" / snapshot.name
-            if (snapshot / ".tutor-sandbox").is_file() and not target.exists():
-                shutil.copytree(snapshot, target, symlinks=True)
-    (home / ".tutor-home").write_text("This folder belongs to migration tutor (`tutor`).\n",
-                                      encoding="utf-8")
-    return home
+    return with_snapshots(home, built, OPENED)
 
 
 @pytest.fixture

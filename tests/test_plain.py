@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
-from conftest import REPO, ci_suite_only, tutor
+from conftest import REPO, ci_suite_only, tutor, with_snapshots
 from test_trust import canary, course  # noqa: F401 (fixtures: a course that runs code)
 
 # Plain mode is the terminal's: it asks and shows alike on both Django lines, so CI runs it
@@ -27,14 +26,8 @@ GLYPHS = "✓✗…•·↶↷┃│━─"
 def home(tmp_path, _built_homes) -> Path:
     """A new learner's home holding the start snapshots of the lessons played here: the
     session builds the sandbox from them, as after a first `tutor reset`."""
-    home = tmp_path / "tutor home"
-    for lesson in ("revert-applied", "first-migrations"):
-        for snapshot in (_built_homes(lesson) / "snapshots").iterdir():
-            if (snapshot / ".tutor-sandbox").is_file():
-                shutil.copytree(snapshot, home / "snapshots" / snapshot.name, symlinks=True)
-    (home / ".tutor-home").write_text("This folder belongs to migration tutor (`tutor`).\n",
-                                      encoding="utf-8")
-    return home
+    return with_snapshots(tmp_path / "tutor home", _built_homes,
+                          ("revert-applied", "first-migrations"))
 
 
 def spawn_plain(home, *args, **environment):

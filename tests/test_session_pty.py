@@ -6,13 +6,12 @@ import io
 import json
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
-from conftest import REPO, manage, solve_steps, tutor, tutor_json
+from conftest import REPO, manage, solve_steps, tutor, tutor_json, with_snapshots
 
 DOWN, ENTER, BACKSPACE, ESC = "\x1b[B", "\r", "\x7f", "\x1b"
 MENU = ["run", "check", "undo", "hint", "solution", "skip", "reset", "quit"]
@@ -27,14 +26,7 @@ def home(tmp_path, _built_homes) -> Path:
     """A new learner's home (no progress, no sandbox) that already holds the start snapshots
     of the lessons below, as after a first `tutor reset` of each: the session still builds
     the sandbox ("Sandbox ready"), from the snapshot instead of from scratch."""
-    home = tmp_path / "tutor home"
-    for lesson in SESSION_LESSONS:
-        for snapshot in (_built_homes(lesson) / "snapshots").iterdir():
-            if (snapshot / ".tutor-sandbox").is_file():
-                shutil.copytree(snapshot, home / "snapshots" / snapshot.name, symlinks=True)
-    (home / ".tutor-home").write_text("This folder belongs to migration tutor (`tutor`).\n",
-                                      encoding="utf-8")
-    return home
+    return with_snapshots(tmp_path / "tutor home", _built_homes, SESSION_LESSONS)
 
 
 def spawn_tutor(home, *args, timeout=30, path=None):
