@@ -84,6 +84,7 @@ class MigrationGraph:
     def __init__(self, nodes: list[Node], databases: list[str]):
         self.nodes = nodes
         self.databases = databases
+        self._rows: list[tuple[str, Node | None]] | None = None  # drawn once, when asked
 
     @classmethod
     def of(cls, state: SandboxState) -> MigrationGraph:
@@ -107,6 +108,18 @@ class MigrationGraph:
     def rows(self) -> list[tuple[str, Node | None]]:
         """The drawing, top to bottom: (the lanes' characters, the node of the row, or None
         for a row that only joins or opens lanes)."""
+        if self._rows is None:
+            self._rows = self._draw()
+        return self._rows
+
+    def lines(self) -> list[str]:
+        """The drawing as text, a line a row: its lanes, then its words, aligned."""
+        rows = self.rows()
+        width = max((len(lanes) for lanes, _ in rows), default=0)
+        return [f"{lanes:<{width}}  {node.words(self.databases)}".rstrip() if node else lanes
+                for lanes, node in rows]
+
+    def _draw(self) -> list[tuple[str, Node | None]]:
         children: dict[str, list[str]] = {node.key: [] for node in self.nodes}
         for node in self.nodes:
             for parent in node.parents:

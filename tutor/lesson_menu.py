@@ -64,7 +64,8 @@ class LessonMenu:
         lessons = self.lessons_of(chapter)
         left = [lesson for lesson in lessons if not self.done(lesson)]
         # (One this machine or database cannot take would be skipped, into the next chapter.)
-        takeable = [lesson for lesson in left if self.can_take(lesson)]
+        backend = self.workspace.backend()
+        takeable = [lesson for lesson in left if self.can_take(lesson, backend)]
         if takeable:
             return takeable[0]
         ui.say(f"Chapter {self.chapter_number(chapter)}, {ui.literal(chapter.title)}, has "
@@ -76,13 +77,14 @@ class LessonMenu:
         """The chapter's lessons done, of those that can be taken here, and how many cannot
         (a lesson of MariaDB's story on SQLite: never counted against the learner)."""
         lessons = self.lessons_of(chapter)
-        here = [lesson for lesson in lessons if self.can_take(lesson)]
+        backend = self.workspace.backend()  # (read once, not once a lesson)
+        here = [lesson for lesson in lessons if self.can_take(lesson, backend)]
         return sum(map(self.done, here)), len(here), len(lessons) - len(here)
 
-    def can_take(self, lesson: Lesson) -> bool:
+    def can_take(self, lesson: Lesson, backend: str) -> bool:
         """Not skipped here: the programs it needs are installed, and its story holds on the
-        sandbox's database."""
-        return not lesson.tools_missing() and not lesson.unavailable_on(self.workspace.backend())
+        sandbox's database (`backend`)."""
+        return not lesson.tools_missing() and not lesson.unavailable_on(backend)
 
     def choose_chapter(self) -> Lesson | None:
         """The chapters, each with the learner's progress in it; then the chosen one's

@@ -89,13 +89,10 @@ def _graph_view(state: SandboxState):
     graph = MigrationGraph.of(state)
     if not graph.worth_drawing():
         return None
-    rows = graph.rows()
-    width = max(len(lanes) for lanes, _ in rows)
     lines = ["The migration graph (`tutor graph`), in the order `migrate` applies it:"]
-    lines += [f"  {lanes:<{width}}  {node.words(graph.databases)}" if node else f"  {lanes}"
-              for lanes, node in rows]
+    lines += [f"  {line}".rstrip() for line in graph.lines()]
     # (A row longer than the terminal wraps: cut, it would lose where it is applied.)
-    return Text(visible("\n".join(line.rstrip() for line in lines)))
+    return Text(visible("\n".join(lines)))
 
 
 def _focus_table(state: SandboxState):

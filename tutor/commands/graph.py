@@ -39,8 +39,6 @@ class Graph(Command):
                                   "them)" if orphans else "")
                         + (f"; applied on {', '.join(graph.databases)}:"
                            if len(graph.databases) > 1 else ":")))
-        width = max(len(lanes) for lanes, _ in graph.rows())
-        for lanes, node in graph.rows():
-            line = f"{lanes:<{width}}  {node.words(graph.databases)}" if node else lanes
-            print(printable(line.rstrip()))
+        for line in graph.lines():
+            print(printable(line))
         return 0
